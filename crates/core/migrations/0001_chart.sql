@@ -1,0 +1,123 @@
+-- Mamori chart store, version 1.
+-- The change log is the truth; every other table here is state derived from it by
+-- `changelog::apply` and can be rebuilt by replaying the log.
+
+CREATE TABLE device (
+    singleton   INTEGER PRIMARY KEY CHECK (singleton = 1),
+    device_id   TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+
+CREATE TABLE changes (
+    seq          INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    hlc_wall     INTEGER NOT NULL,
+    hlc_counter  INTEGER NOT NULL,
+    author       TEXT NOT NULL,
+    device       TEXT NOT NULL,
+    entity_kind  TEXT NOT NULL,
+    entity_id    TEXT NOT NULL,
+    patient_id   TEXT,
+    body         TEXT NOT NULL
+);
+CREATE INDEX changes_in_clock_order ON changes (hlc_wall, hlc_counter, device, id);
+
+CREATE TRIGGER changes_are_never_updated BEFORE UPDATE ON changes
+BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
+CREATE TRIGGER changes_are_never_deleted BEFORE DELETE ON changes
+BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
+
+-- State ---------------------------------------------------------------------------------
+
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    display_name  TEXT NOT NULL,
+    role          TEXT NOT NULL
+);
+
+CREATE TABLE patients (
+    rowid         INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
+    chart_no      TEXT NOT NULL UNIQUE,
+    birth_date    TEXT NOT NULL,
+    sort_kana     TEXT NOT NULL,
+    body          TEXT NOT NULL
+);
+CREATE INDEX patients_by_birth_date ON patients (birth_date);
+
+-- Normalized names and readings (family, given, full) for prefix search of one or two
+-- characters, which the trigram index cannot answer.
+CREATE TABLE patient_name_keys (
+    key            TEXT NOT NULL,
+    patient_rowid  INTEGER NOT NULL REFERENCES patients (rowid) ON DELETE CASCADE,
+    PRIMARY KEY (key, patient_rowid)
+) WITHOUT ROWID;
+
+-- Substring search of three or more characters over name, reading, phone digits.
+CREATE VIRTUAL TABLE patient_fts USING fts5 (name, kana, phone, tokenize = 'trigram');
+
+CREATE TABLE encounters (
+    id          TEXT PRIMARY KEY,
+    patient_id  TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    body        TEXT NOT NULL
+);
+CREATE INDEX encounters_by_patient ON encounters (patient_id, started_at);
+
+CREATE TABLE notes (
+    id           TEXT PRIMARY KEY,
+    patient_id   TEXT NOT NULL,
+    encounter_id TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    replaces     TEXT,
+    written_at   TEXT NOT NULL,
+    body         TEXT NOT NULL
+);
+CREATE INDEX notes_by_patient ON notes (patient_id, written_at);
+
+CREATE TABLE vitals (
+    id           TEXT PRIMARY KEY,
+    patient_id   TEXT NOT NULL,
+    measured_at  TEXT NOT NULL,
+    body         TEXT NOT NULL
+);
+CREATE INDEX vitals_by_patient ON vitals (patient_id, measured_at);
+
+CREATE TABLE allergies (
+    id           TEXT PRIMARY KEY,
+    patient_id   TEXT NOT NULL,
+    body         TEXT NOT NULL
+);
+CREATE INDEX allergies_by_patient ON allergies (patient_id);
+
+CREATE TABLE problems (
+    id           TEXT PRIMARY KEY,
+    patient_id   TEXT NOT NULL,
+    body         TEXT NOT NULL
+);
+CREATE INDEX problems_by_patient ON problems (patient_id);
+
+CREATE TABLE prescriptions (
+    id             TEXT PRIMARY KEY,
+    patient_id     TEXT NOT NULL,
+    prescribed_at  TEXT NOT NULL,
+    body           TEXT NOT NULL
+);
+CREATE INDEX prescriptions_by_patient ON prescriptions (patient_id, prescribed_at);
+
+CREATE TABLE lab_reports (
+    id            TEXT PRIMARY KEY,
+    patient_id    TEXT NOT NULL,
+    collected_at  TEXT NOT NULL,
+    body          TEXT NOT NULL
+);
+CREATE INDEX lab_reports_by_patient ON lab_reports (patient_id, collected_at);
+
+CREATE TABLE appointments (
+    id            TEXT PRIMARY KEY,
+    patient_id    TEXT NOT NULL,
+    scheduled_at  TEXT NOT NULL,
+    body          TEXT NOT NULL
+);
+CREATE INDEX appointments_by_patient ON appointments (patient_id, scheduled_at);
+CREATE INDEX appointments_by_time ON appointments (scheduled_at);

@@ -1,0 +1,85 @@
+//! The one API every front end uses: set up a device, unlock it as a user, then read and write
+//! the chart. Each write is one change, logged and applied in a single `BEGIN IMMEDIATE`
+//! transaction.
+
+mod data_dir;
+mod reads;
+mod setup;
+mod writes;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use rusqlite::TransactionBehavior;
+use uuid::Uuid;
+
+pub use data_dir::DataDir;
+pub use reads::Chart;
+
+use crate::changelog::{self, Change, ChangeBody, HlcClock};
+use crate::domain::User;
+use crate::secret::Key32;
+use crate::store::Store;
+use crate::Result;
+
+/// Clinics keep Japan time; "today" at the front desk is today in JST.
+pub fn japan_time() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset")
+}
+
+/// An unlocked device store, acting as one user.
+pub struct Clinic {
+    dir: DataDir,
+    store: Store,
+    device_id: String,
+    user: User,
+    hlc: HlcClock,
+    dek: Key32,
+}
+
+impl Clinic {
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    pub fn data_dir(&self) -> &DataDir {
+        &self.dir
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.hlc.wall_clock().now()
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now().with_timezone(&japan_time()).date_naive()
+    }
+
+    /// A new record id: UUIDv7 at the injected clock's time.
+    pub fn new_id(&self) -> Result<Uuid> {
+        let mut random = [0u8; 10];
+        crate::secret::fill_random(&mut random)?;
+        let millis = u64::try_from(self.now().timestamp_millis()).unwrap_or(0);
+        Ok(uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid())
+    }
+
+    /// Appends and applies `bodies` as changes by the current user, all in one transaction.
+    pub(crate) fn commit(&mut self, bodies: Vec<ChangeBody>) -> Result<()> {
+        let tx = self.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for body in bodies {
+            let hlc = self.hlc.tick();
+            let change = Change {
+                id: changelog::new_change_id(hlc)?,
+                hlc,
+                author: self.user.name.clone(),
+                device: self.device_id.clone(),
+                body,
+            };
+            changelog::append(&tx, &change)?;
+            changelog::apply(&tx, &change.body)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! Creating a device store and unlocking it.
+
+use std::fs;
+
+use super::{Clinic, DataDir};
+use crate::changelog::{self, ChangeBody, HlcClock};
+use crate::clock::Clock;
+use crate::domain::user::check_password_strength;
+use crate::domain::{Role, User};
+use crate::secret::{Key32, Password};
+use crate::store::Store;
+use crate::vault::device_secret::load_required;
+use crate::vault::{DeviceSecretStore, KeyFile};
+use crate::{Error, Result};
+
+impl Clinic {
+    /// Creates a new encrypted store in `dir` with its first user. On any failure nothing is
+    /// left behind: no files, no keyring entry.
+    pub fn init(dir: &DataDir, secrets: &dyn DeviceSecretStore, clock: Box<dyn Clock>, first: &User, password: &Password) -> Result<Clinic> {
+        check_password_strength(password.expose())?;
+        if dir.key_file().exists() {
+            return Err(Error::AlreadyInitialized(dir.root().to_path_buf()));
+        }
+        if dir.database().exists() {
+            return Err(Error::IncompleteSetup(dir.root().to_path_buf()));
+        }
+        fs::create_dir_all(dir.root()).map_err(Error::io("create", dir.root()))?;
+
+        let hlc = HlcClock::new(clock, changelog::Hlc::default());
+        let device_id = uuid::Uuid::new_v4().to_string();
+        let device_secret = secrets.create(&device_id)?;
+        let created = Self::create_files(dir, hlc, &device_id, &device_secret, first, password);
+        if created.is_err() {
+            for file in dir.database_files() {
+                let _ = fs::remove_file(file);
+            }
+            let _ = secrets.delete(&device_id);
+        }
+        created
+    }
+
+    fn create_files(dir: &DataDir, hlc: HlcClock, device_id: &str, device_secret: &Key32, first: &User, password: &Password) -> Result<Clinic> {
+        let dek = Key32::random()?;
+        let store = Store::create(&dir.database(), &dek)?;
+        store.conn().execute(
+            "INSERT INTO device (singleton, device_id, created_at) VALUES (1, ?1, ?2)",
+            rusqlite::params![device_id, hlc.wall_clock().now().to_rfc3339()],
+        )?;
+        let mut clinic = Clinic { dir: dir.clone(), store, device_id: device_id.to_string(), user: first.clone(), hlc, dek };
+        clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
+
+        let mut key_file = KeyFile::new(device_id);
+        key_file.add_user(&first.name, password, device_secret, &clinic.dek)?;
+        key_file.save(&dir.key_file())?;
+        Ok(clinic)
+    }
+
+    /// Opens the store in `dir` as `user_name`.
+    pub fn unlock(dir: &DataDir, secrets: &dyn DeviceSecretStore, clock: Box<dyn Clock>, user_name: &str, password: &Password) -> Result<Clinic> {
+        if !dir.key_file().exists() {
+            return Err(if dir.database().exists() {
+                Error::IncompleteSetup(dir.root().to_path_buf())
+            } else {
+                Error::NotInitialized(dir.root().to_path_buf())
+            });
+        }
+        let key_file = KeyFile::load(&dir.key_file())?;
+        let device_secret = load_required(secrets, &key_file.device_id, dir.root())?;
+        let dek = key_file.unwrap_for(user_name, password, &device_secret)?;
+        let store = Store::open(&dir.database(), &dek)?;
+        let user = load_user(&store, user_name)?;
+        let last = changelog::last_stamp(store.conn())?;
+        Ok(Clinic { dir: dir.clone(), store, device_id: key_file.device_id, user, hlc: HlcClock::new(clock, last), dek })
+    }
+
+    /// Adds a user who can unlock this device with their own password.
+    pub fn add_user(&mut self, secrets: &dyn DeviceSecretStore, user: &User, password: &Password) -> Result<()> {
+        check_password_strength(password.expose())?;
+        let path = self.dir.key_file();
+        let mut key_file = KeyFile::load(&path)?;
+        if key_file.has_user(&user.name) || load_user(&self.store, &user.name).is_ok() {
+            return Err(Error::UserExists(user.name.clone()));
+        }
+        let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
+        key_file.add_user(&user.name, password, &device_secret, &self.dek)?;
+        key_file.save(&path)?;
+        if let Err(error) = self.commit(vec![ChangeBody::UserAdded(user.clone())]) {
+            key_file.users.retain(|u| u.user != user.name);
+            key_file.save(&path)?;
+            return Err(error);
+        }
+        Ok(())
+    }
+
+    /// Re-wraps the database key under a new password; the database itself is not re-encrypted.
+    pub fn change_password(&mut self, secrets: &dyn DeviceSecretStore, old: &Password, new: &Password) -> Result<()> {
+        check_password_strength(new.expose())?;
+        let path = self.dir.key_file();
+        let mut key_file = KeyFile::load(&path)?;
+        let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
+        key_file.unwrap_for(&self.user.name, old, &device_secret)?;
+        key_file.rewrap_user(&self.user.name, new, &device_secret, &self.dek)?;
+        key_file.save(&path)
+    }
+}
+
+fn load_user(store: &Store, name: &str) -> Result<User> {
+    let found = store.conn().query_row(
+        "SELECT name, display_name, role FROM users WHERE name = ?1",
+        [name],
+        |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)),
+    );
+    match found {
+        Ok((name, display_name, role)) => {
+            let role = Role::parse(&role).map_err(|_| Error::InvalidState("a stored user has an unknown role"))?;
+            Ok(User { name, display_name, role })
+        }
+        Err(rusqlite::Error::QueryReturnedNoRows) => Err(Error::WrongPassword),
+        Err(other) => Err(other.into()),
+    }
+}

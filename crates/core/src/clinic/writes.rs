@@ -1,0 +1,169 @@
+//! Writing the chart: each method validates its input, checks the chart's current state, and
+//! commits one change (or a few that belong together) through [`Clinic::commit`].
+
+use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension;
+use uuid::Uuid;
+
+use super::Clinic;
+use crate::changelog::ChangeBody;
+use crate::domain::validation::ValidationError;
+use crate::domain::*;
+use crate::{Error, Result};
+
+impl Clinic {
+    pub fn register_patient(&mut self, input: &PatientInput) -> Result<Patient> {
+        let patient = Patient::build(self.new_id()?, input, self.today())?;
+        self.ensure_chart_no_free(&patient.chart_no, patient.id)?;
+        self.commit(vec![ChangeBody::PatientRegistered(patient.clone())])?;
+        Ok(patient)
+    }
+
+    pub fn update_patient(&mut self, id: Uuid, input: &PatientInput) -> Result<Patient> {
+        self.patient(id)?;
+        let patient = Patient::build(id, input, self.today())?;
+        self.ensure_chart_no_free(&patient.chart_no, id)?;
+        self.commit(vec![ChangeBody::PatientUpdated(patient.clone())])?;
+        Ok(patient)
+    }
+
+    /// The next free numeric chart number (one above the highest in use).
+    pub fn next_chart_no(&self) -> Result<String> {
+        let highest: Option<i64> = self.store.conn().query_row(
+            "SELECT max(CAST(chart_no AS INTEGER)) FROM patients WHERE chart_no GLOB '[0-9]*'",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(format!("{:06}", highest.unwrap_or(0) + 1))
+    }
+
+    pub fn open_encounter(&mut self, patient_id: Uuid, kind: EncounterKind) -> Result<Encounter> {
+        self.patient(patient_id)?;
+        let encounter = Encounter { id: self.new_id()?, patient_id, kind, started_at: self.now(), clinician: self.user.name.clone() };
+        self.commit(vec![ChangeBody::EncounterOpened(encounter.clone())])?;
+        Ok(encounter)
+    }
+
+    pub fn write_note(&mut self, encounter_id: Uuid, text: SoapText) -> Result<SoapNote> {
+        let encounter = self.encounter(encounter_id)?;
+        let note = SoapNote::draft(self.new_id()?, encounter.patient_id, encounter.id, &self.user.name, text, self.now());
+        self.commit(vec![ChangeBody::NoteDrafted(note.clone())])?;
+        Ok(note)
+    }
+
+    pub fn edit_note(&mut self, note_id: Uuid, text: SoapText) -> Result<SoapNote> {
+        let note = self.note(note_id)?.edited(text, self.now())?;
+        self.commit(vec![ChangeBody::NoteDrafted(note.clone())])?;
+        Ok(note)
+    }
+
+    pub fn sign_note(&mut self, note_id: Uuid) -> Result<SoapNote> {
+        let note = self.note(note_id)?.signed(&self.user.name, self.now())?;
+        self.commit(vec![ChangeBody::NoteSigned(note.clone())])?;
+        Ok(note)
+    }
+
+    /// A new version of a signed note; the signed one stays as it was.
+    pub fn amend_note(&mut self, note_id: Uuid, text: SoapText) -> Result<SoapNote> {
+        let previous = self.note(note_id)?;
+        let already: Option<String> = self
+            .store
+            .conn()
+            .query_row("SELECT id FROM notes WHERE replaces = ?1", [note_id.to_string()], |row| row.get(0))
+            .optional()?;
+        if already.is_some() {
+            return Err(invalid("note", "has been amended already; amend its newest version"));
+        }
+        let amendment = previous.amendment(self.new_id()?, &self.user.name, text, self.now())?;
+        self.commit(vec![ChangeBody::NoteAmended(amendment.clone())])?;
+        Ok(amendment)
+    }
+
+    pub fn record_vitals(&mut self, patient_id: Uuid, encounter_id: Option<Uuid>, input: &VitalsInput) -> Result<Vitals> {
+        self.patient(patient_id)?;
+        let vitals = Vitals::build(self.new_id()?, patient_id, encounter_id, self.now(), input)?;
+        self.commit(vec![ChangeBody::VitalsRecorded(vitals.clone())])?;
+        Ok(vitals)
+    }
+
+    pub fn record_allergy(&mut self, patient_id: Uuid, input: &AllergyInput) -> Result<Allergy> {
+        self.patient(patient_id)?;
+        let allergy = Allergy::build(self.new_id()?, patient_id, self.now(), input)?;
+        self.commit(vec![ChangeBody::AllergyRecorded(allergy.clone())])?;
+        Ok(allergy)
+    }
+
+    pub fn record_problem(&mut self, patient_id: Uuid, input: &ProblemInput) -> Result<Problem> {
+        self.patient(patient_id)?;
+        let problem = Problem::build(self.new_id()?, patient_id, self.today(), input)?;
+        self.commit(vec![ChangeBody::ProblemRecorded(problem.clone())])?;
+        Ok(problem)
+    }
+
+    pub fn prescribe(&mut self, patient_id: Uuid, encounter_id: Option<Uuid>, items: &[PrescriptionItemInput]) -> Result<Prescription> {
+        self.patient(patient_id)?;
+        let rx = Prescription::build(self.new_id()?, patient_id, encounter_id, &self.user.name, self.now(), items)?;
+        self.commit(vec![ChangeBody::PrescriptionIssued(rx.clone())])?;
+        Ok(rx)
+    }
+
+    /// Do処方: repeats the patient's most recent prescription.
+    pub fn prescribe_do(&mut self, patient_id: Uuid, encounter_id: Option<Uuid>) -> Result<Prescription> {
+        let previous = self
+            .chart(patient_id)?
+            .prescriptions
+            .pop()
+            .ok_or_else(|| invalid("prescription", "this patient has no earlier prescription to repeat"))?;
+        let rx = previous.repeat(self.new_id()?, encounter_id, &self.user.name, self.now());
+        self.commit(vec![ChangeBody::PrescriptionIssued(rx.clone())])?;
+        Ok(rx)
+    }
+
+    pub fn record_lab_report(&mut self, patient_id: Uuid, collected_at: DateTime<Utc>, results: &[LabResultInput]) -> Result<LabReport> {
+        self.patient(patient_id)?;
+        if collected_at > self.now() {
+            return Err(invalid("collection time", "is in the future"));
+        }
+        let report = LabReport::build(self.new_id()?, patient_id, collected_at, results)?;
+        self.commit(vec![ChangeBody::LabReported(report.clone())])?;
+        Ok(report)
+    }
+
+    pub fn book_appointment(&mut self, patient_id: Uuid, input: &AppointmentInput) -> Result<Appointment> {
+        self.patient(patient_id)?;
+        let appointment = Appointment::build(self.new_id()?, patient_id, input)?;
+        self.commit(vec![ChangeBody::AppointmentSaved(appointment.clone())])?;
+        Ok(appointment)
+    }
+
+    /// 受付: marks a booked appointment as arrived.
+    pub fn check_in(&mut self, appointment_id: Uuid) -> Result<Appointment> {
+        let appointment = self.appointment(appointment_id)?.checked_in(self.now())?;
+        self.commit(vec![ChangeBody::AppointmentSaved(appointment.clone())])?;
+        Ok(appointment)
+    }
+
+    /// 受付 without a booking.
+    pub fn check_in_walk_in(&mut self, patient_id: Uuid, purpose: &str) -> Result<Appointment> {
+        self.patient(patient_id)?;
+        let appointment = Appointment::walk_in(self.new_id()?, patient_id, self.now(), purpose)?;
+        self.commit(vec![ChangeBody::AppointmentSaved(appointment.clone())])?;
+        Ok(appointment)
+    }
+
+    fn ensure_chart_no_free(&self, chart_no: &str, own_id: Uuid) -> Result<()> {
+        let holder: Option<String> = self
+            .store
+            .conn()
+            .query_row("SELECT id FROM patients WHERE chart_no = ?1", [chart_no], |row| row.get(0))
+            .optional()?;
+        match holder {
+            Some(id) if id != own_id.to_string() => Err(invalid("chart number", "is already used by another patient")),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn invalid(field: &'static str, problem: &str) -> Error {
+    Error::Invalid(ValidationError { field, problem: problem.to_string() })
+}

@@ -1,0 +1,1 @@
+//! The demo clinic: synthetic patients with realistic Japanese names and histories.

@@ -1,0 +1,83 @@
+//! Dates typed at the front desk: western (1950-03-12, 1950/3/12, 19500312) or Japanese era
+//! (S25.3.12, 昭和25年3月12日, H元.1.8).
+
+use chrono::NaiveDate;
+
+/// Eras with their first day and the western year of their year 1 minus one.
+const ERAS: &[(&str, &str, i32, (i32, u32, u32))] = &[
+    ("M", "明治", 1867, (1868, 1, 25)),
+    ("T", "大正", 1911, (1912, 7, 30)),
+    ("S", "昭和", 1925, (1926, 12, 25)),
+    ("H", "平成", 1988, (1989, 1, 8)),
+    ("R", "令和", 2018, (2019, 5, 1)),
+];
+
+/// Parses a date in any of the accepted forms; `None` if it is not one.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = super::kana::nfkc_compact(text);
+    parse_western(&text).or_else(|| parse_era(&text))
+}
+
+fn parse_western(text: &str) -> Option<NaiveDate> {
+    if text.len() == 8 && text.chars().all(|c| c.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(text, "%Y%m%d").ok();
+    }
+    let parts: Vec<&str> = text.split(['-', '/', '.']).collect();
+    if parts.len() == 3 && parts[0].len() == 4 {
+        return ymd(parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?);
+    }
+    None
+}
+
+fn parse_era(text: &str) -> Option<NaiveDate> {
+    let upper = text.to_uppercase();
+    let (offset, start, rest) = ERAS.iter().find_map(|(letter, name, offset, start)| {
+        upper
+            .strip_prefix(letter)
+            .or_else(|| upper.strip_prefix(name))
+            .map(|rest| (*offset, *start, rest.to_string()))
+    })?;
+    let rest = rest.replace('元', "1");
+    let parts: Vec<&str> = rest
+        .split(['.', '/', '-', '年', '月', '日'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    let era_year: i32 = parts[0].parse().ok()?;
+    if era_year < 1 {
+        return None;
+    }
+    let date = ymd(offset + era_year, parts[1].parse().ok()?, parts[2].parse().ok()?)?;
+    (date >= ymd(start.0, start.1, start.2)?).then_some(date)
+}
+
+fn ymd(year: i32, month: u32, day: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    #[test]
+    fn western_and_era_forms_give_the_same_day() {
+        for text in ["1950-03-12", "1950/3/12", "19500312", "S25.3.12", "s25/03/12", "昭和25年3月12日", "Ｓ２５．３．１２"] {
+            assert_eq!(parse_date(text), date(1950, 3, 12), "{text}");
+        }
+        assert_eq!(parse_date("H元.1.8"), date(1989, 1, 8));
+        assert_eq!(parse_date("R1.5.1"), date(2019, 5, 1));
+    }
+
+    #[test]
+    fn impossible_dates_and_words_are_not_dates() {
+        for text in ["1950-02-30", "H1.1.7", "S0.1.1", "山田", "12345", "S25.3"] {
+            assert_eq!(parse_date(text), None, "{text}");
+        }
+    }
+}

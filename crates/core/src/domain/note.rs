@@ -1,0 +1,145 @@
+//! SOAP notes (2号用紙). A draft may be edited; a signed note never is. It is amended by a new
+//! version that names the one it replaces (真正性・見読性・保存性).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::validation::{bounded_text, invalid, Valid};
+
+const MAX_SECTION_CHARS: usize = 20_000;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoapText {
+    pub subjective: String,
+    pub objective: String,
+    pub assessment: String,
+    pub plan: String,
+}
+
+impl SoapText {
+    pub fn build(s: &str, o: &str, a: &str, p: &str) -> Valid<Self> {
+        let text = Self {
+            subjective: bounded_text("S (subjective)", s, MAX_SECTION_CHARS)?,
+            objective: bounded_text("O (objective)", o, MAX_SECTION_CHARS)?,
+            assessment: bounded_text("A (assessment)", a, MAX_SECTION_CHARS)?,
+            plan: bounded_text("P (plan)", p, MAX_SECTION_CHARS)?,
+        };
+        if [&text.subjective, &text.objective, &text.assessment, &text.plan].iter().all(|t| t.is_empty()) {
+            return invalid("note", "write at least one of S, O, A or P");
+        }
+        Ok(text)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteStatus {
+    Draft,
+    Signed,
+}
+
+impl NoteStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteStatus::Draft => "draft",
+            NoteStatus::Signed => "signed",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoapNote {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub encounter_id: Uuid,
+    pub author: String,
+    pub text: SoapText,
+    pub status: NoteStatus,
+    /// 1 for the first version; each amendment adds one.
+    pub version: u32,
+    /// The signed note this version amends.
+    pub replaces: Option<Uuid>,
+    pub written_at: DateTime<Utc>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub signed_by: Option<String>,
+}
+
+impl SoapNote {
+    pub fn draft(id: Uuid, patient_id: Uuid, encounter_id: Uuid, author: &str, text: SoapText, at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            patient_id,
+            encounter_id,
+            author: author.to_string(),
+            text,
+            status: NoteStatus::Draft,
+            version: 1,
+            replaces: None,
+            written_at: at,
+            signed_at: None,
+            signed_by: None,
+        }
+    }
+
+    /// The draft with new text; a signed note cannot be edited.
+    pub fn edited(&self, text: SoapText, at: DateTime<Utc>) -> Valid<Self> {
+        if self.status == NoteStatus::Signed {
+            return invalid("note", "is signed and cannot be edited; amend it instead");
+        }
+        Ok(Self { text, written_at: at, ..self.clone() })
+    }
+
+    pub fn signed(&self, by: &str, at: DateTime<Utc>) -> Valid<Self> {
+        if self.status == NoteStatus::Signed {
+            return invalid("note", "is already signed");
+        }
+        Ok(Self { status: NoteStatus::Signed, signed_at: Some(at), signed_by: Some(by.to_string()), ..self.clone() })
+    }
+
+    /// A new draft version amending this signed note.
+    pub fn amendment(&self, id: Uuid, author: &str, text: SoapText, at: DateTime<Utc>) -> Valid<Self> {
+        if self.status != NoteStatus::Signed {
+            return invalid("note", "is a draft; edit it instead of amending");
+        }
+        Ok(Self {
+            id,
+            author: author.to_string(),
+            text,
+            status: NoteStatus::Draft,
+            version: self.version + 1,
+            replaces: Some(self.id),
+            written_at: at,
+            signed_at: None,
+            signed_by: None,
+            ..self.clone()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> SoapText {
+        SoapText::build(s, "", "", "").expect("valid")
+    }
+
+    #[test]
+    fn a_signed_note_is_amended_never_edited() {
+        let at = Utc::now();
+        let draft = SoapNote::draft(Uuid::from_u128(1), Uuid::nil(), Uuid::nil(), "dr", text("咳"), at);
+        let draft = draft.edited(text("咳と発熱"), at).expect("drafts can be edited");
+        let signed = draft.signed("dr", at).expect("sign");
+        assert!(signed.edited(text("changed"), at).is_err());
+        assert!(signed.signed("dr", at).is_err());
+        let v2 = signed.amendment(Uuid::from_u128(2), "dr", text("追記"), at).expect("amend");
+        assert_eq!((v2.version, v2.replaces, v2.status), (2, Some(signed.id), NoteStatus::Draft));
+        assert!(draft.amendment(Uuid::from_u128(3), "dr", text("x"), at).is_err());
+    }
+
+    #[test]
+    fn an_empty_note_is_refused() {
+        assert!(SoapText::build(" ", "", "", "").is_err());
+    }
+}

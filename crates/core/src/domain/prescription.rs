@@ -1,0 +1,109 @@
+//! Prescriptions (処方). "Do" (ドゥー処方) repeats the previous prescription as a new one.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::validation::{in_range, invalid, required_text, Valid};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrescriptionItem {
+    pub drug: String,
+    /// Amount per dose, e.g. 1 (tablet) or 0.5 (g).
+    pub dose: f64,
+    pub unit: String,
+    /// 用法, e.g. 1日3回毎食後.
+    pub frequency: String,
+    /// 日数.
+    pub days: u16,
+}
+
+#[derive(Clone, Debug)]
+pub struct PrescriptionItemInput {
+    pub drug: String,
+    pub dose: f64,
+    pub unit: String,
+    pub frequency: String,
+    pub days: u16,
+}
+
+impl PrescriptionItem {
+    pub fn build(input: &PrescriptionItemInput) -> Valid<Self> {
+        if !(input.dose.is_finite() && input.dose > 0.0 && input.dose <= 10_000.0) {
+            return invalid("dose", "must be a positive amount");
+        }
+        Ok(Self {
+            drug: required_text("drug", &input.drug, 100)?,
+            dose: input.dose,
+            unit: required_text("unit", &input.unit, 20)?,
+            frequency: required_text("frequency", &input.frequency, 60)?,
+            days: in_range("days", input.days, 1, 365)?,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prescription {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub encounter_id: Option<Uuid>,
+    pub prescriber: String,
+    pub prescribed_at: DateTime<Utc>,
+    pub items: Vec<PrescriptionItem>,
+    /// The prescription this one repeats (Do処方), if any.
+    pub repeat_of: Option<Uuid>,
+}
+
+impl Prescription {
+    pub fn build(
+        id: Uuid,
+        patient_id: Uuid,
+        encounter_id: Option<Uuid>,
+        prescriber: &str,
+        at: DateTime<Utc>,
+        items: &[PrescriptionItemInput],
+    ) -> Valid<Self> {
+        if items.is_empty() {
+            return invalid("prescription", "add at least one drug");
+        }
+        let items = items.iter().map(PrescriptionItem::build).collect::<Valid<Vec<_>>>()?;
+        Ok(Self { id, patient_id, encounter_id, prescriber: prescriber.to_string(), prescribed_at: at, items, repeat_of: None })
+    }
+
+    /// Do: the same drugs, doses and days, prescribed anew.
+    pub fn repeat(&self, id: Uuid, encounter_id: Option<Uuid>, prescriber: &str, at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            patient_id: self.patient_id,
+            encounter_id,
+            prescriber: prescriber.to_string(),
+            prescribed_at: at,
+            items: self.items.clone(),
+            repeat_of: Some(self.id),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn do_copies_the_items_and_remembers_its_source() {
+        let item = PrescriptionItemInput { drug: "アムロジピン錠5mg".into(), dose: 1.0, unit: "錠".into(), frequency: "1日1回朝食後".into(), days: 28 };
+        let first = Prescription::build(Uuid::from_u128(1), Uuid::nil(), None, "dr", Utc::now(), &[item]).expect("valid");
+        let again = first.repeat(Uuid::from_u128(2), None, "dr", Utc::now());
+        assert_eq!(again.items, first.items);
+        assert_eq!(again.repeat_of, Some(first.id));
+        assert_ne!(again.id, first.id);
+    }
+
+    #[test]
+    fn impossible_doses_and_days_are_refused() {
+        let mut item = PrescriptionItemInput { drug: "x".into(), dose: 0.0, unit: "錠".into(), frequency: "頓用".into(), days: 3 };
+        assert_eq!(PrescriptionItem::build(&item).expect_err("dose").field, "dose");
+        item.dose = 1.0;
+        item.days = 0;
+        assert_eq!(PrescriptionItem::build(&item).expect_err("days").field, "days");
+    }
+}

@@ -1,0 +1,127 @@
+//! The device secret: 32 random bytes kept by the operating system's keyring (Secret Service on
+//! Linux, Keychain on macOS, Credential Manager on Windows). A copied data folder is useless
+//! without it. A missing entry is an explained stop, never a reason to make a new one.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use crate::secret::Key32;
+use crate::{Error, Result};
+
+/// Where device secrets live. The keyring in the product; memory in unit tests.
+pub trait DeviceSecretStore: Send + Sync {
+    /// Creates and stores a new secret for `device`; refuses if one exists already.
+    fn create(&self, device: &str) -> Result<Key32>;
+    /// Loads the secret for `device`; `Ok(None)` when the store has no entry for it.
+    fn load(&self, device: &str) -> Result<Option<Key32>>;
+    /// Removes the secret for `device` (used to roll back a failed setup).
+    fn delete(&self, device: &str) -> Result<()>;
+}
+
+/// Loads the secret, turning a missing entry into the explained stop.
+pub fn load_required(store: &dyn DeviceSecretStore, device: &str, dir: &Path) -> Result<Key32> {
+    store.load(device)?.ok_or_else(|| Error::DeviceSecretMissing {
+        dir: dir.to_path_buf(),
+        device: device.to_string(),
+    })
+}
+
+/// The operating system keyring, through the `keyring` crate.
+pub struct KeyringStore {
+    service: String,
+}
+
+impl KeyringStore {
+    pub const DEFAULT_SERVICE: &'static str = "mamori";
+
+    pub fn new(service: impl Into<String>) -> Self {
+        Self { service: service.into() }
+    }
+
+    fn entry(&self, device: &str) -> Result<keyring::Entry> {
+        keyring::Entry::new(&self.service, &format!("device-secret-{device}")).map_err(keyring_error)
+    }
+}
+
+impl Default for KeyringStore {
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_SERVICE)
+    }
+}
+
+fn keyring_error(error: keyring::Error) -> Error {
+    // keyring errors name the platform failure, never the secret.
+    Error::KeyringUnavailable(error.to_string())
+}
+
+impl DeviceSecretStore for KeyringStore {
+    fn create(&self, device: &str) -> Result<Key32> {
+        let entry = self.entry(device)?;
+        match entry.get_secret() {
+            Ok(_) => return Err(Error::DeviceSecretExists(device.to_string())),
+            Err(keyring::Error::NoEntry) => {}
+            Err(other) => return Err(keyring_error(other)),
+        }
+        let secret = Key32::random()?;
+        entry.set_secret(secret.expose()).map_err(keyring_error)?;
+        // Read it back: a keyring that silently keeps nothing must fail here, not at next unlock.
+        match self.load(device)? {
+            Some(stored) if stored.expose() == secret.expose() => Ok(secret),
+            _ => Err(Error::KeyringUnavailable("the keyring did not keep the device secret".into())),
+        }
+    }
+
+    fn load(&self, device: &str) -> Result<Option<Key32>> {
+        match self.entry(device)?.get_secret() {
+            Ok(bytes) => {
+                let bytes = zeroize::Zeroizing::new(bytes);
+                Key32::from_slice(&bytes)
+                    .map(Some)
+                    .ok_or_else(|| Error::KeyringUnavailable("the keyring entry is not a Mamori device secret".into()))
+            }
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(other) => Err(keyring_error(other)),
+        }
+    }
+
+    fn delete(&self, device: &str) -> Result<()> {
+        match self.entry(device)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(other) => Err(keyring_error(other)),
+        }
+    }
+}
+
+/// An in-memory store for unit tests of the logic above the keyring.
+#[derive(Default)]
+pub struct MemoryStore {
+    secrets: Mutex<HashMap<String, [u8; 32]>>,
+}
+
+impl MemoryStore {
+    fn secrets(&self) -> std::sync::MutexGuard<'_, HashMap<String, [u8; 32]>> {
+        self.secrets.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl DeviceSecretStore for MemoryStore {
+    fn create(&self, device: &str) -> Result<Key32> {
+        let mut secrets = self.secrets();
+        if secrets.contains_key(device) {
+            return Err(Error::DeviceSecretExists(device.to_string()));
+        }
+        let secret = Key32::random()?;
+        secrets.insert(device.to_string(), *secret.expose());
+        Ok(secret)
+    }
+
+    fn load(&self, device: &str) -> Result<Option<Key32>> {
+        Ok(self.secrets().get(device).map(|bytes| Key32::from_bytes(*bytes)))
+    }
+
+    fn delete(&self, device: &str) -> Result<()> {
+        self.secrets().remove(device);
+        Ok(())
+    }
+}
