@@ -44,6 +44,8 @@ CREATE TABLE patients (
     body          TEXT NOT NULL
 );
 CREATE INDEX patients_by_birth_date ON patients (birth_date);
+-- Chart number without leading zeros, so 12 finds 000012.
+CREATE INDEX patients_by_chart_number_value ON patients (ltrim(chart_no, '0'));
 
 -- Normalized names and readings (family, given, full) for prefix search of one or two
 -- characters, which the trigram index cannot answer.

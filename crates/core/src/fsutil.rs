@@ -2,6 +2,8 @@
 //! the target, flush the directory. A reader sees the old file or the new one, never half of one.
 
 use std::fs::{self, File, OpenOptions};
+#[cfg(unix)]
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::io::Write;
 use std::path::Path;
 
@@ -12,10 +14,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.tmp"));
     {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        options.mode(0o600);
+        let mut file = options
             .open(&temp)
             .map_err(Error::io("create", &temp))?;
         file.write_all(bytes).map_err(Error::io("write", &temp))?;
@@ -30,5 +33,18 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     if cfg!(unix) {
         File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io("flush", dir))?;
     }
+    Ok(())
+}
+
+/// Creates `dir` (and parents) and makes it private to the current user.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
+    restrict_to_owner(dir, 0o700)
+}
+
+/// Makes `path` readable and writable by its owner only (no-op off Unix, where the OS ACLs apply).
+pub fn restrict_to_owner(path: &Path, #[allow(unused_variables)] mode: u32) -> Result<()> {
+    #[cfg(unix)]
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(Error::io("restrict access to", path))?;
     Ok(())
 }

@@ -3,7 +3,8 @@
 //!
 //! Queries of one or two characters (山田, 佐藤, やま) use prefix ranges over the normalized name
 //! keys, because FTS5's trigram index answers nothing under three characters. Longer queries add
-//! substring matches from the trigram index. An exact chart number always ranks first.
+//! substring matches from the trigram index. An exact chart number (leading zeros optional:
+//! 12 finds 000012) always ranks first.
 
 use std::collections::HashMap;
 
@@ -86,7 +87,11 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patien
     };
 
     add(
-        collect(conn, "SELECT rowid, sort_kana, chart_no FROM patients WHERE chart_no = ?1", params![compact])?,
+        collect(
+            conn,
+            "SELECT rowid, sort_kana, chart_no FROM patients WHERE chart_no = ?1 OR ltrim(chart_no, '0') = ltrim(?1, '0')",
+            params![compact],
+        )?,
         Rank::ChartNumber,
     );
     if let Some(date) = parse_date(&compact) {

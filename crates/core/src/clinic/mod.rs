@@ -66,16 +66,16 @@ impl Clinic {
 
     /// Appends and applies `bodies` as changes by the current user, all in one transaction.
     pub(crate) fn commit(&mut self, bodies: Vec<ChangeBody>) -> Result<()> {
+        let author = self.user.name.clone();
+        self.commit_as(bodies.into_iter().map(|body| (author.clone(), body)).collect())
+    }
+
+    /// As [`Clinic::commit`], each change with its own author (the demo clinic's staff).
+    pub(crate) fn commit_as(&mut self, bodies: Vec<(String, ChangeBody)>) -> Result<()> {
         let tx = self.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for body in bodies {
+        for (author, body) in bodies {
             let hlc = self.hlc.tick();
-            let change = Change {
-                id: changelog::new_change_id(hlc)?,
-                hlc,
-                author: self.user.name.clone(),
-                device: self.device_id.clone(),
-                body,
-            };
+            let change = Change { id: changelog::new_change_id(hlc)?, hlc, author, device: self.device_id.clone(), body };
             changelog::append(&tx, &change)?;
             changelog::apply(&tx, &change.body)?;
         }

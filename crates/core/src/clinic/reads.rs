@@ -85,6 +85,12 @@ impl Clinic {
         self.store.check_integrity()
     }
 
+    /// The open (decrypted) connection, for inspection by maintenance tools and tests: raw SQL
+    /// sees exactly what this session's keys can see.
+    pub fn raw_sql_for_inspection(&self) -> &rusqlite::Connection {
+        self.store.conn()
+    }
+
     fn by_id<T: DeserializeOwned>(&self, sql: &str, what: &'static str, id: Uuid) -> Result<T> {
         let body: Option<String> = self.store.conn().prepare_cached(sql)?.query_row([id.to_string()], |row| row.get(0)).optional()?;
         let body = body.ok_or_else(|| Error::NotFound { what, id: id.to_string() })?;

@@ -11,7 +11,7 @@ use crate::secret::{Key32, Password};
 use crate::store::Store;
 use crate::vault::device_secret::load_required;
 use crate::vault::{DeviceSecretStore, KeyFile};
-use crate::{Error, Result};
+use crate::{fsutil, Error, Result};
 
 impl Clinic {
     /// Creates a new encrypted store in `dir` with its first user. On any failure nothing is
@@ -24,7 +24,7 @@ impl Clinic {
         if dir.database().exists() {
             return Err(Error::IncompleteSetup(dir.root().to_path_buf()));
         }
-        fs::create_dir_all(dir.root()).map_err(Error::io("create", dir.root()))?;
+        fsutil::create_private_dir(dir.root())?;
 
         let hlc = HlcClock::new(clock, changelog::Hlc::default());
         let device_id = uuid::Uuid::new_v4().to_string();
@@ -42,6 +42,7 @@ impl Clinic {
     fn create_files(dir: &DataDir, hlc: HlcClock, device_id: &str, device_secret: &Key32, first: &User, password: &Password) -> Result<Clinic> {
         let dek = Key32::random()?;
         let store = Store::create(&dir.database(), &dek)?;
+        fsutil::restrict_to_owner(&dir.database(), 0o600)?;
         store.conn().execute(
             "INSERT INTO device (singleton, device_id, created_at) VALUES (1, ?1, ?2)",
             rusqlite::params![device_id, hlc.wall_clock().now().to_rfc3339()],

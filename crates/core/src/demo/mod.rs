@@ -1,1 +1,103 @@
-//! The demo clinic: synthetic patients with realistic Japanese names and histories.
+//! The demo clinic: one user per role with demo passwords, and synthetic patients with realistic
+//! Japanese names, readings, addresses, insurance and clinical histories. The same seed and the
+//! same "now" give the same clinic. Everything here is invented; nothing comes from real people.
+
+mod catalog;
+mod history;
+mod people;
+mod random;
+
+use chrono::Duration;
+use serde::Serialize;
+
+use self::history::{clinic_hours, Authored, Staff};
+use self::random::DemoRng;
+use crate::changelog::ChangeBody;
+use crate::clinic::{Clinic, DataDir};
+use crate::clock::Clock;
+use crate::domain::{Appointment, AppointmentInput, Role, User};
+use crate::secret::Password;
+use crate::vault::DeviceSecretStore;
+use crate::Result;
+
+/// Patients are written in transactions of this many, so a 100k clinic takes minutes, not hours.
+const PATIENTS_PER_TRANSACTION: usize = 250;
+
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    pub patients: u32,
+    pub seed: u64,
+}
+
+/// A demo login, printed so a newcomer can sign in.
+#[derive(Clone, Debug, Serialize)]
+pub struct DemoUser {
+    pub name: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DemoReport {
+    pub users: Vec<DemoUser>,
+    pub patients: u32,
+    pub changes: u64,
+}
+
+/// The demo staff, one per role. Passwords are public: this is a demo.
+pub fn demo_users() -> Vec<DemoUser> {
+    [
+        (Role::Admin, "admin", "管理 一郎"),
+        (Role::Doctor, "doctor", "守 太郎"),
+        (Role::Nurse, "nurse", "看護 花子"),
+        (Role::Reception, "reception", "受付 さくら"),
+    ]
+    .into_iter()
+    .map(|(role, name, display)| DemoUser { name: name.into(), display_name: display.into(), role, password: format!("demo-{name}-password") })
+    .collect()
+}
+
+/// Creates a demo clinic in an empty `dir`. Returns the logins and what was written.
+pub fn create(dir: &DataDir, secrets: &dyn DeviceSecretStore, clock: Box<dyn Clock>, options: &DemoOptions) -> Result<DemoReport> {
+    let users = demo_users();
+    let as_user = |u: &DemoUser| User::build(&u.name, &u.display_name, u.role);
+    let (first, others) = users.split_first().expect("the demo has users");
+    let mut clinic = Clinic::init(dir, secrets, clock, &as_user(first)?, &Password::new(first.password.clone()))?;
+    for user in others {
+        clinic.add_user(secrets, &as_user(user)?, &Password::new(user.password.clone()))?;
+    }
+    populate(&mut clinic, options)?;
+    Ok(DemoReport { users, patients: options.patients, changes: clinic.change_count()? })
+}
+
+/// Writes `options.patients` synthetic patients with histories into an open clinic.
+pub fn populate(clinic: &mut Clinic, options: &DemoOptions) -> Result<()> {
+    let catalog = catalog::catalog();
+    let mut rng = DemoRng::seeded(options.seed);
+    let now = clinic.now();
+    let today = clinic.today();
+    let staff = Staff { reception: "reception", nurse: "nurse", doctor: "doctor" };
+    let first_chart_no = clinic.next_chart_no()?.parse::<u32>().unwrap_or(1);
+    // About thirty patients are booked for today, some already at the desk.
+    let booked_today = (30.0 / f64::from(options.patients.max(1))).min(1.0);
+
+    let mut batch: Vec<Authored> = Vec::new();
+    for n in 0..options.patients {
+        let registered_at = now - Duration::days(rng.range(30, 3000));
+        let patient = people::patient(&mut rng, catalog, first_chart_no + n, today, registered_at)?;
+        batch.extend(history::history(&mut rng, catalog, &patient, now, &staff)?);
+        if rng.chance(booked_today) {
+            let at = clinic_hours(&mut rng, today);
+            let mut appointment = Appointment::build(rng.id_at(now), patient.id, &AppointmentInput { scheduled_at: at, purpose: "再診".into() })?;
+            if at <= now {
+                appointment = appointment.checked_in(at - Duration::minutes(rng.range(0, 15)))?;
+            }
+            batch.push((staff.reception.into(), ChangeBody::AppointmentSaved(appointment)));
+        }
+        if (n as usize + 1) % PATIENTS_PER_TRANSACTION == 0 {
+            clinic.commit_as(std::mem::take(&mut batch))?;
+        }
+    }
+    clinic.commit_as(batch)
+}

@@ -53,6 +53,20 @@ fn parse_era(text: &str) -> Option<NaiveDate> {
     (date >= ymd(start.0, start.1, start.2)?).then_some(date)
 }
 
+/// The date in the Japanese era calendar, e.g. 昭和25年3月12日 (元年 for year one).
+pub fn to_wareki(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    let era = ERAS.iter().rev().find(|(_, _, _, start)| ymd(start.0, start.1, start.2).is_some_and(|s| date >= s));
+    match era {
+        Some((_, name, offset, _)) => {
+            let year = date.year() - offset;
+            let year = if year == 1 { "元".to_string() } else { year.to_string() };
+            format!("{name}{year}年{}月{}日", date.month(), date.day())
+        }
+        None => date.format("%Y年%-m月%-d日").to_string(),
+    }
+}
+
 fn ymd(year: i32, month: u32, day: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, month, day)
 }
@@ -72,6 +86,15 @@ mod tests {
         }
         assert_eq!(parse_date("H元.1.8"), date(1989, 1, 8));
         assert_eq!(parse_date("R1.5.1"), date(2019, 5, 1));
+    }
+
+    #[test]
+    fn dates_print_in_the_era_they_fall_in() {
+        let show = |y, m, d| to_wareki(date(y, m, d).expect("date"));
+        assert_eq!(show(1950, 3, 12), "昭和25年3月12日");
+        assert_eq!(show(1989, 1, 7), "昭和64年1月7日");
+        assert_eq!(show(1989, 1, 8), "平成元年1月8日");
+        assert_eq!(show(2019, 5, 1), "令和元年5月1日");
     }
 
     #[test]

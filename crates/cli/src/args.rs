@@ -1,0 +1,112 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "mamori", version, about = "Mamori (守り): an offline-first, encrypted chart for small clinics")]
+pub struct Cli {
+    /// Where this device keeps its encrypted chart (default: the OS data directory).
+    #[arg(long, global = true, env = "MAMORI_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The keyring service name under which the device secret is kept.
+    #[arg(long, global = true, env = "MAMORI_KEYRING_SERVICE", default_value = "mamori", hide = true)]
+    pub keyring_service: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a new encrypted chart store on this device, with its first user.
+    Init(InitArgs),
+    /// Create a demo clinic: one user per role and synthetic patients with histories.
+    Demo(DemoArgs),
+    /// Find patients and open charts.
+    #[command(subcommand)]
+    Patient(PatientCommand),
+    /// Maintain the chart store.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// Login name of the first user.
+    #[arg(long)]
+    pub user: String,
+    /// Name shown in the chart (default: the login name).
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// Role of the first user: reception, nurse, doctor or admin.
+    #[arg(long, default_value = "admin")]
+    pub role: String,
+    /// Read the password from the first line of standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// How many synthetic patients to create.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub patients: u32,
+    /// Seed of the generator: the same seed gives the same clinic.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print the demo logins as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How to unlock the store.
+#[derive(Args)]
+pub struct Unlock {
+    /// Login name.
+    #[arg(long, env = "MAMORI_USER")]
+    pub user: String,
+    /// Read the password from the first line of standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Subcommand)]
+pub enum PatientCommand {
+    /// Search by chart number, name, kana reading, phone or birth date (1950-03-12, S25.3.12).
+    Search {
+        query: String,
+        #[command(flatten)]
+        unlock: Unlock,
+        /// Most results to show.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
+        limit: u16,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a patient's chart.
+    Show {
+        /// The patient's id (from `patient search`).
+        id: String,
+        #[command(flatten)]
+        unlock: Unlock,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum StoreCommand {
+    /// Rebuild all chart state by replaying the change log.
+    Rebuild {
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+    /// Check the database's integrity (SQLite and SQLCipher page checks).
+    Check {
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+}

@@ -1,0 +1,23 @@
+use mamori_core::clinic::Clinic;
+use mamori_core::clock::SystemClock;
+use mamori_core::domain::{Role, User};
+
+use crate::args::InitArgs;
+use crate::context::Context;
+use crate::password;
+
+pub fn run(context: &Context, args: &InitArgs) -> anyhow::Result<()> {
+    // Check the typed values before asking for a password.
+    let role = Role::parse(&args.role)?;
+    let user = User::build(&args.user, args.display_name.as_deref().unwrap_or(&args.user), role)?;
+    let password = password::read_new(args.password_stdin)?;
+    let clinic = Clinic::init(&context.dir, &context.keyring, Box::new(SystemClock), &user, &password)?;
+    println!(
+        "Created an encrypted chart store in {} (device {}) with user {} ({}).",
+        context.dir.root().display(),
+        clinic.device_id(),
+        user.name,
+        role.as_str()
+    );
+    Ok(())
+}

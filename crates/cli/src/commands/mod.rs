@@ -1,0 +1,20 @@
+//! One module per command.
+
+mod chart_text;
+mod demo;
+mod init;
+mod patient;
+mod store;
+
+use crate::args::{Cli, Command};
+use crate::context::Context;
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let context = Context::from_cli(&cli)?;
+    match cli.command {
+        Command::Init(args) => init::run(&context, &args),
+        Command::Demo(args) => demo::run(&context, &args),
+        Command::Patient(command) => patient::run(&context, command),
+        Command::Store(command) => store::run(&context, command),
+    }
+}

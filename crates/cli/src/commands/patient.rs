@@ -1,0 +1,45 @@
+use anyhow::Context as _;
+use mamori_core::domain::dates::to_wareki;
+use uuid::Uuid;
+
+use super::chart_text;
+use crate::args::PatientCommand;
+use crate::context::Context;
+
+pub fn run(context: &Context, command: PatientCommand) -> anyhow::Result<()> {
+    match command {
+        PatientCommand::Search { query, unlock, limit, json } => {
+            let clinic = context.unlock(&unlock)?;
+            let found = clinic.search_patients(&query, usize::from(limit))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+            } else if found.is_empty() {
+                println!("No patients found.");
+            } else {
+                for p in &found {
+                    println!(
+                        "{}  {:<8} {:<14} {:<22} {} ({})  {}",
+                        p.id,
+                        p.chart_no,
+                        p.name,
+                        p.kana,
+                        p.birth_date,
+                        to_wareki(p.birth_date),
+                        p.phone.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+        }
+        PatientCommand::Show { id, unlock, json } => {
+            let id = Uuid::parse_str(id.trim()).ok().context("the patient id is not a valid id (copy it from `patient search`)")?;
+            let clinic = context.unlock(&unlock)?;
+            let chart = clinic.chart(id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&chart)?);
+            } else {
+                print!("{}", chart_text::render(&chart, clinic.today()));
+            }
+        }
+    }
+    Ok(())
+}

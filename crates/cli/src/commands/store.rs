@@ -1,0 +1,27 @@
+use anyhow::bail;
+
+use crate::args::StoreCommand;
+use crate::context::Context;
+
+pub fn run(context: &Context, command: StoreCommand) -> anyhow::Result<()> {
+    match command {
+        StoreCommand::Rebuild { unlock } => {
+            let mut clinic = context.unlock(&unlock)?;
+            let before = clinic.state_digest()?;
+            let replayed = clinic.rebuild()?;
+            let after = clinic.state_digest()?;
+            let verdict = if before == after { "identical to the state before" } else { "DIFFERENT from the state before (the old state had drifted)" };
+            println!("Replayed {replayed} changes; rebuilt state {verdict}.");
+            println!("State digest: {after}");
+        }
+        StoreCommand::Check { unlock } => {
+            let clinic = context.unlock(&unlock)?;
+            let problems = clinic.check_integrity()?;
+            if !problems.is_empty() {
+                bail!("integrity check found {} problem(s): {}", problems.len(), problems.join("; "));
+            }
+            println!("Integrity check ok ({} changes in the log).", clinic.change_count()?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! Story: the laptop's battery dies (here: SIGKILL) in the middle of a stream of writes. Every
+//! change that was reported as saved is still there, and the database is intact.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use mamori_core::clinic::Clinic;
+use mamori_core::secret::Password;
+use mamori_story_tests::*;
+
+#[test]
+fn a_process_killed_mid_write_loses_no_committed_change() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let keyring_service = format!("mamori-test-crash-{}", std::process::id());
+    let keyring = mamori_core::vault::KeyringStore::new(keyring_service.clone());
+    drop(new_clinic(tmp.path(), &keyring));
+    let dir = data_dir(tmp.path());
+
+    for round in 0..3 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
+            .arg(dir.root())
+            .arg(&keyring_service)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start writer");
+        writeln!(child.stdin.take().expect("stdin"), "{DOCTOR_PASSWORD}").expect("password");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut committed = Vec::new();
+        // Kill after a different number of writes each round, while more are in flight.
+        while committed.len() < 15 + round * 7 {
+            committed.push(lines.next().expect("writer is still writing").expect("line"));
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+
+        let clinic = Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new(DOCTOR_PASSWORD)).expect("reopen after crash");
+        assert!(clinic.check_integrity().expect("check").is_empty(), "integrity_check must be ok");
+        for id in &committed {
+            let id = id.parse().expect("uuid");
+            clinic.patient(id).expect("a committed patient survives the crash");
+        }
+        let count: i64 = clinic.raw_sql_for_inspection().query_row("SELECT count(*) FROM patients", [], |r| r.get(0)).expect("count");
+        let logged = clinic.change_count().expect("changes");
+        assert_eq!(u64::try_from(count).expect("count") + 1, logged, "state and log agree (one change per patient plus the first user)");
+    }
+}

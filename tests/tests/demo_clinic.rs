@@ -1,0 +1,59 @@
+//! Story: a newcomer creates the demo clinic; it looks like a real clinic, and the same seed
+//! always gives the same clinic.
+
+use mamori_core::clinic::Clinic;
+use mamori_core::demo::{self, DemoOptions};
+use mamori_core::domain::{NoteStatus, Role};
+use mamori_core::secret::Password;
+use mamori_core::vault::MemoryStore;
+use mamori_story_tests::*;
+
+fn make(tmp: &std::path::Path, seed: u64) -> (Clinic, demo::DemoReport) {
+    let keyring = MemoryStore::default();
+    let dir = data_dir(tmp);
+    let report = demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 80, seed }).expect("demo");
+    let clinic = Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new("demo-doctor-password")).expect("unlock");
+    (clinic, report)
+}
+
+#[test]
+fn the_same_seed_gives_the_same_clinic_and_another_seed_another() {
+    let (a, b, c) = (tempfile::tempdir().expect("t"), tempfile::tempdir().expect("t"), tempfile::tempdir().expect("t"));
+    let (first, _) = make(a.path(), 42);
+    let (second, _) = make(b.path(), 42);
+    let (third, _) = make(c.path(), 43);
+    assert_eq!(first.state_digest().expect("digest"), second.state_digest().expect("digest"));
+    assert_ne!(first.state_digest().expect("digest"), third.state_digest().expect("digest"));
+}
+
+#[test]
+fn the_demo_has_every_role_and_charts_with_history() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (clinic, report) = make(tmp.path(), 1);
+    let roles: Vec<Role> = report.users.iter().map(|u| u.role).collect();
+    for role in Role::ALL {
+        assert!(roles.contains(&role), "{role:?} missing");
+    }
+    assert_eq!(report.patients, 80);
+    let count: i64 = clinic.raw_sql_for_inspection().query_row("SELECT count(*) FROM patients", [], |r| r.get(0)).expect("count");
+    assert_eq!(count, 80);
+
+    let mut notes = 0;
+    let mut repeats = 0;
+    let mut labs = 0;
+    let mut allergies = 0;
+    let ids: Vec<String> = {
+        let mut stmt = clinic.raw_sql_for_inspection().prepare("SELECT id FROM patients").expect("prepare");
+        stmt.query_map([], |r| r.get(0)).expect("query").collect::<Result<_, _>>().expect("ids")
+    };
+    for id in ids {
+        let chart = clinic.chart(id.parse().expect("uuid")).expect("chart");
+        assert!(!chart.encounters.is_empty(), "every demo patient has visited");
+        assert!(chart.notes.iter().all(|n| n.status == NoteStatus::Signed));
+        notes += chart.notes.len();
+        repeats += chart.prescriptions.iter().filter(|rx| rx.repeat_of.is_some()).count();
+        labs += chart.lab_reports.len();
+        allergies += chart.allergies.len();
+    }
+    assert!(notes >= 80 && repeats > 0 && labs > 0 && allergies > 0, "notes {notes} Do {repeats} labs {labs} allergies {allergies}");
+}

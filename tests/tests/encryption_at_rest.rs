@@ -1,0 +1,65 @@
+//! Story: a laptop with a demo clinic is stolen. Whatever files the thief copies, no patient's
+//! name, reading, phone number or note text is in them.
+
+use mamori_core::clinic::Clinic;
+use mamori_core::demo::{self, DemoOptions};
+use mamori_core::domain::kana::fold_for_search;
+use mamori_core::domain::EncounterKind;
+use mamori_core::domain::SoapText;
+use mamori_core::secret::Password;
+use mamori_story_tests::*;
+
+#[test]
+fn no_patient_data_appears_in_any_file_of_the_data_directory() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let keyring = test_keyring("at-rest");
+    let dir = data_dir(tmp.path());
+    demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 40, seed: 11 }).expect("demo");
+
+    let mut clinic = Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new("demo-doctor-password")).expect("unlock");
+    // Write while the store is open, so the write-ahead log holds fresh pages when we look.
+    let p = clinic.register_patient(&patient("777777", ("秘密野", "守子"), ("ヒミツノ", "モリコ"), "1961-04-01", "090-1357-2468")).expect("register");
+    let encounter = clinic.open_encounter(p.id, EncounterKind::Outpatient).expect("encounter");
+    let note = SoapText::build("極秘の訴えテキスト", "", "", "").expect("text");
+    clinic.write_note(encounter.id, note).expect("note");
+
+    let mut secrets: Vec<String> = vec!["秘密野".into(), "ヒミツノモリコ".into(), "ひみつの".into(), "090-1357-2468".into(), "09013572468".into(), "極秘の訴え".into()];
+    for summary in clinic.search_patients("山", 10).expect("search") {
+        let demo_patient = clinic.patient(summary.id).expect("patient");
+        secrets.push(demo_patient.family_name.clone() + &demo_patient.given_name);
+        secrets.push(demo_patient.family_kana.clone());
+        secrets.push(fold_for_search(&demo_patient.family_kana));
+        secrets.extend(demo_patient.phone.clone());
+    }
+    assert!(secrets.len() > 10, "the demo should contain patients to look for");
+
+    assert_no_file_holds(tmp.path(), &secrets, "while open");
+    assert!(files_under(tmp.path()).iter().any(|f| f.ends_with("chart.db-wal")), "the WAL should exist while open");
+    drop(clinic);
+    assert_no_file_holds(tmp.path(), &secrets, "after close");
+    let names: Vec<String> = files_under(tmp.path()).iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| ["chart.db", "chart.db-wal", "chart.db-shm", "keys.json"].contains(&n.as_str())), "unexpected files: {names:?}");
+}
+
+fn assert_no_file_holds(dir: &std::path::Path, secrets: &[String], when: &str) {
+    for file in files_under(dir) {
+        let bytes = std::fs::read(&file).expect("readable");
+        for secret in secrets {
+            assert!(!contains(&bytes, secret.as_bytes()), "{when}: {} holds patient data", file.display());
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_its_files_are_private_to_the_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let keyring = test_keyring("perms");
+    drop(new_clinic(tmp.path(), &keyring));
+    let dir = data_dir(tmp.path());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(dir.root()), 0o700);
+    assert_eq!(mode(&dir.database()), 0o600);
+    assert_eq!(mode(&dir.key_file()), 0o600);
+}
