@@ -35,7 +35,8 @@ pub fn doctor() -> User {
 
 /// A new clinic in `dir/clinic` with one doctor.
 pub fn new_clinic(dir: &Path, keyring: &dyn DeviceSecretStore) -> Clinic {
-    Clinic::init(&data_dir(dir), keyring, Box::new(clinic_clock()), &doctor(), &Password::new(DOCTOR_PASSWORD)).expect("init")
+    Clinic::init(&data_dir(dir), keyring, Box::new(clinic_clock()), &doctor(), &Password::new(DOCTOR_PASSWORD))
+        .expect("init")
 }
 
 pub fn data_dir(dir: &Path) -> DataDir {
@@ -54,7 +55,12 @@ pub fn patient(chart_no: &str, name: (&str, &str), kana: (&str, &str), birth: &s
         postal_code: "154-0024".into(),
         address: "東京都世田谷区三軒茶屋1-2-3".into(),
         phone: phone.into(),
-        insurance: Some(InsuranceInput { insurer_number: "01130012".into(), symbol: "12".into(), number: "34".into(), copay_percent: 30 }),
+        insurance: Some(InsuranceInput {
+            insurer_number: "01130012".into(),
+            symbol: "12".into(),
+            number: "34".into(),
+            copay_percent: 30,
+        }),
         sensitive: false,
     }
 }
@@ -66,7 +72,11 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).expect("readable dir") {
             let path = entry.expect("entry").path();
-            if path.is_dir() { stack.push(path) } else { out.push(path) }
+            if path.is_dir() {
+                stack.push(path)
+            } else {
+                out.push(path)
+            }
         }
     }
     out.sort();

@@ -34,14 +34,23 @@ fn a_process_killed_mid_write_loses_no_committed_change() {
         child.kill().expect("SIGKILL");
         child.wait().expect("reaped");
 
-        let clinic = Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new(DOCTOR_PASSWORD)).expect("reopen after crash");
+        let clinic =
+            Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new(DOCTOR_PASSWORD))
+                .expect("reopen after crash");
         assert!(clinic.check_integrity().expect("check").is_empty(), "integrity_check must be ok");
         for id in &committed {
             let id = id.parse().expect("uuid");
             clinic.patient(id).expect("a committed patient survives the crash");
         }
-        let count: i64 = clinic.raw_sql_for_inspection().query_row("SELECT count(*) FROM patients", [], |r| r.get(0)).expect("count");
+        let count: i64 = clinic
+            .raw_sql_for_inspection()
+            .query_row("SELECT count(*) FROM patients", [], |r| r.get(0))
+            .expect("count");
         let logged = clinic.change_count().expect("changes");
-        assert_eq!(u64::try_from(count).expect("count") + 1, logged, "state and log agree (one change per patient plus the first user)");
+        assert_eq!(
+            u64::try_from(count).expect("count") + 1,
+            logged,
+            "state and log agree (one change per patient plus the first user)"
+        );
     }
 }

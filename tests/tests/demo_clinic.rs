@@ -11,8 +11,11 @@ use mamori_story_tests::*;
 fn make(tmp: &std::path::Path, seed: u64) -> (Clinic, demo::DemoReport) {
     let keyring = MemoryStore::default();
     let dir = data_dir(tmp);
-    let report = demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 80, seed }).expect("demo");
-    let clinic = Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new("demo-doctor-password")).expect("unlock");
+    let report =
+        demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 80, seed }).expect("demo");
+    let clinic =
+        Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new("demo-doctor-password"))
+            .expect("unlock");
     (clinic, report)
 }
 
@@ -35,7 +38,8 @@ fn the_demo_has_every_role_and_charts_with_history() {
         assert!(roles.contains(&role), "{role:?} missing");
     }
     assert_eq!(report.patients, 80);
-    let count: i64 = clinic.raw_sql_for_inspection().query_row("SELECT count(*) FROM patients", [], |r| r.get(0)).expect("count");
+    let count: i64 =
+        clinic.raw_sql_for_inspection().query_row("SELECT count(*) FROM patients", [], |r| r.get(0)).expect("count");
     assert_eq!(count, 80);
 
     let mut notes = 0;
@@ -55,5 +59,8 @@ fn the_demo_has_every_role_and_charts_with_history() {
         labs += chart.lab_reports.len();
         allergies += chart.allergies.len();
     }
-    assert!(notes >= 80 && repeats > 0 && labs > 0 && allergies > 0, "notes {notes} Do {repeats} labs {labs} allergies {allergies}");
+    assert!(
+        notes >= 80 && repeats > 0 && labs > 0 && allergies > 0,
+        "notes {notes} Do {repeats} labs {labs} allergies {allergies}"
+    );
 }

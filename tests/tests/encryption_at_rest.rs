@@ -16,14 +16,25 @@ fn no_patient_data_appears_in_any_file_of_the_data_directory() {
     let dir = data_dir(tmp.path());
     demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 40, seed: 11 }).expect("demo");
 
-    let mut clinic = Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new("demo-doctor-password")).expect("unlock");
+    let mut clinic =
+        Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new("demo-doctor-password"))
+            .expect("unlock");
     // Write while the store is open, so the write-ahead log holds fresh pages when we look.
-    let p = clinic.register_patient(&patient("777777", ("秘密野", "守子"), ("ヒミツノ", "モリコ"), "1961-04-01", "090-1357-2468")).expect("register");
+    let p = clinic
+        .register_patient(&patient("777777", ("秘密野", "守子"), ("ヒミツノ", "モリコ"), "1961-04-01", "090-1357-2468"))
+        .expect("register");
     let encounter = clinic.open_encounter(p.id, EncounterKind::Outpatient).expect("encounter");
     let note = SoapText::build("極秘の訴えテキスト", "", "", "").expect("text");
     clinic.write_note(encounter.id, note).expect("note");
 
-    let mut secrets: Vec<String> = vec!["秘密野".into(), "ヒミツノモリコ".into(), "ひみつの".into(), "090-1357-2468".into(), "09013572468".into(), "極秘の訴え".into()];
+    let mut secrets: Vec<String> = vec![
+        "秘密野".into(),
+        "ヒミツノモリコ".into(),
+        "ひみつの".into(),
+        "090-1357-2468".into(),
+        "09013572468".into(),
+        "極秘の訴え".into(),
+    ];
     for summary in clinic.search_patients("山", 10).expect("search") {
         let demo_patient = clinic.patient(summary.id).expect("patient");
         secrets.push(demo_patient.family_name.clone() + &demo_patient.given_name);
@@ -37,8 +48,15 @@ fn no_patient_data_appears_in_any_file_of_the_data_directory() {
     assert!(files_under(tmp.path()).iter().any(|f| f.ends_with("chart.db-wal")), "the WAL should exist while open");
     drop(clinic);
     assert_no_file_holds(tmp.path(), &secrets, "after close");
-    let names: Vec<String> = files_under(tmp.path()).iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
-    assert!(names.iter().all(|n| ["chart.db", "chart.db-wal", "chart.db-shm", "keys.json"].contains(&n.as_str())), "unexpected files: {names:?}");
+    let names: Vec<String> = files_under(tmp.path())
+        .iter()
+        .filter_map(|f| f.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| ["chart.db", "chart.db-wal", "chart.db-shm", "keys.json"].contains(&n.as_str())),
+        "unexpected files: {names:?}"
+    );
 }
 
 fn assert_no_file_holds(dir: &std::path::Path, secrets: &[String], when: &str) {

@@ -13,7 +13,9 @@ fn rebuilding_from_the_log_gives_identical_state_and_repairs_drift() {
     let keyring = test_keyring("replay");
     let dir = data_dir(tmp.path());
     demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 60, seed: 3 }).expect("demo");
-    let mut clinic = Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new("demo-doctor-password")).expect("unlock");
+    let mut clinic =
+        Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new("demo-doctor-password"))
+            .expect("unlock");
 
     // A signed note amended, so replay must keep both versions.
     let some = clinic.search_patients("ヤ", 1).expect("search").remove(0);
@@ -30,7 +32,8 @@ fn rebuilding_from_the_log_gives_identical_state_and_repairs_drift() {
 
     // Damage the derived state behind the API's back; the digest notices, and a rebuild repairs it.
     let sql = clinic.raw_sql_for_inspection();
-    sql.execute_batch("DELETE FROM notes; DELETE FROM patient_name_keys; UPDATE patients SET sort_kana = 'x';").expect("damage");
+    sql.execute_batch("DELETE FROM notes; DELETE FROM patient_name_keys; UPDATE patients SET sort_kana = 'x';")
+        .expect("damage");
     assert_ne!(clinic.state_digest().expect("digest"), original);
     assert!(clinic.search_patients("ヤ", 5).expect("search").is_empty(), "the damage is visible");
     clinic.rebuild().expect("rebuild");

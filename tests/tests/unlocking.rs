@@ -57,20 +57,25 @@ fn a_new_user_and_a_new_password_rewrap_the_key_without_touching_the_database() 
     let mut clinic = new_clinic(tmp.path(), &keyring);
     let nurse = User::build("nurse", "看護 花子", Role::Nurse).expect("user");
     clinic.add_user(&keyring, &nurse, &Password::new("nurse-password-1")).expect("add nurse");
-    assert!(matches!(
-        clinic.add_user(&keyring, &nurse, &Password::new("nurse-password-2")),
-        Err(Error::UserExists(_))
-    ));
+    assert!(matches!(clinic.add_user(&keyring, &nurse, &Password::new("nurse-password-2")), Err(Error::UserExists(_))));
     drop(clinic);
 
     let mut as_nurse = unlock(tmp.path(), &keyring, "nurse", "nurse-password-1").expect("nurse opens");
     assert_eq!(as_nurse.user().role, Role::Nurse);
     let database = std::fs::read(data_dir(tmp.path()).database()).expect("db");
-    as_nurse.change_password(&keyring, &Password::new("nurse-password-1"), &Password::new("nurse-password-new")).expect("change");
-    assert!(as_nurse.change_password(&keyring, &Password::new("wrong-old-password"), &Password::new("whatever-123")).is_err());
+    as_nurse
+        .change_password(&keyring, &Password::new("nurse-password-1"), &Password::new("nurse-password-new"))
+        .expect("change");
+    assert!(as_nurse
+        .change_password(&keyring, &Password::new("wrong-old-password"), &Password::new("whatever-123"))
+        .is_err());
     drop(as_nurse);
 
-    assert_eq!(std::fs::read(data_dir(tmp.path()).database()).expect("db"), database, "the database must not be re-encrypted");
+    assert_eq!(
+        std::fs::read(data_dir(tmp.path()).database()).expect("db"),
+        database,
+        "the database must not be re-encrypted"
+    );
     assert!(unlock(tmp.path(), &keyring, "nurse", "nurse-password-1").is_err());
     unlock(tmp.path(), &keyring, "nurse", "nurse-password-new").expect("new password opens");
     unlock(tmp.path(), &keyring, "doctor", DOCTOR_PASSWORD).expect("the doctor is unaffected");
@@ -82,7 +87,13 @@ fn a_missing_key_file_or_a_second_init_is_an_explained_stop() {
     let keyring = test_keyring("setup");
     assert!(matches!(unlock(tmp.path(), &keyring, "doctor", DOCTOR_PASSWORD), Err(Error::NotInitialized(_))));
     drop(new_clinic(tmp.path(), &keyring));
-    let again = Clinic::init(&data_dir(tmp.path()), &keyring, Box::new(clinic_clock()), &doctor(), &Password::new(DOCTOR_PASSWORD));
+    let again = Clinic::init(
+        &data_dir(tmp.path()),
+        &keyring,
+        Box::new(clinic_clock()),
+        &doctor(),
+        &Password::new(DOCTOR_PASSWORD),
+    );
     assert!(matches!(again, Err(Error::AlreadyInitialized(_))));
     std::fs::remove_file(data_dir(tmp.path()).key_file()).expect("remove key file");
     assert!(matches!(unlock(tmp.path(), &keyring, "doctor", DOCTOR_PASSWORD), Err(Error::IncompleteSetup(_))));
@@ -92,7 +103,8 @@ fn a_missing_key_file_or_a_second_init_is_an_explained_stop() {
 fn a_weak_first_password_creates_nothing() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let keyring = test_keyring("weak");
-    let result = Clinic::init(&data_dir(tmp.path()), &keyring, Box::new(clinic_clock()), &doctor(), &Password::new("short"));
+    let result =
+        Clinic::init(&data_dir(tmp.path()), &keyring, Box::new(clinic_clock()), &doctor(), &Password::new("short"));
     assert!(matches!(result, Err(Error::Invalid(_))));
     assert!(files_under(tmp.path()).is_empty());
 }
@@ -104,5 +116,11 @@ fn device_id(dir: &std::path::Path) -> String {
 }
 
 fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    files_under(dir).into_iter().map(|f| { let bytes = std::fs::read(&f).expect("read"); (f, bytes) }).collect()
+    files_under(dir)
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).expect("read");
+            (f, bytes)
+        })
+        .collect()
 }

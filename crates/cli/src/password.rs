@@ -16,7 +16,10 @@ pub fn read(from_stdin: bool, prompt: &str) -> anyhow::Result<Password> {
         }
         return Ok(Password::new(text));
     }
-    let text = Zeroizing::new(rpassword::prompt_password(prompt).context("could not read the password (no terminal? use --password-stdin)")?);
+    let text = Zeroizing::new(
+        rpassword::prompt_password(prompt)
+            .context("could not read the password (no terminal? use --password-stdin)")?,
+    );
     Ok(Password::new(text.as_str()))
 }
 

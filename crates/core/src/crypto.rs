@@ -31,10 +31,7 @@ pub fn seal(key: &Key32, plaintext: &[u8], associated_data: &[u8]) -> Result<Sea
 pub fn open(key: &Key32, sealed: &Sealed, associated_data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     let cipher = XChaCha20Poly1305::new(key.expose().into());
     cipher
-        .decrypt(
-            &XNonce::from(sealed.nonce),
-            Payload { msg: &sealed.ciphertext, aad: associated_data },
-        )
+        .decrypt(&XNonce::from(sealed.nonce), Payload { msg: &sealed.ciphertext, aad: associated_data })
         .ok()
         .map(Zeroizing::new)
 }

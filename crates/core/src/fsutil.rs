@@ -2,9 +2,9 @@
 //! the target, flush the directory. A reader sees the old file or the new one, never half of one.
 
 use std::fs::{self, File, OpenOptions};
+use std::io::Write;
 #[cfg(unix)]
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::io::Write;
 use std::path::Path;
 
 use crate::{Error, Result};
@@ -18,9 +18,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]
         options.mode(0o600);
-        let mut file = options
-            .open(&temp)
-            .map_err(Error::io("create", &temp))?;
+        let mut file = options.open(&temp).map_err(Error::io("create", &temp))?;
         file.write_all(bytes).map_err(Error::io("write", &temp))?;
         file.sync_all().map_err(Error::io("flush", &temp))?;
     }

@@ -120,7 +120,11 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patien
         while let Some(row) = rows.next()? {
             let key: String = row.get(0)?;
             let hit = (row.get(1)?, row.get(2)?, row.get(3)?);
-            if key == folded { exact.push(hit) } else { prefix.push(hit) }
+            if key == folded {
+                exact.push(hit)
+            } else {
+                prefix.push(hit)
+            }
         }
         add(exact, Rank::Exact);
         add(prefix, Rank::Prefix);
@@ -138,7 +142,8 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patien
         .into_iter()
         .map(|(rowid, _)| {
             let body: String = body_stmt.query_row([rowid], |row| row.get(0))?;
-            let patient: Patient = serde_json::from_str(&body).map_err(|_| Error::InvalidState("a stored patient record is unreadable"))?;
+            let patient: Patient = serde_json::from_str(&body)
+                .map_err(|_| Error::InvalidState("a stored patient record is unreadable"))?;
             Ok(PatientSummary::from(patient))
         })
         .collect()

@@ -21,7 +21,13 @@ fn main() -> anyhow::Result<()> {
     let mut clinic = Clinic::unlock(&dir, &keyring, Box::new(SystemClock), "doctor", &password)?;
     let mut out = std::io::stdout().lock();
     loop {
-        let input = mamori_story_tests::patient(&clinic.next_chart_no()?, ("書込", "試験"), ("カキコミ", "シケン"), "1980-01-01", "");
+        let input = mamori_story_tests::patient(
+            &clinic.next_chart_no()?,
+            ("書込", "試験"),
+            ("カキコミ", "シケン"),
+            "1980-01-01",
+            "",
+        );
         let patient = clinic.register_patient(&input)?;
         writeln!(out, "{}", patient.id)?;
         out.flush()?;

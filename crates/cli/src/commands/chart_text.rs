@@ -15,10 +15,33 @@ pub fn render(chart: &Chart, today: NaiveDate) -> String {
         Sex::Female => "女",
         Sex::Other => "他",
     };
-    let _ = writeln!(out, "{}（{}） {} {}歳  {}（{}）  カルテ番号 {}", p.full_name(), p.full_kana(), sex, p.age_on(today), to_wareki(p.birth_date), p.birth_date, p.chart_no);
-    let _ = writeln!(out, "〒{} {}  TEL {}", p.postal_code.as_deref().unwrap_or("-"), p.address, p.phone.as_deref().unwrap_or("-"));
+    let _ = writeln!(
+        out,
+        "{}（{}） {} {}歳  {}（{}）  カルテ番号 {}",
+        p.full_name(),
+        p.full_kana(),
+        sex,
+        p.age_on(today),
+        to_wareki(p.birth_date),
+        p.birth_date,
+        p.chart_no
+    );
+    let _ = writeln!(
+        out,
+        "〒{} {}  TEL {}",
+        p.postal_code.as_deref().unwrap_or("-"),
+        p.address,
+        p.phone.as_deref().unwrap_or("-")
+    );
     if let Some(ins) = &p.insurance {
-        let _ = writeln!(out, "保険 {} 記号 {} 番号 {}  負担 {}割", ins.insurer_number, ins.symbol, ins.number, ins.copay_percent / 10);
+        let _ = writeln!(
+            out,
+            "保険 {} 記号 {} 番号 {}  負担 {}割",
+            ins.insurer_number,
+            ins.symbol,
+            ins.number,
+            ins.copay_percent / 10
+        );
     }
     if chart.allergies.is_empty() {
         let _ = writeln!(out, "アレルギー: なし");
@@ -45,7 +68,12 @@ pub fn render(chart: &Chart, today: NaiveDate) -> String {
         }
         for note in chart.notes.iter().filter(|n| n.encounter_id == encounter.id) {
             let _ = writeln!(out, "  記録 v{} [{}]", note.version, note.status.as_str());
-            for (label, text) in [("S", &note.text.subjective), ("O", &note.text.objective), ("A", &note.text.assessment), ("P", &note.text.plan)] {
+            for (label, text) in [
+                ("S", &note.text.subjective),
+                ("O", &note.text.objective),
+                ("A", &note.text.assessment),
+                ("P", &note.text.plan),
+            ] {
                 for (i, line) in text.lines().enumerate() {
                     let _ = writeln!(out, "    {}  {line}", if i == 0 { label } else { " " });
                 }
@@ -54,7 +82,11 @@ pub fn render(chart: &Chart, today: NaiveDate) -> String {
         for rx in chart.prescriptions.iter().filter(|r| r.encounter_id == Some(encounter.id)) {
             let _ = writeln!(out, "  処方{}", if rx.repeat_of.is_some() { "（Do）" } else { "" });
             for item in &rx.items {
-                let _ = writeln!(out, "    Rp. {} {}{} {} {}日分", item.drug, item.dose, item.unit, item.frequency, item.days);
+                let _ = writeln!(
+                    out,
+                    "    Rp. {} {}{} {} {}日分",
+                    item.drug, item.dose, item.unit, item.frequency, item.days
+                );
             }
         }
     }

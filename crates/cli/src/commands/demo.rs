@@ -11,7 +11,12 @@ pub fn run(context: &Context, args: &DemoArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!("Demo clinic created in {}: {} patients, {} changes.", context.dir.root().display(), report.patients, report.changes);
+    println!(
+        "Demo clinic created in {}: {} patients, {} changes.",
+        context.dir.root().display(),
+        report.patients,
+        report.changes
+    );
     println!("Demo logins (synthetic clinic; do not reuse these passwords):");
     for user in &report.users {
         println!("  {:<10} {:<9} {}  ({})", user.name, user.role.as_str(), user.password, user.display_name);

@@ -31,7 +31,9 @@ pub fn run(context: &Context, command: PatientCommand) -> anyhow::Result<()> {
             }
         }
         PatientCommand::Show { id, unlock, json } => {
-            let id = Uuid::parse_str(id.trim()).ok().context("the patient id is not a valid id (copy it from `patient search`)")?;
+            let id = Uuid::parse_str(id.trim())
+                .ok()
+                .context("the patient id is not a valid id (copy it from `patient search`)")?;
             let clinic = context.unlock(&unlock)?;
             let chart = clinic.chart(id)?;
             if json {

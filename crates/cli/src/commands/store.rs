@@ -10,7 +10,11 @@ pub fn run(context: &Context, command: StoreCommand) -> anyhow::Result<()> {
             let before = clinic.state_digest()?;
             let replayed = clinic.rebuild()?;
             let after = clinic.state_digest()?;
-            let verdict = if before == after { "identical to the state before" } else { "DIFFERENT from the state before (the old state had drifted)" };
+            let verdict = if before == after {
+                "identical to the state before"
+            } else {
+                "DIFFERENT from the state before (the old state had drifted)"
+            };
             println!("Replayed {replayed} changes; rebuilt state {verdict}.");
             println!("State digest: {after}");
         }

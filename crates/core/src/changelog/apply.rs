@@ -21,7 +21,12 @@ pub fn apply(conn: &Connection, body: &ChangeBody) -> Result<()> {
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO encounters (id, patient_id, started_at, body) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![e.id.to_string(), e.patient_id.to_string(), e.started_at.to_rfc3339(), json(e)?])?;
+            .execute(params![
+                e.id.to_string(),
+                e.patient_id.to_string(),
+                e.started_at.to_rfc3339(),
+                json(e)?
+            ])?;
         }
         ChangeBody::NoteDrafted(n) | ChangeBody::NoteSigned(n) | ChangeBody::NoteAmended(n) => {
             conn.prepare_cached(
@@ -38,14 +43,30 @@ pub fn apply(conn: &Connection, body: &ChangeBody) -> Result<()> {
                 json(n)?
             ])?;
         }
-        ChangeBody::VitalsRecorded(v) => put_timed(conn, "vitals", "measured_at", v.id, v.patient_id, &v.measured_at.to_rfc3339(), &json(v)?)?,
-        ChangeBody::PrescriptionIssued(p) => {
-            put_timed(conn, "prescriptions", "prescribed_at", p.id, p.patient_id, &p.prescribed_at.to_rfc3339(), &json(p)?)?
+        ChangeBody::VitalsRecorded(v) => {
+            put_timed(conn, "vitals", "measured_at", v.id, v.patient_id, &v.measured_at.to_rfc3339(), &json(v)?)?
         }
-        ChangeBody::LabReported(l) => put_timed(conn, "lab_reports", "collected_at", l.id, l.patient_id, &l.collected_at.to_rfc3339(), &json(l)?)?,
-        ChangeBody::AppointmentSaved(a) => {
-            put_timed(conn, "appointments", "scheduled_at", a.id, a.patient_id, &a.scheduled_at.to_rfc3339(), &json(a)?)?
+        ChangeBody::PrescriptionIssued(p) => put_timed(
+            conn,
+            "prescriptions",
+            "prescribed_at",
+            p.id,
+            p.patient_id,
+            &p.prescribed_at.to_rfc3339(),
+            &json(p)?,
+        )?,
+        ChangeBody::LabReported(l) => {
+            put_timed(conn, "lab_reports", "collected_at", l.id, l.patient_id, &l.collected_at.to_rfc3339(), &json(l)?)?
         }
+        ChangeBody::AppointmentSaved(a) => put_timed(
+            conn,
+            "appointments",
+            "scheduled_at",
+            a.id,
+            a.patient_id,
+            &a.scheduled_at.to_rfc3339(),
+            &json(a)?,
+        )?,
         ChangeBody::AllergyRecorded(a) => put_untimed(conn, "allergies", a.id, a.patient_id, &json(a)?)?,
         ChangeBody::ProblemRecorded(p) => put_untimed(conn, "problems", p.id, p.patient_id, &json(p)?)?,
     }
@@ -56,7 +77,15 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|_| crate::Error::InvalidState("a record could not be encoded"))
 }
 
-fn put_timed(conn: &Connection, table: &str, time_column: &str, id: uuid::Uuid, patient: uuid::Uuid, time: &str, body: &str) -> Result<()> {
+fn put_timed(
+    conn: &Connection,
+    table: &str,
+    time_column: &str,
+    id: uuid::Uuid,
+    patient: uuid::Uuid,
+    time: &str,
+    body: &str,
+) -> Result<()> {
     let sql = format!("INSERT OR REPLACE INTO {table} (id, patient_id, {time_column}, body) VALUES (?1, ?2, ?3, ?4)");
     conn.prepare_cached(&sql)?.execute(params![id.to_string(), patient.to_string(), time, body])?;
     Ok(())
@@ -83,19 +112,22 @@ fn put_patient(conn: &Connection, p: &Patient) -> Result<()> {
         )?;
 
     conn.prepare_cached("DELETE FROM patient_name_keys WHERE patient_rowid = ?1")?.execute([rowid])?;
-    let mut insert_key = conn.prepare_cached("INSERT OR IGNORE INTO patient_name_keys (key, patient_rowid) VALUES (?1, ?2)")?;
+    let mut insert_key =
+        conn.prepare_cached("INSERT OR IGNORE INTO patient_name_keys (key, patient_rowid) VALUES (?1, ?2)")?;
     for key in name_keys(p) {
         insert_key.execute(params![key, rowid])?;
     }
 
     conn.prepare_cached("DELETE FROM patient_fts WHERE rowid = ?1")?.execute([rowid])?;
     let phone_digits: String = p.phone.as_deref().unwrap_or("").chars().filter(char::is_ascii_digit).collect();
-    conn.prepare_cached("INSERT INTO patient_fts (rowid, name, kana, phone) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
-        rowid,
-        nfkc_compact(&format!("{}{}", p.family_name, p.given_name)),
-        fold_for_search(&format!("{}{}", p.family_kana, p.given_kana)),
-        phone_digits
-    ])?;
+    conn.prepare_cached("INSERT INTO patient_fts (rowid, name, kana, phone) VALUES (?1, ?2, ?3, ?4)")?.execute(
+        params![
+            rowid,
+            nfkc_compact(&format!("{}{}", p.family_name, p.given_name)),
+            fold_for_search(&format!("{}{}", p.family_kana, p.given_kana)),
+            phone_digits
+        ],
+    )?;
     Ok(())
 }
 

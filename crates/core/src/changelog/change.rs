@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::hlc::Hlc;
-use crate::domain::{Allergy, Appointment, Encounter, LabReport, Patient, Prescription, Problem, SoapNote, User, Vitals};
+use crate::domain::{
+    Allergy, Appointment, Encounter, LabReport, Patient, Prescription, Problem, SoapNote, User, Vitals,
+};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Change {
@@ -43,7 +45,9 @@ impl ChangeBody {
             ChangeBody::UserAdded(u) => ("user", u.name.clone()),
             ChangeBody::PatientRegistered(p) | ChangeBody::PatientUpdated(p) => ("patient", p.id.to_string()),
             ChangeBody::EncounterOpened(e) => ("encounter", e.id.to_string()),
-            ChangeBody::NoteDrafted(n) | ChangeBody::NoteSigned(n) | ChangeBody::NoteAmended(n) => ("note", n.id.to_string()),
+            ChangeBody::NoteDrafted(n) | ChangeBody::NoteSigned(n) | ChangeBody::NoteAmended(n) => {
+                ("note", n.id.to_string())
+            }
             ChangeBody::VitalsRecorded(v) => ("vitals", v.id.to_string()),
             ChangeBody::AllergyRecorded(a) => ("allergy", a.id.to_string()),
             ChangeBody::ProblemRecorded(p) => ("problem", p.id.to_string()),

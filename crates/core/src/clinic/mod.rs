@@ -75,7 +75,8 @@ impl Clinic {
         let tx = self.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (author, body) in bodies {
             let hlc = self.hlc.tick();
-            let change = Change { id: changelog::new_change_id(hlc)?, hlc, author, device: self.device_id.clone(), body };
+            let change =
+                Change { id: changelog::new_change_id(hlc)?, hlc, author, device: self.device_id.clone(), body };
             changelog::append(&tx, &change)?;
             changelog::apply(&tx, &change.body)?;
         }

@@ -41,12 +41,24 @@ impl Clinic {
             patient,
             allergies: self.for_patient("SELECT body FROM allergies WHERE patient_id = ?1 ORDER BY id", patient_id)?,
             problems: self.for_patient("SELECT body FROM problems WHERE patient_id = ?1 ORDER BY id", patient_id)?,
-            encounters: self.for_patient("SELECT body FROM encounters WHERE patient_id = ?1 ORDER BY started_at, id", patient_id)?,
-            notes: self.for_patient("SELECT body FROM notes WHERE patient_id = ?1 ORDER BY written_at, id", patient_id)?,
-            vitals: self.for_patient("SELECT body FROM vitals WHERE patient_id = ?1 ORDER BY measured_at, id", patient_id)?,
-            prescriptions: self.for_patient("SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at, id", patient_id)?,
-            lab_reports: self.for_patient("SELECT body FROM lab_reports WHERE patient_id = ?1 ORDER BY collected_at, id", patient_id)?,
-            appointments: self.for_patient("SELECT body FROM appointments WHERE patient_id = ?1 ORDER BY scheduled_at, id", patient_id)?,
+            encounters: self
+                .for_patient("SELECT body FROM encounters WHERE patient_id = ?1 ORDER BY started_at, id", patient_id)?,
+            notes: self
+                .for_patient("SELECT body FROM notes WHERE patient_id = ?1 ORDER BY written_at, id", patient_id)?,
+            vitals: self
+                .for_patient("SELECT body FROM vitals WHERE patient_id = ?1 ORDER BY measured_at, id", patient_id)?,
+            prescriptions: self.for_patient(
+                "SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at, id",
+                patient_id,
+            )?,
+            lab_reports: self.for_patient(
+                "SELECT body FROM lab_reports WHERE patient_id = ?1 ORDER BY collected_at, id",
+                patient_id,
+            )?,
+            appointments: self.for_patient(
+                "SELECT body FROM appointments WHERE patient_id = ?1 ORDER BY scheduled_at, id",
+                patient_id,
+            )?,
         })
     }
 
@@ -92,7 +104,8 @@ impl Clinic {
     }
 
     fn by_id<T: DeserializeOwned>(&self, sql: &str, what: &'static str, id: Uuid) -> Result<T> {
-        let body: Option<String> = self.store.conn().prepare_cached(sql)?.query_row([id.to_string()], |row| row.get(0)).optional()?;
+        let body: Option<String> =
+            self.store.conn().prepare_cached(sql)?.query_row([id.to_string()], |row| row.get(0)).optional()?;
         let body = body.ok_or_else(|| Error::NotFound { what, id: id.to_string() })?;
         decode(&body)
     }
@@ -105,5 +118,6 @@ impl Clinic {
 }
 
 fn decode<T: DeserializeOwned>(body: &str) -> Result<T> {
-    serde_json::from_str(body).map_err(|_| Error::InvalidState("a stored record is unreadable; run `mamori store rebuild`"))
+    serde_json::from_str(body)
+        .map_err(|_| Error::InvalidState("a stored record is unreadable; run `mamori store rebuild`"))
 }

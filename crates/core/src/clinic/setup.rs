@@ -16,7 +16,13 @@ use crate::{fsutil, Error, Result};
 impl Clinic {
     /// Creates a new encrypted store in `dir` with its first user. On any failure nothing is
     /// left behind: no files, no keyring entry.
-    pub fn init(dir: &DataDir, secrets: &dyn DeviceSecretStore, clock: Box<dyn Clock>, first: &User, password: &Password) -> Result<Clinic> {
+    pub fn init(
+        dir: &DataDir,
+        secrets: &dyn DeviceSecretStore,
+        clock: Box<dyn Clock>,
+        first: &User,
+        password: &Password,
+    ) -> Result<Clinic> {
         check_password_strength(password.expose())?;
         if dir.key_file().exists() {
             return Err(Error::AlreadyInitialized(dir.root().to_path_buf()));
@@ -39,7 +45,14 @@ impl Clinic {
         created
     }
 
-    fn create_files(dir: &DataDir, hlc: HlcClock, device_id: &str, device_secret: &Key32, first: &User, password: &Password) -> Result<Clinic> {
+    fn create_files(
+        dir: &DataDir,
+        hlc: HlcClock,
+        device_id: &str,
+        device_secret: &Key32,
+        first: &User,
+        password: &Password,
+    ) -> Result<Clinic> {
         let dek = Key32::random()?;
         let store = Store::create(&dir.database(), &dek)?;
         fsutil::restrict_to_owner(&dir.database(), 0o600)?;
@@ -47,7 +60,8 @@ impl Clinic {
             "INSERT INTO device (singleton, device_id, created_at) VALUES (1, ?1, ?2)",
             rusqlite::params![device_id, hlc.wall_clock().now().to_rfc3339()],
         )?;
-        let mut clinic = Clinic { dir: dir.clone(), store, device_id: device_id.to_string(), user: first.clone(), hlc, dek };
+        let mut clinic =
+            Clinic { dir: dir.clone(), store, device_id: device_id.to_string(), user: first.clone(), hlc, dek };
         clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
 
         let mut key_file = KeyFile::new(device_id);
@@ -57,7 +71,13 @@ impl Clinic {
     }
 
     /// Opens the store in `dir` as `user_name`.
-    pub fn unlock(dir: &DataDir, secrets: &dyn DeviceSecretStore, clock: Box<dyn Clock>, user_name: &str, password: &Password) -> Result<Clinic> {
+    pub fn unlock(
+        dir: &DataDir,
+        secrets: &dyn DeviceSecretStore,
+        clock: Box<dyn Clock>,
+        user_name: &str,
+        password: &Password,
+    ) -> Result<Clinic> {
         if !dir.key_file().exists() {
             return Err(if dir.database().exists() {
                 Error::IncompleteSetup(dir.root().to_path_buf())
@@ -71,7 +91,14 @@ impl Clinic {
         let store = Store::open(&dir.database(), &dek)?;
         let user = load_user(&store, user_name)?;
         let last = changelog::last_stamp(store.conn())?;
-        Ok(Clinic { dir: dir.clone(), store, device_id: key_file.device_id, user, hlc: HlcClock::new(clock, last), dek })
+        Ok(Clinic {
+            dir: dir.clone(),
+            store,
+            device_id: key_file.device_id,
+            user,
+            hlc: HlcClock::new(clock, last),
+            dek,
+        })
     }
 
     /// Adds a user who can unlock this device with their own password.
@@ -106,11 +133,9 @@ impl Clinic {
 }
 
 fn load_user(store: &Store, name: &str) -> Result<User> {
-    let found = store.conn().query_row(
-        "SELECT name, display_name, role FROM users WHERE name = ?1",
-        [name],
-        |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)),
-    );
+    let found = store.conn().query_row("SELECT name, display_name, role FROM users WHERE name = ?1", [name], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
+    });
     match found {
         Ok((name, display_name, role)) => {
             let role = Role::parse(&role).map_err(|_| Error::InvalidState("a stored user has an unknown role"))?;

@@ -39,14 +39,21 @@ impl Clinic {
 
     pub fn open_encounter(&mut self, patient_id: Uuid, kind: EncounterKind) -> Result<Encounter> {
         self.patient(patient_id)?;
-        let encounter = Encounter { id: self.new_id()?, patient_id, kind, started_at: self.now(), clinician: self.user.name.clone() };
+        let encounter = Encounter {
+            id: self.new_id()?,
+            patient_id,
+            kind,
+            started_at: self.now(),
+            clinician: self.user.name.clone(),
+        };
         self.commit(vec![ChangeBody::EncounterOpened(encounter.clone())])?;
         Ok(encounter)
     }
 
     pub fn write_note(&mut self, encounter_id: Uuid, text: SoapText) -> Result<SoapNote> {
         let encounter = self.encounter(encounter_id)?;
-        let note = SoapNote::draft(self.new_id()?, encounter.patient_id, encounter.id, &self.user.name, text, self.now());
+        let note =
+            SoapNote::draft(self.new_id()?, encounter.patient_id, encounter.id, &self.user.name, text, self.now());
         self.commit(vec![ChangeBody::NoteDrafted(note.clone())])?;
         Ok(note)
     }
@@ -79,7 +86,12 @@ impl Clinic {
         Ok(amendment)
     }
 
-    pub fn record_vitals(&mut self, patient_id: Uuid, encounter_id: Option<Uuid>, input: &VitalsInput) -> Result<Vitals> {
+    pub fn record_vitals(
+        &mut self,
+        patient_id: Uuid,
+        encounter_id: Option<Uuid>,
+        input: &VitalsInput,
+    ) -> Result<Vitals> {
         self.patient(patient_id)?;
         let vitals = Vitals::build(self.new_id()?, patient_id, encounter_id, self.now(), input)?;
         self.commit(vec![ChangeBody::VitalsRecorded(vitals.clone())])?;
@@ -100,7 +112,12 @@ impl Clinic {
         Ok(problem)
     }
 
-    pub fn prescribe(&mut self, patient_id: Uuid, encounter_id: Option<Uuid>, items: &[PrescriptionItemInput]) -> Result<Prescription> {
+    pub fn prescribe(
+        &mut self,
+        patient_id: Uuid,
+        encounter_id: Option<Uuid>,
+        items: &[PrescriptionItemInput],
+    ) -> Result<Prescription> {
         self.patient(patient_id)?;
         let rx = Prescription::build(self.new_id()?, patient_id, encounter_id, &self.user.name, self.now(), items)?;
         self.commit(vec![ChangeBody::PrescriptionIssued(rx.clone())])?;
@@ -119,7 +136,12 @@ impl Clinic {
         Ok(rx)
     }
 
-    pub fn record_lab_report(&mut self, patient_id: Uuid, collected_at: DateTime<Utc>, results: &[LabResultInput]) -> Result<LabReport> {
+    pub fn record_lab_report(
+        &mut self,
+        patient_id: Uuid,
+        collected_at: DateTime<Utc>,
+        results: &[LabResultInput],
+    ) -> Result<LabReport> {
         self.patient(patient_id)?;
         if collected_at > self.now() {
             return Err(invalid("collection time", "is in the future"));

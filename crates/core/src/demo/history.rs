@@ -25,7 +25,13 @@ pub struct Visit<'a> {
     acute: bool,
 }
 
-pub fn history(rng: &mut DemoRng, catalog: &Catalog, patient: &Patient, now: DateTime<Utc>, staff: &Staff<'_>) -> Result<Vec<Authored>> {
+pub fn history(
+    rng: &mut DemoRng,
+    catalog: &Catalog,
+    patient: &Patient,
+    now: DateTime<Utc>,
+    staff: &Staff<'_>,
+) -> Result<Vec<Authored>> {
     let today = now.with_timezone(&japan_time()).date_naive();
     let age = i64::from(patient.age_on(today));
     let clinical = &catalog.clinical;
@@ -39,15 +45,33 @@ pub fn history(rng: &mut DemoRng, catalog: &Catalog, patient: &Patient, now: Dat
     let mut out: Vec<Authored> = vec![(staff.reception.into(), ChangeBody::PatientRegistered(patient.clone()))];
     for condition in &chronic {
         let onset = today - Duration::days(rng.range(200, 3000));
-        let input = ProblemInput { name: condition.name.clone(), icd10: condition.icd10.clone(), onset: Some(onset), status: ProblemStatus::Active };
+        let input = ProblemInput {
+            name: condition.name.clone(),
+            icd10: condition.icd10.clone(),
+            onset: Some(onset),
+            status: ProblemStatus::Active,
+        };
         let problem = Problem::build(rng.id_at(now), patient.id, today, &input)?;
         out.push((staff.doctor.into(), ChangeBody::ProblemRecorded(problem)));
     }
-    let allergies = if rng.chance(0.04) { 2 } else if rng.chance(0.12) { 1 } else { 0 };
+    let allergies = if rng.chance(0.04) {
+        2
+    } else if rng.chance(0.12) {
+        1
+    } else {
+        0
+    };
     for _ in 0..allergies {
         let spec = rng.pick(&clinical.allergies);
-        let input = AllergyInput { substance: spec.substance.clone(), reaction: spec.reaction.clone(), severity: *rng.pick(&[Severity::Mild, Severity::Moderate, Severity::Severe]) };
-        out.push((staff.doctor.into(), ChangeBody::AllergyRecorded(Allergy::build(rng.id_at(now), patient.id, now, &input)?)));
+        let input = AllergyInput {
+            substance: spec.substance.clone(),
+            reaction: spec.reaction.clone(),
+            severity: *rng.pick(&[Severity::Mild, Severity::Moderate, Severity::Severe]),
+        };
+        out.push((
+            staff.doctor.into(),
+            ChangeBody::AllergyRecorded(Allergy::build(rng.id_at(now), patient.id, now, &input)?),
+        ));
     }
 
     let mut visits = Vec::new();
@@ -77,7 +101,10 @@ pub fn history(rng: &mut DemoRng, catalog: &Catalog, patient: &Patient, now: Dat
         let day = today + Duration::days(rng.range(1, 28));
         let next = clinic_hours(rng, day);
         let input = AppointmentInput { scheduled_at: next, purpose: "定期受診".into() };
-        out.push((staff.reception.into(), ChangeBody::AppointmentSaved(Appointment::build(rng.id_at(now), patient.id, &input)?)));
+        out.push((
+            staff.reception.into(),
+            ChangeBody::AppointmentSaved(Appointment::build(rng.id_at(now), patient.id, &input)?),
+        ));
     }
     Ok(out)
 }
@@ -96,7 +123,8 @@ fn one_visit(
     let at = visit.at;
     let mut out = Vec::new();
     let kind = if home_visit { EncounterKind::HomeVisit } else { EncounterKind::Outpatient };
-    let encounter = Encounter { id: rng.id_at(at), patient_id: patient.id, kind, started_at: at, clinician: staff.doctor.into() };
+    let encounter =
+        Encounter { id: rng.id_at(at), patient_id: patient.id, kind, started_at: at, clinician: staff.doctor.into() };
     out.push((staff.doctor.into(), ChangeBody::EncounterOpened(encounter.clone())));
 
     let hypertensive = visit.conditions.iter().any(|c| c.icd10 == "I10");
@@ -110,7 +138,8 @@ fn one_visit(
         pulse_bpm: Some(rng.normal(74.0, 9.0).clamp(45.0, 130.0) as u16),
         temperature_c: Some((temperature.clamp(35.5, 40.5) * 10.0).round() as f32 / 10.0),
         spo2_percent: Some(rng.normal(97.0, 1.2).clamp(90.0, 100.0) as u8),
-        weight_kg: (patient.age_on(at.date_naive()) >= 15).then(|| (rng.normal(60.0, 10.0).clamp(35.0, 120.0) * 10.0).round() as f32 / 10.0),
+        weight_kg: (patient.age_on(at.date_naive()) >= 15)
+            .then(|| (rng.normal(60.0, 10.0).clamp(35.0, 120.0) * 10.0).round() as f32 / 10.0),
         ..Default::default()
     };
     let vitals = Vitals::build(rng.id_at(at), patient.id, Some(encounter.id), at, &input)?;
@@ -123,7 +152,9 @@ fn one_visit(
 
     let rx_at = at + Duration::minutes(13);
     let rx = match (visit.acute, last_chronic_rx.as_ref()) {
-        (false, Some(previous)) if rng.chance(0.85) => previous.repeat(rng.id_at(rx_at), Some(encounter.id), staff.doctor, rx_at),
+        (false, Some(previous)) if rng.chance(0.85) => {
+            previous.repeat(rng.id_at(rx_at), Some(encounter.id), staff.doctor, rx_at)
+        }
         _ => {
             let days = if visit.acute { rng.range(3, 5) } else { 28 };
             let items: Vec<PrescriptionItemInput> = visit
@@ -131,7 +162,13 @@ fn one_visit(
                 .iter()
                 .map(|c| {
                     let d = rng.pick(&c.drugs);
-                    PrescriptionItemInput { drug: d.drug.clone(), dose: d.dose, unit: d.unit.clone(), frequency: d.frequency.clone(), days: days as u16 }
+                    PrescriptionItemInput {
+                        drug: d.drug.clone(),
+                        dose: d.dose,
+                        unit: d.unit.clone(),
+                        frequency: d.frequency.clone(),
+                        days: days as u16,
+                    }
                 })
                 .collect();
             Prescription::build(rng.id_at(rx_at), patient.id, Some(encounter.id), staff.doctor, rx_at, &items)?
@@ -152,7 +189,13 @@ fn one_visit(
             .map(|(name, spec)| {
                 let scale = 10f64.powi(spec.decimals);
                 let value = (rng.normal(spec.mean, spec.sd).max(0.0) * scale).round() / scale;
-                LabResultInput { test: (*name).clone(), value, unit: spec.unit.clone(), reference_low: Some(spec.low), reference_high: Some(spec.high) }
+                LabResultInput {
+                    test: (*name).clone(),
+                    value,
+                    unit: spec.unit.clone(),
+                    reference_low: Some(spec.low),
+                    reference_high: Some(spec.high),
+                }
             })
             .collect();
         let report = LabReport::build(rng.id_at(at), patient.id, at + Duration::minutes(5), &results)?;

@@ -54,12 +54,22 @@ pub fn demo_users() -> Vec<DemoUser> {
         (Role::Reception, "reception", "受付 さくら"),
     ]
     .into_iter()
-    .map(|(role, name, display)| DemoUser { name: name.into(), display_name: display.into(), role, password: format!("demo-{name}-password") })
+    .map(|(role, name, display)| DemoUser {
+        name: name.into(),
+        display_name: display.into(),
+        role,
+        password: format!("demo-{name}-password"),
+    })
     .collect()
 }
 
 /// Creates a demo clinic in an empty `dir`. Returns the logins and what was written.
-pub fn create(dir: &DataDir, secrets: &dyn DeviceSecretStore, clock: Box<dyn Clock>, options: &DemoOptions) -> Result<DemoReport> {
+pub fn create(
+    dir: &DataDir,
+    secrets: &dyn DeviceSecretStore,
+    clock: Box<dyn Clock>,
+    options: &DemoOptions,
+) -> Result<DemoReport> {
     let users = demo_users();
     let as_user = |u: &DemoUser| User::build(&u.name, &u.display_name, u.role);
     let (first, others) = users.split_first().expect("the demo has users");
@@ -89,7 +99,11 @@ pub fn populate(clinic: &mut Clinic, options: &DemoOptions) -> Result<()> {
         batch.extend(history::history(&mut rng, catalog, &patient, now, &staff)?);
         if rng.chance(booked_today) {
             let at = clinic_hours(&mut rng, today);
-            let mut appointment = Appointment::build(rng.id_at(now), patient.id, &AppointmentInput { scheduled_at: at, purpose: "再診".into() })?;
+            let mut appointment = Appointment::build(
+                rng.id_at(now),
+                patient.id,
+                &AppointmentInput { scheduled_at: at, purpose: "再診".into() },
+            )?;
             if at <= now {
                 appointment = appointment.checked_in(at - Duration::minutes(rng.range(0, 15)))?;
             }

@@ -8,7 +8,13 @@ use crate::domain::insurance::check_digit;
 use crate::domain::{InsuranceInput, Patient, PatientInput};
 use crate::Result;
 
-pub fn patient(rng: &mut DemoRng, catalog: &Catalog, chart_no: u32, today: NaiveDate, registered_at: DateTime<Utc>) -> Result<Patient> {
+pub fn patient(
+    rng: &mut DemoRng,
+    catalog: &Catalog,
+    chart_no: u32,
+    today: NaiveDate,
+    registered_at: DateTime<Utc>,
+) -> Result<Patient> {
     let female = rng.chance(0.52);
     let age = age(rng);
     let birth_date = today - Duration::days(age * 365 + rng.range(0, 364));
@@ -21,7 +27,11 @@ pub fn patient(rng: &mut DemoRng, catalog: &Catalog, chart_no: u32, today: Naive
         rng.range(1, 5),
         rng.range(1, 30),
         rng.range(1, 20),
-        if rng.chance(0.4) { format!(" メゾン{}{}", rng.pick(&["桜", "欅", "楓", "若葉", "青葉"]), rng.range(101, 405)) } else { String::new() }
+        if rng.chance(0.4) {
+            format!(" メゾン{}{}", rng.pick(&["桜", "欅", "楓", "若葉", "青葉"]), rng.range(101, 405))
+        } else {
+            String::new()
+        }
     );
     let phone = if rng.chance(0.7) {
         format!("0{}0-{:04}-{:04}", rng.pick(&[7, 8, 9]), rng.range(0, 9999), rng.range(0, 9999))
@@ -68,9 +78,18 @@ fn insurance(rng: &mut DemoRng, age: i64) -> InsuranceInput {
         (employer, format!("{}", rng.range(1000, 99999)), copay_below_75(age))
     };
     let check = check_digit(&body).unwrap_or(0);
-    InsuranceInput { insurer_number: format!("{body}{check}"), symbol, number: format!("{}", rng.range(1, 99999)), copay_percent: copay }
+    InsuranceInput {
+        insurer_number: format!("{body}{check}"),
+        symbol,
+        number: format!("{}", rng.range(1, 99999)),
+        copay_percent: copay,
+    }
 }
 
 fn copay_below_75(age: i64) -> u8 {
-    if age < 6 || age >= 70 { 20 } else { 30 }
+    if !(6..70).contains(&age) {
+        20
+    } else {
+        30
+    }
 }

@@ -41,6 +41,7 @@ impl DemoRng {
     /// A UUIDv7 for a record made at `at`, with seeded random bits.
     pub fn id_at(&mut self, at: DateTime<Utc>) -> Uuid {
         let random: [u8; 10] = self.0.random();
-        uuid::Builder::from_unix_timestamp_millis(u64::try_from(at.timestamp_millis()).unwrap_or(0), &random).into_uuid()
+        uuid::Builder::from_unix_timestamp_millis(u64::try_from(at.timestamp_millis()).unwrap_or(0), &random)
+            .into_uuid()
     }
 }

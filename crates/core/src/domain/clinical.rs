@@ -56,8 +56,19 @@ pub struct VitalsInput {
 }
 
 impl Vitals {
-    pub fn build(id: Uuid, patient_id: Uuid, encounter_id: Option<Uuid>, measured_at: DateTime<Utc>, v: &VitalsInput) -> Valid<Self> {
-        fn opt<T: PartialOrd + std::fmt::Display + Copy>(field: &'static str, v: Option<T>, min: T, max: T) -> Valid<Option<T>> {
+    pub fn build(
+        id: Uuid,
+        patient_id: Uuid,
+        encounter_id: Option<Uuid>,
+        measured_at: DateTime<Utc>,
+        v: &VitalsInput,
+    ) -> Valid<Self> {
+        fn opt<T: PartialOrd + std::fmt::Display + Copy>(
+            field: &'static str,
+            v: Option<T>,
+            min: T,
+            max: T,
+        ) -> Valid<Option<T>> {
             v.map(|x| in_range(field, x, min, max)).transpose()
         }
         let vitals = Self {
@@ -259,7 +270,13 @@ mod tests {
     use super::*;
 
     fn lab(value: f64) -> LabResultInput {
-        LabResultInput { test: "HbA1c".into(), value, unit: "%".into(), reference_low: Some(4.6), reference_high: Some(6.2) }
+        LabResultInput {
+            test: "HbA1c".into(),
+            value,
+            unit: "%".into(),
+            reference_low: Some(4.6),
+            reference_high: Some(6.2),
+        }
     }
 
     #[test]

@@ -3,14 +3,27 @@
 
 use chrono::NaiveDate;
 
-/// Eras with their first day and the western year of their year 1 minus one.
-const ERAS: &[(&str, &str, i32, (i32, u32, u32))] = &[
-    ("M", "明治", 1867, (1868, 1, 25)),
-    ("T", "大正", 1911, (1912, 7, 30)),
-    ("S", "昭和", 1925, (1926, 12, 25)),
-    ("H", "平成", 1988, (1989, 1, 8)),
-    ("R", "令和", 2018, (2019, 5, 1)),
+/// A Japanese era: its letter and name, the western year before its year 1, and its first day.
+struct Era {
+    letter: &'static str,
+    name: &'static str,
+    year_offset: i32,
+    first_day: (i32, u32, u32),
+}
+
+const ERAS: &[Era] = &[
+    Era { letter: "M", name: "明治", year_offset: 1867, first_day: (1868, 1, 25) },
+    Era { letter: "T", name: "大正", year_offset: 1911, first_day: (1912, 7, 30) },
+    Era { letter: "S", name: "昭和", year_offset: 1925, first_day: (1926, 12, 25) },
+    Era { letter: "H", name: "平成", year_offset: 1988, first_day: (1989, 1, 8) },
+    Era { letter: "R", name: "令和", year_offset: 2018, first_day: (2019, 5, 1) },
 ];
+
+impl Era {
+    fn starts(&self) -> Option<NaiveDate> {
+        ymd(self.first_day.0, self.first_day.1, self.first_day.2)
+    }
+}
 
 /// Parses a date in any of the accepted forms; `None` if it is not one.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
@@ -31,17 +44,11 @@ fn parse_western(text: &str) -> Option<NaiveDate> {
 
 fn parse_era(text: &str) -> Option<NaiveDate> {
     let upper = text.to_uppercase();
-    let (offset, start, rest) = ERAS.iter().find_map(|(letter, name, offset, start)| {
-        upper
-            .strip_prefix(letter)
-            .or_else(|| upper.strip_prefix(name))
-            .map(|rest| (*offset, *start, rest.to_string()))
+    let (era, rest) = ERAS.iter().find_map(|era| {
+        upper.strip_prefix(era.letter).or_else(|| upper.strip_prefix(era.name)).map(|rest| (era, rest.to_string()))
     })?;
     let rest = rest.replace('元', "1");
-    let parts: Vec<&str> = rest
-        .split(['.', '/', '-', '年', '月', '日'])
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts: Vec<&str> = rest.split(['.', '/', '-', '年', '月', '日']).filter(|p| !p.is_empty()).collect();
     if parts.len() != 3 {
         return None;
     }
@@ -49,19 +56,19 @@ fn parse_era(text: &str) -> Option<NaiveDate> {
     if era_year < 1 {
         return None;
     }
-    let date = ymd(offset + era_year, parts[1].parse().ok()?, parts[2].parse().ok()?)?;
-    (date >= ymd(start.0, start.1, start.2)?).then_some(date)
+    let date = ymd(era.year_offset + era_year, parts[1].parse().ok()?, parts[2].parse().ok()?)?;
+    (date >= era.starts()?).then_some(date)
 }
 
 /// The date in the Japanese era calendar, e.g. 昭和25年3月12日 (元年 for year one).
 pub fn to_wareki(date: NaiveDate) -> String {
     use chrono::Datelike;
-    let era = ERAS.iter().rev().find(|(_, _, _, start)| ymd(start.0, start.1, start.2).is_some_and(|s| date >= s));
+    let era = ERAS.iter().rev().find(|era| era.starts().is_some_and(|first| date >= first));
     match era {
-        Some((_, name, offset, _)) => {
-            let year = date.year() - offset;
+        Some(era) => {
+            let year = date.year() - era.year_offset;
             let year = if year == 1 { "元".to_string() } else { year.to_string() };
-            format!("{name}{year}年{}月{}日", date.month(), date.day())
+            format!("{}{year}年{}月{}日", era.name, date.month(), date.day())
         }
         None => date.format("%Y年%-m月%-d日").to_string(),
     }
@@ -81,7 +88,9 @@ mod tests {
 
     #[test]
     fn western_and_era_forms_give_the_same_day() {
-        for text in ["1950-03-12", "1950/3/12", "19500312", "S25.3.12", "s25/03/12", "昭和25年3月12日", "Ｓ２５．３．１２"] {
+        for text in
+            ["1950-03-12", "1950/3/12", "19500312", "S25.3.12", "s25/03/12", "昭和25年3月12日", "Ｓ２５．３．１２"]
+        {
             assert_eq!(parse_date(text), date(1950, 3, 12), "{text}");
         }
         assert_eq!(parse_date("H元.1.8"), date(1989, 1, 8));

@@ -13,7 +13,10 @@ pub mod user;
 pub mod validation;
 
 pub use appointment::{Appointment, AppointmentInput};
-pub use clinical::{Allergy, AllergyInput, Encounter, EncounterKind, LabFlag, LabReport, LabResult, LabResultInput, Problem, ProblemInput, ProblemStatus, Severity, Vitals, VitalsInput};
+pub use clinical::{
+    Allergy, AllergyInput, Encounter, EncounterKind, LabFlag, LabReport, LabResult, LabResultInput, Problem,
+    ProblemInput, ProblemStatus, Severity, Vitals, VitalsInput,
+};
 pub use insurance::{Insurance, InsuranceInput};
 pub use note::{NoteStatus, SoapNote, SoapText};
 pub use patient::{Patient, PatientInput, Sex};

@@ -66,7 +66,14 @@ pub struct SoapNote {
 }
 
 impl SoapNote {
-    pub fn draft(id: Uuid, patient_id: Uuid, encounter_id: Uuid, author: &str, text: SoapText, at: DateTime<Utc>) -> Self {
+    pub fn draft(
+        id: Uuid,
+        patient_id: Uuid,
+        encounter_id: Uuid,
+        author: &str,
+        text: SoapText,
+        at: DateTime<Utc>,
+    ) -> Self {
         Self {
             id,
             patient_id,

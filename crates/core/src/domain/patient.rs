@@ -196,16 +196,17 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named_in_the_error() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut PatientInput)>)> = vec![
-            ("chart number", Box::new(|i| i.chart_no = " ".into())),
-            ("family name", Box::new(|i| i.family_name = "".into())),
-            ("family name reading (kana)", Box::new(|i| i.family_kana = "山田".into())),
-            ("sex", Box::new(|i| i.sex = "x".into())),
-            ("birth date", Box::new(|i| i.birth_date = "2027-01-01".into())),
-            ("birth date", Box::new(|i| i.birth_date = "1850-01-01".into())),
-            ("birth date", Box::new(|i| i.birth_date = "yesterday".into())),
-            ("postal code", Box::new(|i| i.postal_code = "12345".into())),
-            ("phone", Box::new(|i| i.phone = "12-3456".into())),
+        type Mutation = fn(&mut PatientInput);
+        let cases: Vec<(&str, Mutation)> = vec![
+            ("chart number", |i| i.chart_no = " ".into()),
+            ("family name", |i| i.family_name = "".into()),
+            ("family name reading (kana)", |i| i.family_kana = "山田".into()),
+            ("sex", |i| i.sex = "x".into()),
+            ("birth date", |i| i.birth_date = "2027-01-01".into()),
+            ("birth date", |i| i.birth_date = "1850-01-01".into()),
+            ("birth date", |i| i.birth_date = "yesterday".into()),
+            ("postal code", |i| i.postal_code = "12345".into()),
+            ("phone", |i| i.phone = "12-3456".into()),
         ];
         for (field, mutate) in cases {
             let mut input = valid_input();

@@ -67,7 +67,15 @@ impl Prescription {
             return invalid("prescription", "add at least one drug");
         }
         let items = items.iter().map(PrescriptionItem::build).collect::<Valid<Vec<_>>>()?;
-        Ok(Self { id, patient_id, encounter_id, prescriber: prescriber.to_string(), prescribed_at: at, items, repeat_of: None })
+        Ok(Self {
+            id,
+            patient_id,
+            encounter_id,
+            prescriber: prescriber.to_string(),
+            prescribed_at: at,
+            items,
+            repeat_of: None,
+        })
     }
 
     /// Do: the same drugs, doses and days, prescribed anew.
@@ -90,8 +98,15 @@ mod tests {
 
     #[test]
     fn do_copies_the_items_and_remembers_its_source() {
-        let item = PrescriptionItemInput { drug: "アムロジピン錠5mg".into(), dose: 1.0, unit: "錠".into(), frequency: "1日1回朝食後".into(), days: 28 };
-        let first = Prescription::build(Uuid::from_u128(1), Uuid::nil(), None, "dr", Utc::now(), &[item]).expect("valid");
+        let item = PrescriptionItemInput {
+            drug: "アムロジピン錠5mg".into(),
+            dose: 1.0,
+            unit: "錠".into(),
+            frequency: "1日1回朝食後".into(),
+            days: 28,
+        };
+        let first =
+            Prescription::build(Uuid::from_u128(1), Uuid::nil(), None, "dr", Utc::now(), &[item]).expect("valid");
         let again = first.repeat(Uuid::from_u128(2), None, "dr", Utc::now());
         assert_eq!(again.items, first.items);
         assert_eq!(again.repeat_of, Some(first.id));
@@ -100,7 +115,10 @@ mod tests {
 
     #[test]
     fn impossible_doses_and_days_are_refused() {
-        let mut item = PrescriptionItemInput { drug: "x".into(), dose: 0.0, unit: "錠".into(), frequency: "頓用".into(), days: 3 };
+        let mut item =
+            PrescriptionItemInput {
+                drug: "x".into(), dose: 0.0, unit: "錠".into(), frequency: "頓用".into(), days: 3
+            };
         assert_eq!(PrescriptionItem::build(&item).expect_err("dose").field, "dose");
         item.dose = 1.0;
         item.days = 0;

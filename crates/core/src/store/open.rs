@@ -94,7 +94,9 @@ fn key_connection(conn: &Connection, key: &Key32) -> Result<()> {
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0)) {
         Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => Err(Error::DatabaseKeyRejected),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
+            Err(Error::DatabaseKeyRejected)
+        }
         Err(other) => Err(other.into()),
     }
 }

@@ -21,10 +21,7 @@ pub trait DeviceSecretStore: Send + Sync {
 
 /// Loads the secret, turning a missing entry into the explained stop.
 pub fn load_required(store: &dyn DeviceSecretStore, device: &str, dir: &Path) -> Result<Key32> {
-    store.load(device)?.ok_or_else(|| Error::DeviceSecretMissing {
-        dir: dir.to_path_buf(),
-        device: device.to_string(),
-    })
+    store.load(device)?.ok_or_else(|| Error::DeviceSecretMissing { dir: dir.to_path_buf(), device: device.to_string() })
 }
 
 /// The operating system keyring, through the `keyring` crate.

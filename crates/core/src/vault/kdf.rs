@@ -50,8 +50,8 @@ impl KdfParams {
 
 pub fn derive_kek(password: &Password, params: &KdfParams, device_secret: &Key32, user: &str) -> Result<Key32> {
     params.check().map_err(Error::Kdf)?;
-    let argon_params = Params::new(params.memory_kib, params.passes, params.lanes, Some(32))
-        .map_err(|e| Error::Kdf(e.to_string()))?;
+    let argon_params =
+        Params::new(params.memory_kib, params.passes, params.lanes, Some(32)).map_err(|e| Error::Kdf(e.to_string()))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
     let mut stretched = Zeroizing::new([0u8; 32]);
     argon

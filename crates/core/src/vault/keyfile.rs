@@ -63,10 +63,8 @@ impl KeyFile {
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
-        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::KeyFileInvalid {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        let json = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::KeyFileInvalid { path: path.to_path_buf(), reason: e.to_string() })?;
         fsutil::write_atomically(path, &json)
     }
 
@@ -150,10 +148,7 @@ mod tests {
             file.unwrap_for("nobody", &Password::new("pw-doctor"), &device_secret),
             Err(Error::WrongPassword)
         ));
-        assert!(matches!(
-            file.add_user("nurse", &Password::new("x"), &device_secret, &dek),
-            Err(Error::UserExists(_))
-        ));
+        assert!(matches!(file.add_user("nurse", &Password::new("x"), &device_secret, &dek), Err(Error::UserExists(_))));
     }
 
     #[test]

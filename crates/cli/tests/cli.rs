@@ -1,0 +1,225 @@
+//! The `mamori` command as a newcomer and an IT person use it. Runs the real binary against the
+//! real Secret Service (the test command runs everything inside one, see scripts/test).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const DOCTOR: &str = "demo-doctor-password";
+
+fn mamori(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mamori starts");
+    // A command that fails before reading its password closes stdin early; that is fine.
+    if let Err(e) = child.stdin.take().expect("stdin").write_all(stdin.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
+    }
+    child.wait_with_output().expect("mamori finishes")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn demo_clinic(tmp: &Path, patients: &str) -> PathBuf {
+    let dir = tmp.join("clinic");
+    let out = mamori(&dir, &["demo", "--patients", patients, "--seed", "9", "--json"], "");
+    assert!(out.status.success(), "demo failed: {}", stderr(&out));
+    dir
+}
+
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> =
+        std::fs::read_dir(dir).map(|entries| entries.map(|e| e.expect("entry").path()).collect()).unwrap_or_default();
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).expect("read");
+            (f, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn the_demo_prints_a_login_per_role_and_its_patients_can_be_found_and_opened() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("clinic");
+    let out = mamori(&dir, &["demo", "--patients", "30", "--json"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("demo --json prints JSON");
+    let roles: Vec<&str> =
+        report["users"].as_array().expect("users").iter().map(|u| u["role"].as_str().expect("role")).collect();
+    assert_eq!(roles, ["admin", "doctor", "nurse", "reception"]);
+    assert_eq!(report["users"][1]["password"], DOCTOR);
+
+    let found = mamori(
+        &dir,
+        &["patient", "search", "1", "--user", "doctor", "--password-stdin", "--json"],
+        &format!("{DOCTOR}\n"),
+    );
+    assert!(found.status.success(), "{}", stderr(&found));
+    let hits: serde_json::Value = serde_json::from_str(&stdout(&found)).expect("json");
+    assert_eq!(hits[0]["chart_no"], "000001");
+    let id = hits[0]["id"].as_str().expect("id");
+    let name = hits[0]["name"].as_str().expect("name").split(' ').next().expect("family name").to_string();
+
+    let shown = mamori(&dir, &["patient", "show", id, "--user", "doctor", "--password-stdin"], &format!("{DOCTOR}\n"));
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    assert!(stdout(&shown).contains(&name) && stdout(&shown).contains("カルテ番号 000001"));
+
+    let rebuilt = mamori(&dir, &["store", "rebuild", "--user", "doctor", "--password-stdin"], &format!("{DOCTOR}\n"));
+    assert!(stdout(&rebuilt).contains("identical"), "{}", stdout(&rebuilt));
+    let checked =
+        mamori(&dir, &["store", "check", "--user", "reception", "--password-stdin"], "demo-reception-password\n");
+    assert!(stdout(&checked).contains("Integrity check ok"), "{}", stderr(&checked));
+}
+
+#[test]
+fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = demo_clinic(tmp.path(), "10");
+    let dir_arg = dir.to_str().expect("utf-8 path");
+    let before = snapshot(&dir);
+    let unknown_id = "01900000-0000-7000-8000-000000000000";
+    let cases: Vec<(Vec<&str>, String, &str)> = vec![
+        (
+            vec!["init", "--user", "admin2", "--password-stdin"],
+            "long-enough-password\n".into(),
+            "already holds Mamori data",
+        ),
+        (vec!["demo", "--patients", "5"], String::new(), "already holds Mamori data"),
+        (vec!["demo", "--patients", "lots"], String::new(), "invalid value"),
+        (vec!["demo", "--patients", "0"], String::new(), "invalid value"),
+        (
+            vec!["patient", "search", "山田", "--user", "doctor", "--password-stdin"],
+            "wrong-password\n".into(),
+            "wrong user name or password",
+        ),
+        (
+            vec!["patient", "search", "山田", "--user", "ghost", "--password-stdin"],
+            format!("{DOCTOR}\n"),
+            "wrong user name or password",
+        ),
+        (
+            vec!["patient", "search", " ", "--user", "doctor", "--password-stdin"],
+            format!("{DOCTOR}\n"),
+            "search: enter a name",
+        ),
+        (
+            vec!["patient", "search", "山田", "--user", "doctor", "--password-stdin"],
+            String::new(),
+            "no password on standard input",
+        ),
+        (
+            vec!["patient", "show", "not-an-id", "--user", "doctor", "--password-stdin"],
+            format!("{DOCTOR}\n"),
+            "not a valid id",
+        ),
+        (
+            vec!["patient", "show", unknown_id, "--user", "doctor", "--password-stdin"],
+            format!("{DOCTOR}\n"),
+            "was not found",
+        ),
+        (
+            vec!["store", "rebuild", "--user", "doctor", "--password-stdin"],
+            "nope\n".into(),
+            "wrong user name or password",
+        ),
+        (vec!["patient", "search"], String::new(), "required"),
+        (vec!["frobnicate"], String::new(), "unrecognized subcommand"),
+    ];
+    for (args, stdin, expected) in cases {
+        let out = mamori(&dir, &args, &stdin);
+        let err = stderr(&out);
+        let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert_eq!(lines.len(), 1, "{args:?}: one line expected, got {err:?}");
+        assert!(lines[0].starts_with("mamori: error: ") && lines[0].contains(expected), "{args:?}: {err:?}");
+        assert_eq!(snapshot(&dir), before, "{args:?} changed the data directory {dir_arg}");
+    }
+}
+
+#[test]
+fn invalid_setup_arguments_create_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("new-clinic");
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (vec!["init", "--user", "dr", "--role", "wizard", "--password-stdin"], "long-enough-password\n", "role"),
+        (vec!["init", "--user", "Dr Who", "--password-stdin"], "long-enough-password\n", "user name"),
+        (vec!["init", "--user", "dr", "--password-stdin"], "short\n", "password"),
+        (
+            vec!["patient", "search", "山田", "--user", "dr", "--password-stdin"],
+            "long-enough-password\n",
+            "mamori init",
+        ),
+    ];
+    for (args, stdin, expected) in cases {
+        let out = mamori(&dir, &args, stdin);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+        assert!(!dir.exists() || snapshot(&dir).is_empty(), "{args:?} left files behind");
+    }
+    let created =
+        mamori(&dir, &["init", "--user", "dr", "--role", "doctor", "--password-stdin"], "long-enough-password\n");
+    assert!(created.status.success(), "{}", stderr(&created));
+    let empty =
+        mamori(&dir, &["patient", "search", "山田", "--user", "dr", "--password-stdin"], "long-enough-password\n");
+    assert_eq!(stdout(&empty).trim(), "No patients found.");
+}
+
+#[test]
+fn a_data_folder_copied_to_another_computer_stops_with_an_explanation() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = demo_clinic(tmp.path(), "5");
+    let copy = tmp.path().join("copied");
+    std::fs::create_dir(&copy).expect("mkdir");
+    for (file, bytes) in snapshot(&dir) {
+        std::fs::write(copy.join(file.file_name().expect("name")), bytes).expect("copy");
+    }
+    // Another computer: a separate Secret Service with its own, empty keyring.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/lib/with-secret-service");
+    let other_keyring = tmp.path().join("other-computer-keyring");
+    let out = Command::new(script)
+        .env_remove("MAMORI_IN_SECRET_SERVICE")
+        .env("MAMORI_KEYRING_HOME", &other_keyring)
+        .arg(env!("CARGO_BIN_EXE_mamori"))
+        .args([
+            "--data-dir",
+            copy.to_str().expect("path"),
+            "patient",
+            "search",
+            "山",
+            "--user",
+            "doctor",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().expect("stdin").write_all(format!("{DOCTOR}\n").as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("run on the other computer");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("keyring holds no key") && err.contains("copied from another computer"), "{err}");
+
+    // On this computer, the copy opens (same keyring): the stop was about the keyring only.
+    let here =
+        mamori(&copy, &["patient", "search", "1", "--user", "doctor", "--password-stdin"], &format!("{DOCTOR}\n"));
+    assert!(here.status.success(), "{}", stderr(&here));
+}
