@@ -70,6 +70,25 @@ impl Clinic {
         Ok(clinic)
     }
 
+    /// An UNENCRYPTED clinic, only for the benchmark's plain-SQLite baseline (same schema, same
+    /// change log, same queries). Not compiled into the product.
+    #[cfg(feature = "plaintext-baseline")]
+    pub fn create_plaintext_baseline(dir: &DataDir, clock: Box<dyn Clock>, first: &User) -> Result<Clinic> {
+        fsutil::create_private_dir(dir.root())?;
+        let store = Store::create_plaintext_baseline(&dir.database())?;
+        let hlc = HlcClock::new(clock, changelog::Hlc::default());
+        let mut clinic = Clinic {
+            dir: dir.clone(),
+            store,
+            device_id: "baseline".into(),
+            user: first.clone(),
+            hlc,
+            dek: Key32::random()?,
+        };
+        clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
+        Ok(clinic)
+    }
+
     /// Opens the store in `dir` as `user_name`.
     pub fn unlock(
         dir: &DataDir,
