@@ -64,3 +64,37 @@ fn the_demo_has_every_role_and_charts_with_history() {
         "notes {notes} Do {repeats} labs {labs} allergies {allergies}"
     );
 }
+
+/// A keyring that stops answering after a few lookups, as when the desktop locks it mid-setup.
+struct FlakyKeyring {
+    inner: MemoryStore,
+    loads_left: std::sync::atomic::AtomicI32,
+}
+
+impl mamori_core::vault::DeviceSecretStore for FlakyKeyring {
+    fn create(&self, device: &str) -> mamori_core::Result<mamori_core::secret::Key32> {
+        self.inner.create(device)
+    }
+    fn load(&self, device: &str) -> mamori_core::Result<Option<mamori_core::secret::Key32>> {
+        if self.loads_left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) <= 0 {
+            return Err(mamori_core::Error::KeyringUnavailable("locked".into()));
+        }
+        self.inner.load(device)
+    }
+    fn delete(&self, device: &str) -> mamori_core::Result<()> {
+        self.inner.delete(device)
+    }
+}
+
+#[test]
+fn a_demo_that_fails_halfway_leaves_no_files_and_no_keyring_entry() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let keyring = FlakyKeyring { inner: MemoryStore::default(), loads_left: 1.into() };
+    let dir = data_dir(tmp.path());
+    let result = demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 10, seed: 1 });
+    assert!(matches!(result, Err(mamori_core::Error::KeyringUnavailable(_))), "{result:?}");
+    assert!(files_under(tmp.path()).is_empty(), "left behind: {:?}", files_under(tmp.path()));
+    let entries: Vec<_> = std::fs::read_dir(tmp.path()).expect("dir").collect();
+    assert!(entries.is_empty(), "no staging folder may remain");
+    assert!(keyring.inner.is_empty(), "the device secret made for the failed clinic was removed again");
+}

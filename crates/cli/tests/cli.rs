@@ -137,6 +137,7 @@ fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
             "nope\n".into(),
             "wrong user name or password",
         ),
+        (vec!["store", "check", "--user", "nurse", "--password-stdin"], "nope\n".into(), "wrong user name or password"),
         (vec!["patient", "search"], String::new(), "required"),
         (vec!["frobnicate"], String::new(), "unrecognized subcommand"),
     ];

@@ -70,13 +70,11 @@ fn main() {
         "workload (ms)", "plain p50 / p95", "encrypted p50 / p95", "ratio p50/p95"
     );
     for (name, queries) in &workloads {
-        let a = time_each(queries, |q| plain.search_patients(q, 50).map(|r| r.len()).expect("search"));
-        let b = time_each(queries, |q| encrypted.search_patients(q, 50).map(|r| r.len()).expect("search"));
+        let (a, b) = time_both(queries, |q| plain.search_patients(q, 50), |q| encrypted.search_patients(q, 50));
         row(name, &a, &b);
     }
     let ids: Vec<_> = sample.iter().map(|p| p.id).collect();
-    let a = time_each(&ids, |id| plain.chart(*id).map(|c| c.notes.len()).expect("chart"));
-    let b = time_each(&ids, |id| encrypted.chart(*id).map(|c| c.notes.len()).expect("chart"));
+    let (a, b) = time_both(&ids, |id| plain.chart(*id), |id| encrypted.chart(*id));
     row("chart open (whole chart)", &a, &b);
 
     let a = single_writes(&mut plain);
@@ -136,18 +134,32 @@ fn sample_patients(clinic: &Clinic, patients: u32) -> Vec<Patient> {
     bodies.iter().step_by(step).take(SAMPLES).map(|b| serde_json::from_str(b).expect("patient")).collect()
 }
 
-fn time_each<T, R>(inputs: &[T], mut run: impl FnMut(&T) -> R) -> Vec<Duration> {
-    for input in inputs.iter().take(20) {
-        std::hint::black_box(run(input));
+/// Times each input on both stores, alternating which goes first, so neither store gets the
+/// warmer caches. Both must give the same answer.
+fn time_both<T, R: PartialEq + std::fmt::Debug>(
+    inputs: &[T],
+    mut plain: impl FnMut(&T) -> mamori_core::Result<R>,
+    mut encrypted: impl FnMut(&T) -> mamori_core::Result<R>,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let timed = |run: &mut dyn FnMut(&T) -> mamori_core::Result<R>, input: &T| {
+        let start = Instant::now();
+        let result = std::hint::black_box(run(input).expect("benchmark query"));
+        (start.elapsed(), result)
+    };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for (i, input) in inputs.iter().enumerate() {
+        let ((ta, ra), (tb, rb)) = if i % 2 == 0 {
+            let first = timed(&mut plain, input);
+            (first, timed(&mut encrypted, input))
+        } else {
+            let second = timed(&mut encrypted, input);
+            (timed(&mut plain, input), second)
+        };
+        assert_eq!(ra, rb, "both stores must answer alike");
+        a.push(ta);
+        b.push(tb);
     }
-    inputs
-        .iter()
-        .map(|input| {
-            let start = Instant::now();
-            std::hint::black_box(run(input));
-            start.elapsed()
-        })
-        .collect()
+    (a, b)
 }
 
 fn single_writes(clinic: &mut Clinic) -> Duration {

@@ -28,6 +28,8 @@ CREATE TRIGGER changes_are_never_deleted BEFORE DELETE ON changes
 BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
 
 -- State ---------------------------------------------------------------------------------
+-- Chart tables are clustered by patient (WITHOUT ROWID, key (patient_id, id)), so opening a
+-- chart reads a few adjacent pages instead of pages scattered across years of other visits.
 
 CREATE TABLE users (
     name          TEXT PRIMARY KEY,
@@ -54,72 +56,82 @@ CREATE TABLE patient_name_keys (
     patient_rowid  INTEGER NOT NULL REFERENCES patients (rowid) ON DELETE CASCADE,
     PRIMARY KEY (key, patient_rowid)
 ) WITHOUT ROWID;
+CREATE INDEX patient_name_keys_by_patient ON patient_name_keys (patient_rowid);
 
 -- Substring search of three or more characters over name, reading, phone digits.
 CREATE VIRTUAL TABLE patient_fts USING fts5 (name, kana, phone, tokenize = 'trigram');
 
 CREATE TABLE encounters (
-    id          TEXT PRIMARY KEY,
+    id          TEXT NOT NULL,
     patient_id  TEXT NOT NULL,
     started_at  TEXT NOT NULL,
-    body        TEXT NOT NULL
-);
-CREATE INDEX encounters_by_patient ON encounters (patient_id, started_at);
+    body        TEXT NOT NULL,
+    PRIMARY KEY (patient_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX encounters_by_id ON encounters (id);
 
 CREATE TABLE notes (
-    id           TEXT PRIMARY KEY,
+    id           TEXT NOT NULL,
     patient_id   TEXT NOT NULL,
     encounter_id TEXT NOT NULL,
     status       TEXT NOT NULL,
     replaces     TEXT,
     written_at   TEXT NOT NULL,
-    body         TEXT NOT NULL
-);
-CREATE INDEX notes_by_patient ON notes (patient_id, written_at);
+    body         TEXT NOT NULL,
+    PRIMARY KEY (patient_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX notes_by_id ON notes (id);
+CREATE INDEX notes_by_replaced_version ON notes (replaces) WHERE replaces IS NOT NULL;
 
 CREATE TABLE vitals (
-    id           TEXT PRIMARY KEY,
+    id           TEXT NOT NULL,
     patient_id   TEXT NOT NULL,
     measured_at  TEXT NOT NULL,
-    body         TEXT NOT NULL
-);
-CREATE INDEX vitals_by_patient ON vitals (patient_id, measured_at);
+    body         TEXT NOT NULL,
+    PRIMARY KEY (patient_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX vitals_by_id ON vitals (id);
 
 CREATE TABLE allergies (
-    id           TEXT PRIMARY KEY,
+    id           TEXT NOT NULL,
     patient_id   TEXT NOT NULL,
-    body         TEXT NOT NULL
-);
-CREATE INDEX allergies_by_patient ON allergies (patient_id);
+    body         TEXT NOT NULL,
+    PRIMARY KEY (patient_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX allergies_by_id ON allergies (id);
 
 CREATE TABLE problems (
-    id           TEXT PRIMARY KEY,
+    id           TEXT NOT NULL,
     patient_id   TEXT NOT NULL,
-    body         TEXT NOT NULL
-);
-CREATE INDEX problems_by_patient ON problems (patient_id);
+    body         TEXT NOT NULL,
+    PRIMARY KEY (patient_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX problems_by_id ON problems (id);
 
 CREATE TABLE prescriptions (
-    id             TEXT PRIMARY KEY,
+    id             TEXT NOT NULL,
     patient_id     TEXT NOT NULL,
     prescribed_at  TEXT NOT NULL,
-    body           TEXT NOT NULL
-);
-CREATE INDEX prescriptions_by_patient ON prescriptions (patient_id, prescribed_at);
+    body           TEXT NOT NULL,
+    PRIMARY KEY (patient_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX prescriptions_by_id ON prescriptions (id);
 
 CREATE TABLE lab_reports (
-    id            TEXT PRIMARY KEY,
+    id            TEXT NOT NULL,
     patient_id    TEXT NOT NULL,
     collected_at  TEXT NOT NULL,
-    body          TEXT NOT NULL
-);
-CREATE INDEX lab_reports_by_patient ON lab_reports (patient_id, collected_at);
+    body          TEXT NOT NULL,
+    PRIMARY KEY (patient_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX lab_reports_by_id ON lab_reports (id);
 
 CREATE TABLE appointments (
-    id            TEXT PRIMARY KEY,
+    id            TEXT NOT NULL,
     patient_id    TEXT NOT NULL,
     scheduled_at  TEXT NOT NULL,
-    body          TEXT NOT NULL
-);
-CREATE INDEX appointments_by_patient ON appointments (patient_id, scheduled_at);
+    body          TEXT NOT NULL,
+    PRIMARY KEY (patient_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX appointments_by_id ON appointments (id);
 CREATE INDEX appointments_by_time ON appointments (scheduled_at);

@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::domain::{Appointment, AppointmentInput, Role, User};
 use crate::secret::Password;
 use crate::vault::DeviceSecretStore;
-use crate::Result;
+use crate::{Error, Result};
 
 /// Patients are written in transactions of this many, so a 100k clinic takes minutes, not hours.
 const PATIENTS_PER_TRANSACTION: usize = 250;
@@ -64,16 +64,50 @@ pub fn demo_users() -> Vec<DemoUser> {
 }
 
 /// Creates a demo clinic in an empty `dir`. Returns the logins and what was written.
+///
+/// The clinic is built in a hidden folder beside `dir` and moved into place only when complete,
+/// so an interrupted or failed demo leaves nothing half-written (and no keyring entry).
 pub fn create(
     dir: &DataDir,
     secrets: &dyn DeviceSecretStore,
     clock: Box<dyn Clock>,
     options: &DemoOptions,
 ) -> Result<DemoReport> {
+    let root = dir.root();
+    let occupied = std::fs::read_dir(root).map(|mut entries| entries.next().is_some()).unwrap_or(false);
+    if occupied {
+        return Err(Error::AlreadyInitialized(root.to_path_buf()));
+    }
+    let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "mamori".into());
+    let staging = DataDir::new(root.with_file_name(format!(".{name}.creating")));
+    if staging.root().exists() {
+        std::fs::remove_dir_all(staging.root()).map_err(Error::io("remove the unfinished demo in", staging.root()))?;
+    }
+    let mut device = None;
+    let built = build(&staging, secrets, clock, options, &mut device).and_then(|report| {
+        std::fs::rename(staging.root(), root).map(|()| report).map_err(Error::io("move the demo clinic to", root))
+    });
+    if built.is_err() {
+        let _ = std::fs::remove_dir_all(staging.root());
+        if let Some(device) = device {
+            let _ = secrets.delete(&device);
+        }
+    }
+    built
+}
+
+fn build(
+    dir: &DataDir,
+    secrets: &dyn DeviceSecretStore,
+    clock: Box<dyn Clock>,
+    options: &DemoOptions,
+    device: &mut Option<String>,
+) -> Result<DemoReport> {
     let users = demo_users();
     let as_user = |u: &DemoUser| User::build(&u.name, &u.display_name, u.role);
     let (first, others) = users.split_first().expect("the demo has users");
     let mut clinic = Clinic::init(dir, secrets, clock, &as_user(first)?, &Password::new(first.password.clone()))?;
+    *device = Some(clinic.device_id().to_string());
     for user in others {
         clinic.add_user(secrets, &as_user(user)?, &Password::new(user.password.clone()))?;
     }

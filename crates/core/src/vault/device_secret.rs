@@ -97,6 +97,15 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
+    /// How many device secrets it holds.
+    pub fn len(&self) -> usize {
+        self.secrets().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.secrets().is_empty()
+    }
+
     fn secrets(&self) -> std::sync::MutexGuard<'_, HashMap<String, [u8; 32]>> {
         self.secrets.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
