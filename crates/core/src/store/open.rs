@@ -125,6 +125,25 @@ mod tests {
     }
 
     #[test]
+    fn an_open_store_keeps_temporary_data_in_memory_and_uses_wal_and_a_large_cache() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::create(&dir.path().join("chart.db"), &Key32::random().expect("random")).expect("create");
+        let pragma = |name: &str| -> String {
+            store
+                .conn()
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, rusqlite::types::Value>(0))
+                .map(|v| format!("{v:?}"))
+                .expect(name)
+        };
+        assert_eq!(pragma("temp_store"), "Integer(2)", "temporary tables and indices must stay in memory");
+        assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
+        assert_eq!(pragma("cache_size"), format!("Integer(-{CACHE_SIZE_KIB})"));
+        assert_eq!(pragma("synchronous"), "Integer(2)", "FULL: a commit survives power loss");
+        let cipher: String = store.conn().query_row("PRAGMA cipher_version", [], |r| r.get(0)).expect("cipher");
+        assert!(cipher.starts_with("4."), "SQLCipher 4 expected, got {cipher}");
+    }
+
+    #[test]
     fn the_database_file_has_no_plain_sqlite_header() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("chart.db");
