@@ -5,7 +5,7 @@ use std::fmt::Write;
 use chrono::NaiveDate;
 use mamori_core::clinic::{japan_time, Chart};
 use mamori_core::domain::dates::to_wareki;
-use mamori_core::domain::{LabFlag, Sex};
+use mamori_core::domain::{EncounterKind, LabFlag, Sex};
 
 pub fn render(chart: &Chart, today: NaiveDate) -> String {
     let mut out = String::new();
@@ -54,7 +54,11 @@ pub fn render(chart: &Chart, today: NaiveDate) -> String {
     }
     for encounter in chart.encounters.iter().rev() {
         let local = encounter.started_at.with_timezone(&japan_time());
-        let _ = writeln!(out, "\n── {} {:?} ({})", local.format("%Y-%m-%d %H:%M"), encounter.kind, encounter.clinician);
+        let kind = match encounter.kind {
+            EncounterKind::Outpatient => "外来",
+            EncounterKind::HomeVisit => "訪問診療",
+        };
+        let _ = writeln!(out, "\n── {} {kind} ({})", local.format("%Y-%m-%d %H:%M"), encounter.clinician);
         for v in chart.vitals.iter().filter(|v| v.encounter_id == Some(encounter.id)) {
             let _ = writeln!(
                 out,

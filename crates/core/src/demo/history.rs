@@ -204,28 +204,33 @@ fn one_visit(
     Ok(out)
 }
 
+/// A problem-oriented note: S and P per problem, O as the vitals and the findings, A as the
+/// assessment of each problem.
 fn soap(rng: &mut DemoRng, visit: &Visit<'_>, vitals: &Vitals) -> Result<SoapText> {
-    let fill = |template: &str, rng: &mut DemoRng| {
-        template
-            .replace("{sys}", &vitals.systolic_mmhg.unwrap_or_default().to_string())
-            .replace("{dia}", &vitals.diastolic_mmhg.unwrap_or_default().to_string())
-            .replace("{pulse}", &vitals.pulse_bpm.unwrap_or_default().to_string())
-            .replace("{temp}", &format!("{:.1}", vitals.temperature_c.unwrap_or_default()))
-            .replace("{spo2}", &vitals.spo2_percent.unwrap_or_default().to_string())
-            .replace("{days}", &rng.range(1, 4).to_string())
-    };
-    let mut sections: [Vec<String>; 4] = Default::default();
+    let numbered = visit.conditions.len() > 1;
+    let label = |i: usize, c: &Condition| if numbered { format!("#{} {} ", i + 1, c.name) } else { String::new() };
+    let mut subjective = Vec::new();
+    let mut objective = vec![format!(
+        "BP {}/{} mmHg、P {}/分、T {:.1}℃、SpO2 {}%",
+        vitals.systolic_mmhg.unwrap_or_default(),
+        vitals.diastolic_mmhg.unwrap_or_default(),
+        vitals.pulse_bpm.unwrap_or_default(),
+        vitals.temperature_c.unwrap_or_default(),
+        vitals.spo2_percent.unwrap_or_default()
+    )];
+    let mut assessment = Vec::new();
+    let mut plan = Vec::new();
     for (i, condition) in visit.conditions.iter().enumerate() {
-        let numbered = visit.conditions.len() > 1;
-        let prefix = if numbered { format!("#{} {} ", i + 1, condition.name) } else { String::new() };
-        for (section, options) in sections.iter_mut().zip([&condition.s, &condition.o, &condition.a, &condition.p]) {
-            let template = rng.pick(options.as_slice()).clone();
-            let line = fill(&template, rng);
-            section.push(format!("{prefix}{line}"));
-        }
+        let days = rng.range(1, 4).to_string();
+        subjective.push(format!("{}{}", label(i, condition), rng.pick(&condition.s).replace("{days}", &days)));
+        objective.push(rng.pick(&condition.o).clone());
+        let finding = rng.pick(&condition.a);
+        let gap = if finding.starts_with('。') { "" } else { " " };
+        let number = if numbered { format!("#{} ", i + 1) } else { String::new() };
+        assessment.push(format!("{number}{}{gap}{finding}", condition.name));
+        plan.push(format!("{}{}", label(i, condition), rng.pick(&condition.p)));
     }
-    let [s, o, a, p] = sections.map(|lines| lines.join("\n"));
-    Ok(SoapText::build(&s, &o, &a, &p)?)
+    Ok(SoapText::build(&subjective.join("\n"), &objective.join("\n"), &assessment.join("\n"), &plan.join("\n"))?)
 }
 
 /// A time on `day` during clinic hours (9:00–12:30, 14:00–17:30 JST).
