@@ -34,7 +34,7 @@ fn a_process_killed_mid_write_loses_no_committed_change() {
         child.kill().expect("SIGKILL");
         child.wait().expect("reaped");
 
-        let clinic =
+        let mut clinic =
             Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new(DOCTOR_PASSWORD))
                 .expect("reopen after crash");
         assert!(clinic.check_integrity().expect("check").is_empty(), "integrity_check must be ok");

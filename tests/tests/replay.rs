@@ -19,7 +19,8 @@ fn rebuilding_from_the_log_gives_identical_state_and_repairs_drift() {
 
     // A signed note amended, so replay must keep both versions.
     let some = clinic.search_patients("ヤ", 1).expect("search").remove(0);
-    let signed = clinic.chart(some.id).expect("chart").notes.into_iter().next().expect("demo patients have notes");
+    let signed =
+        clinic.chart(some.id).expect("chart").notes.into_iter().flatten().next().expect("demo patients have notes");
     {
         clinic.amend_note(signed.id, SoapText::build("追記: 家族歴を確認", "", "", "").expect("text")).expect("amend");
     }

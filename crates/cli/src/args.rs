@@ -31,6 +31,9 @@ pub enum Command {
     /// Maintain the chart store.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Check and read the tamper-evident audit log (admin only).
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 #[derive(Args)]
@@ -109,4 +112,45 @@ pub enum StoreCommand {
         #[command(flatten)]
         unlock: Unlock,
     },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain and its signed head; names the first broken event.
+    Verify {
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+    /// Who opened this patient's chart, or what this user opened.
+    Report {
+        /// The patient's id.
+        #[arg(long, conflicts_with = "about_user", required_unless_present = "about_user")]
+        patient: Option<String>,
+        /// The login name of the user to report on.
+        #[arg(long = "of-user", id = "about_user")]
+        of_user: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+    /// Write every event, one JSON object per line (schema: docs/audit-events.md).
+    Export {
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
 }

@@ -91,7 +91,7 @@ fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = demo_clinic(tmp.path(), "10");
     let dir_arg = dir.to_str().expect("utf-8 path");
-    let before = snapshot(&dir);
+    let state_before = chart_state(&dir);
     let unknown_id = "01900000-0000-7000-8000-000000000000";
     let cases: Vec<(Vec<&str>, String, &str)> = vec![
         (
@@ -142,13 +142,20 @@ fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
         (vec!["frobnicate"], String::new(), "unrecognized subcommand"),
     ];
     for (args, stdin, expected) in cases {
+        let before = fingerprint(&dir);
         let out = mamori(&dir, &args, &stdin);
         let err = stderr(&out);
         let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
         assert!(!out.status.success(), "{args:?} should fail");
         assert_eq!(lines.len(), 1, "{args:?}: one line expected, got {err:?}");
         assert!(lines[0].starts_with("mamori: error: ") && lines[0].contains(expected), "{args:?}: {err:?}");
-        assert_eq!(snapshot(&dir), before, "{args:?} changed the data directory {dir_arg}");
+        let key_file = |f: &Vec<(String, u64)>| f.iter().find(|(n, _)| n == "keys.json").cloned();
+        let after = fingerprint(&dir);
+        assert_eq!(key_file(&after), key_file(&before), "{args:?} changed the key file in {dir_arg}");
+        if stderr(&out).contains("wrong user name or password") || out.status.code() == Some(2) {
+            assert_eq!(after, before, "{args:?} failed before logging in, yet changed {dir_arg}");
+        }
+        assert_eq!(chart_state(&dir), state_before, "{args:?} changed the chart in {dir_arg}");
     }
 }
 
@@ -223,4 +230,32 @@ fn a_data_folder_copied_to_another_computer_stops_with_an_explanation() {
     let here =
         mamori(&copy, &["patient", "search", "1", "--user", "doctor", "--password-stdin"], &format!("{DOCTOR}\n"));
     assert!(here.status.success(), "{}", stderr(&here));
+}
+
+/// Files by name with a fingerprint of their bytes (short enough to print in a failure).
+fn fingerprint(dir: &Path) -> Vec<(String, u64)> {
+    use std::hash::{Hash, Hasher};
+    snapshot(dir)
+        .into_iter()
+        .map(|(path, bytes)| {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut hasher);
+            (path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), hasher.finish())
+        })
+        .collect()
+}
+
+/// The chart as the core sees it: state digest and length of the change log. A successful
+/// login appends to the audit log, so commands that fail after logging in are compared here.
+fn chart_state(dir: &Path) -> (String, u64) {
+    use mamori_core::clinic::{Clinic, DataDir};
+    let clinic = Clinic::unlock(
+        &DataDir::new(dir),
+        &mamori_core::vault::KeyringStore::default(),
+        Box::new(mamori_core::clock::SystemClock),
+        "admin",
+        &mamori_core::secret::Password::new("demo-admin-password"),
+    )
+    .expect("unlock as admin");
+    (clinic.state_digest().expect("digest"), clinic.change_count().expect("count"))
 }

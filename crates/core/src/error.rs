@@ -13,6 +13,9 @@ pub enum Error {
     #[error(transparent)]
     Invalid(#[from] ValidationError),
 
+    #[error("your role may not {access} {section}; this attempt has been recorded")]
+    Denied { section: &'static str, access: &'static str },
+
     #[error("wrong user name or password")]
     WrongPassword,
 
@@ -88,6 +91,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Invalid(_) => "invalid_input",
+            Error::Denied { .. } => "denied",
             Error::WrongPassword => "wrong_password",
             Error::DeviceSecretMissing { .. } => "device_secret_missing",
             Error::KeyringUnavailable(_) => "keyring_unavailable",

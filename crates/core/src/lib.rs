@@ -4,6 +4,7 @@
 //! Nothing here knows about windows, HTTP or an async runtime. Every front end (the `mamori` CLI,
 //! later the desktop shell) goes through [`clinic::Clinic`].
 
+pub mod audit;
 pub mod changelog;
 pub mod clinic;
 pub mod clock;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 mod fsutil;
+pub mod policy;
 pub mod search;
 pub mod secret;
 pub mod store;

@@ -43,13 +43,17 @@ pub fn render(chart: &Chart, today: NaiveDate) -> String {
             ins.copay_percent / 10
         );
     }
-    if chart.allergies.is_empty() {
-        let _ = writeln!(out, "アレルギー: なし");
-    } else {
-        let list: Vec<String> = chart.allergies.iter().map(|a| format!("{}（{}）", a.substance, a.reaction)).collect();
-        let _ = writeln!(out, "⚠ アレルギー: {}", list.join("、"));
+    match chart.allergies.as_deref() {
+        None => {}
+        Some([]) => {
+            let _ = writeln!(out, "アレルギー: なし");
+        }
+        Some(allergies) => {
+            let list: Vec<String> = allergies.iter().map(|a| format!("{}（{}）", a.substance, a.reaction)).collect();
+            let _ = writeln!(out, "⚠ アレルギー: {}", list.join("、"));
+        }
     }
-    for problem in &chart.problems {
+    for problem in chart.problems.iter().flatten() {
         let _ = writeln!(out, "病名: {} {}", problem.name, problem.icd10.as_deref().unwrap_or(""));
     }
     for encounter in chart.encounters.iter().rev() {
@@ -59,7 +63,7 @@ pub fn render(chart: &Chart, today: NaiveDate) -> String {
             EncounterKind::HomeVisit => "訪問診療",
         };
         let _ = writeln!(out, "\n── {} {kind} ({})", local.format("%Y-%m-%d %H:%M"), encounter.clinician);
-        for v in chart.vitals.iter().filter(|v| v.encounter_id == Some(encounter.id)) {
+        for v in chart.vitals.iter().flatten().filter(|v| v.encounter_id == Some(encounter.id)) {
             let _ = writeln!(
                 out,
                 "  バイタル BP {}/{} P {} T {} SpO2 {}",
@@ -70,7 +74,7 @@ pub fn render(chart: &Chart, today: NaiveDate) -> String {
                 opt(v.spo2_percent)
             );
         }
-        for note in chart.notes.iter().filter(|n| n.encounter_id == encounter.id) {
+        for note in chart.notes.iter().flatten().filter(|n| n.encounter_id == encounter.id) {
             let _ = writeln!(out, "  記録 v{} [{}]", note.version, note.status.as_str());
             for (label, text) in [
                 ("S", &note.text.subjective),
@@ -83,7 +87,7 @@ pub fn render(chart: &Chart, today: NaiveDate) -> String {
                 }
             }
         }
-        for rx in chart.prescriptions.iter().filter(|r| r.encounter_id == Some(encounter.id)) {
+        for rx in chart.prescriptions.iter().flatten().filter(|r| r.encounter_id == Some(encounter.id)) {
             let _ = writeln!(out, "  処方{}", if rx.repeat_of.is_some() { "（Do）" } else { "" });
             for item in &rx.items {
                 let _ = writeln!(
@@ -94,7 +98,7 @@ pub fn render(chart: &Chart, today: NaiveDate) -> String {
             }
         }
     }
-    for report in chart.lab_reports.iter().rev().take(3) {
+    for report in chart.lab_reports.iter().flatten().rev().take(3) {
         let local = report.collected_at.with_timezone(&japan_time());
         let _ = writeln!(out, "\n検査 {}", local.format("%Y-%m-%d"));
         for r in &report.results {

@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod audit;
 mod chart_text;
 mod demo;
 mod init;
@@ -16,5 +17,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(&context, &args),
         Command::Patient(command) => patient::run(&context, command),
         Command::Store(command) => store::run(&context, command),
+        Command::Audit(command) => audit::run(&context, command),
     }
 }

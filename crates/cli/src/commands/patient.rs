@@ -9,7 +9,7 @@ use crate::context::Context;
 pub fn run(context: &Context, command: PatientCommand) -> anyhow::Result<()> {
     match command {
         PatientCommand::Search { query, unlock, limit, json } => {
-            let clinic = context.unlock(&unlock)?;
+            let mut clinic = context.unlock(&unlock)?;
             let found = clinic.search_patients(&query, usize::from(limit))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&found)?);
@@ -29,18 +29,20 @@ pub fn run(context: &Context, command: PatientCommand) -> anyhow::Result<()> {
                     );
                 }
             }
+            clinic.logout()?;
         }
         PatientCommand::Show { id, unlock, json } => {
             let id = Uuid::parse_str(id.trim())
                 .ok()
                 .context("the patient id is not a valid id (copy it from `patient search`)")?;
-            let clinic = context.unlock(&unlock)?;
+            let mut clinic = context.unlock(&unlock)?;
             let chart = clinic.chart(id)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&chart)?);
             } else {
                 print!("{}", chart_text::render(&chart, clinic.today()));
             }
+            clinic.logout()?;
         }
     }
     Ok(())

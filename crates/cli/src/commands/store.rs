@@ -17,6 +17,7 @@ pub fn run(context: &Context, command: StoreCommand) -> anyhow::Result<()> {
             };
             println!("Replayed {replayed} changes; rebuilt state {verdict}.");
             println!("State digest: {after}");
+            clinic.logout()?;
         }
         StoreCommand::Check { unlock } => {
             let clinic = context.unlock(&unlock)?;
@@ -25,6 +26,7 @@ pub fn run(context: &Context, command: StoreCommand) -> anyhow::Result<()> {
                 bail!("integrity check found {} problem(s): {}", problems.len(), problems.join("; "));
             }
             println!("Integrity check ok ({} changes in the log).", clinic.change_count()?);
+            clinic.logout()?;
         }
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! the chart. Each write is one change, logged and applied in a single `BEGIN IMMEDIATE`
 //! transaction.
 
+mod access;
 mod data_dir;
 mod reads;
 mod setup;
@@ -14,6 +15,7 @@ use uuid::Uuid;
 pub use data_dir::DataDir;
 pub use reads::Chart;
 
+use crate::audit::{self, Actor, DeviceIdentity, NewEvent};
 use crate::changelog::{self, Change, ChangeBody, HlcClock};
 use crate::domain::User;
 use crate::secret::Key32;
@@ -33,6 +35,7 @@ pub struct Clinic {
     user: User,
     hlc: HlcClock,
     dek: Key32,
+    identity: DeviceIdentity,
 }
 
 impl Clinic {
@@ -64,14 +67,18 @@ impl Clinic {
         Ok(uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid())
     }
 
-    /// Appends and applies `bodies` as changes by the current user, all in one transaction.
+    /// Appends and applies `bodies` as changes by the current user, with one audit event each,
+    /// all in one transaction.
     pub(crate) fn commit(&mut self, bodies: Vec<ChangeBody>) -> Result<()> {
+        let events = bodies.iter().map(access::audit_of).collect();
         let author = self.user.name.clone();
-        self.commit_as(bodies.into_iter().map(|body| (author.clone(), body)).collect())
+        self.commit_as(bodies.into_iter().map(|body| (author.clone(), body)).collect(), events)
     }
 
-    /// As [`Clinic::commit`], each change with its own author (the demo clinic's staff).
-    pub(crate) fn commit_as(&mut self, bodies: Vec<(String, ChangeBody)>) -> Result<()> {
+    /// Appends and applies changes, each with its own author (the demo clinic's staff), and
+    /// appends `events` to the audit chain, in one transaction.
+    pub(crate) fn commit_as(&mut self, bodies: Vec<(String, ChangeBody)>, events: Vec<NewEvent>) -> Result<()> {
+        let now = self.now();
         let tx = self.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (author, body) in bodies {
             let hlc = self.hlc.tick();
@@ -80,6 +87,8 @@ impl Clinic {
             changelog::append(&tx, &change)?;
             changelog::apply(&tx, &change.body)?;
         }
+        let actor = Actor { user: &self.user.name, role: self.user.role, device: &self.device_id, break_glass: false };
+        audit::append(&tx, self.identity.signer(), &actor, now, events)?;
         tx.commit()?;
         Ok(())
     }

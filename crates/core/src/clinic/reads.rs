@@ -1,77 +1,120 @@
-//! Reading the chart.
+//! Reading the chart. Each read asks the policy first and is audited in the same transaction;
+//! a chart holds only the sections the reader's role may see.
 
-use rusqlite::OptionalExtension;
+use rusqlite::{Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::access::note_section;
 use super::Clinic;
+use crate::audit::{self, Action, AuditEvent, NewEvent, Verdict};
 use crate::changelog;
 use crate::domain::*;
+use crate::policy::{self, Access, Section};
 use crate::search::{self, PatientSummary};
 use crate::{Error, Result};
 
-/// Everything in one patient's chart, oldest first within each section.
+/// One patient's chart, oldest first within each section. A section the reader's role may not
+/// read is `None` (and was never queried).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Chart {
     pub patient: Patient,
-    pub allergies: Vec<Allergy>,
-    pub problems: Vec<Problem>,
     pub encounters: Vec<Encounter>,
-    /// Every version of every note; amendments name the version they replace.
-    pub notes: Vec<SoapNote>,
-    pub vitals: Vec<Vitals>,
-    pub prescriptions: Vec<Prescription>,
-    pub lab_reports: Vec<LabReport>,
     pub appointments: Vec<Appointment>,
+    pub allergies: Option<Vec<Allergy>>,
+    pub problems: Option<Vec<Problem>>,
+    /// Every version of every note the reader may see; amendments name the version they replace.
+    pub notes: Option<Vec<SoapNote>>,
+    pub vitals: Option<Vec<Vitals>>,
+    pub prescriptions: Option<Vec<Prescription>>,
+    pub lab_reports: Option<Vec<LabReport>>,
 }
 
 impl Clinic {
-    pub fn search_patients(&self, query: &str, limit: usize) -> Result<Vec<PatientSummary>> {
-        search::search(self.store.conn(), query, limit)
-    }
-
-    pub fn patient(&self, id: Uuid) -> Result<Patient> {
-        self.by_id("SELECT body FROM patients WHERE id = ?1", "patient", id)
-    }
-
-    pub fn chart(&self, patient_id: Uuid) -> Result<Chart> {
-        let patient = self.patient(patient_id)?;
-        Ok(Chart {
-            patient,
-            allergies: self.for_patient("SELECT body FROM allergies WHERE patient_id = ?1 ORDER BY id", patient_id)?,
-            problems: self.for_patient("SELECT body FROM problems WHERE patient_id = ?1 ORDER BY id", patient_id)?,
-            encounters: self
-                .for_patient("SELECT body FROM encounters WHERE patient_id = ?1 ORDER BY started_at, id", patient_id)?,
-            notes: self
-                .for_patient("SELECT body FROM notes WHERE patient_id = ?1 ORDER BY written_at, id", patient_id)?,
-            vitals: self
-                .for_patient("SELECT body FROM vitals WHERE patient_id = ?1 ORDER BY measured_at, id", patient_id)?,
-            prescriptions: self.for_patient(
-                "SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at, id",
-                patient_id,
-            )?,
-            lab_reports: self.for_patient(
-                "SELECT body FROM lab_reports WHERE patient_id = ?1 ORDER BY collected_at, id",
-                patient_id,
-            )?,
-            appointments: self.for_patient(
-                "SELECT body FROM appointments WHERE patient_id = ?1 ORDER BY scheduled_at, id",
-                patient_id,
-            )?,
+    /// Patient search; the audit records that it happened and whom it listed, not the query.
+    pub fn search_patients(&mut self, query: &str, limit: usize) -> Result<Vec<PatientSummary>> {
+        self.authorize(Section::Demographics, Access::Read, None)?;
+        self.audited(|conn| {
+            let found = search::search(conn, query, limit)?;
+            let mut event = NewEvent::allowed(Action::Search, Some(Section::Demographics), None);
+            event.patients_listed = found.iter().map(|p| p.id).collect();
+            Ok((found, vec![event]))
         })
     }
 
-    pub(super) fn encounter(&self, id: Uuid) -> Result<Encounter> {
-        self.by_id("SELECT body FROM encounters WHERE id = ?1", "encounter", id)
+    pub fn patient(&mut self, id: Uuid) -> Result<Patient> {
+        self.authorize(Section::Demographics, Access::Read, Some(id))?;
+        self.audited(|conn| {
+            let patient = load_patient(conn, id)?;
+            Ok((patient, vec![NewEvent::allowed(Action::Read, Some(Section::Demographics), Some(id))]))
+        })
     }
 
-    pub(super) fn note(&self, id: Uuid) -> Result<SoapNote> {
-        self.by_id("SELECT body FROM notes WHERE id = ?1", "note", id)
-    }
-
-    pub(super) fn appointment(&self, id: Uuid) -> Result<Appointment> {
-        self.by_id("SELECT body FROM appointments WHERE id = ?1", "appointment", id)
+    pub fn chart(&mut self, patient_id: Uuid) -> Result<Chart> {
+        self.authorize(Section::Demographics, Access::Read, Some(patient_id))?;
+        let role = self.user.role;
+        let may = |section: Section| policy::allows(role, section, Access::Read);
+        self.audited(|conn| {
+            let id = patient_id;
+            let notes = if may(Section::Notes) || may(Section::NursingNotes) {
+                let all: Vec<SoapNote> =
+                    for_patient(conn, "SELECT body FROM notes WHERE patient_id = ?1 ORDER BY written_at, id", id)?;
+                Some(all.into_iter().filter(|n| may(note_section(n.kind))).collect())
+            } else {
+                None
+            };
+            let chart = Chart {
+                patient: load_patient(conn, id)?,
+                encounters: for_patient(
+                    conn,
+                    "SELECT body FROM encounters WHERE patient_id = ?1 ORDER BY started_at, id",
+                    id,
+                )?,
+                appointments: for_patient(
+                    conn,
+                    "SELECT body FROM appointments WHERE patient_id = ?1 ORDER BY scheduled_at, id",
+                    id,
+                )?,
+                allergies: section(
+                    conn,
+                    may(Section::Allergies),
+                    "SELECT body FROM allergies WHERE patient_id = ?1 ORDER BY id",
+                    id,
+                )?,
+                problems: section(
+                    conn,
+                    may(Section::Problems),
+                    "SELECT body FROM problems WHERE patient_id = ?1 ORDER BY id",
+                    id,
+                )?,
+                notes,
+                vitals: section(
+                    conn,
+                    may(Section::Vitals),
+                    "SELECT body FROM vitals WHERE patient_id = ?1 ORDER BY measured_at, id",
+                    id,
+                )?,
+                prescriptions: section(
+                    conn,
+                    may(Section::Prescriptions),
+                    "SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at, id",
+                    id,
+                )?,
+                lab_reports: section(
+                    conn,
+                    may(Section::Results),
+                    "SELECT body FROM lab_reports WHERE patient_id = ?1 ORDER BY collected_at, id",
+                    id,
+                )?,
+            };
+            let events = Section::ALL
+                .into_iter()
+                .filter(|s| *s != Section::Administration && may(*s))
+                .map(|s| NewEvent::allowed(Action::Read, Some(s), Some(id)))
+                .collect();
+            Ok((chart, events))
+        })
     }
 
     /// How many changes the log holds.
@@ -79,22 +122,51 @@ impl Clinic {
         changelog::count(self.store.conn())
     }
 
-    /// A fingerprint of all derived state (see [`changelog::state_digest`]).
+    /// A fingerprint of all derived state (see [`changelog::state_digest`]); holds no content.
     pub fn state_digest(&self) -> Result<String> {
         changelog::state_digest(self.store.conn())
     }
 
     /// Rebuilds all state from the change log in one transaction; returns the changes replayed.
+    /// Any user may run it: it shows nothing and yields the state the log already implies.
     pub fn rebuild(&mut self) -> Result<u64> {
-        let tx = self.store.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let replayed = changelog::rebuild(&tx)?;
-        tx.commit()?;
-        Ok(replayed)
+        self.audited(|conn| {
+            let replayed = changelog::rebuild(conn)?;
+            let event = NewEvent::allowed(Action::Admin, None, None)
+                .with_reason(format!("rebuilt state from {replayed} changes"));
+            Ok((replayed, vec![event]))
+        })
     }
 
     /// Problems found by SQLite's and SQLCipher's integrity checks; empty when healthy.
     pub fn check_integrity(&self) -> Result<Vec<String>> {
         self.store.check_integrity()
+    }
+
+    /// Checks the audit chain and its signed head.
+    pub fn verify_audit(&mut self) -> Result<Verdict> {
+        self.authorize(Section::Administration, Access::Read, None)?;
+        let key = self.identity.verifying_key();
+        let verdict = audit::verify(self.store.conn(), &key)?;
+        self.record(vec![
+            NewEvent::allowed(Action::Admin, Some(Section::Administration), None).with_reason("verified the audit log")
+        ])?;
+        Ok(verdict)
+    }
+
+    /// Audit events for a report or an export; the export itself is audited.
+    pub fn audit_events(&mut self, filter: &audit::Filter) -> Result<Vec<AuditEvent>> {
+        self.authorize(Section::Administration, Access::Read, None)?;
+        let about = match filter {
+            audit::Filter::All => "all events".to_string(),
+            audit::Filter::Patient(id) => format!("events about patient {id}"),
+            audit::Filter::User(user) => format!("events by user {user}"),
+        };
+        self.audited(|conn| {
+            let events = audit::events(conn, filter)?;
+            let event = NewEvent::allowed(Action::Export, Some(Section::Administration), None).with_reason(about);
+            Ok((events, vec![event]))
+        })
     }
 
     /// The open (decrypted) connection, for inspection by maintenance tools and tests: raw SQL
@@ -103,21 +175,63 @@ impl Clinic {
         self.store.conn()
     }
 
-    fn by_id<T: DeserializeOwned>(&self, sql: &str, what: &'static str, id: Uuid) -> Result<T> {
-        let body: Option<String> =
-            self.store.conn().prepare_cached(sql)?.query_row([id.to_string()], |row| row.get(0)).optional()?;
-        let body = body.ok_or_else(|| Error::NotFound { what, id: id.to_string() })?;
-        decode(&body)
+    /// Unaudited lookups that back a write the caller has already been authorized for.
+    pub(super) fn load_patient(&self, id: Uuid) -> Result<Patient> {
+        load_patient(self.store.conn(), id)
     }
 
-    fn for_patient<T: DeserializeOwned>(&self, sql: &str, patient_id: Uuid) -> Result<Vec<T>> {
-        let mut stmt = self.store.conn().prepare_cached(sql)?;
-        let bodies = stmt.query_map([patient_id.to_string()], |row| row.get::<_, String>(0))?;
-        bodies.map(|body| decode(&body?)).collect()
+    pub(super) fn load_encounter(&self, id: Uuid) -> Result<Encounter> {
+        by_id(self.store.conn(), "SELECT body FROM encounters WHERE id = ?1", "encounter", id)
+    }
+
+    pub(super) fn load_note(&self, id: Uuid) -> Result<SoapNote> {
+        by_id(self.store.conn(), "SELECT body FROM notes WHERE id = ?1", "note", id)
+    }
+
+    pub(super) fn load_appointment(&self, id: Uuid) -> Result<Appointment> {
+        by_id(self.store.conn(), "SELECT body FROM appointments WHERE id = ?1", "appointment", id)
+    }
+
+    pub(super) fn latest_prescription(&self, patient_id: Uuid) -> Result<Option<Prescription>> {
+        let mut all: Vec<Prescription> = for_patient(
+            self.store.conn(),
+            "SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at, id",
+            patient_id,
+        )?;
+        Ok(all.pop())
     }
 }
 
-fn decode<T: DeserializeOwned>(body: &str) -> Result<T> {
-    serde_json::from_str(body)
-        .map_err(|_| Error::InvalidState("a stored record is unreadable; run `mamori store rebuild`"))
+fn load_patient(conn: &Connection, id: Uuid) -> Result<Patient> {
+    by_id(conn, "SELECT body FROM patients WHERE id = ?1", "patient", id)
+}
+
+fn by_id<T: DeserializeOwned>(conn: &Connection, sql: &str, what: &'static str, id: Uuid) -> Result<T> {
+    let body: Option<String> = conn.prepare_cached(sql)?.query_row([id.to_string()], |row| row.get(0)).optional()?;
+    let body = body.ok_or_else(|| Error::NotFound { what, id: id.to_string() })?;
+    serde_json::from_str(&body).map_err(|_| unreadable())
+}
+
+fn for_patient<T: DeserializeOwned>(conn: &Connection, sql: &str, patient_id: Uuid) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let bodies = stmt.query_map([patient_id.to_string()], |row| row.get::<_, String>(0))?;
+    bodies.map(|body| serde_json::from_str(&body?).map_err(|_| unreadable())).collect()
+}
+
+/// The rows of a section the reader may see, or `None` without querying.
+fn section<T: DeserializeOwned>(
+    conn: &Connection,
+    allowed: bool,
+    sql: &str,
+    patient_id: Uuid,
+) -> Result<Option<Vec<T>>> {
+    if allowed {
+        for_patient(conn, sql, patient_id).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn unreadable() -> Error {
+    Error::InvalidState("a stored record is unreadable; run `mamori store rebuild`")
 }

@@ -3,10 +3,12 @@
 use std::fs;
 
 use super::{Clinic, DataDir};
+use crate::audit::{Action, DeviceIdentity, NewEvent};
 use crate::changelog::{self, ChangeBody, HlcClock};
 use crate::clock::Clock;
 use crate::domain::user::check_password_strength;
 use crate::domain::{Role, User};
+use crate::policy::{Access, Section};
 use crate::secret::{Key32, Password};
 use crate::store::Store;
 use crate::vault::device_secret::load_required;
@@ -60,8 +62,16 @@ impl Clinic {
             "INSERT INTO device (singleton, device_id, created_at) VALUES (1, ?1, ?2)",
             rusqlite::params![device_id, hlc.wall_clock().now().to_rfc3339()],
         )?;
-        let mut clinic =
-            Clinic { dir: dir.clone(), store, device_id: device_id.to_string(), user: first.clone(), hlc, dek };
+        let identity = DeviceIdentity::load_or_create(store.conn())?;
+        let mut clinic = Clinic {
+            dir: dir.clone(),
+            store,
+            device_id: device_id.to_string(),
+            user: first.clone(),
+            hlc,
+            dek,
+            identity,
+        };
         clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
 
         let mut key_file = KeyFile::new(device_id);
@@ -77,6 +87,8 @@ impl Clinic {
         fsutil::create_private_dir(dir.root())?;
         let store = Store::create_plaintext_baseline(&dir.database())?;
         let hlc = HlcClock::new(clock, changelog::Hlc::default());
+        store.conn().execute("INSERT INTO device (singleton, device_id, created_at) VALUES (1, 'baseline', '')", [])?;
+        let identity = DeviceIdentity::load_or_create(store.conn())?;
         let mut clinic = Clinic {
             dir: dir.clone(),
             store,
@@ -84,6 +96,7 @@ impl Clinic {
             user: first.clone(),
             hlc,
             dek: Key32::random()?,
+            identity,
         };
         clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
         Ok(clinic)
@@ -110,18 +123,21 @@ impl Clinic {
         let store = Store::open(&dir.database(), &dek)?;
         let user = load_user(&store, user_name)?;
         let last = changelog::last_stamp(store.conn())?;
-        Ok(Clinic {
-            dir: dir.clone(),
-            store,
-            device_id: key_file.device_id,
-            user,
-            hlc: HlcClock::new(clock, last),
-            dek,
-        })
+        let identity = DeviceIdentity::load_or_create(store.conn())?;
+        let hlc = HlcClock::new(clock, last);
+        let mut clinic = Clinic { dir: dir.clone(), store, device_id: key_file.device_id, user, hlc, dek, identity };
+        clinic.record(vec![NewEvent::allowed(Action::Login, None, None)])?;
+        Ok(clinic)
+    }
+
+    /// Ends the session: records the logout; the keys are wiped as the session drops.
+    pub fn logout(mut self) -> Result<()> {
+        self.record(vec![NewEvent::allowed(Action::Logout, None, None)])
     }
 
     /// Adds a user who can unlock this device with their own password.
     pub fn add_user(&mut self, secrets: &dyn DeviceSecretStore, user: &User, password: &Password) -> Result<()> {
+        self.authorize(Section::Administration, Access::Write, None)?;
         check_password_strength(password.expose())?;
         let path = self.dir.key_file();
         let mut key_file = KeyFile::load(&path)?;
@@ -147,7 +163,8 @@ impl Clinic {
         let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
         key_file.unwrap_for(&self.user.name, old, &device_secret)?;
         key_file.rewrap_user(&self.user.name, new, &device_secret, &self.dek)?;
-        key_file.save(&path)
+        key_file.save(&path)?;
+        self.record(vec![NewEvent::allowed(Action::Admin, None, None).with_reason("changed own password")])
     }
 }
 

@@ -1,18 +1,21 @@
-//! Writing the chart: each method validates its input, checks the chart's current state, and
-//! commits one change (or a few that belong together) through [`Clinic::commit`].
+//! Writing the chart: each method asks the policy, validates its input, checks the chart's
+//! current state, and commits its change with its audit event through [`Clinic::commit`].
 
 use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
+use super::access::note_section;
 use super::Clinic;
 use crate::changelog::ChangeBody;
 use crate::domain::validation::ValidationError;
 use crate::domain::*;
+use crate::policy::{Access, Section};
 use crate::{Error, Result};
 
 impl Clinic {
     pub fn register_patient(&mut self, input: &PatientInput) -> Result<Patient> {
+        self.authorize(Section::Demographics, Access::Write, None)?;
         let patient = Patient::build(self.new_id()?, input, self.today())?;
         self.ensure_chart_no_free(&patient.chart_no, patient.id)?;
         self.commit(vec![ChangeBody::PatientRegistered(patient.clone())])?;
@@ -20,15 +23,21 @@ impl Clinic {
     }
 
     pub fn update_patient(&mut self, id: Uuid, input: &PatientInput) -> Result<Patient> {
-        self.patient(id)?;
+        self.authorize(Section::Demographics, Access::Write, Some(id))?;
+        self.load_patient(id)?;
         let patient = Patient::build(id, input, self.today())?;
         self.ensure_chart_no_free(&patient.chart_no, id)?;
         self.commit(vec![ChangeBody::PatientUpdated(patient.clone())])?;
         Ok(patient)
     }
 
-    /// The next free numeric chart number (one above the highest in use).
-    pub fn next_chart_no(&self) -> Result<String> {
+    /// The next free numeric chart number, suggested when registering a patient.
+    pub fn next_chart_no(&mut self) -> Result<String> {
+        self.authorize(Section::Demographics, Access::Write, None)?;
+        self.next_free_chart_no()
+    }
+
+    pub(crate) fn next_free_chart_no(&self) -> Result<String> {
         let highest: Option<i64> = self.store.conn().query_row(
             "SELECT max(CAST(chart_no AS INTEGER)) FROM patients WHERE chart_no GLOB '[0-9]*'",
             [],
@@ -37,8 +46,10 @@ impl Clinic {
         Ok(format!("{:06}", highest.unwrap_or(0) + 1))
     }
 
+    /// Opens a visit (受付 or the clinician at the start of a consultation or home visit).
     pub fn open_encounter(&mut self, patient_id: Uuid, kind: EncounterKind) -> Result<Encounter> {
-        self.patient(patient_id)?;
+        self.authorize(Section::Appointments, Access::Write, Some(patient_id))?;
+        self.load_patient(patient_id)?;
         let encounter = Encounter {
             id: self.new_id()?,
             patient_id,
@@ -50,29 +61,39 @@ impl Clinic {
         Ok(encounter)
     }
 
+    /// A new draft: a doctor's SOAP note, or a nurse's nursing note.
     pub fn write_note(&mut self, encounter_id: Uuid, text: SoapText) -> Result<SoapNote> {
-        let encounter = self.encounter(encounter_id)?;
-        let note =
-            SoapNote::draft(self.new_id()?, encounter.patient_id, encounter.id, &self.user.name, text, self.now());
+        let kind = self.own_note_kind();
+        self.authorize(note_section(kind), Access::Write, None)?;
+        let encounter = self.load_encounter(encounter_id)?;
+        let note = SoapNote::draft(
+            self.new_id()?,
+            encounter.patient_id,
+            encounter.id,
+            kind,
+            &self.user.name,
+            text,
+            self.now(),
+        );
         self.commit(vec![ChangeBody::NoteDrafted(note.clone())])?;
         Ok(note)
     }
 
     pub fn edit_note(&mut self, note_id: Uuid, text: SoapText) -> Result<SoapNote> {
-        let note = self.note(note_id)?.edited(text, self.now())?;
+        let note = self.authorized_note(note_id, Access::Write)?.edited(text, self.now())?;
         self.commit(vec![ChangeBody::NoteDrafted(note.clone())])?;
         Ok(note)
     }
 
     pub fn sign_note(&mut self, note_id: Uuid) -> Result<SoapNote> {
-        let note = self.note(note_id)?.signed(&self.user.name, self.now())?;
+        let note = self.authorized_note(note_id, Access::Sign)?.signed(&self.user.name, self.now())?;
         self.commit(vec![ChangeBody::NoteSigned(note.clone())])?;
         Ok(note)
     }
 
     /// A new version of a signed note; the signed one stays as it was.
     pub fn amend_note(&mut self, note_id: Uuid, text: SoapText) -> Result<SoapNote> {
-        let previous = self.note(note_id)?;
+        let previous = self.authorized_note(note_id, Access::Write)?;
         let already: Option<String> = self
             .store
             .conn()
@@ -92,21 +113,24 @@ impl Clinic {
         encounter_id: Option<Uuid>,
         input: &VitalsInput,
     ) -> Result<Vitals> {
-        self.patient(patient_id)?;
+        self.authorize(Section::Vitals, Access::Write, Some(patient_id))?;
+        self.load_patient(patient_id)?;
         let vitals = Vitals::build(self.new_id()?, patient_id, encounter_id, self.now(), input)?;
         self.commit(vec![ChangeBody::VitalsRecorded(vitals.clone())])?;
         Ok(vitals)
     }
 
     pub fn record_allergy(&mut self, patient_id: Uuid, input: &AllergyInput) -> Result<Allergy> {
-        self.patient(patient_id)?;
+        self.authorize(Section::Allergies, Access::Write, Some(patient_id))?;
+        self.load_patient(patient_id)?;
         let allergy = Allergy::build(self.new_id()?, patient_id, self.now(), input)?;
         self.commit(vec![ChangeBody::AllergyRecorded(allergy.clone())])?;
         Ok(allergy)
     }
 
     pub fn record_problem(&mut self, patient_id: Uuid, input: &ProblemInput) -> Result<Problem> {
-        self.patient(patient_id)?;
+        self.authorize(Section::Problems, Access::Write, Some(patient_id))?;
+        self.load_patient(patient_id)?;
         let problem = Problem::build(self.new_id()?, patient_id, self.today(), input)?;
         self.commit(vec![ChangeBody::ProblemRecorded(problem.clone())])?;
         Ok(problem)
@@ -118,7 +142,8 @@ impl Clinic {
         encounter_id: Option<Uuid>,
         items: &[PrescriptionItemInput],
     ) -> Result<Prescription> {
-        self.patient(patient_id)?;
+        self.authorize(Section::Prescriptions, Access::Sign, Some(patient_id))?;
+        self.load_patient(patient_id)?;
         let rx = Prescription::build(self.new_id()?, patient_id, encounter_id, &self.user.name, self.now(), items)?;
         self.commit(vec![ChangeBody::PrescriptionIssued(rx.clone())])?;
         Ok(rx)
@@ -126,10 +151,9 @@ impl Clinic {
 
     /// Do処方: repeats the patient's most recent prescription.
     pub fn prescribe_do(&mut self, patient_id: Uuid, encounter_id: Option<Uuid>) -> Result<Prescription> {
+        self.authorize(Section::Prescriptions, Access::Sign, Some(patient_id))?;
         let previous = self
-            .chart(patient_id)?
-            .prescriptions
-            .pop()
+            .latest_prescription(patient_id)?
             .ok_or_else(|| invalid("prescription", "this patient has no earlier prescription to repeat"))?;
         let rx = previous.repeat(self.new_id()?, encounter_id, &self.user.name, self.now());
         self.commit(vec![ChangeBody::PrescriptionIssued(rx.clone())])?;
@@ -142,7 +166,8 @@ impl Clinic {
         collected_at: DateTime<Utc>,
         results: &[LabResultInput],
     ) -> Result<LabReport> {
-        self.patient(patient_id)?;
+        self.authorize(Section::Results, Access::Write, Some(patient_id))?;
+        self.load_patient(patient_id)?;
         if collected_at > self.now() {
             return Err(invalid("collection time", "is in the future"));
         }
@@ -152,7 +177,8 @@ impl Clinic {
     }
 
     pub fn book_appointment(&mut self, patient_id: Uuid, input: &AppointmentInput) -> Result<Appointment> {
-        self.patient(patient_id)?;
+        self.authorize(Section::Appointments, Access::Write, Some(patient_id))?;
+        self.load_patient(patient_id)?;
         let appointment = Appointment::build(self.new_id()?, patient_id, input)?;
         self.commit(vec![ChangeBody::AppointmentSaved(appointment.clone())])?;
         Ok(appointment)
@@ -160,17 +186,30 @@ impl Clinic {
 
     /// 受付: marks a booked appointment as arrived.
     pub fn check_in(&mut self, appointment_id: Uuid) -> Result<Appointment> {
-        let appointment = self.appointment(appointment_id)?.checked_in(self.now())?;
+        self.authorize(Section::Appointments, Access::Write, None)?;
+        let appointment = self.load_appointment(appointment_id)?.checked_in(self.now())?;
         self.commit(vec![ChangeBody::AppointmentSaved(appointment.clone())])?;
         Ok(appointment)
     }
 
     /// 受付 without a booking.
     pub fn check_in_walk_in(&mut self, patient_id: Uuid, purpose: &str) -> Result<Appointment> {
-        self.patient(patient_id)?;
+        self.authorize(Section::Appointments, Access::Write, Some(patient_id))?;
+        self.load_patient(patient_id)?;
         let appointment = Appointment::walk_in(self.new_id()?, patient_id, self.now(), purpose)?;
         self.commit(vec![ChangeBody::AppointmentSaved(appointment.clone())])?;
         Ok(appointment)
+    }
+
+    /// Authorizes `access` to the user's own note section first, then loads the note and, if it
+    /// belongs to the other note section, asks (and audits) again for that one.
+    fn authorized_note(&mut self, note_id: Uuid, access: Access) -> Result<SoapNote> {
+        self.authorize(note_section(self.own_note_kind()), access, None)?;
+        let note = self.load_note(note_id)?;
+        if note.kind != self.own_note_kind() {
+            self.authorize(note_section(note.kind), access, Some(note.patient_id))?;
+        }
+        Ok(note)
     }
 
     fn ensure_chart_no_free(&self, chart_no: &str, own_id: Uuid) -> Result<()> {

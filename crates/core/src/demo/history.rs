@@ -146,8 +146,16 @@ fn one_visit(
     out.push((staff.nurse.into(), ChangeBody::VitalsRecorded(vitals.clone())));
 
     let text = soap(rng, visit, &vitals)?;
-    let note = SoapNote::draft(rng.id_at(at), patient.id, encounter.id, staff.doctor, text, at + Duration::minutes(10))
-        .signed(staff.doctor, at + Duration::minutes(12))?;
+    let note = SoapNote::draft(
+        rng.id_at(at),
+        patient.id,
+        encounter.id,
+        NoteKind::Medical,
+        staff.doctor,
+        text,
+        at + Duration::minutes(10),
+    )
+    .signed(staff.doctor, at + Duration::minutes(12))?;
     out.push((staff.doctor.into(), ChangeBody::NoteSigned(note)));
 
     let rx_at = at + Duration::minutes(13);

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use self::history::{clinic_hours, Authored, Staff};
 use self::random::DemoRng;
+use crate::audit::{Action, NewEvent};
 use crate::changelog::ChangeBody;
 use crate::clinic::{Clinic, DataDir};
 use crate::clock::Clock;
@@ -122,7 +123,7 @@ pub fn populate(clinic: &mut Clinic, options: &DemoOptions) -> Result<()> {
     let now = clinic.now();
     let today = clinic.today();
     let staff = Staff { reception: "reception", nurse: "nurse", doctor: "doctor" };
-    let first_chart_no = clinic.next_chart_no()?.parse::<u32>().unwrap_or(1);
+    let first_chart_no = clinic.next_free_chart_no()?.parse::<u32>().unwrap_or(1);
     // About thirty patients are booked for today, some already at the desk.
     let booked_today = (30.0 / f64::from(options.patients.max(1))).min(1.0);
 
@@ -144,8 +145,11 @@ pub fn populate(clinic: &mut Clinic, options: &DemoOptions) -> Result<()> {
             batch.push((staff.reception.into(), ChangeBody::AppointmentSaved(appointment)));
         }
         if (n as usize + 1) % PATIENTS_PER_TRANSACTION == 0 {
-            clinic.commit_as(std::mem::take(&mut batch))?;
+            clinic.commit_as(std::mem::take(&mut batch), Vec::new())?;
         }
     }
-    clinic.commit_as(batch)
+    // The generator is one administrative act, audited once rather than per synthetic change.
+    let summary = NewEvent::allowed(Action::Admin, None, None)
+        .with_reason(format!("generated {} synthetic demo patients (seed {})", options.patients, options.seed));
+    clinic.commit_as(batch, vec![summary])
 }

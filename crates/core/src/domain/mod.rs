@@ -18,7 +18,7 @@ pub use clinical::{
     ProblemInput, ProblemStatus, Severity, Vitals, VitalsInput,
 };
 pub use insurance::{Insurance, InsuranceInput};
-pub use note::{NoteStatus, SoapNote, SoapText};
+pub use note::{NoteKind, NoteStatus, SoapNote, SoapText};
 pub use patient::{Patient, PatientInput, Sex};
 pub use prescription::{Prescription, PrescriptionItem, PrescriptionItemInput};
 pub use user::{Role, User};

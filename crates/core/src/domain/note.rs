@@ -32,6 +32,15 @@ impl SoapText {
     }
 }
 
+/// Whose note it is: a doctor's SOAP note or a nurse's note (they are separate sections).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    #[default]
+    Medical,
+    Nursing,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoteStatus {
@@ -53,6 +62,8 @@ pub struct SoapNote {
     pub id: Uuid,
     pub patient_id: Uuid,
     pub encounter_id: Uuid,
+    #[serde(default)]
+    pub kind: NoteKind,
     pub author: String,
     pub text: SoapText,
     pub status: NoteStatus,
@@ -70,6 +81,7 @@ impl SoapNote {
         id: Uuid,
         patient_id: Uuid,
         encounter_id: Uuid,
+        kind: NoteKind,
         author: &str,
         text: SoapText,
         at: DateTime<Utc>,
@@ -78,6 +90,7 @@ impl SoapNote {
             id,
             patient_id,
             encounter_id,
+            kind,
             author: author.to_string(),
             text,
             status: NoteStatus::Draft,
@@ -135,7 +148,8 @@ mod tests {
     #[test]
     fn a_signed_note_is_amended_never_edited() {
         let at = Utc::now();
-        let draft = SoapNote::draft(Uuid::from_u128(1), Uuid::nil(), Uuid::nil(), "dr", text("咳"), at);
+        let draft =
+            SoapNote::draft(Uuid::from_u128(1), Uuid::nil(), Uuid::nil(), NoteKind::Medical, "dr", text("咳"), at);
         let draft = draft.edited(text("咳と発熱"), at).expect("drafts can be edited");
         let signed = draft.signed("dr", at).expect("sign");
         assert!(signed.edited(text("changed"), at).is_err());

@@ -9,7 +9,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::{Error, Result};
 
 /// Step `i` moves the schema from version `i` to `i + 1`. Never edit a step that has shipped.
-const STEPS: &[&str] = &[include_str!("../../migrations/0001_chart.sql")];
+const STEPS: &[&str] =
+    &[include_str!("../../migrations/0001_chart.sql"), include_str!("../../migrations/0002_audit.sql")];
 
 pub fn latest_version() -> i64 {
     STEPS.len() as i64

@@ -1,0 +1,93 @@
+//! An audit event: who did what to which patient's which section, when, and whether it was
+//! allowed. Metadata only — never chart content, never a search's query text.
+//!
+//! The JSON form of [`AuditEvent`] is the export schema (docs/audit-events.md) and the exact bytes
+//! the hash chain covers.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::Role;
+use crate::policy::Section;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Read,
+    Search,
+    Write,
+    Sign,
+    Amend,
+    Export,
+    Print,
+    Login,
+    Logout,
+    Lock,
+    LoginFailed,
+    Denied,
+    BreakGlass,
+    Admin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Allowed,
+    Denied,
+}
+
+/// One line of the audit log, as exported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// Position in this device's chain, from 1, without gaps.
+    pub seq: u64,
+    pub id: Uuid,
+    /// RFC 3339, UTC.
+    pub at: DateTime<Utc>,
+    pub user: String,
+    pub role: Role,
+    pub device: String,
+    pub patient: Option<Uuid>,
+    pub section: Option<Section>,
+    pub action: Action,
+    pub outcome: Outcome,
+    /// Why: the typed reason of a break-the-glass access, or what an admin action did.
+    pub reason: Option<String>,
+    pub break_glass: bool,
+    /// For a search: the patients it listed.
+    pub patients_listed: Vec<Uuid>,
+}
+
+/// An event before it has a place in the chain.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub patient: Option<Uuid>,
+    pub section: Option<Section>,
+    pub action: Action,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    pub patients_listed: Vec<Uuid>,
+}
+
+impl NewEvent {
+    pub fn allowed(action: Action, section: Option<Section>, patient: Option<Uuid>) -> Self {
+        Self { patient, section, action, outcome: Outcome::Allowed, reason: None, patients_listed: Vec::new() }
+    }
+
+    pub fn denied(section: Section, patient: Option<Uuid>) -> Self {
+        Self {
+            patient,
+            section: Some(section),
+            action: Action::Denied,
+            outcome: Outcome::Denied,
+            reason: None,
+            patients_listed: Vec::new(),
+        }
+    }
+
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+}

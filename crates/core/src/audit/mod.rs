@@ -1,0 +1,43 @@
+//! The tamper-evident audit log: who opened, searched, wrote, signed or was refused what, kept
+//! as a per-device hash chain whose head is signed with the device's Ed25519 key. Events are
+//! appended in the same transaction as the action they record.
+
+mod chain;
+mod event;
+mod identity;
+
+use rusqlite::Connection;
+use uuid::Uuid;
+
+pub use chain::{append, event_hash, verify, Actor, Verdict};
+pub use event::{Action, AuditEvent, NewEvent, Outcome};
+pub use identity::DeviceIdentity;
+
+use crate::{Error, Result};
+
+/// Which events a report covers.
+#[derive(Clone, Debug)]
+pub enum Filter {
+    All,
+    Patient(Uuid),
+    User(String),
+}
+
+/// Events in chain order, filtered.
+pub fn events(conn: &Connection, filter: &Filter) -> Result<Vec<AuditEvent>> {
+    let (sql, arg) = match filter {
+        Filter::All => ("SELECT body FROM audit_events WHERE ?1 IS NULL ORDER BY seq", None),
+        Filter::Patient(id) => {
+            ("SELECT body FROM audit_events WHERE patient_id = ?1 ORDER BY seq", Some(id.to_string()))
+        }
+        Filter::User(user) => ("SELECT body FROM audit_events WHERE user_name = ?1 ORDER BY seq", Some(user.clone())),
+    };
+    let mut stmt = conn.prepare(sql)?;
+    let bodies = stmt.query_map([arg], |row| row.get::<_, String>(0))?;
+    bodies
+        .map(|body| {
+            serde_json::from_str(&body?)
+                .map_err(|_| Error::InvalidState("an audit event is unreadable; run `mamori audit verify`"))
+        })
+        .collect()
+}

@@ -1,0 +1,81 @@
+//! Access control and auditing around every operation: the policy is asked before any query
+//! runs, a denial is itself audited, and a read is served only if its audit event commits.
+
+use rusqlite::{Connection, TransactionBehavior};
+use uuid::Uuid;
+
+use super::Clinic;
+use crate::audit::{self, Action, Actor, NewEvent};
+use crate::changelog::ChangeBody;
+use crate::domain::{NoteKind, Role, SoapNote};
+use crate::policy::{self, Access, Section};
+use crate::{Error, Result};
+
+impl Clinic {
+    /// Asks the policy; a denial is recorded (in its own transaction) and returned as an error.
+    pub(crate) fn authorize(&mut self, section: Section, access: Access, patient: Option<Uuid>) -> Result<()> {
+        if policy::allows(self.user.role, section, access) {
+            return Ok(());
+        }
+        self.record(vec![NewEvent::denied(section, patient).with_reason(access.as_str())])?;
+        Err(Error::Denied { section: section.as_str(), access: access.as_str() })
+    }
+
+    /// Appends events in a transaction of their own (login, logout, denials).
+    pub(crate) fn record(&mut self, events: Vec<NewEvent>) -> Result<()> {
+        self.audited(|_| Ok(((), events)))
+    }
+
+    /// Runs `read` and appends the events it returns in one transaction: if the events cannot be
+    /// recorded, the result is not returned.
+    pub(crate) fn audited<T>(&mut self, read: impl FnOnce(&Connection) -> Result<(T, Vec<NewEvent>)>) -> Result<T> {
+        let now = self.now();
+        let tx = self.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (value, events) = read(&tx)?;
+        let actor = Actor { user: &self.user.name, role: self.user.role, device: &self.device_id, break_glass: false };
+        audit::append(&tx, self.identity.signer(), &actor, now, events)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// The note section this user writes in: doctors write medical notes, nurses nursing notes.
+    pub(crate) fn own_note_kind(&self) -> NoteKind {
+        if self.user.role == Role::Nurse {
+            NoteKind::Nursing
+        } else {
+            NoteKind::Medical
+        }
+    }
+}
+
+pub(crate) fn note_section(kind: NoteKind) -> Section {
+    match kind {
+        NoteKind::Medical => Section::Notes,
+        NoteKind::Nursing => Section::NursingNotes,
+    }
+}
+
+fn note_event(action: Action, note: &SoapNote) -> NewEvent {
+    NewEvent::allowed(action, Some(note_section(note.kind)), Some(note.patient_id))
+}
+
+/// The audit event of a write.
+pub(crate) fn audit_of(body: &ChangeBody) -> NewEvent {
+    let write = |section: Section| NewEvent::allowed(Action::Write, Some(section), body.patient());
+    match body {
+        ChangeBody::UserAdded(user) => NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
+            .with_reason(format!("added user {} ({})", user.name, user.role.as_str())),
+        ChangeBody::PatientRegistered(_) | ChangeBody::PatientUpdated(_) => write(Section::Demographics),
+        ChangeBody::EncounterOpened(_) | ChangeBody::AppointmentSaved(_) => write(Section::Appointments),
+        ChangeBody::NoteDrafted(note) => note_event(Action::Write, note),
+        ChangeBody::NoteSigned(note) => note_event(Action::Sign, note),
+        ChangeBody::NoteAmended(note) => note_event(Action::Amend, note),
+        ChangeBody::VitalsRecorded(_) => write(Section::Vitals),
+        ChangeBody::AllergyRecorded(_) => write(Section::Allergies),
+        ChangeBody::ProblemRecorded(_) => write(Section::Problems),
+        ChangeBody::PrescriptionIssued(_) => {
+            NewEvent::allowed(Action::Sign, Some(Section::Prescriptions), body.patient())
+        }
+        ChangeBody::LabReported(_) => write(Section::Results),
+    }
+}
