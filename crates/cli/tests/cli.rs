@@ -259,3 +259,44 @@ fn chart_state(dir: &Path) -> (String, u64) {
     .expect("unlock as admin");
     (clinic.state_digest().expect("digest"), clinic.change_count().expect("count"))
 }
+
+#[test]
+fn the_admin_verifies_and_exports_the_audit_log_and_a_doctor_may_not() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = demo_clinic(tmp.path(), "5");
+    let search =
+        mamori(&dir, &["patient", "search", "1", "--user", "doctor", "--password-stdin"], &format!("{DOCTOR}\n"));
+    assert!(search.status.success(), "{}", stderr(&search));
+
+    let admin = "demo-admin-password\n";
+    let verified = mamori(&dir, &["audit", "verify", "--user", "admin", "--password-stdin"], admin);
+    assert!(stdout(&verified).contains("Audit log intact"), "{}", stderr(&verified));
+
+    let export = mamori(&dir, &["audit", "export", "--format", "jsonl", "--user", "admin", "--password-stdin"], admin);
+    assert!(export.status.success(), "{}", stderr(&export));
+    let lines: Vec<serde_json::Value> =
+        stdout(&export).lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect();
+    let fields =
+        ["id", "at", "user", "role", "device", "patient", "section", "action", "outcome", "reason", "break_glass"];
+    for line in &lines {
+        for field in fields {
+            assert!(line.get(field).is_some(), "{field} missing in {line}");
+        }
+    }
+    assert!(lines.iter().any(|l| l["user"] == "doctor" && l["action"] == "search"));
+
+    let report = mamori(
+        &dir,
+        &["audit", "report", "--of-user", "doctor", "--format", "csv", "--user", "admin", "--password-stdin"],
+        admin,
+    );
+    assert!(
+        stdout(&report).starts_with("seq,at,user,role,patient,section,action,outcome,reason"),
+        "{}",
+        stdout(&report)
+    );
+
+    let refused = mamori(&dir, &["audit", "verify", "--user", "doctor", "--password-stdin"], &format!("{DOCTOR}\n"));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("may not read administration"), "{}", stderr(&refused));
+}
