@@ -1,24 +1,25 @@
-//! Shared fixtures for the story tests: a private keyring namespace per test, a clinic clock,
-//! and patients with known names.
+//! Shared fixtures for the story tests: a clinic folder with its keyring, one clock shared by
+//! every session, and the staff's passwords and second factors, so a test logs in like staff do.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
+use mamori_core::auth::{Enrollment, SecondFactor};
 use mamori_core::clinic::{Clinic, DataDir};
-use mamori_core::clock::ManualClock;
+use mamori_core::clock::{Clock, ManualClock};
+use mamori_core::demo::{self, DemoOptions};
 use mamori_core::domain::{InsuranceInput, PatientInput, Role, User};
 use mamori_core::secret::Password;
 use mamori_core::vault::{DeviceSecretStore, KeyringStore};
 
-pub const DOCTOR_PASSWORD: &str = "doctor-password-1";
-
 /// The real OS keyring (Secret Service), under a service name used only by this test, so tests
 /// running side by side never see each other's device secrets.
 pub fn test_keyring(test: &str) -> KeyringStore {
-    KeyringStore::new(format!("mamori-test-{test}-{}", uuid_suffix()))
+    KeyringStore::new(format!("mamori-test-{test}-{}", random_suffix()))
 }
 
-fn uuid_suffix() -> String {
+fn random_suffix() -> String {
     let mut bytes = [0u8; 6];
     mamori_core::secret::fill_random(&mut bytes).expect("random");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -29,14 +30,83 @@ pub fn clinic_clock() -> ManualClock {
     ManualClock::at(Utc.with_ymd_and_hms(2026, 11, 29, 1, 0, 0).single().expect("valid time"))
 }
 
-pub fn doctor() -> User {
-    User::build("doctor", "守 太郎", Role::Doctor).expect("valid user")
+/// The current six-digit code of a base32 TOTP secret at `at`, as an authenticator app shows it.
+pub fn totp_code(secret_base32: &str, at: chrono::DateTime<Utc>) -> String {
+    let uri = format!("otpauth://totp/Mamori:x?secret={secret_base32}&issuer=Mamori");
+    let app = totp_rs::Totp::from_url(uri).expect("valid secret");
+    app.generate(u64::try_from(at.timestamp()).expect("after 1970")).to_string()
 }
 
-/// A new clinic in `dir/clinic` with one doctor.
-pub fn new_clinic(dir: &Path, keyring: &dyn DeviceSecretStore) -> Clinic {
-    Clinic::init(&data_dir(dir), keyring, Box::new(clinic_clock()), &doctor(), &Password::new(DOCTOR_PASSWORD))
-        .expect("init")
+/// A clinic folder: its keyring, a clock every session shares, and each user's password and
+/// TOTP secret.
+pub struct Site<K: DeviceSecretStore> {
+    pub dir: DataDir,
+    pub clock: ManualClock,
+    pub keyring: K,
+    /// What `mamori demo` reported, for a demo site.
+    pub demo: Option<demo::DemoReport>,
+    logins: HashMap<String, (String, String)>,
+}
+
+impl<K: DeviceSecretStore> Site<K> {
+    /// A new clinic in `tmp/clinic`: an admin, a doctor and a nurse.
+    pub fn new(tmp: &Path, keyring: K) -> Self {
+        let dir = data_dir(tmp);
+        let clock = clinic_clock();
+        let admin = User::build("admin", "管理 一郎", Role::Admin).expect("user");
+        let (mut clinic, enrollment) =
+            Clinic::init(&dir, &keyring, Box::new(clock.clone()), &admin, &Password::new(password_of("admin")))
+                .expect("init");
+        let mut logins = HashMap::new();
+        logins.insert("admin".to_string(), (password_of("admin"), enrollment.secret_base32.clone()));
+        for (name, role) in [("doctor", Role::Doctor), ("nurse", Role::Nurse)] {
+            let user = User::build(name, name, role).expect("user");
+            let enrollment: Enrollment =
+                clinic.add_user(&keyring, &user, &Password::new(password_of(name))).expect("add");
+            logins.insert(name.to_string(), (password_of(name), enrollment.secret_base32.clone()));
+        }
+        Self { dir, clock, keyring, demo: None, logins }
+    }
+
+    /// A demo clinic in `tmp/clinic` (users admin, doctor, nurse, reception).
+    pub fn demo(tmp: &Path, keyring: K, patients: u32, seed: u64) -> Self {
+        let dir = data_dir(tmp);
+        let clock = clinic_clock();
+        let report =
+            demo::create(&dir, &keyring, Box::new(clock.clone()), &DemoOptions { patients, seed }).expect("demo");
+        let logins =
+            report.users.iter().map(|u| (u.name.clone(), (u.password.clone(), u.totp_secret.clone()))).collect();
+        Self { dir, clock, keyring, demo: Some(report), logins }
+    }
+
+    /// Logs `user` in with password and the authenticator's current code. The shared clock moves
+    /// on one TOTP step first, as between two real logins (a code is accepted only once).
+    pub fn login(&self, user: &str) -> Clinic {
+        self.try_login(user).unwrap_or_else(|e| panic!("{user} logs in: {e}"))
+    }
+
+    pub fn try_login(&self, user: &str) -> mamori_core::Result<Clinic> {
+        let (password, secret) = self.logins.get(user).cloned().unwrap_or_default();
+        self.clock.advance(Duration::seconds(30));
+        let code = if secret.is_empty() { "000000".into() } else { totp_code(&secret, self.clock.now()) };
+        self.login_with(user, &password, SecondFactor::Totp(code))
+    }
+
+    pub fn login_with(&self, user: &str, password: &str, factor: SecondFactor) -> mamori_core::Result<Clinic> {
+        Clinic::unlock(&self.dir, &self.keyring, Box::new(self.clock.clone()), user, &Password::new(password), &factor)
+    }
+
+    pub fn password(&self, user: &str) -> String {
+        self.logins.get(user).map(|(p, _)| p.clone()).unwrap_or_default()
+    }
+
+    pub fn totp_secret(&self, user: &str) -> String {
+        self.logins.get(user).map(|(_, s)| s.clone()).unwrap_or_default()
+    }
+}
+
+pub fn password_of(user: &str) -> String {
+    format!("{user}-password-1")
 }
 
 pub fn data_dir(dir: &Path) -> DataDir {

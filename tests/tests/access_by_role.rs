@@ -4,10 +4,8 @@
 use chrono::Duration;
 use mamori_core::audit::{Action, AuditEvent, Outcome};
 use mamori_core::clinic::Clinic;
-use mamori_core::demo::{self, DemoOptions};
 use mamori_core::domain::*;
 use mamori_core::policy::{self, Access, Section};
-use mamori_core::secret::Password;
 use mamori_core::vault::MemoryStore;
 use mamori_core::Error;
 use mamori_story_tests::*;
@@ -142,13 +140,8 @@ fn last_event(clinic: &Clinic) -> AuditEvent {
 #[test]
 fn every_role_can_do_exactly_what_the_table_grants_and_every_denial_is_audited() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let keyring = MemoryStore::default();
-    let dir = data_dir(tmp.path());
-    demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 20, seed: 8 }).expect("demo");
-    let open = |name: &str| {
-        Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), name, &Password::new(format!("demo-{name}-password")))
-            .expect("unlock")
-    };
+    let site = Site::demo(tmp.path(), MemoryStore::default(), 20, 8);
+    let open = |name: &str| site.login(name);
     let fixture = {
         let mut doctor = open("doctor");
         let patient = doctor.search_patients("000001", 1).expect("search")[0].id;
@@ -192,19 +185,10 @@ fn every_role_can_do_exactly_what_the_table_grants_and_every_denial_is_audited()
 #[test]
 fn a_chart_holds_only_the_sections_a_role_may_read_and_each_read_is_audited() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let keyring = MemoryStore::default();
-    let dir = data_dir(tmp.path());
-    demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 10, seed: 2 }).expect("demo");
+    let site = Site::demo(tmp.path(), MemoryStore::default(), 10, 2);
     for role in [Role::Reception, Role::Nurse, Role::Doctor] {
         let name = role.as_str();
-        let mut clinic = Clinic::unlock(
-            &dir,
-            &keyring,
-            Box::new(clinic_clock()),
-            name,
-            &Password::new(format!("demo-{name}-password")),
-        )
-        .expect("unlock");
+        let mut clinic = site.login(name);
         let id = clinic.search_patients("000002", 1).expect("search")[0].id;
         let chart = clinic.chart(id).expect("chart");
         let may = |s| expected(role, s, Access::Read);

@@ -4,9 +4,7 @@
 
 use mamori_core::audit::{self, Action, AuditEvent, Filter, Verdict};
 use mamori_core::clinic::Clinic;
-use mamori_core::demo::{self, DemoOptions};
 use mamori_core::policy::Section;
-use mamori_core::secret::Password;
 use mamori_core::vault::MemoryStore;
 use mamori_story_tests::*;
 
@@ -19,13 +17,8 @@ struct Scene {
 /// A demo clinic where the doctor searched and opened a chart, seen by the admin.
 fn scene() -> Scene {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let keyring = MemoryStore::default();
-    let dir = data_dir(tmp.path());
-    demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 10, seed: 4 }).expect("demo");
-    let open = |name: &str| {
-        Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), name, &Password::new(format!("demo-{name}-password")))
-            .expect("unlock")
-    };
+    let site = Site::demo(tmp.path(), MemoryStore::default(), 10, 4);
+    let open = |name: &str| site.login(name);
     let mut doctor = open("doctor");
     let id = doctor.search_patients("ﾔﾏﾀﾞ", 5).expect("search").first().map(|p| p.id);
     let id = id.unwrap_or_else(|| doctor.search_patients("1", 1).expect("search")[0].id);

@@ -4,19 +4,13 @@
 use mamori_core::clinic::Clinic;
 use mamori_core::demo::{self, DemoOptions};
 use mamori_core::domain::{NoteStatus, Role};
-use mamori_core::secret::Password;
 use mamori_core::vault::MemoryStore;
 use mamori_story_tests::*;
 
 fn make(tmp: &std::path::Path, seed: u64) -> (Clinic, demo::DemoReport) {
-    let keyring = MemoryStore::default();
-    let dir = data_dir(tmp);
-    let report =
-        demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 80, seed }).expect("demo");
-    let clinic =
-        Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new("demo-doctor-password"))
-            .expect("unlock");
-    (clinic, report)
+    let site = Site::demo(tmp, MemoryStore::default(), 80, seed);
+    let clinic = site.login("doctor");
+    (clinic, site.demo.expect("a demo site"))
 }
 
 #[test]

@@ -1,24 +1,16 @@
 //! Story: a laptop with a demo clinic is stolen. Whatever files the thief copies, no patient's
 //! name, reading, phone number or note text is in them.
 
-use mamori_core::clinic::Clinic;
-use mamori_core::demo::{self, DemoOptions};
 use mamori_core::domain::kana::fold_for_search;
 use mamori_core::domain::EncounterKind;
 use mamori_core::domain::SoapText;
-use mamori_core::secret::Password;
 use mamori_story_tests::*;
 
 #[test]
 fn no_patient_data_appears_in_any_file_of_the_data_directory() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let keyring = test_keyring("at-rest");
-    let dir = data_dir(tmp.path());
-    demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 40, seed: 11 }).expect("demo");
-
-    let mut clinic =
-        Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new("demo-doctor-password"))
-            .expect("unlock");
+    let site = Site::demo(tmp.path(), test_keyring("at-rest"), 40, 11);
+    let mut clinic = site.login("doctor");
     // Write while the store is open, so the write-ahead log holds fresh pages when we look.
     let p = clinic
         .register_patient(&patient("777777", ("秘密野", "守子"), ("ヒミツノ", "モリコ"), "1961-04-01", "090-1357-2468"))
@@ -73,9 +65,8 @@ fn assert_no_file_holds(dir: &std::path::Path, secrets: &[String], when: &str) {
 fn the_data_directory_and_its_files_are_private_to_the_owner() {
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().expect("tempdir");
-    let keyring = test_keyring("perms");
-    drop(new_clinic(tmp.path(), &keyring));
-    let dir = data_dir(tmp.path());
+    let site = Site::new(tmp.path(), test_keyring("perms"));
+    let dir = site.dir;
     let mode = |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
     assert_eq!(mode(dir.root()), 0o700);
     assert_eq!(mode(&dir.database()), 0o600);

@@ -1,21 +1,14 @@
 //! Story: the state tables are damaged (or a new version changes how changes apply). Replaying
 //! the change log rebuilds exactly the chart the clinic had.
 
-use mamori_core::clinic::Clinic;
-use mamori_core::demo::{self, DemoOptions};
 use mamori_core::domain::SoapText;
-use mamori_core::secret::Password;
 use mamori_story_tests::*;
 
 #[test]
 fn rebuilding_from_the_log_gives_identical_state_and_repairs_drift() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let keyring = test_keyring("replay");
-    let dir = data_dir(tmp.path());
-    demo::create(&dir, &keyring, Box::new(clinic_clock()), &DemoOptions { patients: 60, seed: 3 }).expect("demo");
-    let mut clinic =
-        Clinic::unlock(&dir, &keyring, Box::new(clinic_clock()), "doctor", &Password::new("demo-doctor-password"))
-            .expect("unlock");
+    let site = Site::demo(tmp.path(), test_keyring("replay"), 60, 3);
+    let mut clinic = site.login("doctor");
 
     // A signed note amended, so replay must keep both versions.
     let some = clinic.search_patients("ヤ", 1).expect("search").remove(0);
@@ -46,11 +39,11 @@ fn rebuilding_from_the_log_gives_identical_state_and_repairs_drift() {
 #[test]
 fn the_change_log_refuses_edits_and_deletions() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let keyring = test_keyring("append-only");
-    let clinic = new_clinic(tmp.path(), &keyring);
+    let site = Site::new(tmp.path(), test_keyring("append-only"));
+    let clinic = site.login("doctor");
     let sql = clinic.raw_sql_for_inspection();
     let update = sql.execute("UPDATE changes SET author = 'mallory'", []);
     let delete = sql.execute("DELETE FROM changes", []);
     assert!(update.is_err() && delete.is_err(), "the log must be append-only");
-    assert_eq!(clinic.change_count().expect("count"), 1);
+    assert_eq!(clinic.change_count().expect("count"), 3, "three users were added, nothing else");
 }

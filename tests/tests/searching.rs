@@ -8,8 +8,8 @@ use mamori_core::Error;
 use mamori_story_tests::*;
 
 fn front_desk(tmp: &std::path::Path) -> Clinic {
-    let keyring = MemoryStore::default();
-    let mut clinic = new_clinic(tmp, &keyring);
+    let site = Site::new(tmp, MemoryStore::default());
+    let mut clinic = site.login("doctor");
     populate(&mut clinic, &DemoOptions { patients: 300, seed: 5 }).expect("noise patients");
     for input in [
         patient("900001", ("山田", "太郎"), ("ヤマダ", "タロウ"), "1950-03-12", "03-1111-2222"),

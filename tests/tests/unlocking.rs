@@ -1,6 +1,8 @@
-//! Stories about getting into the chart: the right password opens it, a wrong one does not, a
-//! copied folder on another computer does not, and passwords change without re-encrypting.
+//! Stories about getting into the chart: password and one-time code open it, anything less does
+//! not; a copied folder on another computer does not; passwords change without re-encrypting.
 
+use mamori_core::audit::{Action, Filter};
+use mamori_core::auth::SecondFactor;
 use mamori_core::clinic::Clinic;
 use mamori_core::domain::{Role, User};
 use mamori_core::secret::Password;
@@ -8,36 +10,59 @@ use mamori_core::vault::DeviceSecretStore;
 use mamori_core::Error;
 use mamori_story_tests::*;
 
-fn unlock(dir: &std::path::Path, keyring: &dyn DeviceSecretStore, user: &str, password: &str) -> Result<Clinic, Error> {
-    Clinic::unlock(&data_dir(dir), keyring, Box::new(clinic_clock()), user, &Password::new(password))
+fn code(site: &Site<impl DeviceSecretStore>, user: &str) -> SecondFactor {
+    SecondFactor::Totp(totp_code(&site.totp_secret(user), mamori_core::clock::Clock::now(&site.clock)))
 }
 
 #[test]
 fn a_wrong_password_or_unknown_user_is_refused_with_a_clear_error() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let keyring = test_keyring("wrong-password");
-    drop(new_clinic(tmp.path(), &keyring));
-
-    let wrong = unlock(tmp.path(), &keyring, "doctor", "not-the-password").err().expect("wrong password refused");
+    let site = Site::new(tmp.path(), test_keyring("wrong-password"));
+    let wrong =
+        site.login_with("doctor", "not-the-password", code(&site, "doctor")).expect_err("wrong password refused");
     assert!(matches!(wrong, Error::WrongPassword));
     assert_eq!(wrong.to_string(), "wrong user name or password");
-    let unknown = unlock(tmp.path(), &keyring, "nobody", DOCTOR_PASSWORD).err().expect("unknown user refused");
+    let unknown = site.login_with("nobody", &site.password("doctor"), code(&site, "doctor")).expect_err("refused");
     assert!(matches!(unknown, Error::WrongPassword), "unknown users must look like wrong passwords");
+    assert_eq!(site.login("doctor").user().role, Role::Doctor);
+}
 
-    let clinic = unlock(tmp.path(), &keyring, "doctor", DOCTOR_PASSWORD).expect("right password opens");
-    assert_eq!(clinic.user().role, Role::Doctor);
+#[test]
+fn a_wrong_or_replayed_one_time_code_is_refused_and_recorded() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::new(tmp.path(), test_keyring("totp"));
+    let wrong = site.login_with("doctor", &site.password("doctor"), SecondFactor::Totp("123456".into()));
+    assert!(matches!(wrong, Err(Error::WrongSecondFactor)), "{wrong:?}");
+
+    let used = code(&site, "doctor");
+    let SecondFactor::Totp(digits) = &used else { unreachable!() };
+    let digits = digits.clone();
+    site.login_with("doctor", &site.password("doctor"), used).expect("the current code opens");
+    let replay = site.login_with("doctor", &site.password("doctor"), SecondFactor::Totp(digits));
+    assert!(matches!(replay, Err(Error::WrongSecondFactor)), "a code is accepted only once");
+
+    let mut admin = site.login("admin");
+    let failures = admin.audit_events(&Filter::User("doctor".into())).expect("events");
+    assert_eq!(failures.iter().filter(|e| e.action == Action::LoginFailed).count(), 2);
 }
 
 #[test]
 fn a_data_folder_copied_to_another_computer_cannot_be_opened_and_says_why() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let keyring = test_keyring("copied");
-    drop(new_clinic(tmp.path(), &keyring));
+    let site = Site::new(tmp.path(), test_keyring("copied"));
     // Another computer: same files, a keyring that never held this device's secret.
     let other_computer = test_keyring("other-computer");
     let before = snapshot(tmp.path());
 
-    let err = unlock(tmp.path(), &other_computer, "doctor", DOCTOR_PASSWORD).err().expect("must not open");
+    let err = Clinic::unlock(
+        &site.dir,
+        &other_computer,
+        Box::new(site.clock.clone()),
+        "doctor",
+        &Password::new(site.password("doctor")),
+        &code(&site, "doctor"),
+    )
+    .expect_err("must not open");
     assert!(matches!(err, Error::DeviceSecretMissing { .. }), "{err}");
     let message = err.to_string();
     assert!(message.contains("keyring") && message.contains("copied from another computer"), "{message}");
@@ -47,70 +72,80 @@ fn a_data_folder_copied_to_another_computer_cannot_be_opened_and_says_why() {
     assert!(other_computer.load(&device).expect("keyring readable").is_none());
     assert_eq!(snapshot(tmp.path()), before);
     // And on the computer that made it, it still opens.
-    unlock(tmp.path(), &keyring, "doctor", DOCTOR_PASSWORD).expect("opens at home");
+    site.login("doctor");
 }
 
 #[test]
 fn a_new_user_and_a_new_password_rewrap_the_key_without_touching_the_database() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let keyring = test_keyring("rewrap");
-    let admin = User::build("admin", "管理 一郎", Role::Admin).expect("user");
-    let mut clinic = Clinic::init(
-        &data_dir(tmp.path()),
-        &keyring,
-        Box::new(clinic_clock()),
-        &admin,
-        &Password::new("admin-password-1"),
-    )
-    .expect("init");
+    let site = Site::new(tmp.path(), test_keyring("rewrap"));
+    let mut admin = site.login("admin");
     let nurse = User::build("nurse", "看護 花子", Role::Nurse).expect("user");
-    clinic.add_user(&keyring, &nurse, &Password::new("nurse-password-1")).expect("add nurse");
-    assert!(matches!(clinic.add_user(&keyring, &nurse, &Password::new("nurse-password-2")), Err(Error::UserExists(_))));
-    drop(clinic);
+    assert!(matches!(
+        admin.add_user(&site.keyring, &nurse, &Password::new("nurse-password-2")),
+        Err(Error::UserExists(_))
+    ));
+    let mut doctor = site.login("doctor");
+    let clerk = User::build("clerk", "受付 二郎", Role::Reception).expect("user");
+    assert!(matches!(
+        doctor.add_user(&site.keyring, &clerk, &Password::new("clerk-password-1")),
+        Err(Error::Denied { .. })
+    ));
+    drop((admin, doctor));
 
-    let mut as_nurse = unlock(tmp.path(), &keyring, "nurse", "nurse-password-1").expect("nurse opens");
-    assert_eq!(as_nurse.user().role, Role::Nurse);
     // SQLCipher keeps its random salt in the first 16 bytes; re-encrypting would replace it.
-    let salt = |dir: &std::path::Path| std::fs::read(data_dir(dir).database()).expect("db")[..16].to_vec();
-    let salt_before = salt(tmp.path());
+    let salt = || std::fs::read(site.dir.database()).expect("db")[..16].to_vec();
+    let salt_before = salt();
+    let mut as_nurse = site.login("nurse");
     as_nurse
-        .change_password(&keyring, &Password::new("nurse-password-1"), &Password::new("nurse-password-new"))
+        .change_password(&site.keyring, &Password::new(site.password("nurse")), &Password::new("nurse-password-new"))
         .expect("change");
     assert!(as_nurse
-        .change_password(&keyring, &Password::new("wrong-old-password"), &Password::new("whatever-123"))
+        .change_password(&site.keyring, &Password::new("wrong-old-password"), &Password::new("whatever-123"))
         .is_err());
     drop(as_nurse);
 
-    assert_eq!(salt(tmp.path()), salt_before, "the database must not be re-encrypted");
-    assert!(unlock(tmp.path(), &keyring, "nurse", "nurse-password-1").is_err());
-    unlock(tmp.path(), &keyring, "nurse", "nurse-password-new").expect("new password opens");
-    unlock(tmp.path(), &keyring, "admin", "admin-password-1").expect("the admin is unaffected");
+    assert_eq!(salt(), salt_before, "the database must not be re-encrypted");
+    assert!(site.login_with("nurse", &site.password("nurse"), code(&site, "nurse")).is_err());
+    site.clock.advance(chrono::Duration::seconds(30));
+    site.login_with("nurse", "nurse-password-new", code(&site, "nurse")).expect("new password opens");
+    site.login("doctor");
 }
 
 #[test]
 fn a_missing_key_file_or_a_second_init_is_an_explained_stop() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let keyring = test_keyring("setup");
-    assert!(matches!(unlock(tmp.path(), &keyring, "doctor", DOCTOR_PASSWORD), Err(Error::NotInitialized(_))));
-    drop(new_clinic(tmp.path(), &keyring));
-    let again = Clinic::init(
-        &data_dir(tmp.path()),
-        &keyring,
-        Box::new(clinic_clock()),
-        &doctor(),
-        &Password::new(DOCTOR_PASSWORD),
+    let dir = data_dir(tmp.path());
+    let attempt = || {
+        Clinic::unlock(
+            &dir,
+            &keyring,
+            Box::new(clinic_clock()),
+            "doctor",
+            &Password::new("x"),
+            &SecondFactor::Totp("0".into()),
+        )
+    };
+    assert!(matches!(attempt(), Err(Error::NotInitialized(_))));
+    let doctor = User::build("doctor", "守 太郎", Role::Doctor).expect("user");
+    drop(
+        Clinic::init(&dir, &keyring, Box::new(clinic_clock()), &doctor, &Password::new("doctor-password-1"))
+            .expect("init"),
     );
+    let again = Clinic::init(&dir, &keyring, Box::new(clinic_clock()), &doctor, &Password::new("doctor-password-1"));
     assert!(matches!(again, Err(Error::AlreadyInitialized(_))));
-    std::fs::remove_file(data_dir(tmp.path()).key_file()).expect("remove key file");
-    assert!(matches!(unlock(tmp.path(), &keyring, "doctor", DOCTOR_PASSWORD), Err(Error::IncompleteSetup(_))));
+    std::fs::remove_file(dir.key_file()).expect("remove key file");
+    assert!(matches!(attempt(), Err(Error::IncompleteSetup(_))));
 }
 
 #[test]
 fn a_weak_first_password_creates_nothing() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let keyring = test_keyring("weak");
+    let doctor = User::build("doctor", "守 太郎", Role::Doctor).expect("user");
     let result =
-        Clinic::init(&data_dir(tmp.path()), &keyring, Box::new(clinic_clock()), &doctor(), &Password::new("short"));
+        Clinic::init(&data_dir(tmp.path()), &keyring, Box::new(clinic_clock()), &doctor, &Password::new("short"));
     assert!(matches!(result, Err(Error::Invalid(_))));
     assert!(files_under(tmp.path()).is_empty());
 }

@@ -50,6 +50,9 @@ pub struct InitArgs {
     /// Read the password from the first line of standard input instead of prompting.
     #[arg(long)]
     pub password_stdin: bool,
+    /// Also write the authenticator QR code to this PNG file.
+    #[arg(long, value_name = "FILE")]
+    pub qr_png: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -71,9 +74,16 @@ pub struct Unlock {
     /// Login name.
     #[arg(long, env = "MAMORI_USER")]
     pub user: String,
-    /// Read the password from the first line of standard input instead of prompting.
+    /// Read the password from the first line of standard input instead of prompting (and the
+    /// one-time code from the second line, unless --totp is given).
     #[arg(long)]
     pub password_stdin: bool,
+    /// The six-digit code from the authenticator app (otherwise prompted).
+    #[arg(long, env = "MAMORI_TOTP", conflicts_with = "recovery_code")]
+    pub totp: Option<String>,
+    /// A one-time recovery code, instead of the authenticator's code.
+    #[arg(long)]
+    pub recovery_code: Option<String>,
 }
 
 #[derive(Subcommand)]

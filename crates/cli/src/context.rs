@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use mamori_core::clinic::{Clinic, DataDir};
-use mamori_core::clock::SystemClock;
+use mamori_core::clock::{Clock, SystemClock};
 use mamori_core::vault::KeyringStore;
 
 use crate::args::{Cli, Unlock};
@@ -25,9 +25,23 @@ impl Context {
     }
 
     pub fn unlock(&self, unlock: &Unlock) -> anyhow::Result<Clinic> {
+        // Ask for nothing when there is nothing to open.
+        self.dir.check_initialized()?;
         let password = password::read(unlock.password_stdin, "Password: ")?;
-        Ok(Clinic::unlock(&self.dir, &self.keyring, Box::new(SystemClock), &unlock.user, &password)?)
+        let second_factor = password::read_second_factor(unlock)?;
+        Ok(Clinic::unlock(&self.dir, &self.keyring, clock(), &unlock.user, &password, &second_factor)?)
     }
+}
+
+/// The wall clock. Debug builds (the test suite) may pin it with MAMORI_TEST_NOW (RFC 3339), so
+/// tests can present a fresh one-time code at every login; release builds always use the system.
+pub fn clock() -> Box<dyn Clock> {
+    #[cfg(debug_assertions)]
+    if let Some(now) = std::env::var("MAMORI_TEST_NOW").ok().and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+    {
+        return Box::new(mamori_core::clock::ManualClock::at(now.with_timezone(&chrono::Utc)));
+    }
+    Box::new(SystemClock)
 }
 
 fn default_data_dir() -> Option<PathBuf> {

@@ -1,26 +1,46 @@
-//! Reading passwords: from a prompt without echo, or from the first line of standard input.
+//! Reading passwords and one-time codes: from a prompt without echo, or from standard input.
 
 use std::io::BufRead;
 
 use anyhow::{bail, Context};
+use mamori_core::auth::SecondFactor;
 use mamori_core::secret::Password;
+
+use crate::args::Unlock;
 use zeroize::Zeroizing;
 
 pub fn read(from_stdin: bool, prompt: &str) -> anyhow::Result<Password> {
+    Ok(Password::new(read_secret_line(from_stdin, prompt, "password")?.as_str()))
+}
+
+/// The second factor: --recovery-code, --totp, the next line of standard input, or a prompt.
+pub fn read_second_factor(unlock: &Unlock) -> anyhow::Result<SecondFactor> {
+    if let Some(code) = &unlock.recovery_code {
+        return Ok(SecondFactor::RecoveryCode(code.clone()));
+    }
+    if let Some(code) = &unlock.totp {
+        return Ok(SecondFactor::Totp(code.clone()));
+    }
+    let code = read_secret_line(unlock.password_stdin, "One-time code (authenticator app): ", "one-time code")?;
+    Ok(SecondFactor::Totp(code.to_string()))
+}
+
+fn read_secret_line(from_stdin: bool, prompt: &str, what: &str) -> anyhow::Result<Zeroizing<String>> {
     if from_stdin {
         let mut line = Zeroizing::new(String::new());
-        std::io::stdin().lock().read_line(&mut line).context("could not read the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .with_context(|| format!("could not read the {what} from standard input"))?;
         let text = line.trim_end_matches(['\r', '\n']);
         if text.is_empty() {
-            bail!("no password on standard input");
+            bail!("no {what} on standard input");
         }
-        return Ok(Password::new(text));
+        return Ok(Zeroizing::new(text.to_string()));
     }
-    let text = Zeroizing::new(
-        rpassword::prompt_password(prompt)
-            .context("could not read the password (no terminal? use --password-stdin)")?,
-    );
-    Ok(Password::new(text.as_str()))
+    let text = rpassword::prompt_password(prompt)
+        .with_context(|| format!("could not read the {what} (no terminal? use --password-stdin)"))?;
+    Ok(Zeroizing::new(text))
 }
 
 /// A new password, typed twice when prompting.

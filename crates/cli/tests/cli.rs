@@ -4,14 +4,44 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Mutex;
 
 const DOCTOR: &str = "demo-doctor-password";
 
+/// Every invocation runs one TOTP step (30 s) after the previous one, on a pinned clock
+/// (MAMORI_TEST_NOW, honoured by debug builds only), so each login can present a fresh code.
+static STEP: AtomicI64 = AtomicI64::new(0);
+const FIRST_SECOND: i64 = 1_795_000_000; // 2026-11-19
+
+/// TOTP secrets by (data folder, user), learnt from `demo --json` and `init`.
+static SECRETS: Mutex<Vec<(PathBuf, String, String)>> = Mutex::new(Vec::new());
+
+fn remember_secret(dir: &Path, user: &str, secret: &str) {
+    SECRETS.lock().expect("lock").push((dir.to_path_buf(), user.to_string(), secret.to_string()));
+}
+
+fn secret_of(dir: &Path, user: &str) -> Option<String> {
+    SECRETS.lock().expect("lock").iter().find(|(d, u, _)| d == dir && u == user).map(|(_, _, s)| s.clone())
+}
+
+/// Runs `mamori --data-dir DIR ARGS` with `stdin`; when ARGS log in as a known user, appends
+/// `--totp` with the code an authenticator app would show at that moment.
 fn mamori(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let now = FIRST_SECOND + 30 * STEP.fetch_add(1, Ordering::SeqCst);
+    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let user = args.iter().position(|a| a == "--user").and_then(|i| args.get(i + 1)).cloned();
+    if let Some(secret) = user.as_deref().and_then(|u| secret_of(dir, u)) {
+        if !args.iter().any(|a| a == "--totp") {
+            args.push("--totp".into());
+            args.push(code_at(&secret, now));
+        }
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
         .arg("--data-dir")
         .arg(dir)
-        .args(args)
+        .args(&args)
+        .env("MAMORI_TEST_NOW", chrono::DateTime::from_timestamp(now, 0).expect("time").to_rfc3339())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -22,6 +52,12 @@ fn mamori(dir: &Path, args: &[&str], stdin: &str) -> Output {
         assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
     }
     child.wait_with_output().expect("mamori finishes")
+}
+
+fn code_at(secret: &str, unix_seconds: i64) -> String {
+    let app =
+        totp_rs::Totp::from_url(format!("otpauth://totp/Mamori:x?secret={secret}&issuer=Mamori")).expect("secret");
+    app.generate(u64::try_from(unix_seconds).expect("positive")).to_string()
 }
 
 fn stdout(output: &Output) -> String {
@@ -36,7 +72,15 @@ fn demo_clinic(tmp: &Path, patients: &str) -> PathBuf {
     let dir = tmp.join("clinic");
     let out = mamori(&dir, &["demo", "--patients", patients, "--seed", "9", "--json"], "");
     assert!(out.status.success(), "demo failed: {}", stderr(&out));
+    remember_demo_secrets(&dir, &out);
     dir
+}
+
+fn remember_demo_secrets(dir: &Path, out: &Output) {
+    let report: serde_json::Value = serde_json::from_str(&stdout(out)).expect("demo --json prints JSON");
+    for user in report["users"].as_array().expect("users") {
+        remember_secret(dir, user["name"].as_str().expect("name"), user["totp_secret"].as_str().expect("secret"));
+    }
 }
 
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -59,6 +103,8 @@ fn the_demo_prints_a_login_per_role_and_its_patients_can_be_found_and_opened() {
     let out = mamori(&dir, &["demo", "--patients", "30", "--json"], "");
     assert!(out.status.success(), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("demo --json prints JSON");
+    remember_demo_secrets(&dir, &out);
+    assert!(report["users"][1]["otpauth_uri"].as_str().expect("uri").starts_with("otpauth://totp/Mamori:doctor"));
     let roles: Vec<&str> =
         report["users"].as_array().expect("users").iter().map(|u| u["role"].as_str().expect("role")).collect();
     assert_eq!(roles, ["admin", "doctor", "nurse", "reception"]);
@@ -108,7 +154,7 @@ fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
             "wrong user name or password",
         ),
         (
-            vec!["patient", "search", "山田", "--user", "ghost", "--password-stdin"],
+            vec!["patient", "search", "山田", "--user", "ghost", "--password-stdin", "--totp", "000000"],
             format!("{DOCTOR}\n"),
             "wrong user name or password",
         ),
@@ -179,9 +225,18 @@ fn invalid_setup_arguments_create_nothing() {
         assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
         assert!(!dir.exists() || snapshot(&dir).is_empty(), "{args:?} left files behind");
     }
-    let created =
-        mamori(&dir, &["init", "--user", "dr", "--role", "doctor", "--password-stdin"], "long-enough-password\n");
+    let png = tmp.path().join("dr-qr.png");
+    let created = mamori(
+        &dir,
+        &["init", "--user", "dr", "--role", "doctor", "--password-stdin", "--qr-png", png.to_str().expect("path")],
+        "long-enough-password\n",
+    );
     assert!(created.status.success(), "{}", stderr(&created));
+    let text = stdout(&created);
+    let secret = text.lines().find_map(|l| l.strip_prefix("Or enter the secret by hand: ")).expect("secret shown");
+    assert!(text.contains("otpauth://totp/Mamori:dr?") && text.contains('█'), "URI and terminal QR shown");
+    assert!(std::fs::read(&png).expect("png written").starts_with(b"\x89PNG"));
+    remember_secret(&dir, "dr", secret);
     let empty =
         mamori(&dir, &["patient", "search", "山田", "--user", "dr", "--password-stdin"], "long-enough-password\n");
     assert_eq!(stdout(&empty).trim(), "No patients found.");
@@ -212,6 +267,8 @@ fn a_data_folder_copied_to_another_computer_stops_with_an_explanation() {
             "--user",
             "doctor",
             "--password-stdin",
+            "--totp",
+            "000000",
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -227,6 +284,7 @@ fn a_data_folder_copied_to_another_computer_stops_with_an_explanation() {
     assert!(err.contains("keyring holds no key") && err.contains("copied from another computer"), "{err}");
 
     // On this computer, the copy opens (same keyring): the stop was about the keyring only.
+    remember_secret(&copy, "doctor", &secret_of(&dir, "doctor").expect("doctor's secret"));
     let here =
         mamori(&copy, &["patient", "search", "1", "--user", "doctor", "--password-stdin"], &format!("{DOCTOR}\n"));
     assert!(here.status.success(), "{}", stderr(&here));
@@ -249,12 +307,16 @@ fn fingerprint(dir: &Path) -> Vec<(String, u64)> {
 /// login appends to the audit log, so commands that fail after logging in are compared here.
 fn chart_state(dir: &Path) -> (String, u64) {
     use mamori_core::clinic::{Clinic, DataDir};
+    let now = FIRST_SECOND + 30 * STEP.fetch_add(1, Ordering::SeqCst);
+    let code = code_at(&secret_of(dir, "admin").expect("admin's secret"), now);
+    let clock = mamori_core::clock::ManualClock::at(chrono::DateTime::from_timestamp(now, 0).expect("time"));
     let clinic = Clinic::unlock(
         &DataDir::new(dir),
         &mamori_core::vault::KeyringStore::default(),
-        Box::new(mamori_core::clock::SystemClock),
+        Box::new(clock),
         "admin",
         &mamori_core::secret::Password::new("demo-admin-password"),
+        &mamori_core::auth::SecondFactor::Totp(code),
     )
     .expect("unlock as admin");
     (clinic.state_digest().expect("digest"), clinic.change_count().expect("count"))

@@ -19,6 +19,12 @@ pub enum Error {
     #[error("wrong user name or password")]
     WrongPassword,
 
+    #[error("the one-time code is wrong, expired or already used; wait for the next code")]
+    WrongSecondFactor,
+
+    #[error("this user has no second factor set up; ask an administrator to reset it")]
+    SecondFactorNotEnrolled,
+
     #[error(
         "this computer's keyring holds no key for the Mamori data in {dir} (device {device}); \
          the folder was copied from another computer or the keyring was reset. Open it on the \
@@ -93,6 +99,8 @@ impl Error {
             Error::Invalid(_) => "invalid_input",
             Error::Denied { .. } => "denied",
             Error::WrongPassword => "wrong_password",
+            Error::WrongSecondFactor => "wrong_second_factor",
+            Error::SecondFactorNotEnrolled => "second_factor_not_enrolled",
             Error::DeviceSecretMissing { .. } => "device_secret_missing",
             Error::KeyringUnavailable(_) => "keyring_unavailable",
             Error::DeviceSecretExists(_) => "device_secret_exists",

@@ -5,6 +5,7 @@
 //! later the desktop shell) goes through [`clinic::Clinic`].
 
 pub mod audit;
+pub mod auth;
 pub mod changelog;
 pub mod clinic;
 pub mod clock;

@@ -1,5 +1,4 @@
 use mamori_core::clinic::Clinic;
-use mamori_core::clock::SystemClock;
 use mamori_core::domain::{Role, User};
 
 use crate::args::InitArgs;
@@ -11,7 +10,7 @@ pub fn run(context: &Context, args: &InitArgs) -> anyhow::Result<()> {
     let role = Role::parse(&args.role)?;
     let user = User::build(&args.user, args.display_name.as_deref().unwrap_or(&args.user), role)?;
     let password = password::read_new(args.password_stdin)?;
-    let clinic = Clinic::init(&context.dir, &context.keyring, Box::new(SystemClock), &user, &password)?;
+    let (clinic, enrollment) = Clinic::init(&context.dir, &context.keyring, crate::context::clock(), &user, &password)?;
     println!(
         "Created an encrypted chart store in {} (device {}) with user {} ({}).",
         context.dir.root().display(),
@@ -19,5 +18,5 @@ pub fn run(context: &Context, args: &InitArgs) -> anyhow::Result<()> {
         user.name,
         role.as_str()
     );
-    Ok(())
+    super::enrollment::show(&enrollment, args.qr_png.as_deref())
 }

@@ -3,6 +3,7 @@
 mod audit;
 mod chart_text;
 mod demo;
+mod enrollment;
 mod init;
 mod patient;
 mod store;

@@ -27,6 +27,17 @@ impl DataDir {
         self.root.join(Self::KEY_FILE)
     }
 
+    /// `Ok` when this folder holds a chart store; otherwise the explained reason.
+    pub fn check_initialized(&self) -> crate::Result<()> {
+        if self.key_file().exists() {
+            Ok(())
+        } else if self.database().exists() {
+            Err(crate::Error::IncompleteSetup(self.root.clone()))
+        } else {
+            Err(crate::Error::NotInitialized(self.root.clone()))
+        }
+    }
+
     /// The database and the files SQLite keeps beside it.
     pub fn database_files(&self) -> [PathBuf; 3] {
         let db = self.database();

@@ -38,6 +38,12 @@ pub struct Clinic {
     identity: DeviceIdentity,
 }
 
+impl std::fmt::Debug for Clinic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clinic").field("user", &self.user.name).field("device", &self.device_id).finish_non_exhaustive()
+    }
+}
+
 impl Clinic {
     pub fn user(&self) -> &User {
         &self.user

@@ -3,7 +3,8 @@
 use std::fs;
 
 use super::{Clinic, DataDir};
-use crate::audit::{Action, DeviceIdentity, NewEvent};
+use crate::audit::{Action, DeviceIdentity, NewEvent, Outcome};
+use crate::auth::{self, Enrollment, SecondFactor};
 use crate::changelog::{self, ChangeBody, HlcClock};
 use crate::clock::Clock;
 use crate::domain::user::check_password_strength;
@@ -24,7 +25,7 @@ impl Clinic {
         clock: Box<dyn Clock>,
         first: &User,
         password: &Password,
-    ) -> Result<Clinic> {
+    ) -> Result<(Clinic, Enrollment)> {
         check_password_strength(password.expose())?;
         if dir.key_file().exists() {
             return Err(Error::AlreadyInitialized(dir.root().to_path_buf()));
@@ -54,7 +55,7 @@ impl Clinic {
         device_secret: &Key32,
         first: &User,
         password: &Password,
-    ) -> Result<Clinic> {
+    ) -> Result<(Clinic, Enrollment)> {
         let dek = Key32::random()?;
         let store = Store::create(&dir.database(), &dek)?;
         fsutil::restrict_to_owner(&dir.database(), 0o600)?;
@@ -73,11 +74,12 @@ impl Clinic {
             identity,
         };
         clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
+        let enrollment = auth::enroll(clinic.store.conn(), &first.name)?;
 
         let mut key_file = KeyFile::new(device_id);
         key_file.add_user(&first.name, password, device_secret, &clinic.dek)?;
         key_file.save(&dir.key_file())?;
-        Ok(clinic)
+        Ok((clinic, enrollment))
     }
 
     /// An UNENCRYPTED clinic, only for the benchmark's plain-SQLite baseline (same schema, same
@@ -102,21 +104,17 @@ impl Clinic {
         Ok(clinic)
     }
 
-    /// Opens the store in `dir` as `user_name`.
+    /// Opens the store in `dir` as `user_name`: password (with this computer's device secret),
+    /// then the second factor. A wrong second factor is recorded as a failed login.
     pub fn unlock(
         dir: &DataDir,
         secrets: &dyn DeviceSecretStore,
         clock: Box<dyn Clock>,
         user_name: &str,
         password: &Password,
+        second_factor: &SecondFactor,
     ) -> Result<Clinic> {
-        if !dir.key_file().exists() {
-            return Err(if dir.database().exists() {
-                Error::IncompleteSetup(dir.root().to_path_buf())
-            } else {
-                Error::NotInitialized(dir.root().to_path_buf())
-            });
-        }
+        dir.check_initialized()?;
         let key_file = KeyFile::load(&dir.key_file())?;
         let device_secret = load_required(secrets, &key_file.device_id, dir.root())?;
         let dek = key_file.unwrap_for(user_name, password, &device_secret)?;
@@ -126,6 +124,12 @@ impl Clinic {
         let identity = DeviceIdentity::load_or_create(store.conn())?;
         let hlc = HlcClock::new(clock, last);
         let mut clinic = Clinic { dir: dir.clone(), store, device_id: key_file.device_id, user, hlc, dek, identity };
+        if let Err(error) = auth::verify(clinic.store.conn(), &clinic.user.name, second_factor, clinic.now()) {
+            let mut failed = NewEvent::allowed(Action::LoginFailed, None, None).with_reason("wrong second factor");
+            failed.outcome = Outcome::Denied;
+            clinic.record(vec![failed])?;
+            return Err(error);
+        }
         clinic.record(vec![NewEvent::allowed(Action::Login, None, None)])?;
         Ok(clinic)
     }
@@ -135,8 +139,14 @@ impl Clinic {
         self.record(vec![NewEvent::allowed(Action::Logout, None, None)])
     }
 
-    /// Adds a user who can unlock this device with their own password.
-    pub fn add_user(&mut self, secrets: &dyn DeviceSecretStore, user: &User, password: &Password) -> Result<()> {
+    /// Adds a user who can unlock this device with their own password and second factor; the
+    /// returned enrollment is shown to them once.
+    pub fn add_user(
+        &mut self,
+        secrets: &dyn DeviceSecretStore,
+        user: &User,
+        password: &Password,
+    ) -> Result<Enrollment> {
         self.authorize(Section::Administration, Access::Write, None)?;
         check_password_strength(password.expose())?;
         let path = self.dir.key_file();
@@ -145,6 +155,7 @@ impl Clinic {
             return Err(Error::UserExists(user.name.clone()));
         }
         let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
+        let enrollment = auth::enroll(self.store.conn(), &user.name)?;
         key_file.add_user(&user.name, password, &device_secret, &self.dek)?;
         key_file.save(&path)?;
         if let Err(error) = self.commit(vec![ChangeBody::UserAdded(user.clone())]) {
@@ -152,7 +163,17 @@ impl Clinic {
             key_file.save(&path)?;
             return Err(error);
         }
-        Ok(())
+        Ok(enrollment)
+    }
+
+    /// A new second factor for a user who lost theirs (admin only); the old one stops working.
+    pub fn reset_second_factor(&mut self, user_name: &str) -> Result<Enrollment> {
+        self.authorize(Section::Administration, Access::Write, None)?;
+        load_user(&self.store, user_name).map_err(|_| Error::NotFound { what: "user", id: user_name.to_string() })?;
+        let enrollment = auth::enroll(self.store.conn(), user_name)?;
+        self.record(vec![NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
+            .with_reason(format!("reset the second factor of {user_name}"))])?;
+        Ok(enrollment)
     }
 
     /// Re-wraps the database key under a new password; the database itself is not re-encrypted.

@@ -13,6 +13,7 @@ use serde::Serialize;
 use self::history::{clinic_hours, Authored, Staff};
 use self::random::DemoRng;
 use crate::audit::{Action, NewEvent};
+use crate::auth::Enrollment;
 use crate::changelog::ChangeBody;
 use crate::clinic::{Clinic, DataDir};
 use crate::clock::Clock;
@@ -37,6 +38,9 @@ pub struct DemoUser {
     pub display_name: String,
     pub role: Role,
     pub password: String,
+    /// Base32 TOTP secret for an authenticator app (filled in when the demo is created).
+    pub totp_secret: String,
+    pub otpauth_uri: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -44,6 +48,13 @@ pub struct DemoReport {
     pub users: Vec<DemoUser>,
     pub patients: u32,
     pub changes: u64,
+}
+
+impl DemoUser {
+    fn remember(&mut self, enrollment: &Enrollment) {
+        self.totp_secret = enrollment.secret_base32.clone();
+        self.otpauth_uri = enrollment.otpauth_uri.clone();
+    }
 }
 
 /// The demo staff, one per role. Passwords are public: this is a demo.
@@ -60,6 +71,8 @@ pub fn demo_users() -> Vec<DemoUser> {
         display_name: display.into(),
         role,
         password: format!("demo-{name}-password"),
+        totp_secret: String::new(),
+        otpauth_uri: String::new(),
     })
     .collect()
 }
@@ -104,13 +117,16 @@ fn build(
     options: &DemoOptions,
     device: &mut Option<String>,
 ) -> Result<DemoReport> {
-    let users = demo_users();
+    let mut users = demo_users();
     let as_user = |u: &DemoUser| User::build(&u.name, &u.display_name, u.role);
-    let (first, others) = users.split_first().expect("the demo has users");
-    let mut clinic = Clinic::init(dir, secrets, clock, &as_user(first)?, &Password::new(first.password.clone()))?;
+    let (first, others) = users.split_first_mut().expect("the demo has users");
+    let (mut clinic, enrollment) =
+        Clinic::init(dir, secrets, clock, &as_user(first)?, &Password::new(first.password.clone()))?;
     *device = Some(clinic.device_id().to_string());
+    first.remember(&enrollment);
     for user in others {
-        clinic.add_user(secrets, &as_user(user)?, &Password::new(user.password.clone()))?;
+        let enrollment = clinic.add_user(secrets, &as_user(user)?, &Password::new(user.password.clone()))?;
+        user.remember(&enrollment);
     }
     populate(&mut clinic, options)?;
     Ok(DemoReport { users, patients: options.patients, changes: clinic.change_count()? })

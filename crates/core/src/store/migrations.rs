@@ -9,8 +9,11 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::{Error, Result};
 
 /// Step `i` moves the schema from version `i` to `i + 1`. Never edit a step that has shipped.
-const STEPS: &[&str] =
-    &[include_str!("../../migrations/0001_chart.sql"), include_str!("../../migrations/0002_audit.sql")];
+const STEPS: &[&str] = &[
+    include_str!("../../migrations/0001_chart.sql"),
+    include_str!("../../migrations/0002_audit.sql"),
+    include_str!("../../migrations/0003_second_factor.sql"),
+];
 
 pub fn latest_version() -> i64 {
     STEPS.len() as i64

@@ -1,0 +1,219 @@
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use totp_rs::{Algorithm, Builder, Totp};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::secret::fill_random;
+use crate::{Error, Result};
+
+pub const ISSUER: &str = "Mamori";
+pub const STEP_SECONDS: u64 = 30;
+/// Codes from one step before or after now are accepted (clock drift of up to 30 s).
+pub const SKEW_STEPS: u16 = 1;
+const SECRET_BYTES: usize = 20;
+const RECOVERY_CODES: usize = 10;
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// What the user types as the second factor.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub enum SecondFactor {
+    /// The six digits from an authenticator app.
+    Totp(String),
+    /// One of the printed one-time recovery codes.
+    RecoveryCode(String),
+}
+
+impl fmt::Debug for SecondFactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecondFactor([redacted])")
+    }
+}
+
+/// A user's new second factor, shown once: the secret for an authenticator app (as text, an
+/// otpauth:// URI and a QR code) and the recovery codes to print.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct Enrollment {
+    pub user: String,
+    pub secret_base32: String,
+    pub otpauth_uri: String,
+    pub recovery_codes: Vec<String>,
+}
+
+impl fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Enrollment({}, [redacted])", self.user)
+    }
+}
+
+fn totp(user: &str, secret: &[u8]) -> Result<Totp> {
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_skew(SKEW_STEPS)
+        .with_step_duration(STEP_SECONDS)
+        .with_secret(secret.to_vec())
+        .with_issuer(Some(ISSUER))
+        .with_account_name(user)
+        .build()
+        .map_err(|_| Error::InvalidState("the second factor could not be set up (damaged secret or invalid user name)"))
+}
+
+fn random_code() -> Result<String> {
+    let mut bytes = [0u8; 10];
+    fill_random(&mut bytes)?;
+    let chars: String = bytes.iter().map(|b| BASE32[usize::from(b % 32)] as char).collect();
+    Ok(format!("{}-{}", &chars[..5], &chars[5..]))
+}
+
+fn recovery_hash(salt: &[u8], code: &str) -> String {
+    let normalized: String =
+        code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
+    let mut hasher = Sha256::new();
+    hasher.update(b"mamori-recovery-v1");
+    hasher.update(salt);
+    hasher.update(normalized.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// Gives `user` a new TOTP secret and recovery codes, replacing any earlier ones.
+pub(crate) fn enroll(conn: &Connection, user: &str) -> Result<Enrollment> {
+    let mut secret = Zeroizing::new([0u8; SECRET_BYTES]);
+    fill_random(secret.as_mut())?;
+    let mut salt = [0u8; 16];
+    fill_random(&mut salt)?;
+    let totp = totp(user, secret.as_ref())?;
+    let recovery_codes = (0..RECOVERY_CODES).map(|_| random_code()).collect::<Result<Vec<_>>>()?;
+    let hashes: Vec<String> = recovery_codes.iter().map(|c| recovery_hash(&salt, c)).collect();
+    conn.execute(
+        "INSERT OR REPLACE INTO user_second_factor (user_name, totp_secret, last_step, recovery_salt, recovery_hashes)
+         VALUES (?1, ?2, -1, ?3, ?4)",
+        params![user, secret.to_vec(), salt.to_vec(), serde_json::to_string(&hashes).unwrap_or_default()],
+    )?;
+    let otpauth_uri = totp.to_url().map_err(|_| Error::InvalidState("the otpauth URI could not be made"))?;
+    Ok(Enrollment { user: user.to_string(), secret_base32: totp.secret().to_base32(), otpauth_uri, recovery_codes })
+}
+
+/// Accepts a code once: a TOTP code of a step newer than the last accepted one, or an unused
+/// recovery code (which is then used up).
+pub(crate) fn verify(conn: &Connection, user: &str, factor: &SecondFactor, now: DateTime<Utc>) -> Result<()> {
+    type Row = (Vec<u8>, i64, Vec<u8>, String);
+    let row: Option<Row> = conn
+        .query_row(
+            "SELECT totp_secret, last_step, recovery_salt, recovery_hashes FROM user_second_factor WHERE user_name = ?1",
+            [user],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((secret, last_step, salt, hashes)) = row else {
+        return Err(Error::SecondFactorNotEnrolled);
+    };
+    let secret = Zeroizing::new(secret);
+    match factor {
+        SecondFactor::Totp(code) => {
+            let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+            let now_secs = u64::try_from(now.timestamp()).unwrap_or(0);
+            let step = totp(user, &secret)?.check(&digits, now_secs).ok_or(Error::WrongSecondFactor)?;
+            let step = i64::try_from(step).unwrap_or(i64::MAX);
+            if step <= last_step {
+                return Err(Error::WrongSecondFactor);
+            }
+            conn.execute("UPDATE user_second_factor SET last_step = ?1 WHERE user_name = ?2", params![step, user])?;
+        }
+        SecondFactor::RecoveryCode(code) => {
+            let mut unused: Vec<String> = serde_json::from_str(&hashes).unwrap_or_default();
+            let hash = recovery_hash(&salt, code);
+            let before = unused.len();
+            unused.retain(|h| *h != hash);
+            if unused.len() == before {
+                return Err(Error::WrongSecondFactor);
+            }
+            conn.execute(
+                "UPDATE user_second_factor SET recovery_hashes = ?1 WHERE user_name = ?2",
+                params![serde_json::to_string(&unused).unwrap_or_default(), user],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn store() -> Connection {
+        let mut conn = Connection::open_in_memory().expect("open");
+        crate::store::migrations::migrate(&mut conn).expect("migrate");
+        conn
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(secs, 0).single().expect("time")
+    }
+
+    /// RFC 6238 appendix B, SHA-1 rows (8 digits there; our 6-digit codes are their last six).
+    #[test]
+    fn codes_match_the_rfc_6238_test_vectors() {
+        let secret = b"12345678901234567890".to_vec();
+        let rfc = Builder::new().with_digits(8).with_secret(secret).with_step_duration(30).build_noncompliant();
+        for (time, code) in [
+            (59u64, "94287082"),
+            (1_111_111_109, "07081804"),
+            (1_111_111_111, "14050471"),
+            (1_234_567_890, "89005924"),
+            (2_000_000_000, "69279037"),
+            (20_000_000_000, "65353130"),
+        ] {
+            assert_eq!(rfc.generate(time).to_string(), code, "t={time}");
+        }
+    }
+
+    #[test]
+    fn an_authenticator_app_set_up_from_the_uri_produces_accepted_codes_once() {
+        let conn = store();
+        let enrollment = enroll(&conn, "doctor").expect("enroll");
+        assert!(enrollment.otpauth_uri.starts_with("otpauth://totp/Mamori:doctor?"));
+        let app = Totp::from_url(&enrollment.otpauth_uri).expect("an authenticator parses the URI");
+        let now = at(1_800_000_000);
+        let code = app.generate(1_800_000_000).to_string();
+        verify(&conn, "doctor", &SecondFactor::Totp(code.clone()), now).expect("the code works");
+        assert!(
+            matches!(verify(&conn, "doctor", &SecondFactor::Totp(code), now), Err(Error::WrongSecondFactor)),
+            "replay refused"
+        );
+        assert!(matches!(
+            verify(&conn, "doctor", &SecondFactor::Totp("000000".into()), now),
+            Err(Error::WrongSecondFactor)
+        ));
+    }
+
+    #[test]
+    fn codes_from_one_step_of_drift_are_accepted_and_older_ones_refused() {
+        let conn = store();
+        let enrollment = enroll(&conn, "nurse").expect("enroll");
+        let app = Totp::from_url(&enrollment.otpauth_uri).expect("uri");
+        let now = 1_800_000_000u64;
+        let late = app.generate(now - STEP_SECONDS).to_string();
+        verify(&conn, "nurse", &SecondFactor::Totp(late), at(now as i64)).expect("30 s behind is fine");
+        let early = app.generate(now + STEP_SECONDS).to_string();
+        verify(&conn, "nurse", &SecondFactor::Totp(early), at(now as i64)).expect("30 s ahead is fine");
+        let stale = app.generate(now - 3 * STEP_SECONDS).to_string();
+        assert!(verify(&conn, "nurse", &SecondFactor::Totp(stale), at(now as i64)).is_err());
+    }
+
+    #[test]
+    fn a_recovery_code_works_once_and_is_stored_only_as_a_hash() {
+        let conn = store();
+        let enrollment = enroll(&conn, "admin").expect("enroll");
+        let code = enrollment.recovery_codes[3].clone();
+        let stored: String =
+            conn.query_row("SELECT recovery_hashes FROM user_second_factor", [], |r| r.get(0)).expect("row");
+        assert!(!stored.contains(&code) && !stored.contains(&code.replace('-', "")));
+        let now = at(1_800_000_000);
+        verify(&conn, "admin", &SecondFactor::RecoveryCode(code.to_lowercase()), now).expect("first use");
+        assert!(verify(&conn, "admin", &SecondFactor::RecoveryCode(code), now).is_err(), "second use refused");
+    }
+}
