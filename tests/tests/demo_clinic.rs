@@ -78,6 +78,12 @@ impl mamori_core::vault::DeviceSecretStore for FlakyKeyring {
     fn delete(&self, device: &str) -> mamori_core::Result<()> {
         self.inner.delete(device)
     }
+    fn load_record(&self, device: &str, kind: &str) -> mamori_core::Result<Option<Vec<u8>>> {
+        self.inner.load_record(device, kind)
+    }
+    fn store_record(&self, device: &str, kind: &str, bytes: &[u8]) -> mamori_core::Result<()> {
+        self.inner.store_record(device, kind, bytes)
+    }
 }
 
 #[test]

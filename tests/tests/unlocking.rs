@@ -33,6 +33,7 @@ fn a_wrong_or_replayed_one_time_code_is_refused_and_recorded() {
     let site = Site::new(tmp.path(), test_keyring("totp"));
     let wrong = site.login_with("doctor", &site.password("doctor"), SecondFactor::Totp("123456".into()));
     assert!(matches!(wrong, Err(Error::WrongSecondFactor)), "{wrong:?}");
+    site.clock.advance(chrono::Duration::seconds(1)); // the login guard's delay after one failure
 
     let used = code(&site, "doctor");
     let SecondFactor::Totp(digits) = &used else { unreachable!() };
@@ -164,4 +165,41 @@ fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
             (f, bytes)
         })
         .collect()
+}
+
+#[test]
+fn repeated_failures_slow_down_then_lock_the_account_until_an_admin_unlocks_it() {
+    use mamori_core::auth::guard::{delay_after, LOCKOUT_THRESHOLD};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::new(tmp.path(), test_keyring("lockout"));
+    // The folder as it was before the attack, to roll it back later.
+    let pristine = snapshot(tmp.path());
+
+    for n in 1..=LOCKOUT_THRESHOLD {
+        let attempt = site.login_with("nurse", "guessing-password", code(&site, "nurse"));
+        assert!(matches!(attempt, Err(Error::WrongPassword)), "attempt {n}: {attempt:?}");
+        if n < LOCKOUT_THRESHOLD {
+            let hurried = site.login_with("nurse", "guessing-password", code(&site, "nurse"));
+            assert!(matches!(hurried, Err(Error::Throttled { .. })), "attempt {n} must wait: {hurried:?}");
+            site.clock.advance(chrono::Duration::seconds(delay_after(n)));
+        }
+    }
+    site.clock.advance(chrono::Duration::hours(8));
+    let right = site.login_with("nurse", &site.password("nurse"), code(&site, "nurse"));
+    assert!(matches!(right, Err(Error::LockedOut)), "even the right password is refused: {right:?}");
+
+    // Restoring every file of the data folder does not reset the counter (it is in the keyring),
+    // and neither does a new process (a new session object reads the same keyring).
+    for (file, bytes) in &pristine {
+        std::fs::write(file, bytes).expect("restore");
+    }
+    let again = site.login_with("nurse", &site.password("nurse"), code(&site, "nurse"));
+    assert!(matches!(again, Err(Error::LockedOut)), "{again:?}");
+
+    let mut admin = site.login("admin");
+    admin.unlock_account(&site.keyring, "nurse").expect("admin unlocks");
+    site.login("nurse");
+    let failures = admin.audit_events(&Filter::All).expect("events");
+    let recorded = failures.iter().filter(|e| e.action == Action::LoginFailed).count();
+    assert_eq!(recorded, LOCKOUT_THRESHOLD as usize, "each wrong password was audited at the next login");
 }

@@ -25,6 +25,15 @@ pub enum Error {
     #[error("this user has no second factor set up; ask an administrator to reset it")]
     SecondFactorNotEnrolled,
 
+    #[error("too many failed logins; try again in {retry_after_secs} seconds")]
+    Throttled { retry_after_secs: i64 },
+
+    #[error("this account is locked after too many failed logins; an administrator must unlock it")]
+    LockedOut,
+
+    #[error("the session is locked; log in again with password and one-time code")]
+    SessionLocked,
+
     #[error(
         "this computer's keyring holds no key for the Mamori data in {dir} (device {device}); \
          the folder was copied from another computer or the keyring was reset. Open it on the \
@@ -101,6 +110,9 @@ impl Error {
             Error::WrongPassword => "wrong_password",
             Error::WrongSecondFactor => "wrong_second_factor",
             Error::SecondFactorNotEnrolled => "second_factor_not_enrolled",
+            Error::Throttled { .. } => "throttled",
+            Error::LockedOut => "locked_out",
+            Error::SessionLocked => "session_locked",
             Error::DeviceSecretMissing { .. } => "device_secret_missing",
             Error::KeyringUnavailable(_) => "keyring_unavailable",
             Error::DeviceSecretExists(_) => "device_secret_exists",

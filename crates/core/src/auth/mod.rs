@@ -2,6 +2,7 @@
 //! a code is accepted once, and one-time recovery codes are stored hashed.
 
 mod enrollment;
+pub mod guard;
 mod qr;
 
 pub(crate) use enrollment::{enroll, verify};

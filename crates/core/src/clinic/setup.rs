@@ -4,6 +4,7 @@ use std::fs;
 
 use super::{Clinic, DataDir};
 use crate::audit::{Action, DeviceIdentity, NewEvent, Outcome};
+use crate::auth::guard::LoginGuard;
 use crate::auth::{self, Enrollment, SecondFactor};
 use crate::changelog::{self, ChangeBody, HlcClock};
 use crate::clock::Clock;
@@ -117,20 +118,47 @@ impl Clinic {
         dir.check_initialized()?;
         let key_file = KeyFile::load(&dir.key_file())?;
         let device_secret = load_required(secrets, &key_file.device_id, dir.root())?;
-        let dek = key_file.unwrap_for(user_name, password, &device_secret)?;
+        let guard = LoginGuard::new(secrets, &key_file.device_id);
+        let now = clock.now();
+        guard.check(user_name, now)?;
+        let dek = match key_file.unwrap_for(user_name, password, &device_secret) {
+            Err(Error::WrongPassword) => {
+                guard.failed(user_name, now, Some("wrong password"))?;
+                return Err(Error::WrongPassword);
+            }
+            other => other?,
+        };
         let store = Store::open(&dir.database(), &dek)?;
         let user = load_user(&store, user_name)?;
         let last = changelog::last_stamp(store.conn())?;
         let identity = DeviceIdentity::load_or_create(store.conn())?;
         let hlc = HlcClock::new(clock, last);
-        let mut clinic = Clinic { dir: dir.clone(), store, device_id: key_file.device_id, user, hlc, dek, identity };
-        if let Err(error) = auth::verify(clinic.store.conn(), &clinic.user.name, second_factor, clinic.now()) {
-            let mut failed = NewEvent::allowed(Action::LoginFailed, None, None).with_reason("wrong second factor");
+        let device_id = key_file.device_id.clone();
+        let mut clinic = Clinic { dir: dir.clone(), store, device_id, user, hlc, dek, identity };
+        if let Err(error) = auth::verify(clinic.store.conn(), &clinic.user.name, second_factor, now) {
+            guard.failed(user_name, now, None)?;
+            let mut failed = NewEvent::allowed(Action::LoginFailed, None, None).with_reason("wrong one-time code");
             failed.outcome = Outcome::Denied;
             clinic.record(vec![failed])?;
             return Err(error);
         }
-        clinic.record(vec![NewEvent::allowed(Action::Login, None, None)])?;
+        // Failures that happened while the database was closed are audited now.
+        let mut events: Vec<NewEvent> = guard
+            .succeeded(user_name)?
+            .into_iter()
+            .map(|f| {
+                let mut event = NewEvent::allowed(Action::LoginFailed, None, None).with_reason(format!(
+                    "{} for user {} at {}",
+                    f.reason,
+                    f.user,
+                    f.at.to_rfc3339()
+                ));
+                event.outcome = Outcome::Denied;
+                event
+            })
+            .collect();
+        events.push(NewEvent::allowed(Action::Login, None, None));
+        clinic.record(events)?;
         Ok(clinic)
     }
 
@@ -164,6 +192,14 @@ impl Clinic {
             return Err(error);
         }
         Ok(enrollment)
+    }
+
+    /// Lifts a lockout after too many failed logins (admin only).
+    pub fn unlock_account(&mut self, secrets: &dyn DeviceSecretStore, user_name: &str) -> Result<()> {
+        self.authorize(Section::Administration, Access::Write, None)?;
+        LoginGuard::new(secrets, &self.device_id).release(user_name)?;
+        self.record(vec![NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
+            .with_reason(format!("unlocked the account of {user_name}"))])
     }
 
     /// A new second factor for a user who lost theirs (admin only); the old one stops working.

@@ -17,6 +17,10 @@ pub trait DeviceSecretStore: Send + Sync {
     fn load(&self, device: &str) -> Result<Option<Key32>>;
     /// Removes the secret for `device` (used to roll back a failed setup).
     fn delete(&self, device: &str) -> Result<()>;
+    /// A small record kept beside the secret (the login guard's counters), out of reach of
+    /// anyone who can only edit files in the data folder.
+    fn load_record(&self, device: &str, kind: &str) -> Result<Option<Vec<u8>>>;
+    fn store_record(&self, device: &str, kind: &str, bytes: &[u8]) -> Result<()>;
 }
 
 /// Loads the secret, turning a missing entry into the explained stop.
@@ -37,7 +41,11 @@ impl KeyringStore {
     }
 
     fn entry(&self, device: &str) -> Result<keyring::Entry> {
-        keyring::Entry::new(&self.service, &format!("device-secret-{device}")).map_err(keyring_error)
+        self.named(&format!("device-secret-{device}"))
+    }
+
+    fn named(&self, account: &str) -> Result<keyring::Entry> {
+        keyring::Entry::new(&self.service, account).map_err(keyring_error)
     }
 }
 
@@ -88,12 +96,25 @@ impl DeviceSecretStore for KeyringStore {
             Err(other) => Err(keyring_error(other)),
         }
     }
+
+    fn load_record(&self, device: &str, kind: &str) -> Result<Option<Vec<u8>>> {
+        match self.named(&format!("{kind}-{device}"))?.get_secret() {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(other) => Err(keyring_error(other)),
+        }
+    }
+
+    fn store_record(&self, device: &str, kind: &str, bytes: &[u8]) -> Result<()> {
+        self.named(&format!("{kind}-{device}"))?.set_secret(bytes).map_err(keyring_error)
+    }
 }
 
 /// An in-memory store for unit tests of the logic above the keyring.
 #[derive(Default)]
 pub struct MemoryStore {
     secrets: Mutex<HashMap<String, [u8; 32]>>,
+    records: Mutex<HashMap<String, Vec<u8>>>,
 }
 
 impl MemoryStore {
@@ -128,6 +149,17 @@ impl DeviceSecretStore for MemoryStore {
 
     fn delete(&self, device: &str) -> Result<()> {
         self.secrets().remove(device);
+        Ok(())
+    }
+
+    fn load_record(&self, device: &str, kind: &str) -> Result<Option<Vec<u8>>> {
+        let records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(records.get(&format!("{kind}-{device}")).cloned())
+    }
+
+    fn store_record(&self, device: &str, kind: &str, bytes: &[u8]) -> Result<()> {
+        let mut records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        records.insert(format!("{kind}-{device}"), bytes.to_vec());
         Ok(())
     }
 }
