@@ -132,6 +132,7 @@ fn commands() -> Vec<(&'static str, Section, Access, Command)> {
 fn last_event(clinic: &Clinic) -> AuditEvent {
     let body: String = clinic
         .raw_sql_for_inspection()
+        .expect("an unlocked session")
         .query_row("SELECT body FROM audit_events ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
         .expect("an audit event");
     serde_json::from_str(&body).expect("event")
@@ -199,6 +200,7 @@ fn a_chart_holds_only_the_sections_a_role_may_read_and_each_read_is_audited() {
         assert_eq!(chart.lab_reports.is_some(), may(Section::Results), "{role:?}");
         let events = clinic
             .raw_sql_for_inspection()
+            .expect("an unlocked session")
             .prepare("SELECT body FROM audit_events WHERE patient_id = ?1 ORDER BY seq")
             .expect("prepare")
             .query_map([id.to_string()], |r| r.get::<_, String>(0))

@@ -33,6 +33,7 @@ fn scene() -> Scene {
     // The insider removes the guard rails first.
     admin
         .raw_sql_for_inspection()
+        .expect("an unlocked session")
         .execute_batch("DROP TRIGGER audit_events_are_never_updated; DROP TRIGGER audit_events_are_never_deleted;")
         .expect("drop triggers");
     Scene { _tmp: tmp, admin, events }
@@ -49,7 +50,7 @@ fn broken_at(scene: &mut Scene) -> u64 {
 fn an_edited_event_is_named() {
     let mut s = scene();
     s.admin
-        .raw_sql_for_inspection()
+        .raw_sql_for_inspection().expect("an unlocked session")
         .execute("UPDATE audit_events SET body = replace(body, '\"outcome\":\"allowed\"', '\"outcome\":\"denied\"') WHERE seq = 7", [])
         .expect("edit");
     assert_eq!(broken_at(&mut s), 7);
@@ -60,6 +61,7 @@ fn an_edited_index_column_is_named() {
     let mut s = scene();
     s.admin
         .raw_sql_for_inspection()
+        .expect("an unlocked session")
         .execute("UPDATE audit_events SET user_name = 'nobody' WHERE seq = 6", [])
         .expect("edit");
     assert_eq!(broken_at(&mut s), 6);
@@ -68,7 +70,11 @@ fn an_edited_index_column_is_named() {
 #[test]
 fn a_deleted_event_is_named() {
     let mut s = scene();
-    s.admin.raw_sql_for_inspection().execute("DELETE FROM audit_events WHERE seq = 5", []).expect("delete");
+    s.admin
+        .raw_sql_for_inspection()
+        .expect("an unlocked session")
+        .execute("DELETE FROM audit_events WHERE seq = 5", [])
+        .expect("delete");
     assert_eq!(broken_at(&mut s), 5);
 }
 
@@ -78,6 +84,7 @@ fn deleting_the_newest_events_is_caught_by_the_signed_head() {
     let last = s.events;
     s.admin
         .raw_sql_for_inspection()
+        .expect("an unlocked session")
         .execute("DELETE FROM audit_events WHERE seq >= ?1", [last as i64 - 1])
         .expect("delete");
     assert_eq!(broken_at(&mut s), last - 1);
@@ -86,7 +93,7 @@ fn deleting_the_newest_events_is_caught_by_the_signed_head() {
 #[test]
 fn an_inserted_event_with_a_valid_hash_is_caught_by_the_signed_head() {
     let mut s = scene();
-    let sql = s.admin.raw_sql_for_inspection();
+    let sql = s.admin.raw_sql_for_inspection().expect("an unlocked session");
     // The admin's own verification is the newest event now.
     s.events = sql.query_row("SELECT max(seq) FROM audit_events", [], |r| r.get::<_, i64>(0)).expect("max") as u64;
     let (prev_body, prev_hash): (String, Vec<u8>) = sql
@@ -112,6 +119,7 @@ fn reordered_events_are_named() {
     let mut s = scene();
     s.admin
         .raw_sql_for_inspection()
+        .expect("an unlocked session")
         .execute_batch(
             "UPDATE audit_events SET seq = -1 WHERE seq = 4;
              UPDATE audit_events SET seq = 4 WHERE seq = 5;

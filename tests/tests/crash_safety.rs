@@ -39,12 +39,14 @@ fn a_process_killed_mid_write_loses_no_committed_change() {
         for id in &committed {
             let found: i64 = clinic
                 .raw_sql_for_inspection()
+                .expect("an unlocked session")
                 .query_row("SELECT count(*) FROM patients WHERE id = ?1", [id.as_str()], |r| r.get(0))
                 .expect("query");
             assert_eq!(found, 1, "a committed patient survives the crash");
         }
         let count: i64 = clinic
             .raw_sql_for_inspection()
+            .expect("an unlocked session")
             .query_row("SELECT count(*) FROM patients", [], |r| r.get(0))
             .expect("count");
         let logged = clinic.change_count().expect("changes");

@@ -32,8 +32,11 @@ fn the_demo_has_every_role_and_charts_with_history() {
         assert!(roles.contains(&role), "{role:?} missing");
     }
     assert_eq!(report.patients, 80);
-    let count: i64 =
-        clinic.raw_sql_for_inspection().query_row("SELECT count(*) FROM patients", [], |r| r.get(0)).expect("count");
+    let count: i64 = clinic
+        .raw_sql_for_inspection()
+        .expect("an unlocked session")
+        .query_row("SELECT count(*) FROM patients", [], |r| r.get(0))
+        .expect("count");
     assert_eq!(count, 80);
 
     let mut notes = 0;
@@ -41,7 +44,11 @@ fn the_demo_has_every_role_and_charts_with_history() {
     let mut labs = 0;
     let mut allergies = 0;
     let ids: Vec<String> = {
-        let mut stmt = clinic.raw_sql_for_inspection().prepare("SELECT id FROM patients").expect("prepare");
+        let mut stmt = clinic
+            .raw_sql_for_inspection()
+            .expect("an unlocked session")
+            .prepare("SELECT id FROM patients")
+            .expect("prepare");
         stmt.query_map([], |r| r.get(0)).expect("query").collect::<Result<_, _>>().expect("ids")
     };
     for id in ids {

@@ -25,7 +25,7 @@ fn rebuilding_from_the_log_gives_identical_state_and_repairs_drift() {
     assert_eq!(clinic.state_digest().expect("digest"), original, "replay must give identical state");
 
     // Damage the derived state behind the API's back; the digest notices, and a rebuild repairs it.
-    let sql = clinic.raw_sql_for_inspection();
+    let sql = clinic.raw_sql_for_inspection().expect("an unlocked session");
     sql.execute_batch("DELETE FROM notes; DELETE FROM patient_name_keys; UPDATE patients SET sort_kana = 'x';")
         .expect("damage");
     assert_ne!(clinic.state_digest().expect("digest"), original);
@@ -41,7 +41,7 @@ fn the_change_log_refuses_edits_and_deletions() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let site = Site::new(tmp.path(), test_keyring("append-only"));
     let clinic = site.login("doctor");
-    let sql = clinic.raw_sql_for_inspection();
+    let sql = clinic.raw_sql_for_inspection().expect("an unlocked session");
     let update = sql.execute("UPDATE changes SET author = 'mallory'", []);
     let delete = sql.execute("DELETE FROM changes", []);
     assert!(update.is_err() && delete.is_err(), "the log must be append-only");

@@ -144,7 +144,7 @@ fn fill(clinic: &mut Clinic, patients: u32) -> (u64, Duration) {
 /// Every (patients / SAMPLES)-th patient, identical on both stores (same seed, same order).
 fn sample_patients(clinic: &Clinic, patients: u32) -> Vec<Patient> {
     let step = (patients as usize / SAMPLES).max(1);
-    let sql = clinic.raw_sql_for_inspection();
+    let sql = clinic.raw_sql_for_inspection().expect("an unlocked session");
     let mut stmt = sql.prepare("SELECT body FROM patients ORDER BY chart_no").expect("prepare");
     let bodies: Vec<String> = stmt.query_map([], |r| r.get(0)).expect("query").map(|b| b.expect("row")).collect();
     bodies.iter().step_by(step).take(SAMPLES).map(|b| serde_json::from_str(b).expect("patient")).collect()

@@ -67,6 +67,10 @@ pub fn apply(conn: &Connection, body: &ChangeBody) -> Result<()> {
             &a.scheduled_at.to_rfc3339(),
             &json(a)?,
         )?,
+        ChangeBody::SettingChanged { key, value } => {
+            conn.prepare_cached("INSERT OR REPLACE INTO clinic_settings (key, value) VALUES (?1, ?2)")?
+                .execute(params![key, value])?;
+        }
         ChangeBody::AllergyRecorded(a) => put_untimed(conn, "allergies", a.id, a.patient_id, &json(a)?)?,
         ChangeBody::ProblemRecorded(p) => put_untimed(conn, "problems", p.id, p.patient_id, &json(p)?)?,
     }

@@ -36,6 +36,11 @@ pub enum ChangeBody {
     PrescriptionIssued(Prescription),
     LabReported(LabReport),
     AppointmentSaved(Appointment),
+    /// A clinic-wide setting (e.g. the idle timeout).
+    SettingChanged {
+        key: String,
+        value: String,
+    },
 }
 
 impl ChangeBody {
@@ -54,13 +59,14 @@ impl ChangeBody {
             ChangeBody::PrescriptionIssued(p) => ("prescription", p.id.to_string()),
             ChangeBody::LabReported(l) => ("lab_report", l.id.to_string()),
             ChangeBody::AppointmentSaved(a) => ("appointment", a.id.to_string()),
+            ChangeBody::SettingChanged { key, .. } => ("setting", key.clone()),
         }
     }
 
     /// The patient whose chart this change belongs to, if any.
     pub fn patient(&self) -> Option<Uuid> {
         match self {
-            ChangeBody::UserAdded(_) => None,
+            ChangeBody::UserAdded(_) | ChangeBody::SettingChanged { .. } => None,
             ChangeBody::PatientRegistered(p) | ChangeBody::PatientUpdated(p) => Some(p.id),
             ChangeBody::EncounterOpened(e) => Some(e.patient_id),
             ChangeBody::NoteDrafted(n) | ChangeBody::NoteSigned(n) | ChangeBody::NoteAmended(n) => Some(n.patient_id),

@@ -20,6 +20,7 @@ const STATE_QUERIES: &[&str] = &[
     "SELECT * FROM prescriptions ORDER BY id",
     "SELECT * FROM lab_reports ORDER BY id",
     "SELECT * FROM appointments ORDER BY id",
+    "SELECT key, value FROM clinic_settings ORDER BY key",
 ];
 
 /// SHA-256 over every state row, in hex.

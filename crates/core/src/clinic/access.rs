@@ -14,6 +14,7 @@ use crate::{Error, Result};
 impl Clinic {
     /// Asks the policy; a denial is recorded (in its own transaction) and returned as an error.
     pub(crate) fn authorize(&mut self, section: Section, access: Access, patient: Option<Uuid>) -> Result<()> {
+        self.check_idle()?;
         if policy::allows(self.user.role, section, access) {
             return Ok(());
         }
@@ -30,10 +31,11 @@ impl Clinic {
     /// recorded, the result is not returned.
     pub(crate) fn audited<T>(&mut self, read: impl FnOnce(&Connection) -> Result<(T, Vec<NewEvent>)>) -> Result<T> {
         let now = self.now();
-        let tx = self.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let keys = self.keys.as_mut().ok_or(Error::SessionLocked)?;
+        let tx = keys.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (value, events) = read(&tx)?;
         let actor = Actor { user: &self.user.name, role: self.user.role, device: &self.device_id, break_glass: false };
-        audit::append(&tx, self.identity.signer(), &actor, now, events)?;
+        audit::append(&tx, keys.identity.signer(), &actor, now, events)?;
         tx.commit()?;
         Ok(value)
     }
@@ -77,5 +79,9 @@ pub(crate) fn audit_of(body: &ChangeBody) -> NewEvent {
             NewEvent::allowed(Action::Sign, Some(Section::Prescriptions), body.patient())
         }
         ChangeBody::LabReported(_) => write(Section::Results),
+        ChangeBody::SettingChanged { key, value } => {
+            NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
+                .with_reason(format!("set {key} to {value}"))
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 mod access;
 mod data_dir;
+mod idle;
 mod reads;
 mod setup;
 mod writes;
@@ -27,13 +28,20 @@ pub fn japan_time() -> FixedOffset {
     FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset")
 }
 
-/// An unlocked device store, acting as one user.
+/// A session on this device, acting as one user. While locked it holds no key at all.
 pub struct Clinic {
     dir: DataDir,
-    store: Store,
     device_id: String,
     user: User,
     hlc: HlcClock,
+    keys: Option<Keys>,
+    idle: idle::IdleClock,
+}
+
+/// What an unlocked session holds. Dropping it wipes the database key, closes the SQLCipher
+/// connection (which wipes its own copy) and wipes the device's signing key.
+struct Keys {
+    store: Store,
     dek: Key32,
     identity: DeviceIdentity,
 }
@@ -45,6 +53,15 @@ impl std::fmt::Debug for Clinic {
 }
 
 impl Clinic {
+    fn keys(&self) -> crate::Result<&Keys> {
+        self.keys.as_ref().ok_or(crate::Error::SessionLocked)
+    }
+
+    /// The open connection; an error while the session is locked.
+    fn conn(&self) -> crate::Result<&rusqlite::Connection> {
+        Ok(self.keys()?.store.conn())
+    }
+
     pub fn user(&self) -> &User {
         &self.user
     }
@@ -85,7 +102,8 @@ impl Clinic {
     /// appends `events` to the audit chain, in one transaction.
     pub(crate) fn commit_as(&mut self, bodies: Vec<(String, ChangeBody)>, events: Vec<NewEvent>) -> Result<()> {
         let now = self.now();
-        let tx = self.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let keys = self.keys.as_mut().ok_or(crate::Error::SessionLocked)?;
+        let tx = keys.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (author, body) in bodies {
             let hlc = self.hlc.tick();
             let change =
@@ -94,7 +112,7 @@ impl Clinic {
             changelog::apply(&tx, &change.body)?;
         }
         let actor = Actor { user: &self.user.name, role: self.user.role, device: &self.device_id, break_glass: false };
-        audit::append(&tx, self.identity.signer(), &actor, now, events)?;
+        audit::append(&tx, keys.identity.signer(), &actor, now, events)?;
         tx.commit()?;
         Ok(())
     }

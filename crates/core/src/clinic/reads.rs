@@ -119,17 +119,18 @@ impl Clinic {
 
     /// How many changes the log holds.
     pub fn change_count(&self) -> Result<u64> {
-        changelog::count(self.store.conn())
+        changelog::count(self.conn()?)
     }
 
     /// A fingerprint of all derived state (see [`changelog::state_digest`]); holds no content.
     pub fn state_digest(&self) -> Result<String> {
-        changelog::state_digest(self.store.conn())
+        changelog::state_digest(self.conn()?)
     }
 
     /// Rebuilds all state from the change log in one transaction; returns the changes replayed.
     /// Any user may run it: it shows nothing and yields the state the log already implies.
     pub fn rebuild(&mut self) -> Result<u64> {
+        self.check_idle()?;
         self.audited(|conn| {
             let replayed = changelog::rebuild(conn)?;
             let event = NewEvent::allowed(Action::Admin, None, None)
@@ -140,14 +141,14 @@ impl Clinic {
 
     /// Problems found by SQLite's and SQLCipher's integrity checks; empty when healthy.
     pub fn check_integrity(&self) -> Result<Vec<String>> {
-        self.store.check_integrity()
+        self.keys()?.store.check_integrity()
     }
 
     /// Checks the audit chain and its signed head.
     pub fn verify_audit(&mut self) -> Result<Verdict> {
         self.authorize(Section::Administration, Access::Read, None)?;
-        let key = self.identity.verifying_key();
-        let verdict = audit::verify(self.store.conn(), &key)?;
+        let key = self.keys()?.identity.verifying_key();
+        let verdict = audit::verify(self.conn()?, &key)?;
         self.record(vec![
             NewEvent::allowed(Action::Admin, Some(Section::Administration), None).with_reason("verified the audit log")
         ])?;
@@ -171,30 +172,30 @@ impl Clinic {
 
     /// The open (decrypted) connection, for inspection by maintenance tools and tests: raw SQL
     /// sees exactly what this session's keys can see.
-    pub fn raw_sql_for_inspection(&self) -> &rusqlite::Connection {
-        self.store.conn()
+    pub fn raw_sql_for_inspection(&self) -> Result<&rusqlite::Connection> {
+        self.conn()
     }
 
     /// Unaudited lookups that back a write the caller has already been authorized for.
     pub(super) fn load_patient(&self, id: Uuid) -> Result<Patient> {
-        load_patient(self.store.conn(), id)
+        load_patient(self.conn()?, id)
     }
 
     pub(super) fn load_encounter(&self, id: Uuid) -> Result<Encounter> {
-        by_id(self.store.conn(), "SELECT body FROM encounters WHERE id = ?1", "encounter", id)
+        by_id(self.conn()?, "SELECT body FROM encounters WHERE id = ?1", "encounter", id)
     }
 
     pub(super) fn load_note(&self, id: Uuid) -> Result<SoapNote> {
-        by_id(self.store.conn(), "SELECT body FROM notes WHERE id = ?1", "note", id)
+        by_id(self.conn()?, "SELECT body FROM notes WHERE id = ?1", "note", id)
     }
 
     pub(super) fn load_appointment(&self, id: Uuid) -> Result<Appointment> {
-        by_id(self.store.conn(), "SELECT body FROM appointments WHERE id = ?1", "appointment", id)
+        by_id(self.conn()?, "SELECT body FROM appointments WHERE id = ?1", "appointment", id)
     }
 
     pub(super) fn latest_prescription(&self, patient_id: Uuid) -> Result<Option<Prescription>> {
         let mut all: Vec<Prescription> = for_patient(
-            self.store.conn(),
+            self.conn()?,
             "SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at, id",
             patient_id,
         )?;

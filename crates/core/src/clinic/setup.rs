@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use super::{Clinic, DataDir};
+use super::{Clinic, DataDir, Keys};
 use crate::audit::{Action, DeviceIdentity, NewEvent, Outcome};
 use crate::auth::guard::LoginGuard;
 use crate::auth::{self, Enrollment, SecondFactor};
@@ -65,20 +65,12 @@ impl Clinic {
             rusqlite::params![device_id, hlc.wall_clock().now().to_rfc3339()],
         )?;
         let identity = DeviceIdentity::load_or_create(store.conn())?;
-        let mut clinic = Clinic {
-            dir: dir.clone(),
-            store,
-            device_id: device_id.to_string(),
-            user: first.clone(),
-            hlc,
-            dek,
-            identity,
-        };
+        let mut clinic = Clinic::assemble(dir, device_id, first.clone(), hlc, Keys { store, dek, identity })?;
         clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
-        let enrollment = auth::enroll(clinic.store.conn(), &first.name)?;
+        let enrollment = auth::enroll(clinic.conn()?, &first.name)?;
 
         let mut key_file = KeyFile::new(device_id);
-        key_file.add_user(&first.name, password, device_secret, &clinic.dek)?;
+        key_file.add_user(&first.name, password, device_secret, &clinic.keys()?.dek)?;
         key_file.save(&dir.key_file())?;
         Ok((clinic, enrollment))
     }
@@ -92,15 +84,8 @@ impl Clinic {
         let hlc = HlcClock::new(clock, changelog::Hlc::default());
         store.conn().execute("INSERT INTO device (singleton, device_id, created_at) VALUES (1, 'baseline', '')", [])?;
         let identity = DeviceIdentity::load_or_create(store.conn())?;
-        let mut clinic = Clinic {
-            dir: dir.clone(),
-            store,
-            device_id: "baseline".into(),
-            user: first.clone(),
-            hlc,
-            dek: Key32::random()?,
-            identity,
-        };
+        let keys = Keys { store, dek: Key32::random()?, identity };
+        let mut clinic = Clinic::assemble(dir, "baseline", first.clone(), hlc, keys)?;
         clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
         Ok(clinic)
     }
@@ -115,36 +100,59 @@ impl Clinic {
         password: &Password,
         second_factor: &SecondFactor,
     ) -> Result<Clinic> {
-        dir.check_initialized()?;
-        let key_file = KeyFile::load(&dir.key_file())?;
-        let device_secret = load_required(secrets, &key_file.device_id, dir.root())?;
-        let guard = LoginGuard::new(secrets, &key_file.device_id);
-        let now = clock.now();
-        guard.check(user_name, now)?;
-        let dek = match key_file.unwrap_for(user_name, password, &device_secret) {
-            Err(Error::WrongPassword) => {
-                guard.failed(user_name, now, Some("wrong password"))?;
-                return Err(Error::WrongPassword);
-            }
-            other => other?,
-        };
-        let store = Store::open(&dir.database(), &dek)?;
-        let user = load_user(&store, user_name)?;
-        let last = changelog::last_stamp(store.conn())?;
-        let identity = DeviceIdentity::load_or_create(store.conn())?;
-        let hlc = HlcClock::new(clock, last);
-        let device_id = key_file.device_id.clone();
-        let mut clinic = Clinic { dir: dir.clone(), store, device_id, user, hlc, dek, identity };
-        if let Err(error) = auth::verify(clinic.store.conn(), &clinic.user.name, second_factor, now) {
-            guard.failed(user_name, now, None)?;
+        let (keys, user, device_id) = open_keys(dir, secrets, clock.now(), user_name, password)?;
+        let hlc = HlcClock::new(clock, changelog::last_stamp(keys.store.conn())?);
+        let mut clinic = Clinic::assemble(dir, &device_id, user, hlc, keys)?;
+        clinic.finish_login(secrets, second_factor)?;
+        Ok(clinic)
+    }
+
+    /// Reopens a locked session for the same user: password and one-time code again.
+    pub fn resume(
+        &mut self,
+        secrets: &dyn DeviceSecretStore,
+        password: &Password,
+        second_factor: &SecondFactor,
+    ) -> Result<()> {
+        let (keys, user, _) = open_keys(&self.dir, secrets, self.now(), &self.user.name, password)?;
+        self.user = user;
+        self.keys = Some(keys);
+        if let Err(error) = self.finish_login(secrets, second_factor) {
+            self.keys = None;
+            return Err(error);
+        }
+        self.idle.touch(self.hlc.wall_clock().now());
+        Ok(())
+    }
+
+    fn assemble(dir: &DataDir, device_id: &str, user: User, hlc: HlcClock, keys: Keys) -> Result<Clinic> {
+        let timeout = super::idle::configured_timeout(keys.store.conn())?;
+        let now = hlc.wall_clock().now();
+        Ok(Clinic {
+            dir: dir.clone(),
+            device_id: device_id.to_string(),
+            user,
+            hlc,
+            keys: Some(keys),
+            idle: super::idle::IdleClock::new(timeout, now),
+        })
+    }
+
+    /// Checks the second factor, then records the login (and failures the guard kept).
+    fn finish_login(&mut self, secrets: &dyn DeviceSecretStore, second_factor: &SecondFactor) -> Result<()> {
+        let now = self.now();
+        let guard = LoginGuard::new(secrets, &self.device_id);
+        let user_name = self.user.name.clone();
+        if let Err(error) = auth::verify(self.conn()?, &user_name, second_factor, now) {
+            guard.failed(&user_name, now, None)?;
             let mut failed = NewEvent::allowed(Action::LoginFailed, None, None).with_reason("wrong one-time code");
             failed.outcome = Outcome::Denied;
-            clinic.record(vec![failed])?;
+            self.record(vec![failed])?;
             return Err(error);
         }
         // Failures that happened while the database was closed are audited now.
         let mut events: Vec<NewEvent> = guard
-            .succeeded(user_name)?
+            .succeeded(&user_name)?
             .into_iter()
             .map(|f| {
                 let mut event = NewEvent::allowed(Action::LoginFailed, None, None).with_reason(format!(
@@ -158,8 +166,7 @@ impl Clinic {
             })
             .collect();
         events.push(NewEvent::allowed(Action::Login, None, None));
-        clinic.record(events)?;
-        Ok(clinic)
+        self.record(events)
     }
 
     /// Ends the session: records the logout; the keys are wiped as the session drops.
@@ -179,12 +186,12 @@ impl Clinic {
         check_password_strength(password.expose())?;
         let path = self.dir.key_file();
         let mut key_file = KeyFile::load(&path)?;
-        if key_file.has_user(&user.name) || load_user(&self.store, &user.name).is_ok() {
+        if key_file.has_user(&user.name) || load_user(&self.keys()?.store, &user.name).is_ok() {
             return Err(Error::UserExists(user.name.clone()));
         }
         let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
-        let enrollment = auth::enroll(self.store.conn(), &user.name)?;
-        key_file.add_user(&user.name, password, &device_secret, &self.dek)?;
+        let enrollment = auth::enroll(self.conn()?, &user.name)?;
+        key_file.add_user(&user.name, password, &device_secret, &self.keys()?.dek)?;
         key_file.save(&path)?;
         if let Err(error) = self.commit(vec![ChangeBody::UserAdded(user.clone())]) {
             key_file.users.retain(|u| u.user != user.name);
@@ -205,8 +212,9 @@ impl Clinic {
     /// A new second factor for a user who lost theirs (admin only); the old one stops working.
     pub fn reset_second_factor(&mut self, user_name: &str) -> Result<Enrollment> {
         self.authorize(Section::Administration, Access::Write, None)?;
-        load_user(&self.store, user_name).map_err(|_| Error::NotFound { what: "user", id: user_name.to_string() })?;
-        let enrollment = auth::enroll(self.store.conn(), user_name)?;
+        load_user(&self.keys()?.store, user_name)
+            .map_err(|_| Error::NotFound { what: "user", id: user_name.to_string() })?;
+        let enrollment = auth::enroll(self.conn()?, user_name)?;
         self.record(vec![NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
             .with_reason(format!("reset the second factor of {user_name}"))])?;
         Ok(enrollment)
@@ -219,10 +227,37 @@ impl Clinic {
         let mut key_file = KeyFile::load(&path)?;
         let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
         key_file.unwrap_for(&self.user.name, old, &device_secret)?;
-        key_file.rewrap_user(&self.user.name, new, &device_secret, &self.dek)?;
+        key_file.rewrap_user(&self.user.name, new, &device_secret, &self.keys()?.dek)?;
         key_file.save(&path)?;
         self.record(vec![NewEvent::allowed(Action::Admin, None, None).with_reason("changed own password")])
     }
+}
+
+/// Password and device secret → the open store, the user and the device id. Counts a wrong
+/// password against the login guard.
+fn open_keys(
+    dir: &DataDir,
+    secrets: &dyn DeviceSecretStore,
+    now: chrono::DateTime<chrono::Utc>,
+    user_name: &str,
+    password: &Password,
+) -> Result<(Keys, User, String)> {
+    dir.check_initialized()?;
+    let key_file = KeyFile::load(&dir.key_file())?;
+    let device_secret = load_required(secrets, &key_file.device_id, dir.root())?;
+    let guard = LoginGuard::new(secrets, &key_file.device_id);
+    guard.check(user_name, now)?;
+    let dek = match key_file.unwrap_for(user_name, password, &device_secret) {
+        Err(Error::WrongPassword) => {
+            guard.failed(user_name, now, Some("wrong password"))?;
+            return Err(Error::WrongPassword);
+        }
+        other => other?,
+    };
+    let store = Store::open(&dir.database(), &dek)?;
+    let user = load_user(&store, user_name)?;
+    let identity = DeviceIdentity::load_or_create(store.conn())?;
+    Ok((Keys { store, dek, identity }, user, key_file.device_id))
 }
 
 fn load_user(store: &Store, name: &str) -> Result<User> {

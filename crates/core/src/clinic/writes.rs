@@ -38,7 +38,7 @@ impl Clinic {
     }
 
     pub(crate) fn next_free_chart_no(&self) -> Result<String> {
-        let highest: Option<i64> = self.store.conn().query_row(
+        let highest: Option<i64> = self.conn()?.query_row(
             "SELECT max(CAST(chart_no AS INTEGER)) FROM patients WHERE chart_no GLOB '[0-9]*'",
             [],
             |row| row.get(0),
@@ -95,8 +95,7 @@ impl Clinic {
     pub fn amend_note(&mut self, note_id: Uuid, text: SoapText) -> Result<SoapNote> {
         let previous = self.authorized_note(note_id, Access::Write)?;
         let already: Option<String> = self
-            .store
-            .conn()
+            .conn()?
             .query_row("SELECT id FROM notes WHERE replaces = ?1", [note_id.to_string()], |row| row.get(0))
             .optional()?;
         if already.is_some() {
@@ -214,8 +213,7 @@ impl Clinic {
 
     fn ensure_chart_no_free(&self, chart_no: &str, own_id: Uuid) -> Result<()> {
         let holder: Option<String> = self
-            .store
-            .conn()
+            .conn()?
             .query_row("SELECT id FROM patients WHERE chart_no = ?1", [chart_no], |row| row.get(0))
             .optional()?;
         match holder {

@@ -13,6 +13,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0001_chart.sql"),
     include_str!("../../migrations/0002_audit.sql"),
     include_str!("../../migrations/0003_second_factor.sql"),
+    include_str!("../../migrations/0004_settings.sql"),
 ];
 
 pub fn latest_version() -> i64 {
@@ -49,6 +50,7 @@ pub const STATE_TABLES: &[&str] = &[
     "encounters",
     "patients",
     "users",
+    "clinic_settings",
 ];
 
 #[cfg(test)]
