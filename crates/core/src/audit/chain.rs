@@ -15,7 +15,6 @@ pub struct Actor<'a> {
     pub user: &'a str,
     pub role: crate::domain::Role,
     pub device: &'a str,
-    pub break_glass: bool,
 }
 
 pub fn event_hash(previous: &[u8], body: &[u8]) -> [u8; 32] {
@@ -73,7 +72,7 @@ pub fn append(
             action: event.action,
             outcome: event.outcome,
             reason: event.reason,
-            break_glass: actor.break_glass,
+            break_glass: event.break_glass,
             patients_listed: event.patients_listed,
         };
         let body =

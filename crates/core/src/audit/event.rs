@@ -68,11 +68,21 @@ pub struct NewEvent {
     pub outcome: Outcome,
     pub reason: Option<String>,
     pub patients_listed: Vec<Uuid>,
+    /// Done under a break-the-glass grant.
+    pub break_glass: bool,
 }
 
 impl NewEvent {
     pub fn allowed(action: Action, section: Option<Section>, patient: Option<Uuid>) -> Self {
-        Self { patient, section, action, outcome: Outcome::Allowed, reason: None, patients_listed: Vec::new() }
+        Self {
+            patient,
+            section,
+            action,
+            outcome: Outcome::Allowed,
+            reason: None,
+            patients_listed: Vec::new(),
+            break_glass: false,
+        }
     }
 
     pub fn denied(section: Section, patient: Option<Uuid>) -> Self {
@@ -83,6 +93,7 @@ impl NewEvent {
             outcome: Outcome::Denied,
             reason: None,
             patients_listed: Vec::new(),
+            break_glass: false,
         }
     }
 

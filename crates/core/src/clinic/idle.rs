@@ -45,6 +45,7 @@ impl Clinic {
         }
         self.record(vec![NewEvent::allowed(Action::Lock, None, None)])?;
         self.keys = None;
+        self.grants.clear();
         Ok(())
     }
 
@@ -63,6 +64,7 @@ impl Clinic {
             event.reason = Some(format!("idle for more than {} minutes", self.idle.timeout.num_minutes()));
             self.record(vec![event])?;
             self.keys = None;
+            self.grants.clear();
             return Err(Error::SessionLocked);
         }
         self.idle.touch(now);

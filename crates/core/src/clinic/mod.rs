@@ -3,6 +3,7 @@
 //! transaction.
 
 mod access;
+mod break_glass;
 mod data_dir;
 mod idle;
 mod reads;
@@ -13,6 +14,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::TransactionBehavior;
 use uuid::Uuid;
 
+pub use break_glass::{BreakGlassGrant, GRANT_MINUTES};
 pub use data_dir::DataDir;
 pub use reads::Chart;
 
@@ -36,6 +38,7 @@ pub struct Clinic {
     hlc: HlcClock,
     keys: Option<Keys>,
     idle: idle::IdleClock,
+    grants: Vec<BreakGlassGrant>,
 }
 
 /// What an unlocked session holds. Dropping it wipes the database key, closes the SQLCipher
@@ -111,7 +114,7 @@ impl Clinic {
             changelog::append(&tx, &change)?;
             changelog::apply(&tx, &change.body)?;
         }
-        let actor = Actor { user: &self.user.name, role: self.user.role, device: &self.device_id, break_glass: false };
+        let actor = Actor { user: &self.user.name, role: self.user.role, device: &self.device_id };
         audit::append(&tx, keys.identity.signer(), &actor, now, events)?;
         tx.commit()?;
         Ok(())

@@ -54,7 +54,12 @@ impl Clinic {
     pub fn chart(&mut self, patient_id: Uuid) -> Result<Chart> {
         self.authorize(Section::Demographics, Access::Read, Some(patient_id))?;
         let role = self.user.role;
-        let may = |section: Section| policy::allows(role, section, Access::Read);
+        let by_role = |section: Section| policy::allows(role, section, Access::Read);
+        let glass: Vec<Section> = Section::ALL
+            .into_iter()
+            .filter(|s| !by_role(*s) && self.granted(Some(patient_id), *s, Access::Read))
+            .collect();
+        let may = |section: Section| by_role(section) || glass.contains(&section);
         self.audited(|conn| {
             let id = patient_id;
             let notes = if may(Section::Notes) || may(Section::NursingNotes) {
@@ -111,7 +116,11 @@ impl Clinic {
             let events = Section::ALL
                 .into_iter()
                 .filter(|s| *s != Section::Administration && may(*s))
-                .map(|s| NewEvent::allowed(Action::Read, Some(s), Some(id)))
+                .map(|s| {
+                    let mut event = NewEvent::allowed(Action::Read, Some(s), Some(id));
+                    event.break_glass = glass.contains(&s);
+                    event
+                })
                 .collect();
             Ok((chart, events))
         })

@@ -135,6 +135,7 @@ impl Clinic {
             hlc,
             keys: Some(keys),
             idle: super::idle::IdleClock::new(timeout, now),
+            grants: Vec::new(),
         })
     }
 
