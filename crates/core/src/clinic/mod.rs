@@ -47,6 +47,28 @@ struct Keys {
     store: Store,
     dek: Key32,
     identity: DeviceIdentity,
+    /// Whether commits are currently flushed one by one (see `audited`).
+    full_sync: bool,
+}
+
+impl Keys {
+    fn new(store: Store, dek: Key32, identity: DeviceIdentity) -> Self {
+        // Store::open leaves synchronous = FULL.
+        Self { store, dek, identity, full_sync: true }
+    }
+
+    /// Sets how commits reach the disk, issuing the pragma only when it changes.
+    fn sync(&mut self, full: bool) -> crate::Result<()> {
+        if self.full_sync != full {
+            self.store.conn().execute_batch(if full {
+                "PRAGMA synchronous = FULL"
+            } else {
+                "PRAGMA synchronous = NORMAL"
+            })?;
+            self.full_sync = full;
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for Clinic {
@@ -106,6 +128,8 @@ impl Clinic {
     pub(crate) fn commit_as(&mut self, bodies: Vec<(String, ChangeBody)>, events: Vec<NewEvent>) -> Result<()> {
         let now = self.now();
         let keys = self.keys.as_mut().ok_or(crate::Error::SessionLocked)?;
+        // Every change is flushed to disk when it commits (see `audited` for reads).
+        keys.sync(true)?;
         let tx = keys.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (author, body) in bodies {
             let hlc = self.hlc.tick();

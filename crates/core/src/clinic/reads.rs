@@ -52,78 +52,31 @@ impl Clinic {
     }
 
     pub fn chart(&mut self, patient_id: Uuid) -> Result<Chart> {
+        let plan = self.chart_plan(patient_id)?;
+        self.audited(|conn| read_chart(conn, patient_id, &plan))
+    }
+
+    /// The same chart without its audit events: only for the benchmark's unaudited baseline.
+    #[cfg(feature = "bench-baselines")]
+    pub fn chart_unaudited_for_benchmark(&mut self, patient_id: Uuid) -> Result<Chart> {
+        let plan = self.chart_plan(patient_id)?;
+        read_chart(self.conn()?, patient_id, &plan).map(|(chart, _)| chart)
+    }
+
+    /// Which sections this session may read in the chart, and which of them only by a grant.
+    fn chart_plan(&mut self, patient_id: Uuid) -> Result<ChartPlan> {
         self.authorize(Section::Demographics, Access::Read, Some(patient_id))?;
         let role = self.user.role;
-        let by_role = |section: Section| policy::allows(role, section, Access::Read);
-        let glass: Vec<Section> = Section::ALL
-            .into_iter()
-            .filter(|s| !by_role(*s) && self.granted(Some(patient_id), *s, Access::Read))
-            .collect();
-        let may = |section: Section| by_role(section) || glass.contains(&section);
-        self.audited(|conn| {
-            let id = patient_id;
-            let notes = if may(Section::Notes) || may(Section::NursingNotes) {
-                let all: Vec<SoapNote> =
-                    for_patient(conn, "SELECT body FROM notes WHERE patient_id = ?1 ORDER BY written_at, id", id)?;
-                Some(all.into_iter().filter(|n| may(note_section(n.kind))).collect())
-            } else {
-                None
-            };
-            let chart = Chart {
-                patient: load_patient(conn, id)?,
-                encounters: for_patient(
-                    conn,
-                    "SELECT body FROM encounters WHERE patient_id = ?1 ORDER BY started_at, id",
-                    id,
-                )?,
-                appointments: for_patient(
-                    conn,
-                    "SELECT body FROM appointments WHERE patient_id = ?1 ORDER BY scheduled_at, id",
-                    id,
-                )?,
-                allergies: section(
-                    conn,
-                    may(Section::Allergies),
-                    "SELECT body FROM allergies WHERE patient_id = ?1 ORDER BY id",
-                    id,
-                )?,
-                problems: section(
-                    conn,
-                    may(Section::Problems),
-                    "SELECT body FROM problems WHERE patient_id = ?1 ORDER BY id",
-                    id,
-                )?,
-                notes,
-                vitals: section(
-                    conn,
-                    may(Section::Vitals),
-                    "SELECT body FROM vitals WHERE patient_id = ?1 ORDER BY measured_at, id",
-                    id,
-                )?,
-                prescriptions: section(
-                    conn,
-                    may(Section::Prescriptions),
-                    "SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at, id",
-                    id,
-                )?,
-                lab_reports: section(
-                    conn,
-                    may(Section::Results),
-                    "SELECT body FROM lab_reports WHERE patient_id = ?1 ORDER BY collected_at, id",
-                    id,
-                )?,
-            };
-            let events = Section::ALL
-                .into_iter()
-                .filter(|s| *s != Section::Administration && may(*s))
-                .map(|s| {
-                    let mut event = NewEvent::allowed(Action::Read, Some(s), Some(id));
-                    event.break_glass = glass.contains(&s);
-                    event
-                })
-                .collect();
-            Ok((chart, events))
-        })
+        let mut plan = ChartPlan { readable: Vec::new(), by_grant: Vec::new() };
+        for section in Section::ALL.into_iter().filter(|s| *s != Section::Administration) {
+            if policy::allows(role, section, Access::Read) {
+                plan.readable.push(section);
+            } else if self.granted(Some(patient_id), section, Access::Read) {
+                plan.readable.push(section);
+                plan.by_grant.push(section);
+            }
+        }
+        Ok(plan)
     }
 
     /// How many changes the log holds.
@@ -226,6 +179,73 @@ fn for_patient<T: DeserializeOwned>(conn: &Connection, sql: &str, patient_id: Uu
     let mut stmt = conn.prepare_cached(sql)?;
     let bodies = stmt.query_map([patient_id.to_string()], |row| row.get::<_, String>(0))?;
     bodies.map(|body| serde_json::from_str(&body?).map_err(|_| unreadable())).collect()
+}
+
+struct ChartPlan {
+    readable: Vec<Section>,
+    by_grant: Vec<Section>,
+}
+
+/// Reads the sections `plan` allows (and only those) and the audit events that record them.
+fn read_chart(conn: &Connection, id: Uuid, plan: &ChartPlan) -> Result<(Chart, Vec<NewEvent>)> {
+    let may = |section: Section| plan.readable.contains(&section);
+    let notes = if may(Section::Notes) || may(Section::NursingNotes) {
+        let all: Vec<SoapNote> =
+            for_patient(conn, "SELECT body FROM notes WHERE patient_id = ?1 ORDER BY written_at, id", id)?;
+        Some(all.into_iter().filter(|n| may(note_section(n.kind))).collect())
+    } else {
+        None
+    };
+    let chart = Chart {
+        patient: load_patient(conn, id)?,
+        encounters: for_patient(conn, "SELECT body FROM encounters WHERE patient_id = ?1 ORDER BY started_at, id", id)?,
+        appointments: for_patient(
+            conn,
+            "SELECT body FROM appointments WHERE patient_id = ?1 ORDER BY scheduled_at, id",
+            id,
+        )?,
+        allergies: section(
+            conn,
+            may(Section::Allergies),
+            "SELECT body FROM allergies WHERE patient_id = ?1 ORDER BY id",
+            id,
+        )?,
+        problems: section(
+            conn,
+            may(Section::Problems),
+            "SELECT body FROM problems WHERE patient_id = ?1 ORDER BY id",
+            id,
+        )?,
+        notes,
+        vitals: section(
+            conn,
+            may(Section::Vitals),
+            "SELECT body FROM vitals WHERE patient_id = ?1 ORDER BY measured_at, id",
+            id,
+        )?,
+        prescriptions: section(
+            conn,
+            may(Section::Prescriptions),
+            "SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at, id",
+            id,
+        )?,
+        lab_reports: section(
+            conn,
+            may(Section::Results),
+            "SELECT body FROM lab_reports WHERE patient_id = ?1 ORDER BY collected_at, id",
+            id,
+        )?,
+    };
+    let events = plan
+        .readable
+        .iter()
+        .map(|s| {
+            let mut event = NewEvent::allowed(Action::Read, Some(*s), Some(id));
+            event.break_glass = plan.by_grant.contains(s);
+            event
+        })
+        .collect();
+    Ok((chart, events))
 }
 
 /// The rows of a section the reader may see, or `None` without querying.

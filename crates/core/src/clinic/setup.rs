@@ -65,7 +65,7 @@ impl Clinic {
             rusqlite::params![device_id, hlc.wall_clock().now().to_rfc3339()],
         )?;
         let identity = DeviceIdentity::load_or_create(store.conn())?;
-        let mut clinic = Clinic::assemble(dir, device_id, first.clone(), hlc, Keys { store, dek, identity })?;
+        let mut clinic = Clinic::assemble(dir, device_id, first.clone(), hlc, Keys::new(store, dek, identity))?;
         clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
         let enrollment = auth::enroll(clinic.conn()?, &first.name)?;
 
@@ -77,14 +77,14 @@ impl Clinic {
 
     /// An UNENCRYPTED clinic, only for the benchmark's plain-SQLite baseline (same schema, same
     /// change log, same queries). Not compiled into the product.
-    #[cfg(feature = "plaintext-baseline")]
+    #[cfg(feature = "bench-baselines")]
     pub fn create_plaintext_baseline(dir: &DataDir, clock: Box<dyn Clock>, first: &User) -> Result<Clinic> {
         fsutil::create_private_dir(dir.root())?;
         let store = Store::create_plaintext_baseline(&dir.database())?;
         let hlc = HlcClock::new(clock, changelog::Hlc::default());
         store.conn().execute("INSERT INTO device (singleton, device_id, created_at) VALUES (1, 'baseline', '')", [])?;
         let identity = DeviceIdentity::load_or_create(store.conn())?;
-        let keys = Keys { store, dek: Key32::random()?, identity };
+        let keys = Keys::new(store, Key32::random()?, identity);
         let mut clinic = Clinic::assemble(dir, "baseline", first.clone(), hlc, keys)?;
         clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
         Ok(clinic)
@@ -258,7 +258,7 @@ fn open_keys(
     let store = Store::open(&dir.database(), &dek)?;
     let user = load_user(&store, user_name)?;
     let identity = DeviceIdentity::load_or_create(store.conn())?;
-    Ok((Keys { store, dek, identity }, user, key_file.device_id))
+    Ok((Keys::new(store, dek, identity), user, key_file.device_id))
 }
 
 fn load_user(store: &Store, name: &str) -> Result<User> {

@@ -38,7 +38,7 @@ impl Store {
     }
 
     /// An UNENCRYPTED store, only for the benchmark's plain-SQLite baseline.
-    #[cfg(feature = "plaintext-baseline")]
+    #[cfg(feature = "bench-baselines")]
     pub fn create_plaintext_baseline(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
         Self::configure(conn)
