@@ -31,6 +31,9 @@ pub enum Error {
     #[error("this account is locked after too many failed logins; an administrator must unlock it")]
     LockedOut,
 
+    #[error("this account is disabled; ask an administrator")]
+    AccountDisabled,
+
     #[error("the session is locked; log in again with password and one-time code")]
     SessionLocked,
 
@@ -112,6 +115,7 @@ impl Error {
             Error::SecondFactorNotEnrolled => "second_factor_not_enrolled",
             Error::Throttled { .. } => "throttled",
             Error::LockedOut => "locked_out",
+            Error::AccountDisabled => "account_disabled",
             Error::SessionLocked => "session_locked",
             Error::DeviceSecretMissing { .. } => "device_secret_missing",
             Error::KeyringUnavailable(_) => "keyring_unavailable",

@@ -9,12 +9,13 @@ use crate::Result;
 
 pub fn apply(conn: &Connection, body: &ChangeBody) -> Result<()> {
     match body {
-        ChangeBody::UserAdded(u) => {
+        ChangeBody::UserAdded(u) | ChangeBody::UserUpdated(u) => {
             conn.prepare_cached(
-                "INSERT INTO users (name, display_name, role) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (name) DO UPDATE SET display_name = excluded.display_name, role = excluded.role",
+                "INSERT INTO users (name, display_name, role, disabled) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (name) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
+                     disabled = excluded.disabled",
             )?
-            .execute(params![u.name, u.display_name, u.role.as_str()])?;
+            .execute(params![u.name, u.display_name, u.role.as_str(), u.disabled])?;
         }
         ChangeBody::PatientRegistered(p) | ChangeBody::PatientUpdated(p) => put_patient(conn, p)?,
         ChangeBody::EncounterOpened(e) => {

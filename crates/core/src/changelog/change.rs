@@ -24,6 +24,8 @@ pub struct Change {
 #[serde(tag = "op", content = "record", rename_all = "snake_case")]
 pub enum ChangeBody {
     UserAdded(User),
+    /// A user's role or status changed (disabled, enabled).
+    UserUpdated(User),
     PatientRegistered(Patient),
     PatientUpdated(Patient),
     EncounterOpened(Encounter),
@@ -47,7 +49,7 @@ impl ChangeBody {
     /// The kind and id of the record this change puts.
     pub fn entity(&self) -> (&'static str, String) {
         match self {
-            ChangeBody::UserAdded(u) => ("user", u.name.clone()),
+            ChangeBody::UserAdded(u) | ChangeBody::UserUpdated(u) => ("user", u.name.clone()),
             ChangeBody::PatientRegistered(p) | ChangeBody::PatientUpdated(p) => ("patient", p.id.to_string()),
             ChangeBody::EncounterOpened(e) => ("encounter", e.id.to_string()),
             ChangeBody::NoteDrafted(n) | ChangeBody::NoteSigned(n) | ChangeBody::NoteAmended(n) => {
@@ -66,7 +68,7 @@ impl ChangeBody {
     /// The patient whose chart this change belongs to, if any.
     pub fn patient(&self) -> Option<Uuid> {
         match self {
-            ChangeBody::UserAdded(_) | ChangeBody::SettingChanged { .. } => None,
+            ChangeBody::UserAdded(_) | ChangeBody::UserUpdated(_) | ChangeBody::SettingChanged { .. } => None,
             ChangeBody::PatientRegistered(p) | ChangeBody::PatientUpdated(p) => Some(p.id),
             ChangeBody::EncounterOpened(e) => Some(e.patient_id),
             ChangeBody::NoteDrafted(n) | ChangeBody::NoteSigned(n) | ChangeBody::NoteAmended(n) => Some(n.patient_id),

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::Result;
 
 const STATE_QUERIES: &[&str] = &[
-    "SELECT name, display_name, role FROM users ORDER BY name",
+    "SELECT name, display_name, role, disabled FROM users ORDER BY name",
     "SELECT id, chart_no, birth_date, sort_kana, body FROM patients ORDER BY id",
     "SELECT k.key, p.id FROM patient_name_keys k JOIN patients p ON p.rowid = k.patient_rowid ORDER BY 1, 2",
     "SELECT p.id, f.name, f.kana, f.phone FROM patient_fts f JOIN patients p ON p.rowid = f.rowid ORDER BY 1",

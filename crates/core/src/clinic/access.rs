@@ -74,6 +74,13 @@ pub(crate) fn audit_of(body: &ChangeBody) -> NewEvent {
     match body {
         ChangeBody::UserAdded(user) => NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
             .with_reason(format!("added user {} ({})", user.name, user.role.as_str())),
+        ChangeBody::UserUpdated(user) => NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
+            .with_reason(format!(
+                "set user {} to {}{}",
+                user.name,
+                user.role.as_str(),
+                if user.disabled { ", disabled" } else { "" }
+            )),
         ChangeBody::PatientRegistered(_) | ChangeBody::PatientUpdated(_) => write(Section::Demographics),
         ChangeBody::EncounterOpened(_) | ChangeBody::AppointmentSaved(_) => write(Section::Appointments),
         ChangeBody::NoteDrafted(note) => note_event(Action::Write, note),

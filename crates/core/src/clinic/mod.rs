@@ -8,6 +8,7 @@ mod data_dir;
 mod idle;
 mod reads;
 mod setup;
+mod users;
 mod writes;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};

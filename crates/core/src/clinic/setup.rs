@@ -257,18 +257,22 @@ fn open_keys(
     };
     let store = Store::open(&dir.database(), &dek)?;
     let user = load_user(&store, user_name)?;
+    if user.disabled {
+        return Err(Error::AccountDisabled);
+    }
     let identity = DeviceIdentity::load_or_create(store.conn())?;
     Ok((Keys::new(store, dek, identity), user, key_file.device_id))
 }
 
-fn load_user(store: &Store, name: &str) -> Result<User> {
-    let found = store.conn().query_row("SELECT name, display_name, role FROM users WHERE name = ?1", [name], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
-    });
+pub(super) fn load_user(store: &Store, name: &str) -> Result<User> {
+    let found =
+        store.conn().query_row("SELECT name, display_name, role, disabled FROM users WHERE name = ?1", [name], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, bool>(3)?))
+        });
     match found {
-        Ok((name, display_name, role)) => {
+        Ok((name, display_name, role, disabled)) => {
             let role = Role::parse(&role).map_err(|_| Error::InvalidState("a stored user has an unknown role"))?;
-            Ok(User { name, display_name, role })
+            Ok(User { name, display_name, role, disabled })
         }
         Err(rusqlite::Error::QueryReturnedNoRows) => Err(Error::WrongPassword),
         Err(other) => Err(other.into()),

@@ -39,6 +39,9 @@ pub struct User {
     pub name: String,
     pub display_name: String,
     pub role: Role,
+    /// A disabled user cannot log in; their history stays.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 impl User {
@@ -50,7 +53,7 @@ impl User {
             return invalid("user name", "must be 2 to 32 lower-case letters, digits, '.', '_' or '-'");
         }
         let display_name = required_text("display name", display_name, 40)?;
-        Ok(Self { name, display_name, role })
+        Ok(Self { name, display_name, role, disabled: false })
     }
 }
 

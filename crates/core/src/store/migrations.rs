@@ -14,6 +14,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0002_audit.sql"),
     include_str!("../../migrations/0003_second_factor.sql"),
     include_str!("../../migrations/0004_settings.sql"),
+    include_str!("../../migrations/0005_user_status.sql"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -1,0 +1,35 @@
+//! Story: a nurse moves to the front desk, a locum leaves. The admin changes roles and disables
+//! accounts; nobody is deleted (the audit log still names them) and the clinic keeps an admin.
+
+use mamori_core::domain::Role;
+use mamori_core::vault::MemoryStore;
+use mamori_core::Error;
+use mamori_story_tests::*;
+
+#[test]
+fn the_admin_changes_roles_and_disables_accounts_and_the_core_follows_at_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::demo(tmp.path(), MemoryStore::default(), 4, 6);
+    let mut admin = site.login("admin");
+
+    admin.change_role("nurse", Role::Reception).expect("nurse to front desk");
+    let mut moved = site.login("nurse");
+    assert_eq!(moved.user().role, Role::Reception);
+    let id = moved.search_patients("1", 1).expect("search")[0].id;
+    assert!(moved.chart(id).expect("chart").vitals.is_none(), "no clinical content any more");
+
+    admin.set_user_disabled("doctor", true).expect("disable");
+    let refused = site.try_login("doctor");
+    assert!(matches!(refused, Err(Error::AccountDisabled)), "{refused:?}");
+    admin.set_user_disabled("doctor", false).expect("enable");
+    site.login("doctor");
+
+    let everyone = admin.users().expect("users");
+    assert_eq!(everyone.len(), 4);
+    assert!(matches!(admin.set_user_disabled("admin", true), Err(Error::Invalid(_))), "the last admin stays");
+    assert!(matches!(admin.change_role("admin", Role::Doctor), Err(Error::Invalid(_))));
+
+    let mut doctor = site.login("doctor");
+    assert!(matches!(doctor.change_role("reception", Role::Doctor), Err(Error::Denied { .. })));
+    assert!(matches!(doctor.users(), Err(Error::Denied { .. })));
+}
