@@ -112,7 +112,10 @@ mod tests {
         let key = Key32::random().expect("random");
         {
             let store = Store::create(&path, &key).expect("create");
-            store.conn().execute_batch("INSERT INTO users (name, display_name, role) VALUES ('u', 'U', 'doctor')").expect("insert");
+            store
+                .conn()
+                .execute_batch("INSERT INTO users (name, display_name, role) VALUES ('u', 'U', 'doctor')")
+                .expect("insert");
         }
         let store = Store::open(&path, &key).expect("open");
         let n: i64 = store.conn().query_row("SELECT count(*) FROM users", [], |r| r.get(0)).expect("count");
