@@ -34,6 +34,58 @@ pub enum Command {
     /// Check and read the tamper-evident audit log (admin only).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage the clinic's users (admin only).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// List users with role and status.
+    List,
+    /// Add a user; shows their authenticator QR code and recovery codes once.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The new user's first password, from this environment variable instead of a prompt.
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        qr_png: Option<std::path::PathBuf>,
+    },
+    /// Change a user's role.
+    Role {
+        name: String,
+        role: String,
+    },
+    /// Stop a user from logging in (their history stays).
+    Disable {
+        name: String,
+    },
+    Enable {
+        name: String,
+    },
+    /// Give a user a new second factor (lost phone).
+    Reset2fa {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        qr_png: Option<std::path::PathBuf>,
+    },
+    /// Lift a lockout after too many failed logins.
+    Unlock {
+        name: String,
+    },
+    /// Set the clinic's idle timeout in minutes (1–240).
+    IdleTimeout {
+        minutes: i64,
+    },
 }
 
 #[derive(Args)]

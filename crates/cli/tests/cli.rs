@@ -30,11 +30,13 @@ fn secret_of(dir: &Path, user: &str) -> Option<String> {
 fn mamori(dir: &Path, args: &[&str], stdin: &str) -> Output {
     let now = FIRST_SECOND + 30 * STEP.fetch_add(1, Ordering::SeqCst);
     let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let user = args.iter().position(|a| a == "--user").and_then(|i| args.get(i + 1)).cloned();
-    if let Some(secret) = user.as_deref().and_then(|u| secret_of(dir, u)) {
+    let at = args.iter().position(|a| a == "--user");
+    let user = at.and_then(|i| args.get(i + 1)).cloned();
+    if let (Some(at), Some(secret)) = (at, user.as_deref().and_then(|u| secret_of(dir, u))) {
         if !args.iter().any(|a| a == "--totp") {
-            args.push("--totp".into());
-            args.push(code_at(&secret, now));
+            // Right after `--user NAME`, where the login flags belong.
+            args.insert(at + 2, code_at(&secret, now));
+            args.insert(at + 2, "--totp".into());
         }
     }
     let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
@@ -361,4 +363,53 @@ fn the_admin_verifies_and_exports_the_audit_log_and_a_doctor_may_not() {
     let refused = mamori(&dir, &["audit", "verify", "--user", "doctor", "--password-stdin"], &format!("{DOCTOR}\n"));
     assert_eq!(refused.status.code(), Some(1));
     assert!(stderr(&refused).contains("may not read administration"), "{}", stderr(&refused));
+}
+
+#[test]
+fn the_admin_manages_users_from_the_command_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = demo_clinic(tmp.path(), "3");
+    let admin = "demo-admin-password\n";
+    let out = mamori_env(
+        &dir,
+        &[
+            "user",
+            "--user",
+            "admin",
+            "--password-stdin",
+            "add",
+            "clerk",
+            "--role",
+            "reception",
+            "--password-env",
+            "CLERK_PW",
+        ],
+        admin,
+        ("CLERK_PW", "clerk-password-1"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let secret = stdout(&out).lines().find_map(|l| l.strip_prefix("Or enter the secret by hand: ").map(str::to_string));
+    remember_secret(&dir, "clerk", &secret.expect("the new user's secret is shown"));
+
+    let listed = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "list"], admin);
+    assert!(stdout(&listed).lines().any(|l| l.starts_with("clerk") && l.contains("reception") && l.contains("active")));
+    let search = mamori(&dir, &["patient", "search", "1", "--user", "clerk", "--password-stdin"], "clerk-password-1\n");
+    assert!(search.status.success(), "the new user logs in: {}", stderr(&search));
+
+    let disabled = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "disable", "clerk"], admin);
+    assert!(disabled.status.success(), "{}", stderr(&disabled));
+    let refused =
+        mamori(&dir, &["patient", "search", "1", "--user", "clerk", "--password-stdin"], "clerk-password-1\n");
+    assert!(stderr(&refused).contains("disabled"), "{}", stderr(&refused));
+
+    let doctor = mamori(&dir, &["user", "--user", "doctor", "--password-stdin", "list"], &format!("{DOCTOR}\n"));
+    assert!(stderr(&doctor).contains("may not read administration"), "{}", stderr(&doctor));
+    let bad_role = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "role", "clerk", "wizard"], admin);
+    assert!(stderr(&bad_role).contains("role"), "{}", stderr(&bad_role));
+}
+
+/// `mamori` with one extra environment variable (for --password-env).
+fn mamori_env(dir: &Path, args: &[&str], stdin: &str, (key, value): (&str, &str)) -> Output {
+    std::env::set_var(key, value);
+    mamori(dir, args, stdin)
 }

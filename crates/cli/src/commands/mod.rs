@@ -7,6 +7,7 @@ mod enrollment;
 mod init;
 mod patient;
 mod store;
+mod user;
 
 use crate::args::{Cli, Command};
 use crate::context::Context;
@@ -19,5 +20,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Patient(command) => patient::run(&context, command),
         Command::Store(command) => store::run(&context, command),
         Command::Audit(command) => audit::run(&context, command),
+        Command::User { command, unlock } => user::run(&context, command, &unlock),
     }
 }

@@ -1,0 +1,65 @@
+use anyhow::Context as _;
+use mamori_core::domain::{Role, User};
+use mamori_core::secret::Password;
+
+use crate::args::{Unlock, UserCommand};
+use crate::context::Context;
+use crate::password;
+
+pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::Result<()> {
+    // Check what was typed before asking for anything.
+    let role = match &command {
+        UserCommand::Add { role, .. } | UserCommand::Role { role, .. } => Some(Role::parse(role)?),
+        _ => None,
+    };
+    if let UserCommand::IdleTimeout { minutes } = command {
+        anyhow::ensure!((1..=240).contains(&minutes), "idle timeout: must be between 1 and 240 minutes");
+    }
+    let mut clinic = context.unlock(unlock)?;
+    match command {
+        UserCommand::List => {
+            for user in clinic.users()? {
+                let status = if user.disabled { "disabled" } else { "active" };
+                println!("{:<16} {:<10} {:<9} {}", user.name, user.role.as_str(), status, user.display_name);
+            }
+        }
+        UserCommand::Add { name, display_name, password_env, qr_png, .. } => {
+            let role = role.context("a role is required")?;
+            let user = User::build(&name, display_name.as_deref().unwrap_or(&name), role)?;
+            let first_password = match password_env {
+                Some(var) => Password::new(std::env::var(&var).with_context(|| format!("{var} is not set"))?),
+                None => password::read_new(false)?,
+            };
+            let enrollment = clinic.add_user(&context.keyring, &user, &first_password)?;
+            println!("Added {} ({}).", user.name, role.as_str());
+            super::enrollment::show(&enrollment, qr_png.as_deref())?;
+        }
+        UserCommand::Role { name, .. } => {
+            let user = clinic.change_role(&name, role.context("a role is required")?)?;
+            println!("{} is now {}.", user.name, user.role.as_str());
+        }
+        UserCommand::Disable { name } => {
+            clinic.set_user_disabled(&name, true)?;
+            println!("{name} can no longer log in.");
+        }
+        UserCommand::Enable { name } => {
+            clinic.set_user_disabled(&name, false)?;
+            println!("{name} can log in again.");
+        }
+        UserCommand::Reset2fa { name, qr_png } => {
+            let enrollment = clinic.reset_second_factor(&name)?;
+            println!("New second factor for {name}; the old one no longer works.");
+            super::enrollment::show(&enrollment, qr_png.as_deref())?;
+        }
+        UserCommand::Unlock { name } => {
+            clinic.unlock_account(&context.keyring, &name)?;
+            println!("{name} may log in again.");
+        }
+        UserCommand::IdleTimeout { minutes } => {
+            clinic.set_idle_timeout(minutes)?;
+            println!("Sessions now lock after {minutes} idle minutes.");
+        }
+    }
+    clinic.logout()?;
+    Ok(())
+}
