@@ -138,8 +138,11 @@ fn who_opened_this_chart_lists_users_sections_and_never_the_search_text() {
     let patient = opened.patient.expect("a read names its patient");
     let report = s.admin.audit_events(&Filter::Patient(patient)).expect("report");
     assert!(report.iter().all(|e| e.patient == Some(patient)));
-    let sections: Vec<Section> =
-        report.iter().filter(|e| e.user == "doctor" && e.action == Action::Read).filter_map(|e| e.section).collect();
+    let sections: Vec<Section> = report
+        .iter()
+        .filter(|e| e.user == "doctor" && e.action == Action::Read)
+        .flat_map(|e| e.sections_read.clone())
+        .collect();
     assert!(sections.contains(&Section::Notes) && sections.contains(&Section::Prescriptions), "{sections:?}");
     let search = everything.iter().find(|e| e.action == Action::Search).expect("the search is audited");
     assert!(search.patients_listed.len() <= 5);

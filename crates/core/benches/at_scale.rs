@@ -88,13 +88,13 @@ fn main() {
     row("chart open (whole chart)", &a, &b);
 
     // The cost of auditing: the same encrypted store, chart opens with and without their audit
-    // events (one per section read, hash-chained, head signed, committed with the read).
+    // event (naming every section read; hash-chained, head signed, committed with the read).
     println!(
         "\n{:<36} {:>20} {:>20} {:>14}",
         "audit cost (ms, encrypted)", "unaudited p50 / p95", "audited p50 / p95", "ratio p50/p95"
     );
     let (a, b) = time_both_on(&mut encrypted, &ids, |c, id| c.chart_unaudited_for_benchmark(*id), |c, id| c.chart(*id));
-    row("chart open (doctor: 9 read events)", &a, &b);
+    row("chart open (doctor: 9 sections)", &a, &b);
 
     let a = single_writes(&mut plain);
     let b = single_writes(&mut encrypted);

@@ -50,7 +50,10 @@ fn cells(e: &AuditEvent) -> [String; 9] {
         e.user.clone(),
         e.role.as_str().to_string(),
         e.patient.map(|p| p.to_string()).unwrap_or_default(),
-        e.section.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        match e.section {
+            Some(section) => section.as_str().to_string(),
+            None => e.sections_read.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("+"),
+        },
         format!("{:?}", e.action).to_lowercase(),
         format!("{:?}", e.outcome).to_lowercase(),
         format!("{}{}", if e.break_glass { "[break-glass] " } else { "" }, e.reason.as_deref().unwrap_or("")),

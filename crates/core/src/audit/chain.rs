@@ -74,6 +74,7 @@ pub fn append(
             reason: event.reason,
             break_glass: event.break_glass,
             patients_listed: event.patients_listed,
+            sections_read: event.sections_read,
         };
         let body =
             serde_json::to_string(&full).map_err(|_| Error::InvalidState("an audit event could not be encoded"))?;

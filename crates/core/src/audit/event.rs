@@ -57,6 +57,8 @@ pub struct AuditEvent {
     pub break_glass: bool,
     /// For a search: the patients it listed.
     pub patients_listed: Vec<Uuid>,
+    /// For a chart opened whole: every section it served (one event per chart open).
+    pub sections_read: Vec<Section>,
 }
 
 /// An event before it has a place in the chain.
@@ -68,6 +70,7 @@ pub struct NewEvent {
     pub outcome: Outcome,
     pub reason: Option<String>,
     pub patients_listed: Vec<Uuid>,
+    pub sections_read: Vec<Section>,
     /// Done under a break-the-glass grant.
     pub break_glass: bool,
 }
@@ -81,6 +84,7 @@ impl NewEvent {
             outcome: Outcome::Allowed,
             reason: None,
             patients_listed: Vec::new(),
+            sections_read: Vec::new(),
             break_glass: false,
         }
     }
@@ -93,6 +97,7 @@ impl NewEvent {
             outcome: Outcome::Denied,
             reason: None,
             patients_listed: Vec::new(),
+            sections_read: Vec::new(),
             break_glass: false,
         }
     }

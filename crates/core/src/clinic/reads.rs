@@ -236,15 +236,16 @@ fn read_chart(conn: &Connection, id: Uuid, plan: &ChartPlan) -> Result<(Chart, V
             id,
         )?,
     };
-    let events = plan
-        .readable
-        .iter()
-        .map(|s| {
-            let mut event = NewEvent::allowed(Action::Read, Some(*s), Some(id));
-            event.break_glass = plan.by_grant.contains(s);
-            event
-        })
-        .collect();
+    // One event per chart open, naming every section served: a row per section would make an
+    // audited open cost three times an unaudited one.
+    let mut event = NewEvent::allowed(Action::Read, None, Some(id));
+    event.sections_read = plan.readable.clone();
+    if !plan.by_grant.is_empty() {
+        event.break_glass = true;
+        let granted: Vec<&str> = plan.by_grant.iter().map(|s| s.as_str()).collect();
+        event.reason = Some(format!("break-the-glass grant for {}", granted.join(", ")));
+    }
+    let events = vec![event];
     Ok((chart, events))
 }
 
