@@ -1,102 +1,13 @@
 //! The `mamori` command as a newcomer and an IT person use it. Runs the real binary against the
 //! real Secret Service (the test command runs everything inside one, see scripts/test).
 
+mod support;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Mutex;
+use std::path::Path;
+use std::process::{Command, Stdio};
 
-const DOCTOR: &str = "demo-doctor-password";
-
-/// Every invocation runs one TOTP step (30 s) after the previous one, on a pinned clock
-/// (MAMORI_TEST_NOW, honoured by debug builds only), so each login can present a fresh code.
-static STEP: AtomicI64 = AtomicI64::new(0);
-const FIRST_SECOND: i64 = 1_795_000_000; // 2026-11-19
-
-/// TOTP secrets by (data folder, user), learnt from `demo --json` and `init`.
-static SECRETS: Mutex<Vec<(PathBuf, String, String)>> = Mutex::new(Vec::new());
-
-fn remember_secret(dir: &Path, user: &str, secret: &str) {
-    SECRETS.lock().expect("lock").push((dir.to_path_buf(), user.to_string(), secret.to_string()));
-}
-
-fn secret_of(dir: &Path, user: &str) -> Option<String> {
-    SECRETS.lock().expect("lock").iter().find(|(d, u, _)| d == dir && u == user).map(|(_, _, s)| s.clone())
-}
-
-/// Runs `mamori --data-dir DIR ARGS` with `stdin`; when ARGS log in as a known user, appends
-/// `--totp` with the code an authenticator app would show at that moment.
-fn mamori(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let now = FIRST_SECOND + 30 * STEP.fetch_add(1, Ordering::SeqCst);
-    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let at = args.iter().position(|a| a == "--user");
-    let user = at.and_then(|i| args.get(i + 1)).cloned();
-    if let (Some(at), Some(secret)) = (at, user.as_deref().and_then(|u| secret_of(dir, u))) {
-        if !args.iter().any(|a| a == "--totp") {
-            // Right after `--user NAME`, where the login flags belong.
-            args.insert(at + 2, code_at(&secret, now));
-            args.insert(at + 2, "--totp".into());
-        }
-    }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(&args)
-        .env("MAMORI_TEST_NOW", chrono::DateTime::from_timestamp(now, 0).expect("time").to_rfc3339())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("mamori starts");
-    // A command that fails before reading its password closes stdin early; that is fine.
-    if let Err(e) = child.stdin.take().expect("stdin").write_all(stdin.as_bytes()) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
-    }
-    child.wait_with_output().expect("mamori finishes")
-}
-
-fn code_at(secret: &str, unix_seconds: i64) -> String {
-    let app =
-        totp_rs::Totp::from_url(format!("otpauth://totp/Mamori:x?secret={secret}&issuer=Mamori")).expect("secret");
-    app.generate(u64::try_from(unix_seconds).expect("positive")).to_string()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn demo_clinic(tmp: &Path, patients: &str) -> PathBuf {
-    let dir = tmp.join("clinic");
-    let out = mamori(&dir, &["demo", "--patients", patients, "--seed", "9", "--json"], "");
-    assert!(out.status.success(), "demo failed: {}", stderr(&out));
-    remember_demo_secrets(&dir, &out);
-    dir
-}
-
-fn remember_demo_secrets(dir: &Path, out: &Output) {
-    let report: serde_json::Value = serde_json::from_str(&stdout(out)).expect("demo --json prints JSON");
-    for user in report["users"].as_array().expect("users") {
-        remember_secret(dir, user["name"].as_str().expect("name"), user["totp_secret"].as_str().expect("secret"));
-    }
-}
-
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files: Vec<_> =
-        std::fs::read_dir(dir).map(|entries| entries.map(|e| e.expect("entry").path()).collect()).unwrap_or_default();
-    files.sort();
-    files
-        .into_iter()
-        .map(|f| {
-            let bytes = std::fs::read(&f).expect("read");
-            (f, bytes)
-        })
-        .collect()
-}
+use support::*;
 
 #[test]
 fn the_demo_prints_a_login_per_role_and_its_patients_can_be_found_and_opened() {
@@ -292,38 +203,6 @@ fn a_data_folder_copied_to_another_computer_stops_with_an_explanation() {
     assert!(here.status.success(), "{}", stderr(&here));
 }
 
-/// Files by name with a fingerprint of their bytes (short enough to print in a failure).
-fn fingerprint(dir: &Path) -> Vec<(String, u64)> {
-    use std::hash::{Hash, Hasher};
-    snapshot(dir)
-        .into_iter()
-        .map(|(path, bytes)| {
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            bytes.hash(&mut hasher);
-            (path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), hasher.finish())
-        })
-        .collect()
-}
-
-/// The chart as the core sees it: state digest and length of the change log. A successful
-/// login appends to the audit log, so commands that fail after logging in are compared here.
-fn chart_state(dir: &Path) -> (String, u64) {
-    use mamori_core::clinic::{Clinic, DataDir};
-    let now = FIRST_SECOND + 30 * STEP.fetch_add(1, Ordering::SeqCst);
-    let code = code_at(&secret_of(dir, "admin").expect("admin's secret"), now);
-    let clock = mamori_core::clock::ManualClock::at(chrono::DateTime::from_timestamp(now, 0).expect("time"));
-    let clinic = Clinic::unlock(
-        &DataDir::new(dir),
-        &mamori_core::vault::KeyringStore::default(),
-        Box::new(clock),
-        "admin",
-        &mamori_core::secret::Password::new("demo-admin-password"),
-        &mamori_core::auth::SecondFactor::Totp(code),
-    )
-    .expect("unlock as admin");
-    (clinic.state_digest().expect("digest"), clinic.change_count().expect("count"))
-}
-
 #[test]
 fn the_admin_verifies_and_exports_the_audit_log_and_a_doctor_may_not() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -406,10 +285,4 @@ fn the_admin_manages_users_from_the_command_line() {
     assert!(stderr(&doctor).contains("may not read administration"), "{}", stderr(&doctor));
     let bad_role = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "role", "clerk", "wizard"], admin);
     assert!(stderr(&bad_role).contains("role"), "{}", stderr(&bad_role));
-}
-
-/// `mamori` with one extra environment variable (for --password-env).
-fn mamori_env(dir: &Path, args: &[&str], stdin: &str, (key, value): (&str, &str)) -> Output {
-    std::env::set_var(key, value);
-    mamori(dir, args, stdin)
 }
