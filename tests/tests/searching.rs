@@ -16,6 +16,7 @@ fn front_desk(tmp: &std::path::Path) -> Clinic {
         patient("900002", ("小山田", "誠"), ("オヤマダ", "マコト"), "1972-06-01", "090-5555-5678"),
         patient("900003", ("佐藤", "花子"), ("サトウ", "ハナコ"), "1985-01-20", "080-1234-0000"),
         patient("1234", ("東", "凛"), ("アズマ", "リン"), "2001-09-09", ""),
+        patient("900005", ("太田", "大和"), ("オオタ", "ヤマト"), "1990-02-02", ""),
     ] {
         clinic.register_patient(&input).expect("register");
     }
@@ -53,6 +54,9 @@ fn kana_in_any_width_or_script_finds_the_same_patients() {
     assert_eq!(charts(&mut clinic, "ヤマ"), hiragana);
     assert_eq!(charts(&mut clinic, "ﾔﾏ"), hiragana);
     assert_eq!(charts(&mut clinic, "ヤ"), charts(&mut clinic, "や"));
+    // Family names the desk is typing come before given names that happen to start alike.
+    let position = |hits: &[String], chart: &str| hits.iter().position(|c| c == chart).expect("listed");
+    assert!(position(&hiragana, "900001") < position(&hiragana, "900005"), "山田 before 太田 大和 for やま");
     // Three characters and more also match inside a reading: ヤマダ finds オヤマダ.
     let yamada = charts(&mut clinic, "ﾔﾏﾀﾞ");
     assert!(yamada.contains(&"900001".to_string()) && yamada.contains(&"900002".to_string()));

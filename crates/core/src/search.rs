@@ -14,7 +14,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::dates::parse_date;
-use crate::domain::kana::{fold_for_search, nfkc_compact};
+use crate::domain::kana::{fold_for_search, is_kana_query, nfkc_compact};
 use crate::domain::validation::ValidationError;
 use crate::domain::{Patient, Sex};
 use crate::{Error, Result};
@@ -55,8 +55,11 @@ impl From<Patient> for PatientSummary {
 enum Rank {
     ChartNumber = 0,
     Exact = 1,
+    /// The reading starts with the query: a family name, as the desk types it.
     Prefix = 2,
-    Substring = 3,
+    /// Only another part (the given name) starts with the query.
+    OtherPrefix = 3,
+    Substring = 4,
 }
 
 struct Candidate {
@@ -116,18 +119,22 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patien
              WHERE k.key >= ?1 AND k.key < ?2 LIMIT ?3",
         )?;
         let mut rows = stmt.query(params![folded, upper, cap])?;
-        let (mut exact, mut prefix) = (Vec::new(), Vec::new());
+        let kana_query = is_kana_query(&folded);
+        let (mut exact, mut prefix, mut other) = (Vec::new(), Vec::new(), Vec::new());
         while let Some(row) = rows.next()? {
             let key: String = row.get(0)?;
-            let hit = (row.get(1)?, row.get(2)?, row.get(3)?);
+            let hit: (i64, String, String) = (row.get(1)?, row.get(2)?, row.get(3)?);
             if key == folded {
                 exact.push(hit)
+            } else if kana_query && !hit.1.starts_with(&folded) {
+                other.push(hit)
             } else {
                 prefix.push(hit)
             }
         }
         add(exact, Rank::Exact);
         add(prefix, Rank::Prefix);
+        add(other, Rank::OtherPrefix);
         if folded.chars().count() >= 3 {
             add(fts(conn, "{name kana}", &folded, cap)?, Rank::Substring);
         }
