@@ -76,6 +76,9 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patien
     if compact.chars().count() > MAX_QUERY_CHARS {
         return Err(invalid_query("is too long"));
     }
+    if compact.chars().any(char::is_control) {
+        return Err(invalid_query("contains a control character"));
+    }
     let folded = fold_for_search(query);
     let digits: String = compact.chars().filter(|c| *c != '-').collect();
     let is_number = digits.chars().all(|c| c.is_ascii_digit());

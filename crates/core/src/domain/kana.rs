@@ -6,9 +6,12 @@ use unicode_normalization::UnicodeNormalization;
 use super::validation::{invalid, Valid};
 
 /// NFKC (half-width katakana and full-width ASCII become standard forms; ｶﾞ composes to ガ),
-/// with all spaces removed.
+/// with all spaces removed. Normalized again after the spaces go, because NFKC can turn a
+/// character into a space plus a combining mark (¨ → " ̈") that then composes with its
+/// neighbour: the result is stable under a second call.
 pub fn nfkc_compact(text: &str) -> String {
-    text.nfkc().filter(|c| !c.is_whitespace()).collect()
+    let without_spaces: String = text.nfkc().filter(|c| !c.is_whitespace()).collect();
+    without_spaces.nfkc().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// Folds katakana to hiragana after NFKC; other characters are kept. Used for search keys.
