@@ -48,6 +48,13 @@ fn a_break_the_glass_grant_opens_one_section_of_one_chart_for_thirty_minutes_and
     assert!(desk.chart(p).expect("chart").allergies.is_none(), "expired after 30 minutes");
 
     let mut admin = site.login("admin");
+    let alerts = admin.audit_events(&Filter::Alerts).expect("alerts");
+    assert!(
+        alerts.iter().any(|e| e.action == Action::BreakGlass && e.user == "reception"),
+        "the grant raises an alert"
+    );
+    assert!(alerts.iter().any(|e| e.outcome == Outcome::Denied && e.user == "reception"), "so does the refused write");
+    assert!(alerts.iter().all(|e| e.break_glass || e.outcome == Outcome::Denied || e.action == Action::LoginFailed));
     let events = admin.audit_events(&Filter::Patient(p)).expect("events");
     let glass: Vec<_> = events.iter().filter(|e| e.break_glass).collect();
     assert!(glass

@@ -196,6 +196,13 @@ pub enum AuditCommand {
         #[command(flatten)]
         unlock: Unlock,
     },
+    /// Break-the-glass accesses, refusals and failed logins, newest last.
+    Alerts {
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        #[command(flatten)]
+        unlock: Unlock,
+    },
     /// Write every event, one JSON object per line (schema: docs/audit-events.md).
     Export {
         #[arg(long, value_enum, default_value = "jsonl")]

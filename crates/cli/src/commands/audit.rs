@@ -29,6 +29,12 @@ pub fn run(context: &Context, command: AuditCommand) -> anyhow::Result<()> {
             clinic.logout()?;
             print_report(&events, format)?;
         }
+        AuditCommand::Alerts { format, unlock } => {
+            let mut clinic = context.unlock(&unlock)?;
+            let events = clinic.audit_events(&Filter::Alerts)?;
+            clinic.logout()?;
+            print_report(&events, format)?;
+        }
         AuditCommand::Export { format: ExportFormat::Jsonl, unlock } => {
             let mut clinic = context.unlock(&unlock)?;
             let events = clinic.audit_events(&Filter::All)?;

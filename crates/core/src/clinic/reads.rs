@@ -124,6 +124,7 @@ impl Clinic {
             audit::Filter::All => "all events".to_string(),
             audit::Filter::Patient(id) => format!("events about patient {id}"),
             audit::Filter::User(user) => format!("events by user {user}"),
+            audit::Filter::Alerts => "alerts".to_string(),
         };
         self.audited(|conn| {
             let events = audit::events(conn, filter)?;
