@@ -100,6 +100,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// A validation error about a field, for checks that need the chart's state.
+    pub(crate) fn invalid(field: &'static str, problem: impl Into<String>) -> Error {
+        Error::Invalid(ValidationError { field, problem: problem.into() })
+    }
+
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { action, path, source }

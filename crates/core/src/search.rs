@@ -15,7 +15,6 @@ use uuid::Uuid;
 
 use crate::domain::dates::parse_date;
 use crate::domain::kana::{fold_for_search, is_kana_query, nfkc_compact};
-use crate::domain::validation::ValidationError;
 use crate::domain::{Patient, Sex};
 use crate::{Error, Result};
 
@@ -71,13 +70,13 @@ struct Candidate {
 pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<PatientSummary>> {
     let compact = nfkc_compact(query);
     if compact.is_empty() {
-        return Err(invalid_query("enter a name, kana reading, chart number, phone number or birth date"));
+        return Err(Error::invalid("search", "enter a name, kana reading, chart number, phone number or birth date"));
     }
     if compact.chars().count() > MAX_QUERY_CHARS {
-        return Err(invalid_query("is too long"));
+        return Err(Error::invalid("search", "is too long"));
     }
     if compact.chars().any(char::is_control) {
-        return Err(invalid_query("contains a control character"));
+        return Err(Error::invalid("search", "contains a control character"));
     }
     let folded = fold_for_search(query);
     let digits: String = compact.chars().filter(|c| *c != '-').collect();
@@ -157,10 +156,6 @@ pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Patien
             Ok(PatientSummary::from(patient))
         })
         .collect()
-}
-
-fn invalid_query(problem: &str) -> Error {
-    Error::Invalid(ValidationError { field: "search", problem: problem.to_string() })
 }
 
 fn collect(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<(i64, String, String)>> {

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::Clinic;
 use crate::audit::{Action, NewEvent};
-use crate::domain::validation::{required_text, ValidationError};
+use crate::domain::validation::required_text;
 use crate::policy::{self, Access, Section};
 use crate::{Error, Result};
 
@@ -28,13 +28,13 @@ impl Clinic {
         self.check_idle()?;
         let reason = required_text("reason", reason, 200)?;
         if reason.chars().count() < 4 {
-            return Err(invalid("reason", "say why you need this chart (at least 4 characters)"));
+            return Err(Error::invalid("reason", "say why you need this chart (at least 4 characters)"));
         }
         if section == Section::Administration {
-            return Err(invalid("section", "administration cannot be opened by breaking the glass"));
+            return Err(Error::invalid("section", "administration cannot be opened by breaking the glass"));
         }
         if policy::allows(self.user.role, section, Access::Read) {
-            return Err(invalid("section", "your role can already read this section"));
+            return Err(Error::invalid("section", "your role can already read this section"));
         }
         self.load_patient(patient)?;
         let grant = BreakGlassGrant {
@@ -79,8 +79,4 @@ impl Clinic {
             .collect();
         self.record(events)
     }
-}
-
-fn invalid(field: &'static str, problem: &str) -> Error {
-    Error::Invalid(ValidationError { field, problem: problem.to_string() })
 }

@@ -7,7 +7,6 @@ use rusqlite::{Connection, OptionalExtension};
 use super::Clinic;
 use crate::audit::{Action, NewEvent};
 use crate::changelog::ChangeBody;
-use crate::domain::validation::ValidationError;
 use crate::policy::{Access, Section};
 use crate::{Error, Result};
 
@@ -75,10 +74,7 @@ impl Clinic {
     pub fn set_idle_timeout(&mut self, minutes: i64) -> Result<()> {
         self.authorize(Section::Administration, Access::Write, None)?;
         if !(1..=240).contains(&minutes) {
-            return Err(Error::Invalid(ValidationError {
-                field: "idle timeout",
-                problem: "must be between 1 and 240 minutes".into(),
-            }));
+            return Err(Error::invalid("idle timeout", "must be between 1 and 240 minutes"));
         }
         self.commit(vec![ChangeBody::SettingChanged { key: IDLE_SETTING.into(), value: minutes.to_string() }])?;
         self.idle.timeout = Duration::minutes(minutes);

@@ -127,21 +127,34 @@ impl Clinic {
     /// Appends and applies changes, each with its own author (the demo clinic's staff), and
     /// appends `events` to the audit chain, in one transaction.
     pub(crate) fn commit_as(&mut self, bodies: Vec<(String, ChangeBody)>, events: Vec<NewEvent>) -> Result<()> {
+        // Every change is flushed to disk when it commits (see `audited` for reads).
+        self.transact(true, |tx, hlc, device| {
+            for (author, body) in bodies {
+                let hlc = hlc.tick();
+                let change =
+                    Change { id: changelog::new_change_id(hlc)?, hlc, author, device: device.to_string(), body };
+                changelog::append(tx, &change)?;
+                changelog::apply(tx, &change.body)?;
+            }
+            Ok(((), events))
+        })
+    }
+
+    /// Runs `work` in one `BEGIN IMMEDIATE` transaction and appends the audit events it returns
+    /// before committing; `durable` flushes the commit to disk.
+    fn transact<T>(
+        &mut self,
+        durable: bool,
+        work: impl FnOnce(&rusqlite::Connection, &HlcClock, &str) -> Result<(T, Vec<NewEvent>)>,
+    ) -> Result<T> {
         let now = self.now();
         let keys = self.keys.as_mut().ok_or(crate::Error::SessionLocked)?;
-        // Every change is flushed to disk when it commits (see `audited` for reads).
-        keys.sync(true)?;
+        keys.sync(durable)?;
         let tx = keys.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for (author, body) in bodies {
-            let hlc = self.hlc.tick();
-            let change =
-                Change { id: changelog::new_change_id(hlc)?, hlc, author, device: self.device_id.clone(), body };
-            changelog::append(&tx, &change)?;
-            changelog::apply(&tx, &change.body)?;
-        }
+        let (value, events) = work(&tx, &self.hlc, &self.device_id)?;
         let actor = Actor { user: &self.user.name, role: self.user.role, device: &self.device_id };
         audit::append(&tx, keys.identity.signer(), &actor, now, events)?;
         tx.commit()?;
-        Ok(())
+        Ok(value)
     }
 }

@@ -157,12 +157,12 @@ impl Clinic {
     }
 
     pub(super) fn latest_prescription(&self, patient_id: Uuid) -> Result<Option<Prescription>> {
-        let mut all: Vec<Prescription> = for_patient(
+        let mut latest: Vec<Prescription> = for_patient(
             self.conn()?,
-            "SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at, id",
+            "SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at DESC, id DESC LIMIT 1",
             patient_id,
         )?;
-        Ok(all.pop())
+        Ok(latest.pop())
     }
 }
 

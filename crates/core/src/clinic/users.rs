@@ -3,7 +3,6 @@
 
 use super::Clinic;
 use crate::changelog::ChangeBody;
-use crate::domain::validation::ValidationError;
 use crate::domain::{Role, User};
 use crate::policy::{Access, Section};
 use crate::{Error, Result};
@@ -36,10 +35,7 @@ impl Clinic {
             |r| r.get(0),
         )?;
         if other_admins == 0 && (user.role != Role::Admin || user.disabled) {
-            return Err(Error::Invalid(ValidationError {
-                field: "user",
-                problem: "is the last enabled administrator; make another user admin first".into(),
-            }));
+            return Err(Error::invalid("user", "is the last enabled administrator; make another user admin first"));
         }
         self.commit(vec![ChangeBody::UserUpdated(user.clone())])?;
         if user.name == self.user.name {
