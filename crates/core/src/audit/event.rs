@@ -102,6 +102,13 @@ impl NewEvent {
         }
     }
 
+    /// A login refused (wrong password or one-time code); the reason says which.
+    pub fn failed_login(reason: impl Into<String>) -> Self {
+        let mut event = Self::allowed(Action::LoginFailed, None, None).with_reason(reason);
+        event.outcome = Outcome::Denied;
+        event
+    }
+
     pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
         self

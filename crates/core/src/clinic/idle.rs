@@ -42,7 +42,11 @@ impl Clinic {
         if self.keys.is_none() {
             return Ok(());
         }
-        self.record(vec![NewEvent::allowed(Action::Lock, None, None)])?;
+        self.lock_recording(NewEvent::allowed(Action::Lock, None, None))
+    }
+
+    fn lock_recording(&mut self, event: NewEvent) -> Result<()> {
+        self.record(vec![event])?;
         self.keys = None;
         self.grants.clear();
         Ok(())
@@ -59,11 +63,10 @@ impl Clinic {
         }
         let now = self.now();
         if now - self.idle.last_activity > self.idle.timeout {
-            let mut event = NewEvent::allowed(Action::Lock, None, None);
-            event.reason = Some(format!("idle for more than {} minutes", self.idle.timeout.num_minutes()));
-            self.record(vec![event])?;
-            self.keys = None;
-            self.grants.clear();
+            let minutes = self.idle.timeout.num_minutes();
+            let event = NewEvent::allowed(Action::Lock, None, None)
+                .with_reason(format!("idle for more than {minutes} minutes"));
+            self.lock_recording(event)?;
             return Err(Error::SessionLocked);
         }
         self.idle.touch(now);

@@ -3,7 +3,7 @@
 use std::fs;
 
 use super::{Clinic, DataDir, Keys};
-use crate::audit::{Action, DeviceIdentity, NewEvent, Outcome};
+use crate::audit::{Action, DeviceIdentity, NewEvent};
 use crate::auth::guard::LoginGuard;
 use crate::auth::{self, Enrollment, SecondFactor};
 use crate::changelog::{self, ChangeBody, HlcClock};
@@ -121,7 +121,7 @@ impl Clinic {
             self.keys = None;
             return Err(error);
         }
-        self.idle.touch(self.hlc.wall_clock().now());
+        self.idle.touch(self.now());
         Ok(())
     }
 
@@ -146,25 +146,14 @@ impl Clinic {
         let user_name = self.user.name.clone();
         if let Err(error) = auth::verify(self.conn()?, &user_name, second_factor, now) {
             guard.failed(&user_name, now, None)?;
-            let mut failed = NewEvent::allowed(Action::LoginFailed, None, None).with_reason("wrong one-time code");
-            failed.outcome = Outcome::Denied;
-            self.record(vec![failed])?;
+            self.record(vec![NewEvent::failed_login("wrong one-time code")])?;
             return Err(error);
         }
         // Failures that happened while the database was closed are audited now.
         let mut events: Vec<NewEvent> = guard
             .succeeded(&user_name)?
             .into_iter()
-            .map(|f| {
-                let mut event = NewEvent::allowed(Action::LoginFailed, None, None).with_reason(format!(
-                    "{} for user {} at {}",
-                    f.reason,
-                    f.user,
-                    f.at.to_rfc3339()
-                ));
-                event.outcome = Outcome::Denied;
-                event
-            })
+            .map(|f| NewEvent::failed_login(format!("{} for user {} at {}", f.reason, f.user, f.at.to_rfc3339())))
             .collect();
         events.push(NewEvent::allowed(Action::Login, None, None));
         self.record(events)
