@@ -49,8 +49,19 @@ pub struct Site<K: DeviceSecretStore> {
 }
 
 impl<K: DeviceSecretStore> Site<K> {
-    /// A new clinic in `tmp/clinic`: an admin, a doctor and a nurse.
+    /// A new clinic in `tmp/clinic`: an admin, a doctor and a nurse; the doctor has logged in
+    /// once, so the nurse holds the clinical key too.
     pub fn new(tmp: &Path, keyring: K) -> Self {
+        let site = Self::before_first_login(tmp, keyring);
+        // The doctor, first clinical user, holds the clinical key; their first login passes it
+        // on to the nurse (the admin who added them never holds it).
+        site.login("doctor").logout().expect("doctor logs out");
+        site
+    }
+
+    /// A new clinic in `tmp/clinic` as the admin left it: admin, doctor and nurse added, nobody
+    /// logged in yet.
+    pub fn before_first_login(tmp: &Path, keyring: K) -> Self {
         let dir = data_dir(tmp);
         let clock = clinic_clock();
         let admin = User::build("admin", "管理 一郎", Role::Admin).expect("user");
@@ -65,6 +76,7 @@ impl<K: DeviceSecretStore> Site<K> {
                 clinic.add_user(&keyring, &user, &Password::new(password_of(name))).expect("add");
             logins.insert(name.to_string(), (password_of(name), enrollment.secret_base32.clone()));
         }
+        drop(clinic);
         Self { dir, clock, keyring, demo: None, logins }
     }
 

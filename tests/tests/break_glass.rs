@@ -1,6 +1,9 @@
-//! Story: late in the evening an ambulance crew calls about a patient's allergies and only the
-//! receptionist is at the desk. She breaks the glass for that one patient's allergies, with a
-//! reason; everything she sees under the grant is flagged, and after 30 minutes it is gone.
+//! Story: an alert names a patient the admin does not know; to identify her the admin breaks the
+//! glass on that one patient's demographics, with a reason. Everything read under the grant is
+//! flagged, and after 30 minutes it is gone. Late in the evening the receptionist, alone at the
+//! desk, tries to break the glass on a patient's allergies for an ambulance crew: clinical
+//! sections are sealed with a key her role never holds, so the glass does not open, and her
+//! attempt is flagged for the admin.
 
 use chrono::Duration;
 use mamori_core::audit::{Action, Filter, Outcome};
@@ -13,65 +16,67 @@ use mamori_story_tests::*;
 fn a_break_the_glass_grant_opens_one_section_of_one_chart_for_thirty_minutes_and_is_flagged() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let site = Site::demo(tmp.path(), MemoryStore::default(), 6, 5);
-    site.login("admin").set_idle_timeout(120).expect("a long shift");
+    let (p, q) = {
+        let mut desk = site.login("reception");
+        (desk.search_patients("1", 1).expect("search")[0].id, desk.search_patients("2", 1).expect("search")[0].id)
+    };
+    let mut admin = site.login("admin");
+    admin.set_idle_timeout(120).expect("a long shift");
+    assert!(matches!(admin.patient(p), Err(Error::Denied { .. })), "an admin does not read charts");
 
-    let mut desk = site.login("reception");
-    let p = desk.search_patients("1", 1).expect("search")[0].id;
-    let q = desk.search_patients("2", 1).expect("search")[0].id;
-    assert!(desk.chart(p).expect("chart").allergies.is_none(), "reception cannot see allergies");
+    assert!(matches!(admin.break_glass(p, Section::Demographics, "  "), Err(Error::Invalid(_))));
+    assert!(matches!(admin.break_glass(p, Section::Administration, "監査アラートの確認"), Err(Error::Invalid(_))));
 
-    assert!(matches!(desk.break_glass(p, Section::Allergies, "  "), Err(Error::Invalid(_))));
-    assert!(matches!(desk.break_glass(p, Section::Demographics, "救急隊からの問い合わせ"), Err(Error::Invalid(_))));
-    assert!(matches!(desk.break_glass(p, Section::Administration, "救急隊からの問い合わせ"), Err(Error::Invalid(_))));
-
-    let grant = desk.break_glass(p, Section::Allergies, "救急隊からアレルギーの問い合わせ").expect("grant");
+    let grant = admin.break_glass(p, Section::Demographics, "監査アラートの患者確認").expect("grant");
     assert_eq!(grant.until - site_now(&site), Duration::minutes(30));
-    assert!(desk.chart(p).expect("chart").allergies.is_some(), "the grant opens this patient's allergies");
-    assert!(desk.chart(p).expect("chart").notes.is_none(), "and nothing else");
-    assert!(desk.chart(q).expect("chart").allergies.is_none(), "and no other patient");
-    assert!(
-        matches!(
-            desk.record_allergy(
-                p,
-                &mamori_core::domain::AllergyInput {
-                    substance: "卵".into(),
-                    reaction: "発疹".into(),
-                    severity: mamori_core::domain::Severity::Mild
-                }
-            ),
-            Err(Error::Denied { .. })
-        ),
-        "a grant is for reading only"
-    );
+    assert_eq!(admin.break_glass_grants(), std::slice::from_ref(&grant));
+    assert_eq!(admin.patient(p).expect("the grant opens this patient's demographics").id, p);
+    assert!(matches!(admin.patient(q), Err(Error::Denied { .. })), "and no other patient");
+    let input = patient("900001", ("山田", "太郎"), ("ヤマダ", "タロウ"), "1950-03-12", "");
+    assert!(matches!(admin.update_patient(p, &input), Err(Error::Denied { .. })), "a grant is for reading only");
 
     site.clock.advance(Duration::minutes(31));
-    assert!(desk.chart(p).expect("chart").allergies.is_none(), "expired after 30 minutes");
+    assert!(matches!(admin.patient(p), Err(Error::Denied { .. })), "expired after 30 minutes");
+    assert!(admin.break_glass_grants().is_empty());
 
-    let mut admin = site.login("admin");
-    let alerts = admin.audit_events(&Filter::Alerts).expect("alerts");
-    assert!(
-        alerts.iter().any(|e| e.action == Action::BreakGlass && e.user == "reception"),
-        "the grant raises an alert"
-    );
-    assert!(alerts.iter().any(|e| e.outcome == Outcome::Denied && e.user == "reception"), "so does the refused write");
-    assert!(alerts.iter().all(|e| e.break_glass || e.outcome == Outcome::Denied || e.action == Action::LoginFailed));
     let events = admin.audit_events(&Filter::Patient(p)).expect("events");
     let glass: Vec<_> = events.iter().filter(|e| e.break_glass).collect();
     assert!(glass
         .iter()
-        .any(|e| e.action == Action::BreakGlass && e.reason.as_deref() == Some("救急隊からアレルギーの問い合わせ")));
+        .any(|e| e.action == Action::BreakGlass && e.reason.as_deref() == Some("監査アラートの患者確認")));
     assert!(
-        glass.iter().any(|e| e.action == Action::Read && e.sections_read.contains(&Section::Allergies)),
+        glass.iter().any(|e| e.action == Action::Read && e.section == Some(Section::Demographics)),
         "reads under the grant are flagged"
     );
     assert!(glass.iter().any(|e| e.reason.as_deref().is_some_and(|r| r.contains("expired"))), "the expiry is recorded");
-    let unflagged_reads = events.iter().filter(|e| {
-        e.user == "reception"
-            && !e.break_glass
-            && e.outcome == Outcome::Allowed
-            && (e.section == Some(Section::Allergies) || e.sections_read.contains(&Section::Allergies))
-    });
-    assert_eq!(unflagged_reads.count(), 0, "every allergy access by reception ran under the grant");
+    let unflagged_reads = events
+        .iter()
+        .filter(|e| e.user == "admin" && e.action == Action::Read && e.outcome == Outcome::Allowed && !e.break_glass);
+    assert_eq!(unflagged_reads.count(), 0, "every read by the admin ran under the grant");
+    let alerts = admin.audit_events(&Filter::Alerts).expect("alerts");
+    assert!(alerts.iter().any(|e| e.action == Action::BreakGlass && e.user == "admin"), "the grant raises an alert");
+}
+
+#[test]
+fn the_glass_does_not_open_sealed_clinical_sections_and_trying_is_flagged() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::demo(tmp.path(), MemoryStore::default(), 6, 5);
+    let mut desk = site.login("reception");
+    let p = desk.search_patients("1", 1).expect("search")[0].id;
+
+    let refused = desk.break_glass(p, Section::Allergies, "救急隊からアレルギーの問い合わせ");
+    assert!(matches!(refused, Err(Error::SealedSection { section: "allergies" })), "{refused:?}");
+    assert!(desk.break_glass_grants().is_empty());
+    assert!(desk.chart(p).expect("chart").allergies.is_none());
+
+    let mut admin = site.login("admin");
+    let alerts = admin.audit_events(&Filter::Alerts).expect("alerts");
+    let attempt = alerts
+        .iter()
+        .find(|e| e.user == "reception" && e.break_glass && e.outcome == Outcome::Denied)
+        .expect("the refused attempt is an alert");
+    assert_eq!((attempt.patient, attempt.section), (Some(p), Some(Section::Allergies)));
+    assert!(attempt.reason.as_deref().is_some_and(|r| r.contains("救急隊からアレルギーの問い合わせ")));
 }
 
 fn site_now(site: &Site<MemoryStore>) -> chrono::DateTime<chrono::Utc> {

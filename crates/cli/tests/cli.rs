@@ -275,6 +275,14 @@ fn the_admin_manages_users_from_the_command_line() {
     let search = mamori(&dir, &["patient", "search", "1", "--user", "clerk", "--password-stdin"], "clerk-password-1\n");
     assert!(search.status.success(), "the new user logs in: {}", stderr(&search));
 
+    let to_nursing = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "role", "clerk", "nurse"], admin);
+    assert!(stdout(&to_nursing).contains("clerk is now nurse."), "{}", stdout(&to_nursing));
+    assert!(
+        stdout(&to_nursing).contains("can read clinical sections after a doctor or nurse who already can logs in"),
+        "the admin learns that the clinical key is still to be passed on: {}",
+        stdout(&to_nursing)
+    );
+
     let disabled = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "disable", "clerk"], admin);
     assert!(disabled.status.success(), "{}", stderr(&disabled));
     let refused =

@@ -38,6 +38,18 @@ pub enum Error {
     SessionLocked,
 
     #[error(
+        "the clinical sections are sealed and this session holds no key for them yet; a doctor or \
+         nurse who can already read them must log in on this computer once to pass the key on"
+    )]
+    SectionKeyMissing,
+
+    #[error(
+        "the {section} section is sealed with the clinical key, which your role never holds; \
+         ask a doctor or nurse to open this chart"
+    )]
+    SealedSection { section: &'static str },
+
+    #[error(
         "this computer's keyring holds no key for the Mamori data in {dir} (device {device}); \
          the folder was copied from another computer or the keyring was reset. Open it on the \
          computer that created it, or restore that computer's keyring"
@@ -122,6 +134,8 @@ impl Error {
             Error::LockedOut => "locked_out",
             Error::AccountDisabled => "account_disabled",
             Error::SessionLocked => "session_locked",
+            Error::SectionKeyMissing => "section_key_missing",
+            Error::SealedSection { .. } => "sealed_section",
             Error::DeviceSecretMissing { .. } => "device_secret_missing",
             Error::KeyringUnavailable(_) => "keyring_unavailable",
             Error::DeviceSecretExists(_) => "device_secret_exists",

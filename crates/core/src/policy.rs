@@ -131,6 +131,12 @@ pub fn allows(role: Role, section: Section, access: Access) -> bool {
     }
 }
 
+/// Roles that hold the clinical section key: those that may read some clinical section. Every
+/// other role is kept out of clinical content by cryptography as well as by this table.
+pub fn holds_clinical_key(role: Role) -> bool {
+    Section::ALL.into_iter().any(|s| s.is_clinical() && allows(role, s, Access::Read))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +159,13 @@ mod tests {
         assert!(allows(Role::Reception, Section::Demographics, Access::Write));
         assert!(!allows(Role::Nurse, Section::Notes, Access::Write));
         assert!(allows(Role::Doctor, Section::Prescriptions, Access::Sign));
+    }
+
+    #[test]
+    fn only_doctors_and_nurses_hold_the_clinical_key() {
+        assert!(holds_clinical_key(Role::Doctor));
+        assert!(holds_clinical_key(Role::Nurse));
+        assert!(!holds_clinical_key(Role::Reception));
+        assert!(!holds_clinical_key(Role::Admin));
     }
 }

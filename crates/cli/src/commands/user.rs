@@ -32,11 +32,13 @@ pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::
             };
             let enrollment = clinic.add_user(&context.keyring, &user, &first_password)?;
             println!("Added {} ({}).", user.name, role.as_str());
+            explain_waiting(&mut clinic, &user.name)?;
             super::enrollment::show(&enrollment, qr_png.as_deref())?;
         }
         UserCommand::Role { name, .. } => {
             let user = clinic.change_role(&name, role.context("a role is required")?)?;
             println!("{} is now {}.", user.name, user.role.as_str());
+            explain_waiting(&mut clinic, &user.name)?;
         }
         UserCommand::Disable { name } => {
             clinic.set_user_disabled(&name, true)?;
@@ -45,6 +47,7 @@ pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::
         UserCommand::Enable { name } => {
             clinic.set_user_disabled(&name, false)?;
             println!("{name} can log in again.");
+            explain_waiting(&mut clinic, &name)?;
         }
         UserCommand::Reset2fa { name, qr_png } => {
             let enrollment = clinic.reset_second_factor(&name)?;
@@ -61,5 +64,16 @@ pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::
         }
     }
     clinic.logout()?;
+    Ok(())
+}
+
+/// Says when a clinical user cannot read clinical sections yet, and what lets them.
+fn explain_waiting(clinic: &mut mamori_core::clinic::Clinic, name: &str) -> anyhow::Result<()> {
+    if clinic.waiting_for_clinical_key()?.iter().any(|waiting| waiting == name) {
+        println!(
+            "{name} can read clinical sections after a doctor or nurse who already can logs in on this computer \
+             (the clinical key is passed on at that login; administrators never hold it)."
+        );
+    }
     Ok(())
 }

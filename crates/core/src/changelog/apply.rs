@@ -1,13 +1,22 @@
-//! How a change becomes state: each variant upserts its record into its state table.
+//! How a change becomes state: each variant upserts its record into its state table. Clinical
+//! records arrive sealed and are stored sealed, next to their plaintext index columns.
 
 use rusqlite::{params, Connection};
 
 use super::change::ChangeBody;
+use super::sealed::{ClinicalIndex, ClinicalKind, LoggedBody};
 use crate::domain::kana::{fold_for_search, nfkc_compact};
 use crate::domain::Patient;
 use crate::Result;
 
-pub fn apply(conn: &Connection, body: &ChangeBody) -> Result<()> {
+pub fn apply(conn: &Connection, body: &LoggedBody) -> Result<()> {
+    match body {
+        LoggedBody::Open(body) => apply_open(conn, body),
+        LoggedBody::Sealed { index, record } => apply_sealed(conn, index, record),
+    }
+}
+
+fn apply_open(conn: &Connection, body: &ChangeBody) -> Result<()> {
     match body {
         ChangeBody::UserAdded(u) | ChangeBody::UserUpdated(u) => {
             conn.prepare_cached(
@@ -29,77 +38,81 @@ pub fn apply(conn: &Connection, body: &ChangeBody) -> Result<()> {
                 json(e)?
             ])?;
         }
-        ChangeBody::NoteDrafted(n) | ChangeBody::NoteSigned(n) | ChangeBody::NoteAmended(n) => {
+        ChangeBody::AppointmentSaved(a) => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO appointments (id, patient_id, scheduled_at, body) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                a.id.to_string(),
+                a.patient_id.to_string(),
+                a.scheduled_at.to_rfc3339(),
+                json(a)?
+            ])?;
+        }
+        ChangeBody::SettingChanged { key, value } => {
+            conn.prepare_cached("INSERT OR REPLACE INTO clinic_settings (key, value) VALUES (?1, ?2)")?
+                .execute(params![key, value])?;
+        }
+        ChangeBody::NoteDrafted(_)
+        | ChangeBody::NoteSigned(_)
+        | ChangeBody::NoteAmended(_)
+        | ChangeBody::VitalsRecorded(_)
+        | ChangeBody::AllergyRecorded(_)
+        | ChangeBody::ProblemRecorded(_)
+        | ChangeBody::PrescriptionIssued(_)
+        | ChangeBody::LabReported(_) => {
+            return Err(crate::Error::InvalidState(
+                "the change log holds a clinical change in the clear; it was written by a pre-release \
+                 version without section keys and cannot be used",
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Puts the sealed record into its state table beside its plaintext index columns.
+fn apply_sealed(conn: &Connection, index: &ClinicalIndex, record: &[u8]) -> Result<()> {
+    let id = index.id.to_string();
+    let patient = index.patient_id.to_string();
+    let kind = index.op.kind();
+    let at = index.at.map(|at| at.to_rfc3339());
+    match (kind, kind.time_column(), at) {
+        (ClinicalKind::Note, _, Some(at)) => {
+            let (Some(encounter), Some(status)) = (index.encounter_id, index.status) else {
+                return Err(crate::Error::InvalidState("a sealed note change lacks its encounter or status"));
+            };
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO notes (id, patient_id, encounter_id, status, replaces, written_at, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
-                n.id.to_string(),
-                n.patient_id.to_string(),
-                n.encounter_id.to_string(),
-                n.status.as_str(),
-                n.replaces.map(|r| r.to_string()),
-                n.written_at.to_rfc3339(),
-                json(n)?
+                id,
+                patient,
+                encounter.to_string(),
+                status.as_str(),
+                index.replaces.map(|r| r.to_string()),
+                at,
+                record
             ])?;
         }
-        ChangeBody::VitalsRecorded(v) => {
-            put_timed(conn, "vitals", "measured_at", v.id, v.patient_id, &v.measured_at.to_rfc3339(), &json(v)?)?
+        (_, Some(time_column), Some(at)) => {
+            let sql = format!(
+                "INSERT OR REPLACE INTO {} (id, patient_id, {time_column}, body) VALUES (?1, ?2, ?3, ?4)",
+                kind.table()
+            );
+            conn.prepare_cached(&sql)?.execute(params![id, patient, at, record])?;
         }
-        ChangeBody::PrescriptionIssued(p) => put_timed(
-            conn,
-            "prescriptions",
-            "prescribed_at",
-            p.id,
-            p.patient_id,
-            &p.prescribed_at.to_rfc3339(),
-            &json(p)?,
-        )?,
-        ChangeBody::LabReported(l) => {
-            put_timed(conn, "lab_reports", "collected_at", l.id, l.patient_id, &l.collected_at.to_rfc3339(), &json(l)?)?
+        (_, None, _) => {
+            let sql = format!("INSERT OR REPLACE INTO {} (id, patient_id, body) VALUES (?1, ?2, ?3)", kind.table());
+            conn.prepare_cached(&sql)?.execute(params![id, patient, record])?;
         }
-        ChangeBody::AppointmentSaved(a) => put_timed(
-            conn,
-            "appointments",
-            "scheduled_at",
-            a.id,
-            a.patient_id,
-            &a.scheduled_at.to_rfc3339(),
-            &json(a)?,
-        )?,
-        ChangeBody::SettingChanged { key, value } => {
-            conn.prepare_cached("INSERT OR REPLACE INTO clinic_settings (key, value) VALUES (?1, ?2)")?
-                .execute(params![key, value])?;
-        }
-        ChangeBody::AllergyRecorded(a) => put_untimed(conn, "allergies", a.id, a.patient_id, &json(a)?)?,
-        ChangeBody::ProblemRecorded(p) => put_untimed(conn, "problems", p.id, p.patient_id, &json(p)?)?,
+        (_, Some(_), None) => return Err(crate::Error::InvalidState("a sealed clinical change lacks its time")),
     }
     Ok(())
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|_| crate::Error::InvalidState("a record could not be encoded"))
-}
-
-fn put_timed(
-    conn: &Connection,
-    table: &str,
-    time_column: &str,
-    id: uuid::Uuid,
-    patient: uuid::Uuid,
-    time: &str,
-    body: &str,
-) -> Result<()> {
-    let sql = format!("INSERT OR REPLACE INTO {table} (id, patient_id, {time_column}, body) VALUES (?1, ?2, ?3, ?4)");
-    conn.prepare_cached(&sql)?.execute(params![id.to_string(), patient.to_string(), time, body])?;
-    Ok(())
-}
-
-fn put_untimed(conn: &Connection, table: &str, id: uuid::Uuid, patient: uuid::Uuid, body: &str) -> Result<()> {
-    let sql = format!("INSERT OR REPLACE INTO {table} (id, patient_id, body) VALUES (?1, ?2, ?3)");
-    conn.prepare_cached(&sql)?.execute(params![id.to_string(), patient.to_string(), body])?;
-    Ok(())
 }
 
 /// Puts the patient row and refreshes its search entries.

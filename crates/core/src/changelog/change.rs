@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::hlc::Hlc;
+use super::sealed::LoggedBody;
 use crate::domain::{
     Allergy, Appointment, Encounter, LabReport, Patient, Prescription, Problem, SoapNote, User, Vitals,
 };
@@ -15,7 +16,8 @@ pub struct Change {
     /// User name of the author.
     pub author: String,
     pub device: String,
-    pub body: ChangeBody,
+    /// Sealed when clinical (see [`super::sealed`]).
+    pub body: LoggedBody,
 }
 
 /// What a change does. Each variant carries the whole record it puts, so applying a change twice

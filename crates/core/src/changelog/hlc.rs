@@ -47,6 +47,11 @@ impl HlcClock {
     pub fn wall_clock(&self) -> &dyn Clock {
         self.clock.as_ref()
     }
+
+    /// Gives the wall clock back, for a new session on the same device.
+    pub fn into_wall_clock(self) -> Box<dyn Clock> {
+        self.clock
+    }
 }
 
 #[cfg(test)]

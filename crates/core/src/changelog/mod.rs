@@ -5,6 +5,7 @@ mod apply;
 mod change;
 mod digest;
 pub mod hlc;
+pub mod sealed;
 
 use rusqlite::{params, Connection};
 use uuid::Uuid;
@@ -13,6 +14,7 @@ pub use apply::apply;
 pub use change::{Change, ChangeBody};
 pub use digest::state_digest;
 pub use hlc::{Hlc, HlcClock};
+pub use sealed::{ClinicalIndex, ClinicalKind, LoggedBody};
 
 use crate::store::migrations::STATE_TABLES;
 use crate::{Error, Result};
@@ -20,10 +22,19 @@ use crate::{Error, Result};
 /// Appends `change` to the log. Call inside the transaction that applies it.
 pub fn append(conn: &Connection, change: &Change) -> Result<()> {
     let (kind, entity_id) = change.body.entity();
-    let body = serde_json::to_string(&change.body).map_err(|_| Error::InvalidState("a change could not be encoded"))?;
+    let encoded = match &change.body {
+        LoggedBody::Open(body) => serde_json::to_string(body),
+        LoggedBody::Sealed { index, .. } => serde_json::to_string(index),
+    };
+    let body = encoded.map_err(|_| Error::InvalidState("a change could not be encoded"))?;
+    let sealed = match &change.body {
+        LoggedBody::Open(_) => None,
+        LoggedBody::Sealed { record, .. } => Some(record.as_slice()),
+    };
     conn.prepare_cached(
-        "INSERT INTO changes (id, hlc_wall, hlc_counter, author, device, entity_kind, entity_id, patient_id, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO changes (id, hlc_wall, hlc_counter, author, device, entity_kind, entity_id, patient_id, body,
+             sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         change.id.to_string(),
@@ -34,7 +45,8 @@ pub fn append(conn: &Connection, change: &Change) -> Result<()> {
         kind,
         entity_id,
         change.body.patient().map(|p| p.to_string()),
-        body
+        body,
+        sealed
     ])?;
     Ok(())
 }
@@ -64,13 +76,18 @@ pub fn rebuild(conn: &Connection) -> Result<u64> {
     for table in STATE_TABLES {
         conn.execute(&format!("DELETE FROM {table}"), [])?;
     }
-    let mut stmt = conn.prepare("SELECT id, body FROM changes ORDER BY hlc_wall, hlc_counter, device, id")?;
+    let mut stmt = conn.prepare("SELECT id, body, sealed FROM changes ORDER BY hlc_wall, hlc_counter, device, id")?;
     let mut rows = stmt.query([])?;
     let mut replayed = 0;
     while let Some(row) = rows.next()? {
         let id: String = row.get(0)?;
         let body: String = row.get(1)?;
-        let body: ChangeBody = serde_json::from_str(&body).map_err(|_| Error::UnreadableChange { id })?;
+        let sealed: Option<Vec<u8>> = row.get(2)?;
+        let body = match sealed {
+            None => serde_json::from_str(&body).map(LoggedBody::Open),
+            Some(record) => serde_json::from_str(&body).map(|index| LoggedBody::Sealed { index, record }),
+        }
+        .map_err(|_| Error::UnreadableChange { id })?;
         apply(conn, &body)?;
         replayed += 1;
     }

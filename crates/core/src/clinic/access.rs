@@ -9,15 +9,20 @@ use crate::audit::{Action, NewEvent};
 use crate::changelog::ChangeBody;
 use crate::domain::{NoteKind, Role, SoapNote};
 use crate::policy::{self, Access, Section};
+use crate::vault::SectionKeys;
 use crate::{Error, Result};
 
 impl Clinic {
-    /// Asks the policy; a denial is recorded (in its own transaction) and returned as an error.
-    pub(crate) fn authorize(&mut self, section: Section, access: Access, patient: Option<Uuid>) -> Result<()> {
+    /// Asks the policy, then the running break-the-glass grants; a denial is recorded (in its own
+    /// transaction) and returned as an error.
+    pub(crate) fn authorize(&mut self, section: Section, access: Access, patient: Option<Uuid>) -> Result<Authorized> {
         self.check_idle()?;
         self.expire_grants()?;
-        if policy::allows(self.user.role, section, access) || self.granted(patient, section, access) {
-            return Ok(());
+        if policy::allows(self.user.role, section, access) {
+            return Ok(Authorized::ByRole);
+        }
+        if self.granted(patient, section, access) {
+            return Ok(Authorized::ByGrant);
         }
         self.record(vec![NewEvent::denied(section, patient).with_reason(access.as_str())])?;
         Err(Error::Denied { section: section.as_str(), access: access.as_str() })
@@ -40,7 +45,15 @@ impl Clinic {
     /// power cut in between could lose the last read events. An fsync per chart open would make
     /// every read cost a disk flush (about 4 ms here, 15× the read itself).
     pub(crate) fn audited<T>(&mut self, read: impl FnOnce(&Connection) -> Result<(T, Vec<NewEvent>)>) -> Result<T> {
-        self.transact(false, |conn, _, _| read(conn))
+        self.transact(false, |conn, _, _, _| read(conn))
+    }
+
+    /// [`Clinic::audited`] for reads that open sealed clinical records with the session's keys.
+    pub(crate) fn audited_sealed<T>(
+        &mut self,
+        read: impl FnOnce(&Connection, &SectionKeys) -> Result<(T, Vec<NewEvent>)>,
+    ) -> Result<T> {
+        self.transact(false, |conn, _, _, sections| read(conn, sections))
     }
 
     /// The note section this user writes in: doctors write medical notes, nurses nursing notes.
@@ -50,6 +63,24 @@ impl Clinic {
         } else {
             NoteKind::Medical
         }
+    }
+}
+
+/// Why an operation was allowed: what the audit event of an access under a grant must flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Authorized {
+    ByRole,
+    ByGrant,
+}
+
+impl Authorized {
+    /// Flags `event` when the access ran under a break-the-glass grant.
+    pub(crate) fn flag(self, mut event: NewEvent) -> NewEvent {
+        if self == Authorized::ByGrant {
+            event.break_glass = true;
+            event.reason.get_or_insert_with(|| "under a break-the-glass grant".to_string());
+        }
+        event
     }
 }
 

@@ -1,6 +1,11 @@
 //! Break-the-glass: a user opens a section their role lacks, for one patient, for a limited time,
 //! after typing a reason. The grant, every access under it and its expiry are audited and flagged.
 //! Grants allow reading only, and vanish when the session locks.
+//!
+//! Clinical sections are sealed under the clinical section key, which only doctors and nurses
+//! hold (and they already read every clinical section): a reception or admin session asking for
+//! one is refused, and the refusal is audited and flagged like a grant. So the glass opens
+//! demographic and appointment sections, e.g. for an admin identifying a patient named by an alert.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -37,6 +42,14 @@ impl Clinic {
             return Err(Error::invalid("section", "your role can already read this section"));
         }
         self.load_patient(patient)?;
+        if section.is_clinical() && !policy::holds_clinical_key(self.user.role) {
+            // Clinical content is sealed under a key this role never holds: no grant can open it.
+            let mut refused = NewEvent::denied(section, Some(patient))
+                .with_reason(format!("break-the-glass refused: sealed clinical section ({reason})"));
+            refused.break_glass = true;
+            self.record(vec![refused])?;
+            return Err(Error::SealedSection { section: section.as_str() });
+        }
         let grant = BreakGlassGrant {
             patient,
             section,

@@ -7,6 +7,7 @@ mod break_glass;
 mod data_dir;
 mod idle;
 mod reads;
+mod section_keys;
 mod setup;
 mod users;
 mod writes;
@@ -20,10 +21,11 @@ pub use data_dir::DataDir;
 pub use reads::Chart;
 
 use crate::audit::{self, Actor, DeviceIdentity, NewEvent};
-use crate::changelog::{self, Change, ChangeBody, HlcClock};
+use crate::changelog::{self, Change, ChangeBody, HlcClock, LoggedBody};
 use crate::domain::User;
 use crate::secret::Key32;
 use crate::store::Store;
+use crate::vault::SectionKeys;
 use crate::Result;
 
 /// Clinics keep Japan time; "today" at the front desk is today in JST.
@@ -43,11 +45,14 @@ pub struct Clinic {
 }
 
 /// What an unlocked session holds. Dropping it wipes the database key, closes the SQLCipher
-/// connection (which wipes its own copy) and wipes the device's signing key.
+/// connection (which wipes its own copy) and wipes the device's signing key and the clinical
+/// section keys.
 struct Keys {
     store: Store,
     dek: Key32,
     identity: DeviceIdentity,
+    /// The clinical section keys; empty unless a clinical user is logged in.
+    section: SectionKeys,
     /// Whether commits are currently flushed one by one (see `audited`).
     full_sync: bool,
 }
@@ -55,7 +60,7 @@ struct Keys {
 impl Keys {
     fn new(store: Store, dek: Key32, identity: DeviceIdentity) -> Self {
         // Store::open leaves synchronous = FULL.
-        Self { store, dek, identity, full_sync: true }
+        Self { store, dek, identity, section: SectionKeys::default(), full_sync: true }
     }
 
     /// Sets how commits reach the disk, issuing the pragma only when it changes.
@@ -127,16 +132,35 @@ impl Clinic {
     /// Appends and applies changes, each with its own author (the demo clinic's staff), and
     /// appends `events` to the audit chain, in one transaction.
     pub(crate) fn commit_as(&mut self, bodies: Vec<(String, ChangeBody)>, events: Vec<NewEvent>) -> Result<()> {
+        self.commit_then(bodies, events, |_| Ok(((), Vec::new())))
+    }
+
+    /// Like [`Clinic::commit_as`], and runs `then` in the same transaction (key bookkeeping that
+    /// must land together with the change), adding the events it returns. Clinical bodies are
+    /// sealed before anything is written.
+    pub(crate) fn commit_then<T>(
+        &mut self,
+        bodies: Vec<(String, ChangeBody)>,
+        mut events: Vec<NewEvent>,
+        then: impl FnOnce(&rusqlite::Connection) -> Result<(T, Vec<NewEvent>)>,
+    ) -> Result<T> {
+        let section = &self.keys()?.section;
+        let logged = bodies
+            .into_iter()
+            .map(|(author, body)| Ok((author, LoggedBody::seal(body, section)?)))
+            .collect::<Result<Vec<_>>>()?;
         // Every change is flushed to disk when it commits (see `audited` for reads).
-        self.transact(true, |tx, hlc, device| {
-            for (author, body) in bodies {
+        self.transact(true, |tx, hlc, device, _| {
+            for (author, body) in logged {
                 let hlc = hlc.tick();
                 let change =
                     Change { id: changelog::new_change_id(hlc)?, hlc, author, device: device.to_string(), body };
                 changelog::append(tx, &change)?;
                 changelog::apply(tx, &change.body)?;
             }
-            Ok(((), events))
+            let (value, more) = then(tx)?;
+            events.extend(more);
+            Ok((value, events))
         })
     }
 
@@ -145,13 +169,13 @@ impl Clinic {
     fn transact<T>(
         &mut self,
         durable: bool,
-        work: impl FnOnce(&rusqlite::Connection, &HlcClock, &str) -> Result<(T, Vec<NewEvent>)>,
+        work: impl FnOnce(&rusqlite::Connection, &HlcClock, &str, &SectionKeys) -> Result<(T, Vec<NewEvent>)>,
     ) -> Result<T> {
         let now = self.now();
         let keys = self.keys.as_mut().ok_or(crate::Error::SessionLocked)?;
         keys.sync(durable)?;
         let tx = keys.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (value, events) = work(&tx, &self.hlc, &self.device_id)?;
+        let (value, events) = work(&tx, &self.hlc, &self.device_id, &keys.section)?;
         let actor = Actor { user: &self.user.name, role: self.user.role, device: &self.device_id };
         audit::append(&tx, keys.identity.signer(), &actor, now, events)?;
         tx.commit()?;

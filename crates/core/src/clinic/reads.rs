@@ -9,10 +9,12 @@ use uuid::Uuid;
 use super::access::note_section;
 use super::Clinic;
 use crate::audit::{self, Action, AuditEvent, NewEvent, Verdict};
-use crate::changelog;
+use crate::changelog::sealed::open_record;
+use crate::changelog::{self, ClinicalKind};
 use crate::domain::*;
 use crate::policy::{self, Access, Section};
 use crate::search::{self, PatientSummary};
+use crate::vault::SectionKeys;
 use crate::{Error, Result};
 
 /// One patient's chart, oldest first within each section. A section the reader's role may not
@@ -44,23 +46,25 @@ impl Clinic {
     }
 
     pub fn patient(&mut self, id: Uuid) -> Result<Patient> {
-        self.authorize(Section::Demographics, Access::Read, Some(id))?;
+        let authorized = self.authorize(Section::Demographics, Access::Read, Some(id))?;
         self.audited(|conn| {
             let patient = load_patient(conn, id)?;
-            Ok((patient, vec![NewEvent::allowed(Action::Read, Some(Section::Demographics), Some(id))]))
+            let event = authorized.flag(NewEvent::allowed(Action::Read, Some(Section::Demographics), Some(id)));
+            Ok((patient, vec![event]))
         })
     }
 
     pub fn chart(&mut self, patient_id: Uuid) -> Result<Chart> {
         let plan = self.chart_plan(patient_id)?;
-        self.audited(|conn| read_chart(conn, patient_id, &plan))
+        self.audited_sealed(|conn, keys| read_chart(conn, keys, patient_id, &plan))
     }
 
     /// The same chart without its audit events: only for the benchmark's unaudited baseline.
     #[cfg(feature = "bench-baselines")]
     pub fn chart_unaudited_for_benchmark(&mut self, patient_id: Uuid) -> Result<Chart> {
         let plan = self.chart_plan(patient_id)?;
-        read_chart(self.conn()?, patient_id, &plan).map(|(chart, _)| chart)
+        let keys = self.keys()?;
+        read_chart(keys.store.conn(), &keys.section, patient_id, &plan).map(|(chart, _)| chart)
     }
 
     /// Which sections this session may read in the chart, and which of them only by a grant.
@@ -149,7 +153,16 @@ impl Clinic {
     }
 
     pub(super) fn load_note(&self, id: Uuid) -> Result<SoapNote> {
-        by_id(self.conn()?, "SELECT body FROM notes WHERE id = ?1", "note", id)
+        let keys = self.keys()?;
+        let row: Option<(String, Vec<u8>)> = keys
+            .store
+            .conn()
+            .prepare_cached("SELECT patient_id, body FROM notes WHERE id = ?1")?
+            .query_row([id.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        let (patient, record) = row.ok_or_else(|| Error::NotFound { what: "note", id: id.to_string() })?;
+        let patient = Uuid::parse_str(&patient).map_err(|_| unreadable())?;
+        open_record(&keys.section, ClinicalKind::Note, id, patient, &record)
     }
 
     pub(super) fn load_appointment(&self, id: Uuid) -> Result<Appointment> {
@@ -157,12 +170,21 @@ impl Clinic {
     }
 
     pub(super) fn latest_prescription(&self, patient_id: Uuid) -> Result<Option<Prescription>> {
-        let mut latest: Vec<Prescription> = for_patient(
-            self.conn()?,
-            "SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at DESC, id DESC LIMIT 1",
-            patient_id,
-        )?;
-        Ok(latest.pop())
+        let keys = self.keys()?;
+        let latest: Option<(String, Vec<u8>)> = keys
+            .store
+            .conn()
+            .prepare_cached(
+                "SELECT id, body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at DESC, id DESC LIMIT 1",
+            )?
+            .query_row([patient_id.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        latest
+            .map(|(id, record)| {
+                let id = Uuid::parse_str(&id).map_err(|_| unreadable())?;
+                open_record(&keys.section, ClinicalKind::Prescription, id, patient_id, &record)
+            })
+            .transpose()
     }
 }
 
@@ -182,17 +204,51 @@ fn for_patient<T: DeserializeOwned>(conn: &Connection, sql: &str, patient_id: Uu
     bodies.map(|body| serde_json::from_str(&body?).map_err(|_| unreadable())).collect()
 }
 
+/// The sealed records of a section the reader may see, or `None` without querying.
+fn sealed_section<T: DeserializeOwned>(
+    conn: &Connection,
+    keys: &SectionKeys,
+    allowed: bool,
+    kind: ClinicalKind,
+    patient_id: Uuid,
+) -> Result<Option<Vec<T>>> {
+    if allowed {
+        sealed_for_patient(conn, keys, kind, patient_id).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// One patient's sealed records of `kind`, opened, oldest first.
+fn sealed_for_patient<T: DeserializeOwned>(
+    conn: &Connection,
+    keys: &SectionKeys,
+    kind: ClinicalKind,
+    patient_id: Uuid,
+) -> Result<Vec<T>> {
+    let order = kind.time_column().map(|c| format!("{c}, ")).unwrap_or_default();
+    let sql = format!("SELECT id, body FROM {} WHERE patient_id = ?1 ORDER BY {order}id", kind.table());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows =
+        stmt.query_map([patient_id.to_string()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?)))?;
+    rows.map(|row| {
+        let (id, record) = row?;
+        let id = Uuid::parse_str(&id).map_err(|_| unreadable())?;
+        open_record(keys, kind, id, patient_id, &record)
+    })
+    .collect()
+}
+
 struct ChartPlan {
     readable: Vec<Section>,
     by_grant: Vec<Section>,
 }
 
 /// Reads the sections `plan` allows (and only those) and the audit events that record them.
-fn read_chart(conn: &Connection, id: Uuid, plan: &ChartPlan) -> Result<(Chart, Vec<NewEvent>)> {
+fn read_chart(conn: &Connection, keys: &SectionKeys, id: Uuid, plan: &ChartPlan) -> Result<(Chart, Vec<NewEvent>)> {
     let may = |section: Section| plan.readable.contains(&section);
     let notes = if may(Section::Notes) || may(Section::NursingNotes) {
-        let all: Vec<SoapNote> =
-            for_patient(conn, "SELECT body FROM notes WHERE patient_id = ?1 ORDER BY written_at, id", id)?;
+        let all: Vec<SoapNote> = sealed_for_patient(conn, keys, ClinicalKind::Note, id)?;
         Some(all.into_iter().filter(|n| may(note_section(n.kind))).collect())
     } else {
         None
@@ -205,37 +261,12 @@ fn read_chart(conn: &Connection, id: Uuid, plan: &ChartPlan) -> Result<(Chart, V
             "SELECT body FROM appointments WHERE patient_id = ?1 ORDER BY scheduled_at, id",
             id,
         )?,
-        allergies: section(
-            conn,
-            may(Section::Allergies),
-            "SELECT body FROM allergies WHERE patient_id = ?1 ORDER BY id",
-            id,
-        )?,
-        problems: section(
-            conn,
-            may(Section::Problems),
-            "SELECT body FROM problems WHERE patient_id = ?1 ORDER BY id",
-            id,
-        )?,
+        allergies: sealed_section(conn, keys, may(Section::Allergies), ClinicalKind::Allergy, id)?,
+        problems: sealed_section(conn, keys, may(Section::Problems), ClinicalKind::Problem, id)?,
         notes,
-        vitals: section(
-            conn,
-            may(Section::Vitals),
-            "SELECT body FROM vitals WHERE patient_id = ?1 ORDER BY measured_at, id",
-            id,
-        )?,
-        prescriptions: section(
-            conn,
-            may(Section::Prescriptions),
-            "SELECT body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at, id",
-            id,
-        )?,
-        lab_reports: section(
-            conn,
-            may(Section::Results),
-            "SELECT body FROM lab_reports WHERE patient_id = ?1 ORDER BY collected_at, id",
-            id,
-        )?,
+        vitals: sealed_section(conn, keys, may(Section::Vitals), ClinicalKind::Vitals, id)?,
+        prescriptions: sealed_section(conn, keys, may(Section::Prescriptions), ClinicalKind::Prescription, id)?,
+        lab_reports: sealed_section(conn, keys, may(Section::Results), ClinicalKind::LabReport, id)?,
     };
     // One event per chart open, naming every section served: a row per section would make an
     // audited open cost three times an unaudited one.
@@ -248,20 +279,6 @@ fn read_chart(conn: &Connection, id: Uuid, plan: &ChartPlan) -> Result<(Chart, V
     }
     let events = vec![event];
     Ok((chart, events))
-}
-
-/// The rows of a section the reader may see, or `None` without querying.
-fn section<T: DeserializeOwned>(
-    conn: &Connection,
-    allowed: bool,
-    sql: &str,
-    patient_id: Uuid,
-) -> Result<Option<Vec<T>>> {
-    if allowed {
-        for_patient(conn, sql, patient_id).map(Some)
-    } else {
-        Ok(None)
-    }
 }
 
 fn unreadable() -> Error {

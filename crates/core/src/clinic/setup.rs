@@ -2,6 +2,7 @@
 
 use std::fs;
 
+use super::section_keys::{self, enroll_user_key};
 use super::{Clinic, DataDir, Keys};
 use crate::audit::{Action, DeviceIdentity, NewEvent};
 use crate::auth::guard::LoginGuard;
@@ -10,11 +11,11 @@ use crate::changelog::{self, ChangeBody, HlcClock};
 use crate::clock::Clock;
 use crate::domain::user::check_password_strength;
 use crate::domain::{Role, User};
-use crate::policy::{Access, Section};
+use crate::policy::{self, Access, Section};
 use crate::secret::{Key32, Password};
 use crate::store::Store;
 use crate::vault::device_secret::load_required;
-use crate::vault::{DeviceSecretStore, KeyFile};
+use crate::vault::{DeviceSecretStore, KeyFile, UserKeyPair};
 use crate::{fsutil, Error, Result};
 
 impl Clinic {
@@ -66,11 +67,12 @@ impl Clinic {
         )?;
         let identity = DeviceIdentity::load_or_create(store.conn())?;
         let mut clinic = Clinic::assemble(dir, device_id, first.clone(), hlc, Keys::new(store, dek, identity))?;
-        clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
+        let pair = UserKeyPair::generate()?;
+        clinic.add_first_user(first, &pair)?;
         let enrollment = auth::enroll(clinic.conn()?, &first.name)?;
 
         let mut key_file = KeyFile::new(device_id);
-        key_file.add_user(&first.name, password, device_secret, &clinic.keys()?.dek)?;
+        key_file.add_user(&first.name, password, device_secret, &clinic.keys()?.dek, &pair)?;
         key_file.save(&dir.key_file())?;
         Ok((clinic, enrollment))
     }
@@ -86,8 +88,28 @@ impl Clinic {
         let identity = DeviceIdentity::load_or_create(store.conn())?;
         let keys = Keys::new(store, Key32::random()?, identity);
         let mut clinic = Clinic::assemble(dir, "baseline", first.clone(), hlc, keys)?;
-        clinic.commit(vec![ChangeBody::UserAdded(first.clone())])?;
+        clinic.add_first_user(first, &UserKeyPair::generate()?)?;
         Ok(clinic)
+    }
+
+    /// Records the device's first user; a clinical first user starts the clinical key and keeps
+    /// it in this, their own, session.
+    fn add_first_user(&mut self, first: &User, pair: &UserKeyPair) -> Result<()> {
+        let started = self.record_new_user(first, pair)?;
+        if let (Some((epoch, key)), Some(keys)) = (started, self.keys.as_mut()) {
+            keys.section.insert(epoch, key);
+        }
+        Ok(())
+    }
+
+    /// Records a new user and their public key in one transaction; returns the clinical key of
+    /// an epoch started for them (the first clinical user).
+    fn record_new_user(&mut self, user: &User, pair: &UserKeyPair) -> Result<Option<section_keys::Epoch>> {
+        let now = self.now();
+        let body = ChangeBody::UserAdded(user.clone());
+        let events = vec![super::access::audit_of(&body)];
+        let author = self.user.name.clone();
+        self.commit_then(vec![(author, body)], events, |tx| Ok((enroll_user_key(tx, user, pair, now)?, Vec::new())))
     }
 
     /// Opens the store in `dir` as `user_name`: password (with this computer's device secret),
@@ -100,11 +122,36 @@ impl Clinic {
         password: &Password,
         second_factor: &SecondFactor,
     ) -> Result<Clinic> {
-        let (keys, user, device_id) = open_keys(dir, secrets, clock.now(), user_name, password)?;
-        let hlc = HlcClock::new(clock, changelog::last_stamp(keys.store.conn())?);
-        let mut clinic = Clinic::assemble(dir, &device_id, user, hlc, keys)?;
-        clinic.finish_login(secrets, second_factor)?;
+        let opened = open_keys(dir, secrets, clock.now(), user_name, password)?;
+        let hlc = HlcClock::new(clock, changelog::last_stamp(opened.keys.store.conn())?);
+        let mut clinic = Clinic::assemble(dir, &opened.device_id, opened.user, hlc, opened.keys)?;
+        clinic.finish_login(secrets, second_factor, &opened.pair)?;
         Ok(clinic)
+    }
+
+    /// Opens the store for the demo generator as one of the demo's own (clinical) users, without
+    /// a second factor, so the history it writes is sealed under their clinical key. The login
+    /// is audited as the generator's.
+    pub(crate) fn open_for_generator(
+        dir: &DataDir,
+        secrets: &dyn DeviceSecretStore,
+        clock: Box<dyn Clock>,
+        user_name: &str,
+        password: &Password,
+    ) -> Result<Clinic> {
+        let opened = open_keys(dir, secrets, clock.now(), user_name, password)?;
+        let hlc = HlcClock::new(clock, changelog::last_stamp(opened.keys.store.conn())?);
+        let mut clinic = Clinic::assemble(dir, &opened.device_id, opened.user, hlc, opened.keys)?;
+        clinic.record(vec![NewEvent::allowed(Action::Login, None, None).with_reason("demo generator")])?;
+        clinic.take_up_section_keys(&opened.pair)?;
+        Ok(clinic)
+    }
+
+    /// Ends the session like [`Clinic::logout`] and gives its clock back for the next one.
+    pub(crate) fn logout_keeping_clock(mut self) -> Result<Box<dyn Clock>> {
+        self.record(vec![NewEvent::allowed(Action::Logout, None, None)])?;
+        self.keys = None;
+        Ok(self.hlc.into_wall_clock())
     }
 
     /// Reopens a locked session for the same user: password and one-time code again.
@@ -114,10 +161,10 @@ impl Clinic {
         password: &Password,
         second_factor: &SecondFactor,
     ) -> Result<()> {
-        let (keys, user, _) = open_keys(&self.dir, secrets, self.now(), &self.user.name, password)?;
-        self.user = user;
-        self.keys = Some(keys);
-        if let Err(error) = self.finish_login(secrets, second_factor) {
+        let opened = open_keys(&self.dir, secrets, self.now(), &self.user.name, password)?;
+        self.user = opened.user;
+        self.keys = Some(opened.keys);
+        if let Err(error) = self.finish_login(secrets, second_factor, &opened.pair) {
             self.keys = None;
             return Err(error);
         }
@@ -139,8 +186,14 @@ impl Clinic {
         })
     }
 
-    /// Checks the second factor, then records the login (and failures the guard kept).
-    fn finish_login(&mut self, secrets: &dyn DeviceSecretStore, second_factor: &SecondFactor) -> Result<()> {
+    /// Checks the second factor, then records the login (and failures the guard kept) and takes
+    /// up the user's clinical keys.
+    fn finish_login(
+        &mut self,
+        secrets: &dyn DeviceSecretStore,
+        second_factor: &SecondFactor,
+        pair: &UserKeyPair,
+    ) -> Result<()> {
         let now = self.now();
         let guard = LoginGuard::new(secrets, &self.device_id);
         let user_name = self.user.name.clone();
@@ -156,7 +209,23 @@ impl Clinic {
             .map(|f| NewEvent::failed_login(format!("{} for user {} at {}", f.reason, f.user, f.at.to_rfc3339())))
             .collect();
         events.push(NewEvent::allowed(Action::Login, None, None));
-        self.record(events)
+        self.record(events)?;
+        self.take_up_section_keys(pair)
+    }
+
+    /// Publishes the user's public key (a new key pair makes their old wraps useless), opens the
+    /// clinical keys wrapped to them, and passes those keys on to clinical users waiting for them.
+    fn take_up_section_keys(&mut self, pair: &UserKeyPair) -> Result<()> {
+        let conn = self.conn()?;
+        if section_keys::stored_public_key(conn, &self.user.name)? != Some(pair.public()) {
+            section_keys::replace_public_key(conn, &self.user.name, &pair.public())?;
+        }
+        if !policy::holds_clinical_key(self.user.role) {
+            return Ok(());
+        }
+        let held = section_keys::load_section_keys(conn, &self.user.name, pair)?;
+        self.keys.as_mut().ok_or(Error::SessionLocked)?.section = held;
+        self.share_section_keys()
     }
 
     /// Ends the session: records the logout; the keys are wiped as the session drops.
@@ -181,9 +250,11 @@ impl Clinic {
         }
         let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
         let enrollment = auth::enroll(self.conn()?, &user.name)?;
-        key_file.add_user(&user.name, password, &device_secret, &self.keys()?.dek)?;
+        let pair = UserKeyPair::generate()?;
+        key_file.add_user(&user.name, password, &device_secret, &self.keys()?.dek, &pair)?;
         key_file.save(&path)?;
-        if let Err(error) = self.commit(vec![ChangeBody::UserAdded(user.clone())]) {
+        // A clinical key started for this user is theirs alone: this (admin) session drops it.
+        if let Err(error) = self.record_new_user(user, &pair) {
             key_file.users.retain(|u| u.user != user.name);
             key_file.save(&path)?;
             return Err(error);
@@ -216,41 +287,60 @@ impl Clinic {
         let path = self.dir.key_file();
         let mut key_file = KeyFile::load(&path)?;
         let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
-        key_file.unwrap_for(&self.user.name, old, &device_secret)?;
-        key_file.rewrap_user(&self.user.name, new, &device_secret, &self.keys()?.dek)?;
+        let opened = key_file.unwrap_for(&self.user.name, old, &device_secret)?;
+        let pair = opened.user_key.ok_or(Error::InvalidState("this user has no key pair yet; log in again first"))?;
+        key_file.rewrap_user(&self.user.name, new, &device_secret, &self.keys()?.dek, &pair)?;
         key_file.save(&path)?;
         self.record(vec![NewEvent::allowed(Action::Admin, None, None).with_reason("changed own password")])
     }
 }
 
-/// Password and device secret → the open store, the user and the device id. Counts a wrong
-/// password against the login guard.
+/// What a password opens: the store, the user, the device id and the user's key pair.
+struct Opened {
+    keys: Keys,
+    user: User,
+    device_id: String,
+    pair: UserKeyPair,
+}
+
+/// Password and device secret → the open store, the user, the device id and the user's key pair.
+/// Counts a wrong password against the login guard.
 fn open_keys(
     dir: &DataDir,
     secrets: &dyn DeviceSecretStore,
     now: chrono::DateTime<chrono::Utc>,
     user_name: &str,
     password: &Password,
-) -> Result<(Keys, User, String)> {
+) -> Result<Opened> {
     dir.check_initialized()?;
-    let key_file = KeyFile::load(&dir.key_file())?;
+    let mut key_file = KeyFile::load(&dir.key_file())?;
     let device_secret = load_required(secrets, &key_file.device_id, dir.root())?;
     let guard = LoginGuard::new(secrets, &key_file.device_id);
     guard.check(user_name, now)?;
-    let dek = match key_file.unwrap_for(user_name, password, &device_secret) {
+    let unwrapped = match key_file.unwrap_for(user_name, password, &device_secret) {
         Err(Error::WrongPassword) => {
             guard.failed(user_name, now, Some("wrong password"))?;
             return Err(Error::WrongPassword);
         }
         other => other?,
     };
-    let store = Store::open(&dir.database(), &dek)?;
+    let store = Store::open(&dir.database(), &unwrapped.dek)?;
     let user = load_user(&store, user_name)?;
     if user.disabled {
         return Err(Error::AccountDisabled);
     }
+    let pair = match unwrapped.user_key {
+        Some(pair) => pair,
+        None => {
+            // A key file entry from before section keys: give the user a key pair now.
+            let pair = UserKeyPair::generate()?;
+            key_file.rewrap_user(user_name, password, &device_secret, &unwrapped.dek, &pair)?;
+            key_file.save(&dir.key_file())?;
+            pair
+        }
+    };
     let identity = DeviceIdentity::load_or_create(store.conn())?;
-    Ok((Keys::new(store, dek, identity), user, key_file.device_id))
+    Ok(Opened { keys: Keys::new(store, unwrapped.dek, identity), user, device_id: key_file.device_id, pair })
 }
 
 pub(super) fn load_user(store: &Store, name: &str) -> Result<User> {

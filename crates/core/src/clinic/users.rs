@@ -1,10 +1,11 @@
 //! User administration (admin only): change a role, disable or enable an account. Users are
 //! never deleted — the audit log names them. The clinic always keeps one enabled admin.
 
-use super::Clinic;
+use super::{section_keys, Clinic};
+use crate::audit::{Action, NewEvent};
 use crate::changelog::ChangeBody;
 use crate::domain::{Role, User};
-use crate::policy::{Access, Section};
+use crate::policy::{self, Access, Section};
 use crate::{Error, Result};
 
 impl Clinic {
@@ -37,7 +38,20 @@ impl Clinic {
         if other_admins == 0 && (user.role != Role::Admin || user.disabled) {
             return Err(Error::invalid("user", "is the last enabled administrator; make another user admin first"));
         }
-        self.commit(vec![ChangeBody::UserUpdated(user.clone())])?;
+        let now = self.now();
+        let body = ChangeBody::UserUpdated(user.clone());
+        let events = vec![super::access::audit_of(&body)];
+        // A user who is disabled or leaves the clinical roles loses the clinical key at once; the
+        // next clinical login seals new content under a new epoch.
+        let loses_key = user.disabled || !policy::holds_clinical_key(user.role);
+        let author = self.user.name.clone();
+        let name = user.name.clone();
+        self.commit_then(vec![(author, body)], events, |tx| {
+            let withdrawn = loses_key && section_keys::revoke(tx, &name, now)?;
+            let event = NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
+                .with_reason(format!("withdrew the clinical key from {name}"));
+            Ok(((), if withdrawn { vec![event] } else { Vec::new() }))
+        })?;
         if user.name == self.user.name {
             self.user = user.clone();
         }

@@ -128,10 +128,16 @@ fn build(
         let enrollment = clinic.add_user(secrets, &as_user(user)?, &Password::new(user.password.clone()))?;
         user.remember(&enrollment);
     }
-    populate(&mut clinic, options)?;
-    Ok(DemoReport { users, patients: options.patients, changes: clinic.change_count()? })
+    // The admin never holds the clinical key: the history is written in the doctor's session,
+    // whose login also passes the key on to the nurse.
+    clinic.logout_keeping_clock().and_then(|clock| {
+        let doctor = users.iter().find(|u| u.role == Role::Doctor).ok_or(Error::InvalidState("no demo doctor"))?;
+        let mut clinic =
+            Clinic::open_for_generator(dir, secrets, clock, &doctor.name, &Password::new(doctor.password.clone()))?;
+        populate(&mut clinic, options)?;
+        Ok(DemoReport { users, patients: options.patients, changes: clinic.change_count()? })
+    })
 }
-
 /// Writes `options.patients` synthetic patients with histories into an open clinic.
 pub fn populate(clinic: &mut Clinic, options: &DemoOptions) -> Result<()> {
     let catalog = catalog::catalog();

@@ -15,6 +15,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0003_second_factor.sql"),
     include_str!("../../migrations/0004_settings.sql"),
     include_str!("../../migrations/0005_user_status.sql"),
+    include_str!("../../migrations/0006_section_keys.sql"),
 ];
 
 pub fn latest_version() -> i64 {

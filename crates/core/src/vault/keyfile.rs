@@ -1,12 +1,13 @@
-//! The key file beside the database: the database key (DEK) wrapped once per local user under
-//! that user's KEK with XChaCha20-Poly1305. Versioned JSON; holds nothing usable without both a
-//! user's password and this computer's device secret.
+//! The key file beside the database: the database key (DEK), and each user's X25519 secret key,
+//! wrapped once per local user under that user's KEK with XChaCha20-Poly1305. Versioned JSON;
+//! holds nothing usable without both a user's password and this computer's device secret.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::kdf::{derive_kek, KdfParams};
+use super::section_key::UserKeyPair;
 use crate::crypto::{self, Sealed, NONCE_LEN};
 use crate::secret::{Key32, Password};
 use crate::{fsutil, Error, Result};
@@ -32,6 +33,26 @@ pub struct WrappedKey {
     pub nonce: [u8; NONCE_LEN],
     #[serde(with = "hex::serde")]
     pub wrapped_key: Vec<u8>,
+    /// The user's X25519 secret key under the same KEK. Missing only in entries written before
+    /// section keys existed; the user's next login adds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_key: Option<WrappedUserKey>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WrappedUserKey {
+    #[serde(with = "hex::serde")]
+    pub nonce: [u8; NONCE_LEN],
+    #[serde(with = "hex::serde")]
+    pub ciphertext: Vec<u8>,
+}
+
+/// What a user's password opens.
+#[derive(Debug)]
+pub struct Unwrapped {
+    pub dek: Key32,
+    /// `None` for an entry written before section keys existed.
+    pub user_key: Option<UserKeyPair>,
 }
 
 impl KeyFile {
@@ -72,19 +93,33 @@ impl KeyFile {
         self.users.iter().any(|u| u.user == user)
     }
 
-    /// Wraps `dek` for a new user.
-    pub fn add_user(&mut self, user: &str, password: &Password, device_secret: &Key32, dek: &Key32) -> Result<()> {
+    /// Wraps `dek` and the user's key pair for a new user.
+    pub fn add_user(
+        &mut self,
+        user: &str,
+        password: &Password,
+        device_secret: &Key32,
+        dek: &Key32,
+        user_key: &UserKeyPair,
+    ) -> Result<()> {
         if self.has_user(user) {
             return Err(Error::UserExists(user.to_string()));
         }
-        let wrapped = self.wrap(user, password, device_secret, dek)?;
+        let wrapped = self.wrap(user, password, device_secret, dek, user_key)?;
         self.users.push(wrapped);
         Ok(())
     }
 
-    /// Re-wraps `dek` for an existing user under a new password. The database is not touched.
-    pub fn rewrap_user(&mut self, user: &str, password: &Password, device_secret: &Key32, dek: &Key32) -> Result<()> {
-        let wrapped = self.wrap(user, password, device_secret, dek)?;
+    /// Re-wraps `dek` and the user's key pair under a (new) password. The database is not touched.
+    pub fn rewrap_user(
+        &mut self,
+        user: &str,
+        password: &Password,
+        device_secret: &Key32,
+        dek: &Key32,
+        user_key: &UserKeyPair,
+    ) -> Result<()> {
+        let wrapped = self.wrap(user, password, device_secret, dek, user_key)?;
         let slot = self
             .users
             .iter_mut()
@@ -94,9 +129,9 @@ impl KeyFile {
         Ok(())
     }
 
-    /// The database key, if `password` is this user's. Unknown users cost the same time as
-    /// known ones, so the answer does not tell which user names exist.
-    pub fn unwrap_for(&self, user: &str, password: &Password, device_secret: &Key32) -> Result<Key32> {
+    /// The database key and the user's key pair, if `password` is this user's. Unknown users cost
+    /// the same time as known ones, so the answer does not tell which user names exist.
+    pub fn unwrap_for(&self, user: &str, password: &Password, device_secret: &Key32) -> Result<Unwrapped> {
         let Some(entry) = self.users.iter().find(|u| u.user == user) else {
             let decoy = KdfParams::recommended()?;
             derive_kek(password, &decoy, device_secret, user)?;
@@ -105,18 +140,55 @@ impl KeyFile {
         let kek = derive_kek(password, &entry.kdf, device_secret, user)?;
         let sealed = Sealed { nonce: entry.nonce, ciphertext: entry.wrapped_key.clone() };
         let plain = crypto::open(&kek, &sealed, &self.associated_data(user)).ok_or(Error::WrongPassword)?;
-        Key32::from_slice(&plain).ok_or(Error::WrongPassword)
+        let dek = Key32::from_slice(&plain).ok_or(Error::WrongPassword)?;
+        let user_key = match &entry.user_key {
+            None => None,
+            Some(wrapped) => {
+                let sealed = Sealed { nonce: wrapped.nonce, ciphertext: wrapped.ciphertext.clone() };
+                let plain = crypto::open(&kek, &sealed, &self.user_key_associated_data(user))
+                    .ok_or_else(|| self.invalid_entry(user))?;
+                let key = Key32::from_slice(&plain).ok_or_else(|| self.invalid_entry(user))?;
+                Some(UserKeyPair::from_key(&key))
+            }
+        };
+        Ok(Unwrapped { dek, user_key })
     }
 
-    fn wrap(&self, user: &str, password: &Password, device_secret: &Key32, dek: &Key32) -> Result<WrappedKey> {
+    fn wrap(
+        &self,
+        user: &str,
+        password: &Password,
+        device_secret: &Key32,
+        dek: &Key32,
+        user_key: &UserKeyPair,
+    ) -> Result<WrappedKey> {
         let kdf = KdfParams::recommended()?;
         let kek = derive_kek(password, &kdf, device_secret, user)?;
         let sealed = crypto::seal(&kek, dek.expose(), &self.associated_data(user))?;
-        Ok(WrappedKey { user: user.to_string(), kdf, nonce: sealed.nonce, wrapped_key: sealed.ciphertext })
+        let sealed_user_key = crypto::seal(&kek, user_key.secret_key().expose(), &self.user_key_associated_data(user))?;
+        Ok(WrappedKey {
+            user: user.to_string(),
+            kdf,
+            nonce: sealed.nonce,
+            wrapped_key: sealed.ciphertext,
+            user_key: Some(WrappedUserKey { nonce: sealed_user_key.nonce, ciphertext: sealed_user_key.ciphertext }),
+        })
     }
 
     fn associated_data(&self, user: &str) -> Vec<u8> {
         format!("{FORMAT} v{VERSION}\0{}\0{user}", self.device_id).into_bytes()
+    }
+
+    fn user_key_associated_data(&self, user: &str) -> Vec<u8> {
+        format!("{FORMAT} v{VERSION}\0{}\0{user}\0user-key", self.device_id).into_bytes()
+    }
+
+    /// The password opened the database key but not the user key beside it: the entry was edited.
+    fn invalid_entry(&self, user: &str) -> Error {
+        Error::KeyFileInvalid {
+            path: std::path::PathBuf::from("keys.json"),
+            reason: format!("the user key of {user} does not open with their password"),
+        }
     }
 }
 
@@ -128,17 +200,21 @@ mod tests {
         let mut file = KeyFile::new("device-1");
         let device_secret = Key32::random().expect("random");
         let dek = Key32::random().expect("random");
-        file.add_user("doctor", &Password::new("pw-doctor"), &device_secret, &dek).expect("add");
+        file.add_user("doctor", &Password::new("pw-doctor"), &device_secret, &dek, &pair()).expect("add");
         (file, device_secret, dek)
+    }
+
+    fn pair() -> UserKeyPair {
+        UserKeyPair::generate().expect("pair")
     }
 
     #[test]
     fn each_user_unwraps_the_same_database_key_with_their_own_password() {
         let (mut file, device_secret, dek) = fixture();
-        file.add_user("nurse", &Password::new("pw-nurse"), &device_secret, &dek).expect("add");
+        file.add_user("nurse", &Password::new("pw-nurse"), &device_secret, &dek, &pair()).expect("add");
         for (user, pw) in [("doctor", "pw-doctor"), ("nurse", "pw-nurse")] {
             let got = file.unwrap_for(user, &Password::new(pw), &device_secret).expect("unwrap");
-            assert_eq!(got.expose(), dek.expose());
+            assert_eq!(got.dek.expose(), dek.expose());
         }
         assert!(matches!(
             file.unwrap_for("nurse", &Password::new("pw-doctor"), &device_secret),
@@ -148,7 +224,24 @@ mod tests {
             file.unwrap_for("nobody", &Password::new("pw-doctor"), &device_secret),
             Err(Error::WrongPassword)
         ));
-        assert!(matches!(file.add_user("nurse", &Password::new("x"), &device_secret, &dek), Err(Error::UserExists(_))));
+        assert!(matches!(
+            file.add_user("nurse", &Password::new("x"), &device_secret, &dek, &pair()),
+            Err(Error::UserExists(_))
+        ));
+    }
+
+    #[test]
+    fn the_user_key_comes_back_with_the_password_and_an_entry_without_one_still_opens() {
+        let (mut file, device_secret, dek) = fixture();
+        let first = file.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).expect("unwrap");
+        let again = file.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).expect("unwrap");
+        assert_eq!(first.user_key.map(|k| k.public()), again.user_key.map(|k| k.public()));
+
+        // An entry written before section keys existed: the database key still opens.
+        file.users[0].user_key = None;
+        let legacy = file.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).expect("unwrap");
+        assert_eq!(legacy.dek.expose(), dek.expose());
+        assert!(legacy.user_key.is_none());
     }
 
     #[test]
@@ -161,7 +254,7 @@ mod tests {
     #[test]
     fn a_wrapped_key_moved_to_another_user_does_not_open() {
         let (mut file, device_secret, dek) = fixture();
-        file.add_user("nurse", &Password::new("pw-doctor"), &device_secret, &dek).expect("add");
+        file.add_user("nurse", &Password::new("pw-doctor"), &device_secret, &dek, &pair()).expect("add");
         // Swap the two users' entries: same password, but the associated data names the user.
         let (a, b) = file.users.split_at_mut(1);
         std::mem::swap(&mut a[0].wrapped_key, &mut b[0].wrapped_key);
@@ -172,10 +265,13 @@ mod tests {
     #[test]
     fn changing_a_password_rewraps_the_same_key() {
         let (mut file, device_secret, dek) = fixture();
-        file.rewrap_user("doctor", &Password::new("new-pw"), &device_secret, &dek).expect("rewrap");
+        let before = file.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).expect("unwrap");
+        let user_key = before.user_key.expect("user key");
+        file.rewrap_user("doctor", &Password::new("new-pw"), &device_secret, &dek, &user_key).expect("rewrap");
         assert!(file.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).is_err());
         let got = file.unwrap_for("doctor", &Password::new("new-pw"), &device_secret).expect("unwrap");
-        assert_eq!(got.expose(), dek.expose());
+        assert_eq!(got.dek.expose(), dek.expose());
+        assert_eq!(got.user_key.map(|k| k.public()), Some(user_key.public()));
     }
 
     #[test]
@@ -186,7 +282,7 @@ mod tests {
         file.save(&path).expect("save");
         let loaded = KeyFile::load(&path).expect("load");
         let got = loaded.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).expect("unwrap");
-        assert_eq!(got.expose(), dek.expose());
+        assert_eq!(got.dek.expose(), dek.expose());
 
         let text = std::fs::read_to_string(&path).expect("read");
         std::fs::write(&path, text.replace("\"version\": 1", "\"version\": 2")).expect("write");

@@ -1,9 +1,12 @@
 //! The key hierarchy of ../shared/DESIGN.md: a random database key (DEK), a device secret in the
-//! OS keyring, and per-user KEKs from password + device secret that wrap the DEK in the key file.
+//! OS keyring, per-user KEKs from password + device secret that wrap the DEK (and the user's
+//! X25519 key) in the key file, and the clinical section key wrapped to clinical users.
 
 pub mod device_secret;
 pub mod kdf;
 pub mod keyfile;
+pub mod section_key;
 
 pub use device_secret::{DeviceSecretStore, KeyringStore, MemoryStore};
 pub use keyfile::KeyFile;
+pub use section_key::{SectionKeys, UserKeyPair};

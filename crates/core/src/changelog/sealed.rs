@@ -1,0 +1,238 @@
+//! Clinical change bodies are sealed under the clinical section key (CSK) before they reach the
+//! log. What stays readable is the index replay needs: the record's id and patient, its time, and
+//! for notes the encounter, status and the version replaced. Applying a sealed change copies the
+//! sealed bytes into the state table, so replay and rebuild never need the key and every replica
+//! holds identical bytes; only a clinical user's unlocked session opens them.
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::change::ChangeBody;
+use crate::crypto::{self, Sealed, NONCE_LEN};
+use crate::domain::NoteStatus;
+use crate::vault::SectionKeys;
+use crate::{Error, Result};
+
+const RECORD_VERSION: u8 = 1;
+const HEADER_LEN: usize = 1 + 4 + NONCE_LEN;
+
+/// The clinical kinds of change, each sealed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClinicalOp {
+    NoteDrafted,
+    NoteSigned,
+    NoteAmended,
+    VitalsRecorded,
+    AllergyRecorded,
+    ProblemRecorded,
+    PrescriptionIssued,
+    LabReported,
+}
+
+/// The kind of clinical record, naming its state table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClinicalKind {
+    Note,
+    Vitals,
+    Allergy,
+    Problem,
+    Prescription,
+    LabReport,
+}
+
+impl ClinicalKind {
+    /// The entity kind in the change log.
+    pub fn entity_kind(self) -> &'static str {
+        match self {
+            ClinicalKind::Note => "note",
+            ClinicalKind::Vitals => "vitals",
+            ClinicalKind::Allergy => "allergy",
+            ClinicalKind::Problem => "problem",
+            ClinicalKind::Prescription => "prescription",
+            ClinicalKind::LabReport => "lab_report",
+        }
+    }
+
+    /// The state table holding this kind of record.
+    pub fn table(self) -> &'static str {
+        match self {
+            ClinicalKind::Note => "notes",
+            ClinicalKind::Vitals => "vitals",
+            ClinicalKind::Allergy => "allergies",
+            ClinicalKind::Problem => "problems",
+            ClinicalKind::Prescription => "prescriptions",
+            ClinicalKind::LabReport => "lab_reports",
+        }
+    }
+
+    /// The state table's time column, if the record has a time.
+    pub fn time_column(self) -> Option<&'static str> {
+        match self {
+            ClinicalKind::Note => Some("written_at"),
+            ClinicalKind::Vitals => Some("measured_at"),
+            ClinicalKind::Prescription => Some("prescribed_at"),
+            ClinicalKind::LabReport => Some("collected_at"),
+            ClinicalKind::Allergy | ClinicalKind::Problem => None,
+        }
+    }
+}
+
+impl ClinicalOp {
+    pub fn kind(self) -> ClinicalKind {
+        match self {
+            ClinicalOp::NoteDrafted | ClinicalOp::NoteSigned | ClinicalOp::NoteAmended => ClinicalKind::Note,
+            ClinicalOp::VitalsRecorded => ClinicalKind::Vitals,
+            ClinicalOp::AllergyRecorded => ClinicalKind::Allergy,
+            ClinicalOp::ProblemRecorded => ClinicalKind::Problem,
+            ClinicalOp::PrescriptionIssued => ClinicalKind::Prescription,
+            ClinicalOp::LabReported => ClinicalKind::LabReport,
+        }
+    }
+}
+
+/// The plaintext part of a sealed clinical change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClinicalIndex {
+    pub op: ClinicalOp,
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    /// When it was written, measured, prescribed or collected; none for allergies and problems.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encounter_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<NoteStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<Uuid>,
+}
+
+/// A change body as the log keeps it: administrative and demographic bodies in the clear,
+/// clinical ones as an index plus a sealed record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoggedBody {
+    Open(ChangeBody),
+    Sealed { index: ClinicalIndex, record: Vec<u8> },
+}
+
+impl LoggedBody {
+    /// Seals `body` under the newest section key when it is clinical. A clinical change without
+    /// a section key is refused: it must never be stored in the clear.
+    pub fn seal(body: ChangeBody, keys: &SectionKeys) -> Result<LoggedBody> {
+        let Some(index) = index_of(&body) else {
+            return Ok(LoggedBody::Open(body));
+        };
+        let (epoch, key) = keys.current().ok_or(Error::SectionKeyMissing)?;
+        let plain = zeroize::Zeroizing::new(match &body {
+            ChangeBody::NoteDrafted(n) | ChangeBody::NoteSigned(n) | ChangeBody::NoteAmended(n) => to_json(n)?,
+            ChangeBody::VitalsRecorded(v) => to_json(v)?,
+            ChangeBody::AllergyRecorded(a) => to_json(a)?,
+            ChangeBody::ProblemRecorded(p) => to_json(p)?,
+            ChangeBody::PrescriptionIssued(p) => to_json(p)?,
+            ChangeBody::LabReported(l) => to_json(l)?,
+            _ => return Err(Error::InvalidState("a clinical change has no clinical record")),
+        });
+        let aad = associated_data(index.op.kind(), index.id, index.patient_id, epoch);
+        let sealed = crypto::seal(key, &plain, &aad)?;
+        let mut record = Vec::with_capacity(HEADER_LEN + sealed.ciphertext.len());
+        record.push(RECORD_VERSION);
+        record.extend_from_slice(&epoch.to_be_bytes());
+        record.extend_from_slice(&sealed.nonce);
+        record.extend_from_slice(&sealed.ciphertext);
+        Ok(LoggedBody::Sealed { index, record })
+    }
+
+    /// The kind and id of the record this change puts.
+    pub fn entity(&self) -> (&'static str, String) {
+        match self {
+            LoggedBody::Open(body) => body.entity(),
+            LoggedBody::Sealed { index, .. } => (index.op.kind().entity_kind(), index.id.to_string()),
+        }
+    }
+
+    pub fn patient(&self) -> Option<Uuid> {
+        match self {
+            LoggedBody::Open(body) => body.patient(),
+            LoggedBody::Sealed { index, .. } => Some(index.patient_id),
+        }
+    }
+}
+
+/// Opens a sealed clinical record of `kind`, stored for record `id` of `patient`.
+pub fn open_record<T: DeserializeOwned>(
+    keys: &SectionKeys,
+    kind: ClinicalKind,
+    id: Uuid,
+    patient: Uuid,
+    record: &[u8],
+) -> Result<T> {
+    if record.len() < HEADER_LEN || record[0] != RECORD_VERSION {
+        return Err(unreadable());
+    }
+    let epoch = u32::from_be_bytes([record[1], record[2], record[3], record[4]]);
+    let key = keys.get(epoch).ok_or(Error::SectionKeyMissing)?;
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce.copy_from_slice(&record[5..HEADER_LEN]);
+    let sealed = Sealed { nonce, ciphertext: record[HEADER_LEN..].to_vec() };
+    let plain = crypto::open(key, &sealed, &associated_data(kind, id, patient, epoch)).ok_or_else(unreadable)?;
+    serde_json::from_slice(&plain).map_err(|_| unreadable())
+}
+
+/// The index of a clinical change; `None` for bodies kept in the clear.
+fn index_of(body: &ChangeBody) -> Option<ClinicalIndex> {
+    let index = |op, id, patient_id, at| ClinicalIndex {
+        op,
+        id,
+        patient_id,
+        at,
+        encounter_id: None,
+        status: None,
+        replaces: None,
+    };
+    let note = |op, n: &crate::domain::SoapNote| ClinicalIndex {
+        encounter_id: Some(n.encounter_id),
+        status: Some(n.status),
+        replaces: n.replaces,
+        ..index(op, n.id, n.patient_id, Some(n.written_at))
+    };
+    Some(match body {
+        ChangeBody::NoteDrafted(n) => note(ClinicalOp::NoteDrafted, n),
+        ChangeBody::NoteSigned(n) => note(ClinicalOp::NoteSigned, n),
+        ChangeBody::NoteAmended(n) => note(ClinicalOp::NoteAmended, n),
+        ChangeBody::VitalsRecorded(v) => index(ClinicalOp::VitalsRecorded, v.id, v.patient_id, Some(v.measured_at)),
+        ChangeBody::AllergyRecorded(a) => index(ClinicalOp::AllergyRecorded, a.id, a.patient_id, None),
+        ChangeBody::ProblemRecorded(p) => index(ClinicalOp::ProblemRecorded, p.id, p.patient_id, None),
+        ChangeBody::PrescriptionIssued(p) => {
+            index(ClinicalOp::PrescriptionIssued, p.id, p.patient_id, Some(p.prescribed_at))
+        }
+        ChangeBody::LabReported(l) => index(ClinicalOp::LabReported, l.id, l.patient_id, Some(l.collected_at)),
+        ChangeBody::UserAdded(_)
+        | ChangeBody::UserUpdated(_)
+        | ChangeBody::PatientRegistered(_)
+        | ChangeBody::PatientUpdated(_)
+        | ChangeBody::EncounterOpened(_)
+        | ChangeBody::AppointmentSaved(_)
+        | ChangeBody::SettingChanged { .. } => return None,
+    })
+}
+
+/// True for bodies that must be sealed (an unsealed one found in a log is refused).
+pub fn is_clinical(body: &ChangeBody) -> bool {
+    index_of(body).is_some()
+}
+
+/// Binds a sealed record to what it is and whose it is: moved to another row it does not open.
+fn associated_data(kind: ClinicalKind, id: Uuid, patient: Uuid, epoch: u32) -> Vec<u8> {
+    format!("mamori-clinical v{RECORD_VERSION}\0{}\0{id}\0{patient}\0{epoch}", kind.entity_kind()).into_bytes()
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|_| Error::InvalidState("a record could not be encoded"))
+}
+
+fn unreadable() -> Error {
+    Error::InvalidState("a sealed clinical record does not open; it was altered or moved")
+}

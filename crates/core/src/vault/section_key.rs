@@ -1,0 +1,163 @@
+//! The clinical section key (CSK): clinic-wide, by epoch, it seals every clinical record. It is
+//! wrapped only to clinical users' X25519 public keys (an ephemeral X25519 agreement, HKDF-SHA256
+//! and XChaCha20-Poly1305), never to a device or a non-clinical role. See docs/section-keys.md.
+
+use std::collections::BTreeMap;
+
+use hkdf::Hkdf;
+use sha2::Sha256;
+use x25519_dalek::{PublicKey, StaticSecret};
+
+use crate::crypto::{self, Sealed};
+use crate::secret::{fill_random, Key32};
+use crate::{Error, Result};
+
+const WRAP_INFO: &[u8] = b"mamori csk wrap v1";
+
+/// A user's X25519 key pair. The secret half lives only in the key file, sealed under the user's
+/// KEK, and in the memory of their unlocked session.
+pub struct UserKeyPair {
+    secret: StaticSecret,
+}
+
+impl UserKeyPair {
+    pub fn generate() -> Result<Self> {
+        Ok(Self::from_key(&Key32::random()?))
+    }
+
+    pub fn from_key(key: &Key32) -> Self {
+        Self { secret: StaticSecret::from(*key.expose()) }
+    }
+
+    /// The secret half, for sealing into the key file.
+    pub fn secret_key(&self) -> Key32 {
+        Key32::from_bytes(self.secret.to_bytes())
+    }
+
+    pub fn public(&self) -> [u8; 32] {
+        PublicKey::from(&self.secret).to_bytes()
+    }
+}
+
+impl std::fmt::Debug for UserKeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UserKeyPair([redacted])")
+    }
+}
+
+/// The section keys a clinical session holds, by epoch. New records are sealed under the newest.
+#[derive(Debug, Default)]
+pub struct SectionKeys {
+    epochs: BTreeMap<u32, Key32>,
+}
+
+impl SectionKeys {
+    pub fn insert(&mut self, epoch: u32, key: Key32) {
+        self.epochs.insert(epoch, key);
+    }
+
+    pub fn current(&self) -> Option<(u32, &Key32)> {
+        self.epochs.iter().next_back().map(|(epoch, key)| (*epoch, key))
+    }
+
+    pub fn get(&self, epoch: u32) -> Option<&Key32> {
+        self.epochs.get(&epoch)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Key32)> {
+        self.epochs.iter().map(|(epoch, key)| (*epoch, key))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.epochs.is_empty()
+    }
+}
+
+/// One epoch's CSK sealed to one user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrappedSectionKey {
+    pub epoch: u32,
+    pub ephemeral_public: [u8; 32],
+    pub sealed: Sealed,
+}
+
+/// Seals `key` so that only the holder of `recipient_public`'s secret half can open it.
+pub fn wrap(key: &Key32, epoch: u32, recipient: &str, recipient_public: &[u8; 32]) -> Result<WrappedSectionKey> {
+    let mut ephemeral = [0u8; 32];
+    fill_random(&mut ephemeral)?;
+    let ephemeral = StaticSecret::from(ephemeral);
+    let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
+    let shared = ephemeral.diffie_hellman(&PublicKey::from(*recipient_public));
+    if !shared.was_contributory() {
+        return Err(Error::InvalidState("a user's public key is not a valid X25519 key"));
+    }
+    let wrapping = wrapping_key(shared.as_bytes(), &ephemeral_public, recipient_public)?;
+    let sealed = crypto::seal(&wrapping, key.expose(), &associated_data(recipient, epoch))?;
+    Ok(WrappedSectionKey { epoch, ephemeral_public, sealed })
+}
+
+/// Opens a wrap made for `user`; `None` when it was made for someone else or was altered.
+pub fn unwrap(wrapped: &WrappedSectionKey, user: &str, pair: &UserKeyPair) -> Option<Key32> {
+    let shared = pair.secret.diffie_hellman(&PublicKey::from(wrapped.ephemeral_public));
+    if !shared.was_contributory() {
+        return None;
+    }
+    let wrapping = wrapping_key(shared.as_bytes(), &wrapped.ephemeral_public, &pair.public()).ok()?;
+    let plain = crypto::open(&wrapping, &wrapped.sealed, &associated_data(user, wrapped.epoch))?;
+    Key32::from_slice(&plain)
+}
+
+fn wrapping_key(shared: &[u8; 32], ephemeral_public: &[u8; 32], recipient_public: &[u8; 32]) -> Result<Key32> {
+    let mut salt = [0u8; 64];
+    salt[..32].copy_from_slice(ephemeral_public);
+    salt[32..].copy_from_slice(recipient_public);
+    let mut okm = [0u8; 32];
+    Hkdf::<Sha256>::new(Some(&salt), shared).expand(WRAP_INFO, &mut okm).map_err(|e| Error::Kdf(e.to_string()))?;
+    Ok(Key32::from_bytes(okm))
+}
+
+fn associated_data(user: &str, epoch: u32) -> Vec<u8> {
+    format!("mamori-csk-wrap v1\0{user}\0{epoch}").into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrapped_section_key_opens_only_for_its_user_and_epoch() {
+        let doctor = UserKeyPair::generate().expect("pair");
+        let nurse = UserKeyPair::generate().expect("pair");
+        let csk = Key32::random().expect("key");
+        let wrapped = wrap(&csk, 3, "doctor", &doctor.public()).expect("wrap");
+
+        let opened = unwrap(&wrapped, "doctor", &doctor).expect("doctor opens it");
+        assert_eq!(opened.expose(), csk.expose());
+        assert!(unwrap(&wrapped, "doctor", &nurse).is_none(), "another user's secret key");
+        assert!(unwrap(&wrapped, "nurse", &doctor).is_none(), "wrap relabelled for another user");
+        let mut other_epoch = wrapped.clone();
+        other_epoch.epoch = 4;
+        assert!(unwrap(&other_epoch, "doctor", &doctor).is_none(), "wrap relabelled for another epoch");
+        let mut flipped = wrapped.clone();
+        flipped.sealed.ciphertext[0] ^= 1;
+        assert!(unwrap(&flipped, "doctor", &doctor).is_none(), "altered ciphertext");
+    }
+
+    #[test]
+    fn a_user_key_pair_survives_being_stored_as_its_secret_key() {
+        let pair = UserKeyPair::generate().expect("pair");
+        let again = UserKeyPair::from_key(&pair.secret_key());
+        assert_eq!(pair.public(), again.public());
+        assert_eq!(format!("{pair:?}"), "UserKeyPair([redacted])");
+    }
+
+    #[test]
+    fn the_newest_epoch_is_current() {
+        let mut keys = SectionKeys::default();
+        assert!(keys.current().is_none());
+        keys.insert(2, Key32::from_bytes([2; 32]));
+        keys.insert(1, Key32::from_bytes([1; 32]));
+        assert_eq!(keys.current().map(|(epoch, key)| (epoch, key.expose()[0])), Some((2, 2)));
+        assert_eq!(keys.get(1).map(|key| key.expose()[0]), Some(1));
+    }
+}
