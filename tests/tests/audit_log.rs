@@ -26,7 +26,7 @@ fn scene() -> Scene {
     doctor.logout().expect("logout");
     let mut admin = open("admin");
     let events = match admin.verify_audit().expect("verify") {
-        Verdict::Intact { events } => events,
+        Verdict::Intact { events, .. } => events,
         broken => panic!("a fresh log must verify: {broken:?}"),
     };
     assert!(events >= 10, "{events}");
@@ -152,4 +152,72 @@ fn who_opened_this_chart_lists_users_sections_and_never_the_search_text() {
     }
     let by_user = s.admin.audit_events(&Filter::User("doctor".into())).expect("by user");
     assert!(by_user.iter().any(|e| e.action == Action::Login) && by_user.iter().any(|e| e.action == Action::Logout));
+}
+
+#[test]
+fn a_report_index_entry_removed_to_hide_a_chart_open_is_named() {
+    let mut s = scene();
+    let everything = s.admin.audit_events(&Filter::All).expect("events");
+    let opened = everything.iter().find(|e| e.action == Action::Read && e.user == "doctor").expect("a chart open");
+    let patient = opened.patient.expect("patient");
+    assert!(s.admin.audit_events(&Filter::Patient(patient)).expect("report").iter().any(|e| e.seq == opened.seq));
+    s.admin
+        .raw_sql_for_inspection()
+        .expect("an unlocked session")
+        .execute("DELETE FROM audit_by_patient WHERE seq = ?1", [opened.seq as i64])
+        .expect("hide the open from the report");
+    assert_eq!(broken_at(&mut s), opened.seq);
+}
+
+#[test]
+fn reports_include_events_appended_after_the_last_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::demo(tmp.path(), MemoryStore::default(), 6, 8);
+    let mut admin = site.login("admin");
+    let patient = site.login("reception").search_patients("1", 1).expect("search")[0].id;
+    let before = admin.audit_events(&Filter::Patient(patient)).expect("report");
+    site.login("doctor").chart(patient).expect("chart");
+    let after = admin.audit_events(&Filter::Patient(patient)).expect("report");
+    assert_eq!(after.len(), before.len() + 1);
+    let newest = after.last().expect("event");
+    assert_eq!((newest.user.as_str(), newest.action), ("doctor", Action::Read));
+    let by_doctor = admin.audit_events(&Filter::User("doctor".into())).expect("report");
+    assert_eq!(by_doctor.last().map(|e| e.seq), Some(newest.seq));
+}
+
+#[test]
+fn plain_reads_are_signed_at_the_next_checkpoint_and_never_more_than_64_wait() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::demo(tmp.path(), MemoryStore::default(), 6, 9);
+    let patient = site.login("reception").search_patients("1", 1).expect("search")[0].id;
+    let mut doctor = site.login("doctor");
+    let head = |clinic: &Clinic| -> (i64, i64) {
+        clinic
+            .raw_sql_for_inspection()
+            .expect("open")
+            .query_row("SELECT seq, signed_seq FROM audit_head", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("head")
+    };
+    let (seq, signed) = head(&doctor);
+    assert_eq!(seq, signed, "the login signed the head");
+    for _ in 0..100 {
+        doctor.chart(patient).expect("chart");
+        let (seq, signed) = head(&doctor);
+        assert!(
+            seq - signed < audit::SIGN_EVERY as i64,
+            "at most {} events wait: {seq} vs {signed}",
+            audit::SIGN_EVERY
+        );
+    }
+    let (seq, signed) = head(&doctor);
+    assert!(seq > signed, "plain reads wait for the next checkpoint");
+    doctor.logout().expect("logout");
+    let mut admin = site.login("admin");
+    match admin.verify_audit().expect("verify") {
+        Verdict::Intact { events, signed_through } => {
+            assert!(events as i64 > seq);
+            assert_eq!(signed_through, events, "the doctor's logout and the admin's login signed everything");
+        }
+        broken => panic!("{broken:?}"),
+    }
 }

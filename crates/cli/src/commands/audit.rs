@@ -12,7 +12,10 @@ pub fn run(context: &Context, command: AuditCommand) -> anyhow::Result<()> {
             let verdict = clinic.verify_audit()?;
             clinic.logout()?;
             match verdict {
-                Verdict::Intact { events } => println!("Audit log intact: {events} events, signed head valid."),
+                Verdict::Intact { events, signed_through } => println!(
+                    "Audit log intact: {events} events; signature valid through event {signed_through} \
+                     (later reads are signed at the next login, logout, lock or write)."
+                ),
                 Verdict::Broken { seq, problem } => bail!("the audit log is broken at event {seq}: {problem}"),
             }
         }

@@ -1,14 +1,26 @@
 //! The per-device hash chain: each event's hash covers the previous hash and the event's exact
-//! stored bytes; the head (last seq and hash) is signed with the device's Ed25519 key.
+//! stored bytes. The head (last seq and hash) moves with every commit and is signed with the
+//! device's Ed25519 key at checkpoints: any batch holding more than plain reads and searches
+//! (logins, logouts, locks, writes, admin actions, refusals, break-the-glass), and at least every
+//! [`SIGN_EVERY`] events.
+//!
+//! Why not sign every commit: the signing key lives in the same encrypted database as the log, so
+//! locally a signature adds nothing against someone who can edit the log — the hash chain and the
+//! head already catch edits, deletions, insertions and reordering. The signature's job is to let
+//! others (the clinic server) check batches that leave the device; a checkpoint per login,
+//! write or 64 reads serves that, and a signature per chart open cost a sixth of the read.
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
-use super::event::{AuditEvent, NewEvent};
+use super::event::{Action, AuditEvent, NewEvent, Outcome};
 use crate::{Error, Result};
 
 const DOMAIN: &[u8] = b"mamori-audit-v1";
+
+/// At most this many events go unsigned at the head of the chain.
+pub const SIGN_EVERY: u64 = 64;
 
 /// Who is acting, for stamping events.
 pub struct Actor<'a> {
@@ -46,11 +58,19 @@ pub fn append(
     if events.is_empty() {
         return Ok(());
     }
-    let head: Option<(i64, Vec<u8>)> = conn
-        .prepare_cached("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+    let checkpoint = events.iter().any(is_checkpoint);
+    // The chain continues from its last event (even one the head does not know of, so a tampered
+    // log never stops auditing; `verify` reports the tampering).
+    let head: Option<(i64, Vec<u8>, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT e.seq, e.hash, (SELECT signed_seq FROM audit_head WHERE singleton = 1)
+             FROM audit_events e ORDER BY e.seq DESC LIMIT 1",
+        )?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
         .optional()?;
-    let (mut seq, mut previous) = head.map_or((0u64, Vec::new()), |(s, h)| (u64::try_from(s).unwrap_or(0), h));
+    let (mut seq, mut previous, signed_seq) = head.map_or((0u64, Vec::new(), 0), |(s, h, signed)| {
+        (u64::try_from(s).unwrap_or(0), h, signed.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+    });
     let mut insert = conn.prepare_cached(
         "INSERT INTO audit_events (seq, patient_id, user_name, body, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -88,20 +108,34 @@ pub fn append(
         ])?;
         previous = hash.to_vec();
     }
-    let signature = signer.sign(&head_message(seq, &previous));
-    conn.prepare_cached(
-        "INSERT INTO audit_head (singleton, seq, hash, signature) VALUES (1, ?1, ?2, ?3)
-         ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, signature = excluded.signature",
-    )?
-    .execute(params![i64::try_from(seq).unwrap_or(i64::MAX), previous, signature.to_bytes().to_vec()])?;
+    let seq_value = i64::try_from(seq).unwrap_or(i64::MAX);
+    if checkpoint || seq.saturating_sub(signed_seq) >= SIGN_EVERY {
+        let signature = signer.sign(&head_message(seq, &previous));
+        conn.prepare_cached(
+            "INSERT INTO audit_head (singleton, seq, hash, signed_seq, signed_hash, signature)
+             VALUES (1, ?1, ?2, ?1, ?2, ?3)
+             ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+                 signed_seq = excluded.signed_seq, signed_hash = excluded.signed_hash, signature = excluded.signature",
+        )?
+        .execute(params![seq_value, previous, signature.to_bytes().to_vec()])?;
+    } else {
+        conn.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE singleton = 1")?
+            .execute(params![seq_value, previous])?;
+    }
     Ok(())
+}
+
+/// Plain reads and searches may wait for the next checkpoint; everything else signs the head.
+fn is_checkpoint(event: &NewEvent) -> bool {
+    !(matches!(event.action, Action::Read | Action::Search) && event.outcome == Outcome::Allowed && !event.break_glass)
 }
 
 /// What `audit verify` found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// The chain is whole and its head carries a valid signature.
-    Intact { events: u64 },
+    /// The chain is whole, its head matches the last event, and the signature covers the chain
+    /// up to event `signed_through` (the rest is signed at the next checkpoint).
+    Intact { events: u64, signed_through: u64 },
     /// The first event (by position) at which the chain breaks, and how.
     Broken { seq: u64, problem: String },
 }
@@ -138,31 +172,73 @@ pub fn verify(conn: &Connection, key: &VerifyingKey) -> Result<Verdict> {
         expected += 1;
     }
     let events = expected - 1;
-    let head: Option<(i64, Vec<u8>, Vec<u8>)> = conn
-        .query_row("SELECT seq, hash, signature FROM audit_head WHERE singleton = 1", [], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })
-        .optional()?;
-    let Some((head_seq, head_hash, signature)) = head else {
+    let Some(head) = StoredHead::load(conn)? else {
         return Ok(if events == 0 {
-            Verdict::Intact { events }
+            Verdict::Intact { events, signed_through: 0 }
         } else {
-            Verdict::Broken { seq: events, problem: "the signed chain head is missing".into() }
+            Verdict::Broken { seq: events, problem: "the chain head is missing".into() }
         });
     };
-    let head_seq = u64::try_from(head_seq).unwrap_or(0);
-    let signature_ok = Signature::from_slice(&signature)
-        .map(|s| key.verify(&head_message(head_seq, &head_hash), &s).is_ok())
-        .unwrap_or(false);
-    if !signature_ok {
-        return Ok(Verdict::Broken { seq: head_seq, problem: "the chain head's signature is not valid".into() });
-    }
+    let StoredHead { seq: head_seq, hash: head_hash, signed_seq, signed_hash, signature } = head;
     if head_seq != events || head_hash != previous {
         let seq = head_seq.min(events) + 1;
         return Ok(Verdict::Broken {
             seq,
-            problem: "the signed head does not match the last event (events deleted or appended)".into(),
+            problem: "the chain head does not match the last event (events deleted or appended)".into(),
         });
     }
-    Ok(Verdict::Intact { events })
+    let signature_ok = Signature::from_slice(&signature)
+        .map(|s| key.verify(&head_message(signed_seq, &signed_hash), &s).is_ok())
+        .unwrap_or(false);
+    if !signature_ok || signed_seq > events {
+        return Ok(Verdict::Broken { seq: signed_seq, problem: "the chain head's signature is not valid".into() });
+    }
+    if signed_seq > 0 && hash_at(conn, signed_seq)?.as_deref() != Some(signed_hash.as_slice()) {
+        return Ok(Verdict::Broken {
+            seq: signed_seq,
+            problem: "the signed checkpoint does not match the event it names (edited)".into(),
+        });
+    }
+    if let Some(seq) = super::reports::first_misfiled(conn)? {
+        return Ok(Verdict::Broken { seq, problem: "the report index disagrees with the event (edited)".into() });
+    }
+    Ok(Verdict::Intact { events, signed_through: signed_seq })
+}
+
+/// The `audit_head` row: where the chain ends, and the last signed checkpoint.
+struct StoredHead {
+    seq: u64,
+    hash: Vec<u8>,
+    signed_seq: u64,
+    signed_hash: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl StoredHead {
+    fn load(conn: &Connection) -> Result<Option<Self>> {
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(conn
+            .query_row(
+                "SELECT seq, hash, signed_seq, signed_hash, signature FROM audit_head WHERE singleton = 1",
+                [],
+                |row| {
+                    Ok(StoredHead {
+                        seq: count(row.get(0)?),
+                        hash: row.get(1)?,
+                        signed_seq: count(row.get(2)?),
+                        signed_hash: row.get(3)?,
+                        signature: row.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+}
+
+fn hash_at(conn: &Connection, seq: u64) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row("SELECT hash FROM audit_events WHERE seq = ?1", [i64::try_from(seq).unwrap_or(i64::MAX)], |r| {
+            r.get(0)
+        })
+        .optional()?)
 }

@@ -5,15 +5,14 @@
 mod chain;
 mod event;
 mod identity;
+mod reports;
 
-use rusqlite::Connection;
 use uuid::Uuid;
 
-pub use chain::{append, event_hash, verify, Actor, Verdict};
+pub use chain::{append, event_hash, verify, Actor, Verdict, SIGN_EVERY};
 pub use event::{Action, AuditEvent, NewEvent, Outcome};
 pub use identity::DeviceIdentity;
-
-use crate::{Error, Result};
+pub use reports::events;
 
 /// Which events a report covers.
 #[derive(Clone, Debug)]
@@ -30,27 +29,4 @@ impl AuditEvent {
     pub fn is_alert(&self) -> bool {
         self.break_glass || self.outcome == Outcome::Denied || self.action == Action::LoginFailed
     }
-}
-
-/// Events in chain order, filtered.
-pub fn events(conn: &Connection, filter: &Filter) -> Result<Vec<AuditEvent>> {
-    let (sql, arg) = match filter {
-        Filter::All | Filter::Alerts => ("SELECT body FROM audit_events WHERE ?1 IS NULL ORDER BY seq", None),
-        Filter::Patient(id) => {
-            ("SELECT body FROM audit_events WHERE patient_id = ?1 ORDER BY seq", Some(id.to_string()))
-        }
-        Filter::User(user) => ("SELECT body FROM audit_events WHERE user_name = ?1 ORDER BY seq", Some(user.clone())),
-    };
-    let mut stmt = conn.prepare(sql)?;
-    let bodies = stmt.query_map([arg], |row| row.get::<_, String>(0))?;
-    let events: Vec<AuditEvent> = bodies
-        .map(|body| {
-            serde_json::from_str(&body?)
-                .map_err(|_| Error::InvalidState("an audit event is unreadable; run `mamori audit verify`"))
-        })
-        .collect::<Result<_>>()?;
-    Ok(match filter {
-        Filter::Alerts => events.into_iter().filter(AuditEvent::is_alert).collect(),
-        _ => events,
-    })
 }

@@ -16,6 +16,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0004_settings.sql"),
     include_str!("../../migrations/0005_user_status.sql"),
     include_str!("../../migrations/0006_section_keys.sql"),
+    include_str!("../../migrations/0007_audit_checkpoints.sql"),
 ];
 
 pub fn latest_version() -> i64 {
