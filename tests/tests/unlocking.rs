@@ -202,6 +202,10 @@ fn repeated_failures_slow_down_then_lock_the_account_until_an_admin_unlocks_it()
     admin.unlock_account(&site.keyring, "nurse").expect("admin unlocks");
     site.login("nurse");
     let failures = admin.audit_events(&Filter::All).expect("events");
-    let recorded = failures.iter().filter(|e| e.action == Action::LoginFailed).count();
-    assert_eq!(recorded, LOCKOUT_THRESHOLD as usize, "each wrong password was audited at the next login");
+    let recorded: Vec<_> = failures.iter().filter(|e| e.action == Action::LoginFailed).collect();
+    assert_eq!(recorded.len(), LOCKOUT_THRESHOLD as usize, "each wrong password was audited at the next login");
+    assert!(
+        recorded.iter().all(|e| e.subject.as_deref() == Some("nurse") && e.user == "admin"),
+        "each names the account tried, though the admin's login recorded it"
+    );
 }

@@ -95,6 +95,7 @@ pub fn append(
             break_glass: event.break_glass,
             patients_listed: event.patients_listed,
             sections_read: event.sections_read,
+            subject: event.subject,
         };
         let body =
             serde_json::to_string(&full).map_err(|_| Error::InvalidState("an audit event could not be encoded"))?;

@@ -59,6 +59,10 @@ pub struct AuditEvent {
     pub patients_listed: Vec<Uuid>,
     /// For a chart opened whole: every section it served (one event per chart open).
     pub sections_read: Vec<Section>,
+    /// The account an event is about when that is not the actor: the user a failed login tried
+    /// (recorded by whoever logs in next when the password was wrong).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 /// An event before it has a place in the chain.
@@ -73,6 +77,7 @@ pub struct NewEvent {
     pub sections_read: Vec<Section>,
     /// Done under a break-the-glass grant.
     pub break_glass: bool,
+    pub subject: Option<String>,
 }
 
 impl NewEvent {
@@ -86,6 +91,7 @@ impl NewEvent {
             patients_listed: Vec::new(),
             sections_read: Vec::new(),
             break_glass: false,
+            subject: None,
         }
     }
 
@@ -99,13 +105,15 @@ impl NewEvent {
             patients_listed: Vec::new(),
             sections_read: Vec::new(),
             break_glass: false,
+            subject: None,
         }
     }
 
-    /// A login refused (wrong password or one-time code); the reason says which.
-    pub fn failed_login(reason: impl Into<String>) -> Self {
+    /// A login as `user` refused (wrong password or one-time code); the reason says which.
+    pub fn failed_login(user: &str, reason: impl Into<String>) -> Self {
         let mut event = Self::allowed(Action::LoginFailed, None, None).with_reason(reason);
         event.outcome = Outcome::Denied;
+        event.subject = Some(user.to_string());
         event
     }
 

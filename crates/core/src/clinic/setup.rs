@@ -199,14 +199,14 @@ impl Clinic {
         let user_name = self.user.name.clone();
         if let Err(error) = auth::verify(self.conn()?, &user_name, second_factor, now) {
             guard.failed(&user_name, now, None)?;
-            self.record(vec![NewEvent::failed_login("wrong one-time code")])?;
+            self.record(vec![NewEvent::failed_login(&user_name, "wrong one-time code")])?;
             return Err(error);
         }
         // Failures that happened while the database was closed are audited now.
         let mut events: Vec<NewEvent> = guard
             .succeeded(&user_name)?
             .into_iter()
-            .map(|f| NewEvent::failed_login(format!("{} for user {} at {}", f.reason, f.user, f.at.to_rfc3339())))
+            .map(|f| NewEvent::failed_login(&f.user, format!("{} at {}", f.reason, f.at.to_rfc3339())))
             .collect();
         events.push(NewEvent::allowed(Action::Login, None, None));
         self.record(events)?;

@@ -1,4 +1,5 @@
 use std::path::Path;
+use std::sync::OnceLock;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
@@ -20,6 +21,7 @@ impl Store {
         if path.exists() {
             return Err(Error::AlreadyInitialized(path.to_path_buf()));
         }
+        initialize_sqlcipher_once()?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         key_connection(&conn, key)?;
@@ -31,6 +33,7 @@ impl Store {
         if !path.exists() {
             return Err(Error::NotInitialized(path.to_path_buf()));
         }
+        initialize_sqlcipher_once()?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         key_connection(&conn, key)?;
@@ -84,6 +87,18 @@ impl Store {
         }
         Ok(problems)
     }
+}
+
+/// SQLite marks itself initialized before SQLCipher's own global set-up has finished, so a thread
+/// opening its first connection at that moment is refused with "sqlcipher not initialized"
+/// (seen in about one of 30 runs of the parallel story tests). The first store opened in a
+/// process therefore initializes both on one thread while any others wait.
+fn initialize_sqlcipher_once() -> Result<()> {
+    static INITIALIZED: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+    INITIALIZED
+        .get_or_init(|| Connection::open_in_memory().map(drop).map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|_| Error::InvalidState("the SQLCipher library could not be initialized"))
 }
 
 /// Gives SQLCipher the raw key as the first statement and proves it with a read.
