@@ -131,6 +131,12 @@ pub fn allows(role: Role, section: Section, access: Access) -> bool {
     }
 }
 
+/// The sections (other than administration's) `role` may access at least as `access`, for a
+/// front end to decide which menus exist. The core still checks every call.
+pub fn sections_allowed(role: Role, access: Access) -> Vec<Section> {
+    Section::ALL.into_iter().filter(|s| allows(role, *s, access)).collect()
+}
+
 /// Roles that hold the clinical section key: those that may read some clinical section. Every
 /// other role is kept out of clinical content by cryptography as well as by this table.
 pub fn holds_clinical_key(role: Role) -> bool {

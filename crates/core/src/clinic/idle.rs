@@ -58,19 +58,32 @@ impl Clinic {
 
     /// Called before every operation: past the idle timeout the session locks itself.
     pub(super) fn check_idle(&mut self) -> Result<()> {
-        if self.keys.is_none() {
+        if self.lock_if_idle()? {
             return Err(Error::SessionLocked);
         }
-        let now = self.now();
-        if now - self.idle.last_activity > self.idle.timeout {
+        self.idle.touch(self.now());
+        Ok(())
+    }
+
+    /// Applies the idle timeout without counting as activity (a window's periodic check); true
+    /// when the session is locked.
+    pub fn lock_if_idle(&mut self) -> Result<bool> {
+        if self.keys.is_none() {
+            return Ok(true);
+        }
+        if self.now() - self.idle.last_activity > self.idle.timeout {
             let minutes = self.idle.timeout.num_minutes();
             let event = NewEvent::allowed(Action::Lock, None, None)
                 .with_reason(format!("idle for more than {minutes} minutes"));
             self.lock_recording(event)?;
-            return Err(Error::SessionLocked);
+            return Ok(true);
         }
-        self.idle.touch(now);
-        Ok(())
+        Ok(false)
+    }
+
+    /// The clinic's idle timeout in minutes, as this session applies it.
+    pub fn idle_timeout_minutes(&self) -> i64 {
+        self.idle.timeout.num_minutes()
     }
 
     /// Sets the clinic's idle timeout (admin only), 1 to 240 minutes.

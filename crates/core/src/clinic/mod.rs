@@ -7,6 +7,7 @@ mod break_glass;
 mod data_dir;
 mod idle;
 mod reads;
+mod reception;
 mod section_keys;
 mod setup;
 mod users;
@@ -19,6 +20,7 @@ use uuid::Uuid;
 pub use break_glass::{BreakGlassGrant, GRANT_MINUTES};
 pub use data_dir::DataDir;
 pub use reads::Chart;
+pub use reception::Visit;
 
 use crate::audit::{self, Actor, DeviceIdentity, NewEvent};
 use crate::changelog::{self, Change, ChangeBody, HlcClock, LoggedBody};

@@ -19,7 +19,7 @@ pub struct Appointment {
     pub cancelled: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct AppointmentInput {
     pub scheduled_at: DateTime<Utc>,
     pub purpose: String,

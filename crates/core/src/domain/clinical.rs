@@ -43,7 +43,7 @@ pub struct Vitals {
     pub height_cm: Option<f32>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct VitalsInput {
     pub systolic_mmhg: Option<u16>,
     pub diastolic_mmhg: Option<u16>,
@@ -123,7 +123,7 @@ pub struct Allergy {
     pub recorded_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct AllergyInput {
     pub substance: String,
     pub reaction: String,
@@ -161,7 +161,7 @@ pub struct Problem {
     pub status: ProblemStatus,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct ProblemInput {
     pub name: String,
     pub icd10: String,
@@ -211,7 +211,7 @@ pub struct LabResult {
     pub flag: LabFlag,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct LabResultInput {
     pub test: String,
     pub value: f64,

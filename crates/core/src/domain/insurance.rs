@@ -17,7 +17,8 @@ pub struct Insurance {
     pub copay_percent: u8,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct InsuranceInput {
     pub insurer_number: String,
     pub symbol: String,

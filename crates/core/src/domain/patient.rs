@@ -51,7 +51,8 @@ pub struct Patient {
 }
 
 /// What the registration form sends; every field is checked by [`Patient::build`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct PatientInput {
     pub chart_no: String,
     pub family_name: String,

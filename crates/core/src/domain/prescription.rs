@@ -18,7 +18,7 @@ pub struct PrescriptionItem {
     pub days: u16,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct PrescriptionItemInput {
     pub drug: String,
     pub dose: f64,

@@ -1,0 +1,52 @@
+//! Story: the receptionist opens the day's list: today's appointments in time order, each with
+//! its patient; checking one in shows at once; yesterday's and tomorrow's are not on it.
+
+use chrono::{Duration, TimeZone};
+use mamori_core::audit::{Action, Filter};
+use mamori_core::clinic::japan_time;
+use mamori_core::domain::AppointmentInput;
+use mamori_core::vault::MemoryStore;
+use mamori_core::Error;
+use mamori_story_tests::*;
+
+#[test]
+fn the_days_list_holds_todays_appointments_in_time_order_and_is_audited() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::demo(tmp.path(), MemoryStore::default(), 40, 21);
+    let mut desk = site.login("reception");
+    let p =
+        desk.register_patient(&patient("5001", ("今日", "来院"), ("キョウ", "ライイン"), "1970-01-01", "")).expect("p");
+    let today = desk.today();
+    let at = |day: chrono::NaiveDate, hour: u32| {
+        japan_time().from_local_datetime(&day.and_hms_opt(hour, 30, 0).expect("time")).single().expect("jst").to_utc()
+    };
+    let purpose = |s: &str| AppointmentInput { scheduled_at: at(today, 23), purpose: s.into() };
+    let late = desk.book_appointment(p.id, &purpose("再診")).expect("tonight");
+    desk.book_appointment(
+        p.id,
+        &AppointmentInput { scheduled_at: at(today - Duration::days(1), 23), ..purpose("昨日") },
+    )
+    .expect("yesterday");
+    desk.book_appointment(
+        p.id,
+        &AppointmentInput { scheduled_at: at(today + Duration::days(1), 0), ..purpose("明日") },
+    )
+    .expect("tomorrow");
+
+    let visits = desk.todays_visits().expect("the day's list");
+    assert!(visits.len() > 1, "the demo books about thirty patients today: {}", visits.len());
+    assert!(visits.windows(2).all(|w| w[0].appointment.scheduled_at <= w[1].appointment.scheduled_at));
+    assert!(visits.iter().all(|v| v.appointment.scheduled_at.with_timezone(&japan_time()).date_naive() == today));
+    assert!(visits.iter().all(|v| v.appointment.patient_id == v.patient.id));
+    let ours: Vec<_> = visits.iter().filter(|v| v.patient.id == p.id).collect();
+    assert_eq!(ours.len(), 1, "only tonight's, not yesterday's or tomorrow's");
+    assert_eq!(ours[0].patient.name, "今日 来院");
+
+    desk.check_in(late.id).expect("check in");
+    let checked = desk.todays_visits().expect("list");
+    assert!(checked.iter().any(|v| v.appointment.id == late.id && v.appointment.checked_in_at.is_some()));
+
+    assert!(matches!(site.login("admin").todays_visits(), Err(Error::Denied { .. })));
+    let events = site.login("admin").audit_events(&Filter::User("reception".into())).expect("events");
+    assert!(events.iter().any(|e| e.action == Action::Read && e.patients_listed.contains(&p.id)));
+}
