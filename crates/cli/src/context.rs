@@ -1,7 +1,5 @@
 //! What every command needs: the data folder, the keyring and the clock.
 
-use std::path::PathBuf;
-
 use anyhow::Context as _;
 use mamori_core::clinic::{Clinic, DataDir};
 use mamori_core::clock::{Clock, SystemClock};
@@ -17,11 +15,11 @@ pub struct Context {
 
 impl Context {
     pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
-        let root = match &cli.data_dir {
-            Some(dir) => dir.clone(),
-            None => default_data_dir().context("no --data-dir given and the OS data directory is unknown")?,
+        let dir = match &cli.data_dir {
+            Some(dir) => DataDir::new(dir),
+            None => DataDir::default_location().context("no --data-dir given and the OS data directory is unknown")?,
         };
-        Ok(Self { dir: DataDir::new(root), keyring: KeyringStore::new(cli.keyring_service.clone()) })
+        Ok(Self { dir, keyring: KeyringStore::new(cli.keyring_service.clone()) })
     }
 
     pub fn unlock(&self, unlock: &Unlock) -> anyhow::Result<Clinic> {
@@ -42,8 +40,4 @@ pub fn clock() -> Box<dyn Clock> {
         return Box::new(mamori_core::clock::ManualClock::at(now.with_timezone(&chrono::Utc)));
     }
     Box::new(SystemClock)
-}
-
-fn default_data_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("jp", "Mamori", "Mamori").map(|dirs| dirs.data_dir().to_path_buf())
 }

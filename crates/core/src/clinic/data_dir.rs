@@ -15,6 +15,15 @@ impl DataDir {
         Self { root: root.into() }
     }
 
+    /// The OS's data folder for Mamori (`~/.local/share/mamori` on Linux), unless
+    /// `MAMORI_DATA_DIR` names another; `None` when the OS has no home folder to offer.
+    pub fn default_location() -> Option<Self> {
+        if let Some(dir) = std::env::var_os("MAMORI_DATA_DIR").filter(|d| !d.is_empty()) {
+            return Some(Self::new(dir));
+        }
+        directories::ProjectDirs::from("jp", "Mamori", "Mamori").map(|dirs| Self::new(dirs.data_dir()))
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

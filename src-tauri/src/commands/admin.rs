@@ -1,0 +1,64 @@
+//! Administration: users, second factors, lockouts, the idle timeout and the audit reports.
+
+use mamori_core::audit::{AuditEvent, Filter};
+use mamori_core::domain::{Role, User};
+use mamori_core::secret::Password;
+use tauri::State;
+use uuid::Uuid;
+
+use crate::error::{UiError, UiResult};
+use crate::state::AppState;
+use crate::views::EnrollmentView;
+
+#[tauri::command]
+pub async fn users(state: State<'_, AppState>) -> UiResult<Vec<User>> {
+    state.with_session(|c| c.users())
+}
+
+#[tauri::command]
+pub async fn add_user(
+    state: State<'_, AppState>,
+    name: String,
+    display_name: String,
+    role: Role,
+    password: String,
+) -> UiResult<EnrollmentView> {
+    let password = Password::new(password);
+    let user = User::build(&name, &display_name, role)?;
+    state.with_session(|c| EnrollmentView::of(&c.add_user(state.keyring.as_ref(), &user, &password)?))
+}
+
+#[tauri::command]
+pub async fn set_user_disabled(state: State<'_, AppState>, name: String, disabled: bool) -> UiResult<User> {
+    state.with_session(|c| c.set_user_disabled(&name, disabled))
+}
+
+#[tauri::command]
+pub async fn reset_second_factor(state: State<'_, AppState>, name: String) -> UiResult<EnrollmentView> {
+    state.with_session(|c| EnrollmentView::of(&c.reset_second_factor(&name)?))
+}
+
+#[tauri::command]
+pub async fn unlock_account(state: State<'_, AppState>, name: String) -> UiResult<()> {
+    state.with_session(|c| c.unlock_account(state.keyring.as_ref(), &name))
+}
+
+/// "Who opened this chart" (`patient_id`) or "what did this user open" (`user`).
+#[tauri::command]
+pub async fn audit_report(
+    state: State<'_, AppState>,
+    patient_id: Option<Uuid>,
+    user: Option<String>,
+) -> UiResult<Vec<AuditEvent>> {
+    let filter = match (patient_id, user) {
+        (Some(patient), None) => Filter::Patient(patient),
+        (None, Some(user)) => Filter::User(user),
+        _ => return Err(UiError::invalid("report", "name either a patient or a user")),
+    };
+    state.with_session(|c| c.audit_events(&filter))
+}
+
+#[tauri::command]
+pub async fn set_idle_timeout(state: State<'_, AppState>, minutes: i64) -> UiResult<()> {
+    state.with_session(|c| c.set_idle_timeout(minutes))
+}

@@ -1,0 +1,98 @@
+//! First-run setup, login, lock, resume and logout.
+
+use mamori_core::clinic::Clinic;
+use mamori_core::domain::{Role, User};
+use mamori_core::secret::Password;
+use serde::Serialize;
+use tauri::State;
+
+use super::second_factor;
+use crate::error::{UiError, UiResult};
+use crate::state::AppState;
+use crate::views::{EnrollmentView, SessionState, SessionView};
+
+#[derive(Serialize)]
+pub struct AppStatus {
+    pub initialized: bool,
+    pub data_dir: String,
+    pub session: Option<SessionView>,
+    pub locked: bool,
+}
+
+#[tauri::command]
+pub async fn app_status(state: State<'_, AppState>) -> UiResult<AppStatus> {
+    let current = current_state(&state);
+    Ok(AppStatus {
+        initialized: state.dir.check_initialized().is_ok(),
+        data_dir: state.dir.root().display().to_string(),
+        session: current.session,
+        locked: current.locked,
+    })
+}
+
+/// First run: creates the clinic with its administrator and shows their second factor once.
+/// The new admin then logs in like anyone else (which proves the authenticator was set up).
+#[tauri::command]
+pub async fn setup_clinic(
+    state: State<'_, AppState>,
+    user: String,
+    display_name: String,
+    password: String,
+) -> UiResult<EnrollmentView> {
+    let password = Password::new(password);
+    let admin = User::build(&user, &display_name, Role::Admin)?;
+    let (clinic, enrollment) = Clinic::init(&state.dir, state.keyring.as_ref(), state.clock(), &admin, &password)?;
+    let view = EnrollmentView::of(&enrollment)?;
+    clinic.logout()?;
+    Ok(view)
+}
+
+#[tauri::command]
+pub async fn unlock(state: State<'_, AppState>, user: String, password: String, totp: String) -> UiResult<SessionView> {
+    let password = Password::new(password);
+    let clinic =
+        Clinic::unlock(&state.dir, state.keyring.as_ref(), state.clock(), &user, &password, &second_factor(totp))?;
+    if let Some(previous) = state.take() {
+        // A new login on this window ends the previous one.
+        let _ = previous.logout();
+    }
+    Ok(state.install(clinic, SessionView::of))
+}
+
+#[tauri::command]
+pub async fn lock(state: State<'_, AppState>) -> UiResult<()> {
+    state.with_session(|clinic| clinic.lock())
+}
+
+#[tauri::command]
+pub async fn resume(state: State<'_, AppState>, password: String, totp: String) -> UiResult<SessionView> {
+    let password = Password::new(password);
+    let factor = second_factor(totp);
+    state.with_session(|clinic| {
+        clinic.resume(state.keyring.as_ref(), &password, &factor)?;
+        Ok(SessionView::of(clinic))
+    })
+}
+
+#[tauri::command]
+pub async fn logout(state: State<'_, AppState>) -> UiResult<()> {
+    let clinic = state.take().ok_or_else(UiError::no_session)?;
+    if clinic.is_locked() {
+        return Ok(());
+    }
+    Ok(clinic.logout()?)
+}
+
+/// The window's periodic check: applies the idle timeout (without counting as activity).
+#[tauri::command]
+pub async fn session_state(state: State<'_, AppState>) -> UiResult<SessionState> {
+    Ok(current_state(&state))
+}
+
+fn current_state(state: &AppState) -> SessionState {
+    let checked = state.with_session(|clinic| {
+        let locked = clinic.lock_if_idle()?;
+        Ok(SessionState { session: Some(SessionView::of(clinic)), locked })
+    });
+    checked.unwrap_or(SessionState { session: None, locked: false })
+}

@@ -1,0 +1,60 @@
+//! The window's state: which data folder, which keyring, and the session (one at a time).
+
+use std::sync::Mutex;
+
+use mamori_core::clinic::{Clinic, DataDir};
+use mamori_core::clock::{Clock, SystemClock};
+use mamori_core::vault::DeviceSecretStore;
+
+use crate::error::{UiError, UiResult};
+
+pub struct AppState {
+    pub dir: DataDir,
+    pub keyring: Box<dyn DeviceSecretStore>,
+    clock: Box<dyn Fn() -> Box<dyn Clock> + Send + Sync>,
+    session: Mutex<Option<Clinic>>,
+}
+
+impl AppState {
+    pub fn new(dir: DataDir, keyring: Box<dyn DeviceSecretStore>) -> Self {
+        Self::with_clock(dir, keyring, || Box::new(SystemClock))
+    }
+
+    /// The same with an injected clock (tests move time on to exercise the idle lock).
+    pub fn with_clock(
+        dir: DataDir,
+        keyring: Box<dyn DeviceSecretStore>,
+        clock: impl Fn() -> Box<dyn Clock> + Send + Sync + 'static,
+    ) -> Self {
+        Self { dir, keyring, clock: Box::new(clock), session: Mutex::new(None) }
+    }
+
+    pub fn clock(&self) -> Box<dyn Clock> {
+        (self.clock)()
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Clinic>> {
+        // A panic while holding the lock leaves the session as it was; keep serving.
+        self.session.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `work` on the logged-in session.
+    pub fn with_session<T>(&self, work: impl FnOnce(&mut Clinic) -> mamori_core::Result<T>) -> UiResult<T> {
+        let mut slot = self.slot();
+        let clinic = slot.as_mut().ok_or_else(UiError::no_session)?;
+        Ok(work(clinic)?)
+    }
+
+    /// Replaces the session (a new login), returning what `view` makes of it.
+    pub fn install<T>(&self, clinic: Clinic, view: impl FnOnce(&Clinic) -> T) -> T {
+        let mut slot = self.slot();
+        let shown = view(&clinic);
+        *slot = Some(clinic);
+        shown
+    }
+
+    /// Takes the session out (logout).
+    pub fn take(&self) -> Option<Clinic> {
+        self.slot().take()
+    }
+}

@@ -1,0 +1,61 @@
+//! Shapes the window needs that the core does not have as such.
+
+use mamori_core::auth::Enrollment;
+use mamori_core::clinic::Clinic;
+use mamori_core::domain::Role;
+use mamori_core::policy::{self, Access, Section};
+use serde::Serialize;
+
+/// Who is logged in and which menus exist for them.
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    pub user: String,
+    pub display_name: String,
+    pub role: Role,
+    pub readable: Vec<Section>,
+    pub writable: Vec<Section>,
+    pub idle_timeout_minutes: i64,
+}
+
+impl SessionView {
+    pub fn of(clinic: &Clinic) -> Self {
+        let user = clinic.user();
+        Self {
+            user: user.name.clone(),
+            display_name: user.display_name.clone(),
+            role: user.role,
+            readable: policy::sections_allowed(user.role, Access::Read),
+            writable: policy::sections_allowed(user.role, Access::Write),
+            idle_timeout_minutes: clinic.idle_timeout_minutes(),
+        }
+    }
+}
+
+/// A new second factor, shown once: the URI, its QR code as SVG, the secret and recovery codes.
+#[derive(Serialize)]
+pub struct EnrollmentView {
+    pub user: String,
+    pub secret_base32: String,
+    pub otpauth_uri: String,
+    pub qr_svg: String,
+    pub recovery_codes: Vec<String>,
+}
+
+impl EnrollmentView {
+    pub fn of(enrollment: &Enrollment) -> mamori_core::Result<Self> {
+        Ok(Self {
+            user: enrollment.user.clone(),
+            secret_base32: enrollment.secret_base32.clone(),
+            otpauth_uri: enrollment.otpauth_uri.clone(),
+            qr_svg: enrollment.qr_svg()?,
+            recovery_codes: enrollment.recovery_codes.clone(),
+        })
+    }
+}
+
+/// Whether a session exists and whether it is locked.
+#[derive(Debug, Serialize)]
+pub struct SessionState {
+    pub session: Option<SessionView>,
+    pub locked: bool,
+}

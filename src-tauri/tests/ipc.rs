@@ -1,0 +1,228 @@
+//! The desktop commands through Tauri's mock runtime (no display): what a window can do for each
+//! role, and that the core refuses what a role may not do even when the window asks.
+
+use mamori_core::clinic::{DataDir, GRANT_MINUTES};
+use mamori_core::clock::Clock;
+use mamori_core::demo::{self, DemoOptions, DemoReport};
+use mamori_core::vault::MemoryStore;
+use mamori_desktop::{AppState, COMMANDS};
+use mamori_story_tests::{clinic_clock, totp_code};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{WebviewWindow, WebviewWindowBuilder};
+
+struct Window {
+    _tmp: tempfile::TempDir,
+    _app: tauri::App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+    clock: mamori_core::clock::ManualClock,
+    demo: DemoReport,
+    /// A demo patient's id, looked up through the core before the window opened.
+    patient: String,
+}
+
+impl Window {
+    /// The app on a fresh demo clinic (8 patients), as a window would see it.
+    fn on_demo() -> Self {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = DataDir::new(tmp.path().join("clinic"));
+        let clock = clinic_clock();
+        let shared = clock.clone();
+        let state =
+            AppState::with_clock(dir.clone(), Box::new(MemoryStore::default()), move || Box::new(shared.clone()));
+        let demo =
+            demo::create(&dir, state.keyring.as_ref(), Box::new(clock.clone()), &DemoOptions { patients: 8, seed: 3 })
+                .expect("demo");
+        clock.advance(chrono::Duration::seconds(30));
+        let desk = demo.users.iter().find(|u| u.name == "reception").expect("reception");
+        let code = mamori_core::auth::SecondFactor::Totp(totp_code(&desk.totp_secret, clock.now()));
+        let password = mamori_core::secret::Password::new(desk.password.clone());
+        let mut core = mamori_core::clinic::Clinic::unlock(
+            &dir,
+            state.keyring.as_ref(),
+            Box::new(clock.clone()),
+            "reception",
+            &password,
+            &code,
+        )
+        .expect("reception");
+        let patient = core.search_patients("1", 1).expect("search")[0].id.to_string();
+        core.logout().expect("logout");
+        let app = mamori_desktop::configure(mock_builder(), state).build(mock_context(noop_assets())).expect("app");
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
+        Self { _tmp: tmp, _app: app, webview, clock, demo, patient }
+    }
+
+    fn call(&self, cmd: &str, body: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        tauri::test::get_ipc_response(&self.webview, request).map(|b| b.deserialize::<Value>().expect("json"))
+    }
+
+    fn ok(&self, cmd: &str, body: Value) -> Value {
+        self.call(cmd, body).unwrap_or_else(|e| panic!("{cmd}: {e}"))
+    }
+
+    fn error_code(&self, cmd: &str, body: Value) -> String {
+        let error = self.call(cmd, body).expect_err(cmd);
+        error["code"].as_str().unwrap_or_else(|| panic!("{cmd}: not a UiError: {error}")).to_string()
+    }
+
+    /// Logs `user` in with the authenticator's code for the next 30-second step.
+    fn unlock(&self, user: &str) -> Value {
+        self.clock.advance(chrono::Duration::seconds(30));
+        let demo_user = self.demo.users.iter().find(|u| u.name == user).expect("demo user");
+        let code = totp_code(&demo_user.totp_secret, self.clock.now());
+        self.ok("unlock", json!({ "user": user, "password": demo_user.password, "totp": code }))
+    }
+
+    /// The patient a search from this window finds for "1".
+    fn some_patient(&self) -> String {
+        let found = self.ok("search_patients", json!({ "query": "1" }));
+        found[0]["id"].as_str().expect("a patient").to_string()
+    }
+}
+
+#[test]
+fn a_reception_window_gets_no_clinical_menu_and_clinical_commands_are_refused_by_the_core() {
+    let w = Window::on_demo();
+    let session = w.unlock("reception");
+    assert_eq!(session["role"], "reception");
+    let readable: Vec<&str> = session["readable"].as_array().expect("list").iter().filter_map(Value::as_str).collect();
+    assert_eq!(readable, ["demographics", "appointments"], "no clinical menu");
+
+    let patient = w.some_patient();
+    let chart = w.ok("chart", json!({ "patientId": patient }));
+    for section in ["allergies", "problems", "notes", "vitals", "prescriptions", "lab_reports"] {
+        assert!(chart[section].is_null(), "{section} must not reach a reception window");
+    }
+    // A window tricked into calling clinical commands: the core refuses each.
+    let vitals = json!({ "patientId": patient, "input": { "pulse_bpm": 70 } });
+    assert_eq!(w.error_code("record_vitals", vitals), "denied");
+    assert_eq!(w.error_code("prescribe_do", json!({ "patientId": patient })), "denied");
+    let allergy =
+        json!({ "patientId": patient, "input": { "substance": "卵", "reaction": "発疹", "severity": "mild" } });
+    assert_eq!(w.error_code("record_allergy", allergy), "denied");
+    assert_eq!(w.error_code("users", json!({})), "denied");
+    let glass = json!({ "patientId": patient, "section": "allergies", "reason": "救急隊からの問い合わせ" });
+    assert_eq!(w.error_code("break_glass", glass), "sealed_section");
+}
+
+#[test]
+fn a_doctor_finds_a_patient_writes_signs_and_repeats_a_prescription() {
+    let w = Window::on_demo();
+    w.unlock("doctor");
+    let patient = w.some_patient();
+    let visit = w.ok("open_encounter", json!({ "patientId": patient, "kind": "outpatient" }));
+    let soap = json!({ "subjective": "咳が続く", "objective": "咽頭発赤", "assessment": "感冒", "plan": "経過観察" });
+    let draft = w.ok("write_note", json!({ "encounterId": visit["id"], "text": soap }));
+    assert_eq!(draft["status"], "draft");
+    let signed = w.ok("sign_note", json!({ "noteId": draft["id"] }));
+    assert_eq!(signed["status"], "signed");
+    let item =
+        json!({ "drug": "カロナール錠200mg", "dose": 1.0, "unit": "錠", "frequency": "1日3回毎食後", "days": 5 });
+    w.ok("prescribe", json!({ "patientId": patient, "encounterId": visit["id"], "items": [item] }));
+    let repeated = w.ok("prescribe_do", json!({ "patientId": patient, "encounterId": visit["id"] }));
+    assert_eq!(repeated["items"][0]["drug"], "カロナール錠200mg");
+
+    let chart = w.ok("chart", json!({ "patientId": patient }));
+    let notes = chart["notes"].as_array().expect("notes");
+    assert!(notes.iter().any(|n| n["id"] == signed["id"] && n["text"]["subjective"] == "咳が続く"));
+    assert!(chart["prescriptions"].as_array().expect("prescriptions").len() >= 2);
+
+    let too_long = json!({ "encounterId": visit["id"], "text": { "subjective": "あ".repeat(20_001), "objective": "", "assessment": "", "plan": "" } });
+    assert_eq!(w.error_code("write_note", too_long), "invalid_input", "window input is validated by the core");
+}
+
+#[test]
+fn a_wrong_one_time_code_is_refused_and_leaves_no_session() {
+    let w = Window::on_demo();
+    let doctor = w.demo.users.iter().find(|u| u.name == "doctor").expect("doctor");
+    let wrong = json!({ "user": "doctor", "password": doctor.password, "totp": "000000" });
+    assert_eq!(w.error_code("unlock", wrong), "wrong_second_factor");
+    let state = w.ok("session_state", json!({}));
+    assert!(state["session"].is_null());
+    assert_eq!(w.error_code("search_patients", json!({ "query": "1" })), "no_session");
+}
+
+#[test]
+fn an_idle_window_locks_and_resumes_with_password_and_a_new_code() {
+    let w = Window::on_demo();
+    let session = w.unlock("nurse");
+    let minutes = session["idle_timeout_minutes"].as_i64().expect("minutes");
+    w.clock.advance(chrono::Duration::minutes(minutes - 1));
+    assert_eq!(w.ok("session_state", json!({}))["locked"], false, "the poll itself is not activity");
+    w.clock.advance(chrono::Duration::minutes(2));
+    assert_eq!(w.ok("session_state", json!({}))["locked"], true);
+    assert_eq!(w.error_code("search_patients", json!({ "query": "1" })), "session_locked");
+
+    w.clock.advance(chrono::Duration::seconds(30));
+    let nurse = w.demo.users.iter().find(|u| u.name == "nurse").expect("nurse");
+    let code = totp_code(&nurse.totp_secret, w.clock.now());
+    let resumed = w.ok("resume", json!({ "password": nurse.password, "totp": code }));
+    assert_eq!(resumed["user"], "nurse");
+    w.some_patient();
+    assert_eq!(w.ok("lock", json!({})), Value::Null);
+    assert_eq!(w.error_code("chart", json!({ "patientId": uuid_nil() })), "session_locked");
+}
+
+#[test]
+fn break_the_glass_from_the_window_shows_its_expiry() {
+    let w = Window::on_demo();
+    w.unlock("admin");
+    let patient = w.patient.clone();
+    assert_eq!(w.error_code("patient", json!({ "id": patient })), "denied");
+    let grant =
+        w.ok("break_glass", json!({ "patientId": patient, "section": "demographics", "reason": "監査アラートの確認" }));
+    let until = chrono::DateTime::parse_from_rfc3339(grant["until"].as_str().expect("until")).expect("time");
+    assert_eq!((until.to_utc() - w.clock.now()).num_minutes(), GRANT_MINUTES);
+    assert_eq!(w.ok("patient", json!({ "id": patient }))["id"], patient);
+    let report = w.ok("audit_report", json!({ "patientId": patient }));
+    assert!(report.as_array().expect("events").iter().any(|e| e["break_glass"] == true && e["user"] == "admin"));
+    assert_eq!(w.error_code("audit_report", json!({})), "invalid_input");
+}
+
+#[test]
+fn every_command_is_registered_and_granted_by_its_own_permission_only() {
+    let w = Window::on_demo();
+    let unknown = w.call("no_such_command", json!({})).expect_err("unknown command").to_string();
+    assert!(unknown.contains("not found"), "how Tauri answers an unknown command: {unknown}");
+    for command in COMMANDS {
+        if let Err(error) = w.call(command, json!({})) {
+            let text = error.to_string();
+            assert!(!text.contains("not found"), "{command} is not registered: {text}");
+        }
+    }
+    let capability: Value =
+        serde_json::from_str(include_str!("../capabilities/main.json")).expect("capabilities/main.json");
+    let granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .map(|p| p.as_str().expect("name").into())
+        .collect();
+    let expected: Vec<String> = COMMANDS.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
+    assert_eq!(granted, expected, "exactly one permission per command, nothing else");
+
+    let config: Value = serde_json::from_str(include_str!("../tauri.conf.json")).expect("tauri.conf.json");
+    let csp = config["app"]["security"]["csp"].as_str().expect("a CSP");
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"), "{csp}");
+    assert_eq!(config["app"]["withGlobalTauri"], false);
+    let manifest = include_str!("../Cargo.toml");
+    for plugin in ["tauri-plugin-shell", "tauri-plugin-fs", "tauri-plugin-http"] {
+        assert!(!manifest.contains(plugin), "{plugin} must not be linked");
+    }
+}
+
+fn uuid_nil() -> String {
+    uuid::Uuid::nil().to_string()
+}
