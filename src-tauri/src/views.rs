@@ -1,7 +1,7 @@
 //! Shapes the window needs that the core does not have as such.
 
 use mamori_core::auth::Enrollment;
-use mamori_core::clinic::Clinic;
+use mamori_core::clinic::{BreakGlassGrant, Clinic};
 use mamori_core::domain::Role;
 use mamori_core::policy::{self, Access, Section};
 use serde::Serialize;
@@ -53,9 +53,10 @@ impl EnrollmentView {
     }
 }
 
-/// Whether a session exists and whether it is locked.
+/// Whether a session exists, whether it is locked, and its running break-the-glass grants.
 #[derive(Debug, Serialize)]
 pub struct SessionState {
     pub session: Option<SessionView>,
     pub locked: bool,
+    pub grants: Vec<BreakGlassGrant>,
 }

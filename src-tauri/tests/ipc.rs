@@ -186,6 +186,8 @@ fn break_the_glass_from_the_window_shows_its_expiry() {
     let until = chrono::DateTime::parse_from_rfc3339(grant["until"].as_str().expect("until")).expect("time");
     assert_eq!((until.to_utc() - w.clock.now()).num_minutes(), GRANT_MINUTES);
     assert_eq!(w.ok("patient", json!({ "id": patient }))["id"], patient);
+    let state = w.ok("session_state", json!({}));
+    assert_eq!(state["grants"][0]["until"], grant["until"], "the window can show the countdown");
     let report = w.ok("audit_report", json!({ "patientId": patient }));
     assert!(report.as_array().expect("events").iter().any(|e| e["break_glass"] == true && e["user"] == "admin"));
     assert_eq!(w.error_code("audit_report", json!({})), "invalid_input");

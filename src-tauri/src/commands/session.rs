@@ -92,7 +92,9 @@ pub async fn session_state(state: State<'_, AppState>) -> UiResult<SessionState>
 fn current_state(state: &AppState) -> SessionState {
     let checked = state.with_session(|clinic| {
         let locked = clinic.lock_if_idle()?;
-        Ok(SessionState { session: Some(SessionView::of(clinic)), locked })
+        let now = clinic.now();
+        let grants = clinic.break_glass_grants().iter().filter(|g| g.until > now).cloned().collect();
+        Ok(SessionState { session: Some(SessionView::of(clinic)), locked, grants })
     });
-    checked.unwrap_or(SessionState { session: None, locked: false })
+    checked.unwrap_or(SessionState { session: None, locked: false, grants: Vec::new() })
 }

@@ -1,0 +1,161 @@
+// Typed wrappers over Tauri's `invoke`, one per command of docs/desktop-ipc.md. Arguments are
+// camelCase objects (Tauri's convention); results are the core's snake_case JSON (types.ts).
+// Every rejection becomes a CommandError; `session_locked` and `no_session` are also reported to
+// the app (onSessionLost) so it can show the Resume or Unlock screen whatever failed.
+
+import { invoke } from '@tauri-apps/api/core';
+import { toCommandError } from './errors';
+import type {
+  AllergyInput,
+  Allergy,
+  AppStatus,
+  Appointment,
+  AuditEvent,
+  BreakGlassGrant,
+  Chart,
+  Encounter,
+  EncounterKind,
+  Enrollment,
+  Patient,
+  PatientInput,
+  PatientSummary,
+  Prescription,
+  PrescriptionItemInput,
+  Problem,
+  ProblemInput,
+  Role,
+  Section,
+  Session,
+  SessionState,
+  SoapNote,
+  SoapText,
+  User,
+  Uuid,
+  Visit,
+  Vitals,
+  VitalsInput,
+  DateTimeUtc,
+} from './types';
+
+export type SessionLoss = 'locked' | 'logged_out';
+type LossListener = (loss: SessionLoss) => void;
+
+const listeners = new Set<LossListener>();
+
+/** Called when any command fails with `session_locked` or `no_session`. */
+export function onSessionLost(listener: LossListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+type Args = Record<string, unknown>;
+
+/** Drops `undefined` members so optional arguments are absent rather than null. */
+function clean(args: Args): Args {
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+}
+
+async function call<T>(command: string, args?: Args): Promise<T> {
+  try {
+    return await invoke<T>(command, args ? clean(args) : undefined);
+  } catch (raw) {
+    const err = toCommandError(raw);
+    if (err.code === 'session_locked') listeners.forEach((l) => l('locked'));
+    else if (err.code === 'no_session') listeners.forEach((l) => l('logged_out'));
+    throw err;
+  }
+}
+
+// ---- device and session ----
+
+export const appStatus = () => call<AppStatus>('app_status');
+
+export const setupClinic = (user: string, displayName: string, password: string) =>
+  call<Enrollment>('setup_clinic', { user, displayName, password });
+
+export const unlock = (user: string, password: string, totp: string) =>
+  call<Session>('unlock', { user, password, totp });
+
+export const lock = () => call<null>('lock');
+
+export const resume = (password: string, totp: string) => call<Session>('resume', { password, totp });
+
+export const logout = () => call<null>('logout');
+
+export const sessionState = () => call<SessionState>('session_state');
+
+// ---- reception ----
+
+export const searchPatients = (query: string, limit?: number) =>
+  call<PatientSummary[]>('search_patients', { query, limit });
+
+export const todaysVisits = () => call<Visit[]>('todays_visits');
+
+export const nextChartNo = () => call<string>('next_chart_no');
+
+export const registerPatient = (input: PatientInput) => call<Patient>('register_patient', { input });
+
+export const updatePatient = (id: Uuid, input: PatientInput) => call<Patient>('update_patient', { id, input });
+
+export const patient = (id: Uuid) => call<Patient>('patient', { id });
+
+export const bookAppointment = (patientId: Uuid, scheduledAt: DateTimeUtc, purpose: string) =>
+  call<Appointment>('book_appointment', { patientId, scheduledAt, purpose });
+
+export const checkIn = (appointmentId: Uuid) => call<Appointment>('check_in', { appointmentId });
+
+export const checkInWalkIn = (patientId: Uuid, purpose: string) =>
+  call<Appointment>('check_in_walk_in', { patientId, purpose });
+
+// ---- chart ----
+
+export const chart = (patientId: Uuid) => call<Chart>('chart', { patientId });
+
+export const openEncounter = (patientId: Uuid, kind: EncounterKind) =>
+  call<Encounter>('open_encounter', { patientId, kind });
+
+export const writeNote = (encounterId: Uuid, text: SoapText) => call<SoapNote>('write_note', { encounterId, text });
+
+export const editNote = (noteId: Uuid, text: SoapText) => call<SoapNote>('edit_note', { noteId, text });
+
+export const signNote = (noteId: Uuid) => call<SoapNote>('sign_note', { noteId });
+
+export const amendNote = (noteId: Uuid, text: SoapText) => call<SoapNote>('amend_note', { noteId, text });
+
+export const recordVitals = (patientId: Uuid, input: VitalsInput, encounterId?: Uuid) =>
+  call<Vitals>('record_vitals', { patientId, encounterId, input });
+
+export const recordAllergy = (patientId: Uuid, input: AllergyInput) =>
+  call<Allergy>('record_allergy', { patientId, input });
+
+export const recordProblem = (patientId: Uuid, input: ProblemInput) =>
+  call<Problem>('record_problem', { patientId, input });
+
+export const prescribe = (patientId: Uuid, items: PrescriptionItemInput[], encounterId?: Uuid) =>
+  call<Prescription>('prescribe', { patientId, encounterId, items });
+
+export const prescribeDo = (patientId: Uuid, encounterId?: Uuid) =>
+  call<Prescription>('prescribe_do', { patientId, encounterId });
+
+export const breakGlass = (patientId: Uuid, section: Section, reason: string) =>
+  call<BreakGlassGrant>('break_glass', { patientId, section, reason });
+
+// ---- administration ----
+
+export const users = () => call<User[]>('users');
+
+export const addUser = (name: string, displayName: string, role: Role, password: string) =>
+  call<Enrollment>('add_user', { name, displayName, role, password });
+
+export const setUserDisabled = (name: string, disabled: boolean) =>
+  call<User>('set_user_disabled', { name, disabled });
+
+export const resetSecondFactor = (name: string) => call<Enrollment>('reset_second_factor', { name });
+
+export const unlockAccount = (name: string) => call<null>('unlock_account', { name });
+
+/** One of the two filters. */
+export const auditReport = (filter: { patientId: Uuid } | { user: string }) =>
+  call<AuditEvent[]>('audit_report', { ...filter });
+
+export const setIdleTimeout = (minutes: number) => call<null>('set_idle_timeout', { minutes });

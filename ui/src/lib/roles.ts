@@ -1,0 +1,41 @@
+// What a session may see and do, from `Session.readable` / `Session.writable`. The core checks
+// every call again; this only decides which menus and buttons exist.
+
+import { CLINICAL_SECTIONS, type Section, type Session } from './types';
+
+export type View = 'reception' | 'chart' | 'admin';
+
+export function canRead(session: Session | null, section: Section): boolean {
+  return session?.readable.includes(section) ?? false;
+}
+
+export function canWrite(session: Session | null, section: Section): boolean {
+  return session?.writable.includes(section) ?? false;
+}
+
+export function readsClinical(session: Session | null): boolean {
+  return CLINICAL_SECTIONS.some((s) => canRead(session, s));
+}
+
+/** The menus of a session: reception → Reception; nurse/doctor → Reception + Chart; admin → Admin. */
+export function viewsFor(session: Session | null): View[] {
+  const views: View[] = [];
+  if (canRead(session, 'demographics')) views.push('reception');
+  if (canRead(session, 'demographics') && readsClinical(session)) views.push('chart');
+  if (canRead(session, 'administration')) views.push('admin');
+  return views;
+}
+
+/** The note section this session writes in: doctors write medical notes, nurses nursing notes. */
+export function ownNoteSection(session: Session | null): Section | null {
+  if (session?.role === 'nurse') return canWrite(session, 'nursing_notes') ? 'nursing_notes' : null;
+  if (canWrite(session, 'notes')) return 'notes';
+  if (canWrite(session, 'nursing_notes')) return 'nursing_notes';
+  return null;
+}
+
+/** Sections a break-the-glass grant could be asked for: chart sections the role cannot read. */
+export function breakGlassSections(session: Session | null): Section[] {
+  const chartSections: Section[] = ['demographics', 'appointments', ...CLINICAL_SECTIONS];
+  return chartSections.filter((s) => !canRead(session, s));
+}

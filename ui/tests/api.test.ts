@@ -1,0 +1,121 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const invoke = vi.fn();
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+
+const api = await import('../src/lib/api');
+const { CommandError } = await import('../src/lib/errors');
+
+beforeEach(() => {
+  invoke.mockReset();
+  invoke.mockResolvedValue(null);
+});
+
+const PATIENT = '0190d5a8-0000-7000-8000-000000000001';
+const ENCOUNTER = '0190d5a8-0000-7000-8000-000000000002';
+
+describe('command wrappers', () => {
+  it('name each command and pass camelCase arguments as in docs/desktop-ipc.md', async () => {
+    const soap = { subjective: '咳', objective: '', assessment: '', plan: '' };
+    const calls: [() => Promise<unknown>, string, Record<string, unknown> | undefined][] = [
+      [() => api.appStatus(), 'app_status', undefined],
+      [() => api.setupClinic('admin', '院長', 'pw'), 'setup_clinic', { user: 'admin', displayName: '院長', password: 'pw' }],
+      [() => api.unlock('dr', 'pw', '123456'), 'unlock', { user: 'dr', password: 'pw', totp: '123456' }],
+      [() => api.lock(), 'lock', undefined],
+      [() => api.resume('pw', '123456'), 'resume', { password: 'pw', totp: '123456' }],
+      [() => api.logout(), 'logout', undefined],
+      [() => api.sessionState(), 'session_state', undefined],
+      [() => api.searchPatients('やまだ'), 'search_patients', { query: 'やまだ' }],
+      [() => api.searchPatients('やまだ', 20), 'search_patients', { query: 'やまだ', limit: 20 }],
+      [() => api.todaysVisits(), 'todays_visits', undefined],
+      [() => api.nextChartNo(), 'next_chart_no', undefined],
+      [() => api.patient(PATIENT), 'patient', { id: PATIENT }],
+      [
+        () => api.bookAppointment(PATIENT, '2026-11-30T00:00:00Z', '定期受診'),
+        'book_appointment',
+        { patientId: PATIENT, scheduledAt: '2026-11-30T00:00:00Z', purpose: '定期受診' },
+      ],
+      [() => api.checkIn('a1'), 'check_in', { appointmentId: 'a1' }],
+      [() => api.checkInWalkIn(PATIENT, '発熱'), 'check_in_walk_in', { patientId: PATIENT, purpose: '発熱' }],
+      [() => api.chart(PATIENT), 'chart', { patientId: PATIENT }],
+      [() => api.openEncounter(PATIENT, 'outpatient'), 'open_encounter', { patientId: PATIENT, kind: 'outpatient' }],
+      [() => api.writeNote(ENCOUNTER, soap), 'write_note', { encounterId: ENCOUNTER, text: soap }],
+      [() => api.editNote('n1', soap), 'edit_note', { noteId: 'n1', text: soap }],
+      [() => api.signNote('n1'), 'sign_note', { noteId: 'n1' }],
+      [() => api.amendNote('n1', soap), 'amend_note', { noteId: 'n1', text: soap }],
+      [() => api.prescribeDo(PATIENT), 'prescribe_do', { patientId: PATIENT }],
+      [() => api.prescribeDo(PATIENT, ENCOUNTER), 'prescribe_do', { patientId: PATIENT, encounterId: ENCOUNTER }],
+      [
+        () => api.breakGlass(PATIENT, 'demographics', 'alert review'),
+        'break_glass',
+        { patientId: PATIENT, section: 'demographics', reason: 'alert review' },
+      ],
+      [() => api.users(), 'users', undefined],
+      [
+        () => api.addUser('nurse1', '看護 花子', 'nurse', 'pw'),
+        'add_user',
+        { name: 'nurse1', displayName: '看護 花子', role: 'nurse', password: 'pw' },
+      ],
+      [() => api.setUserDisabled('nurse1', true), 'set_user_disabled', { name: 'nurse1', disabled: true }],
+      [() => api.resetSecondFactor('nurse1'), 'reset_second_factor', { name: 'nurse1' }],
+      [() => api.unlockAccount('nurse1'), 'unlock_account', { name: 'nurse1' }],
+      [() => api.auditReport({ patientId: PATIENT }), 'audit_report', { patientId: PATIENT }],
+      [() => api.auditReport({ user: 'dr' }), 'audit_report', { user: 'dr' }],
+      [() => api.setIdleTimeout(15), 'set_idle_timeout', { minutes: 15 }],
+    ];
+    for (const [run, command, args] of calls) {
+      invoke.mockClear();
+      await run();
+      expect(invoke, command).toHaveBeenCalledWith(command, args);
+    }
+  });
+
+  it('send inputs with the core structs\' snake_case fields', async () => {
+    const vitals = {
+      systolic_mmhg: 128,
+      diastolic_mmhg: 82,
+      pulse_bpm: null,
+      temperature_c: null,
+      spo2_percent: null,
+      respiratory_rate: null,
+      weight_kg: null,
+      height_cm: null,
+    };
+    await api.recordVitals(PATIENT, vitals, ENCOUNTER);
+    expect(invoke).toHaveBeenLastCalledWith('record_vitals', { patientId: PATIENT, encounterId: ENCOUNTER, input: vitals });
+
+    const items = [{ drug: 'アムロジピン錠5mg', dose: 1, unit: '錠', frequency: '1日1回朝食後', days: 28 }];
+    await api.prescribe(PATIENT, items);
+    expect(invoke).toHaveBeenLastCalledWith('prescribe', { patientId: PATIENT, items });
+
+    const allergy = { substance: 'ペニシリン', reaction: '発疹', severity: 'severe' as const };
+    await api.recordAllergy(PATIENT, allergy);
+    expect(invoke).toHaveBeenLastCalledWith('record_allergy', { patientId: PATIENT, input: allergy });
+
+    const problem = { name: '2型糖尿病', icd10: 'E11.9', onset: '2020-04-01', status: 'active' as const };
+    await api.recordProblem(PATIENT, problem);
+    expect(invoke).toHaveBeenLastCalledWith('record_problem', { patientId: PATIENT, input: problem });
+  });
+
+  it('turn rejections into CommandErrors', async () => {
+    invoke.mockRejectedValueOnce({ code: 'denied', message: 'your role may not read notes' });
+    const err = await api.chart(PATIENT).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandError);
+    expect(err).toMatchObject({ code: 'denied' });
+  });
+
+  it('report a locked or ended session whichever command failed', async () => {
+    const losses: string[] = [];
+    const stop = api.onSessionLost((loss) => losses.push(loss));
+    invoke.mockRejectedValueOnce({ code: 'session_locked', message: 'the session is locked' });
+    await api.todaysVisits().catch(() => undefined);
+    invoke.mockRejectedValueOnce({ code: 'no_session', message: 'nobody is logged in' });
+    await api.users().catch(() => undefined);
+    invoke.mockRejectedValueOnce({ code: 'denied', message: 'no' });
+    await api.users().catch(() => undefined);
+    stop();
+    invoke.mockRejectedValueOnce({ code: 'session_locked', message: 'the session is locked' });
+    await api.todaysVisits().catch(() => undefined);
+    expect(losses).toEqual(['locked', 'logged_out']);
+  });
+});
