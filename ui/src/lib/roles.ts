@@ -34,8 +34,12 @@ export function ownNoteSection(session: Session | null): Section | null {
   return null;
 }
 
-/** Sections a break-the-glass grant could be asked for: chart sections the role cannot read. */
+/**
+ * Sections a break-the-glass grant could be asked for: demographic and appointment sections the
+ * role cannot read. Clinical sections are sealed under a key only doctors and nurses hold (and
+ * they read them all), so no grant can open one; the core refuses it as `sealed_section`.
+ */
 export function breakGlassSections(session: Session | null): Section[] {
-  const chartSections: Section[] = ['demographics', 'appointments', ...CLINICAL_SECTIONS];
-  return chartSections.filter((s) => !canRead(session, s));
+  const openable: Section[] = ['demographics', 'appointments'];
+  return openable.filter((s) => !canRead(session, s));
 }

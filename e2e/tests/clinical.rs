@@ -1,0 +1,97 @@
+//! Stories of the chart: a doctor unlocks with password and one-time code, finds the new patient
+//! by two characters of her reading, writes and signs a SOAP note in the 2号用紙 layout and
+//! prescribes, then repeats the prescription with Do処方. The receptionist, on the same clinic,
+//! has no way into any clinical section.
+
+use mamori_core::domain::PatientInput;
+use mamori_e2e::App;
+
+fn yuki() -> PatientInput {
+    mamori_story_tests::patient("880001", ("守山", "ゆき"), ("モリヤマ", "ユキ"), "1962-04-01", "03-5555-0123")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_doctor_finds_her_by_two_kana_writes_and_signs_a_note_and_prescribes_with_do() {
+    let mut app = App::launch_after("doctor-writes-signs-and-prescribes-do", 30, "reception", |desk| {
+        desk.register_patient(&yuki()).expect("registered at the desk");
+    })
+    .await;
+    app.login("doctor").await;
+    assert!(app.is_present("nav-chart").await);
+
+    app.fill("search-input", "もり").await;
+    let found = app.wait_text("search-result", "守山").await;
+    assert!(found.contains("ゆき"), "{found}");
+    app.screenshot("search-two-kana").await;
+    for row in app.all("search-result").await {
+        if row.text().await.unwrap_or_default().contains("守山") {
+            row.click().await.expect("pick her");
+            break;
+        }
+    }
+    app.click("open-chart").await;
+    assert!(app.wait_text("chart-name", "守山").await.contains("ゆき"));
+    assert!(app.text("chart-birth-date").await.contains("昭和37年"), "和暦 in the header");
+
+    app.click("encounter-new").await;
+    app.fill("soap-s", "3日前から咽頭痛と微熱").await;
+    app.fill("soap-o", "体温37.6℃ 咽頭発赤あり").await;
+    app.fill("soap-a", "急性上気道炎").await;
+    app.fill("soap-p", "対症療法、3日後再診").await;
+    app.click("note-save").await;
+    app.wait("note-item").await;
+    app.click("note-sign").await;
+    let start = std::time::Instant::now();
+    while app
+        .client
+        .find(mamori_e2e::fantoccini::Locator::Css("[data-testid=\"note-item\"][data-status=\"signed\"]"))
+        .await
+        .is_err()
+    {
+        assert!(start.elapsed() < mamori_e2e::PATIENCE, "the note was never shown as signed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(app.wait_text("note-list", "急性上気道炎").await.contains("咽頭痛"));
+
+    app.fill("rx-item-drug", "カロナール錠200mg").await;
+    app.fill("rx-item-dose", "1").await;
+    app.fill("rx-item-unit", "錠").await;
+    app.fill("rx-item-frequency", "1日3回毎食後").await;
+    app.fill("rx-item-days", "5").await;
+    app.click("rx-submit").await;
+    app.wait_text("rx-entry", "カロナール錠200mg").await;
+    app.screenshot("signed-note-and-prescription").await;
+
+    app.click("rx-do").await;
+    let start = std::time::Instant::now();
+    while app.all("rx-entry").await.len() < 2 {
+        assert!(start.elapsed() < mamori_e2e::PATIENCE, "Do処方 did not add a prescription");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for entry in app.all("rx-entry").await {
+        assert!(entry.text().await.expect("text").contains("カロナール錠200mg"), "Do repeats the same drug");
+    }
+    app.screenshot("do-prescription").await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reception_cannot_reach_the_clinical_sections() {
+    let mut app = App::launch("reception-cannot-reach-clinical", 30).await;
+    app.login("reception").await;
+    assert!(!app.is_present("nav-chart").await, "no chart menu");
+    assert!(!app.is_present("nav-admin").await);
+
+    app.fill("search-input", "000001").await;
+    app.wait("search-result").await;
+    app.all("search-result").await[0].click().await.expect("pick a patient");
+    app.wait("selected-patient").await;
+    assert!(!app.is_present("open-chart").await, "no way to open a chart");
+    assert!(!app.is_present("break-glass-open").await, "sealed clinical sections cannot be opened by the glass");
+    // The day's list offers no chart either.
+    app.wait("visits-list").await;
+    assert!(!app.is_present("visit-open-chart").await);
+    assert!(!app.is_present("clinical-sections").await);
+    app.screenshot("front-desk-only").await;
+    app.finish().await;
+}

@@ -1,0 +1,36 @@
+//! Story: the receptionist logs in, registers a new patient and checks her in as a walk-in; she
+//! appears on today's list, checked in. The front desk never sees a clinical menu.
+
+use mamori_e2e::App;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reception_registers_a_patient_and_checks_her_in() {
+    let mut app = App::launch("reception-registers-and-checks-in", 20).await;
+    app.screenshot("unlock").await;
+    app.login("reception").await;
+    assert!(app.is_present("nav-reception").await);
+    assert!(!app.is_present("nav-chart").await, "no clinical menu for the front desk");
+
+    app.click("register-open").await;
+    app.wait("patient-form").await;
+    app.fill("register-chart-no", "880001").await;
+    app.select("register-sex", "female").await;
+    app.fill("register-family-name", "守山").await;
+    app.fill("register-given-name", "ゆき").await;
+    app.fill("register-family-kana", "モリヤマ").await;
+    app.fill("register-given-kana", "ユキ").await;
+    app.fill("register-birth-date", "1962-04-01").await;
+    app.fill("register-phone", "03-5555-0123").await;
+    app.screenshot("register-form").await;
+    app.click("register-submit").await;
+    app.wait_text("reception-notice", "880001").await;
+
+    app.fill("walkin-purpose", "発熱").await;
+    app.click("walkin-button").await;
+    app.wait("walkin-done").await;
+    let row = app.wait_text("visit-row", "守山").await;
+    app.screenshot("checked-in").await;
+    assert!(row.contains("ゆき"), "{row}");
+    assert!(!app.is_present("clinical-sections").await);
+    app.finish().await;
+}
