@@ -42,6 +42,9 @@ pub struct App {
     _serial: tokio::sync::OwnedMutexGuard<()>,
 }
 
+/// What a user does in the clinic through the core before the window opens.
+type Preparation<'a> = Box<dyn FnOnce(&mut mamori_core::clinic::Clinic) + 'a>;
+
 fn serial() -> Arc<tokio::sync::Mutex<()>> {
     static SERIAL: OnceLock<Arc<tokio::sync::Mutex<()>>> = OnceLock::new();
     SERIAL.get_or_init(|| Arc::new(tokio::sync::Mutex::new(()))).clone()
@@ -101,7 +104,7 @@ impl App {
     async fn launch_prepared(
         story: &str,
         patients: u32,
-        prepare: Option<(&str, Box<dyn FnOnce(&mut mamori_core::clinic::Clinic) + '_>)>,
+        prepare: Option<(&str, Preparation<'_>)>,
     ) -> App {
         let serial = serial().lock_owned().await;
         let tmp = tempfile::tempdir().expect("tempdir");
