@@ -101,11 +101,7 @@ impl App {
         Self::launch_prepared(story, patients, Some((user, Box::new(prepare)))).await
     }
 
-    async fn launch_prepared(
-        story: &str,
-        patients: u32,
-        prepare: Option<(&str, Preparation<'_>)>,
-    ) -> App {
+    async fn launch_prepared(story: &str, patients: u32, prepare: Option<(&str, Preparation<'_>)>) -> App {
         let serial = serial().lock_owned().await;
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = DataDir::new(tmp.path().join("clinic"));

@@ -223,6 +223,7 @@ fn every_command_is_registered_and_granted_by_its_own_permission_only() {
     for plugin in ["tauri-plugin-shell", "tauri-plugin-fs", "tauri-plugin-http"] {
         assert!(!manifest.contains(plugin), "{plugin} must not be linked");
     }
+    assert!(!manifest.contains("devtools"), "devtools stay a debug-build-only feature");
 }
 
 fn uuid_nil() -> String {
