@@ -85,13 +85,34 @@ async fn reception_cannot_reach_the_clinical_sections() {
     app.fill("search-input", "000001").await;
     app.wait("search-result").await;
     app.all("search-result").await[0].click().await.expect("pick a patient");
-    app.wait("selected-patient").await;
+    let selected = app.wait("selected-patient").await;
+    let patient = selected.attr("data-patient-id").await.expect("attr").expect("the patient's id");
     assert!(!app.is_present("open-chart").await, "no way to open a chart");
     assert!(!app.is_present("break-glass-open").await, "sealed clinical sections cannot be opened by the glass");
     // The day's list offers no chart either.
-    app.wait("visits-list").await;
+    app.wait("visit-row").await;
     assert!(!app.is_present("visit-open-chart").await);
-    assert!(!app.is_present("clinical-sections").await);
     app.screenshot("front-desk-only").await;
+
+    // A window made to send clinical commands anyway (as a script injected into it would): the
+    // capability lets the call through to the core, and the core refuses it for this role.
+    let invoke = r#"
+        const [cmd, args, done] = arguments;
+        window.__TAURI_INTERNALS__.invoke(cmd, args).then((v) => done({ ok: v }), (e) => done({ err: e }));
+    "#;
+    let call = |cmd: &str, args: serde_json::Value| {
+        let client = app.client.clone();
+        let cmd = cmd.to_string();
+        async move { client.execute_async(invoke, vec![cmd.into(), args]).await.expect("invoke from the page") }
+    };
+    let vitals = call("record_vitals", serde_json::json!({ "patientId": patient, "input": { "pulse_bpm": 70 } })).await;
+    assert_eq!(vitals["err"]["code"], "denied", "{vitals}");
+    let rx = call("prescribe_do", serde_json::json!({ "patientId": patient })).await;
+    assert_eq!(rx["err"]["code"], "denied", "{rx}");
+    let chart = call("chart", serde_json::json!({ "patientId": patient })).await;
+    for section in ["allergies", "problems", "notes", "vitals", "prescriptions", "lab_reports"] {
+        assert!(chart["ok"][section].is_null(), "{section} reached a reception window: {chart}");
+    }
+    assert!(chart["ok"]["patient"]["id"] == patient.as_str(), "{chart}");
     app.finish().await;
 }

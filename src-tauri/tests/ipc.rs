@@ -194,7 +194,7 @@ fn break_the_glass_from_the_window_shows_its_expiry() {
 }
 
 #[test]
-fn every_command_is_registered_and_granted_by_its_own_permission_only() {
+fn every_command_is_registered_and_the_capability_lists_exactly_one_permission_per_command() {
     let w = Window::on_demo();
     let unknown = w.call("no_such_command", json!({})).expect_err("unknown command").to_string();
     assert!(unknown.contains("not found"), "how Tauri answers an unknown command: {unknown}");

@@ -195,3 +195,73 @@ fn a_nurse_who_moves_to_the_front_desk_loses_the_key_and_later_content_uses_a_ne
     let texts: Vec<&str> = notes.iter().map(|n| n.text.subjective.as_str()).collect();
     assert!(texts.contains(&NOTE_TEXT) && texts.contains(&"新しい鍵で封印"), "{texts:?}");
 }
+
+#[test]
+fn the_last_holder_of_the_clinical_key_cannot_be_disabled_or_moved_away() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // The doctor holds the key; the nurse is still waiting for it.
+    let site = Site::before_first_login(tmp.path(), MemoryStore::default());
+    let mut admin = site.login("admin");
+    for refused in [
+        admin.set_user_disabled("doctor", true).map(drop),
+        admin.change_role("doctor", mamori_core::domain::Role::Reception).map(drop),
+    ] {
+        assert!(
+            matches!(&refused, Err(Error::Invalid(e)) if e.problem.contains("last doctor or nurse")),
+            "{refused:?}"
+        );
+    }
+    assert!(!admin.users().expect("users").iter().any(|u| u.name == "doctor" && u.disabled));
+
+    // Once the doctor's login has passed the key to the nurse, the doctor may leave, and the
+    // nurse still reads what the doctor wrote.
+    let (p, _) = chart_with_secrets(&site);
+    admin.set_user_disabled("doctor", true).expect("the nurse still holds the key");
+    assert_eq!(site.login("nurse").chart(p).expect("chart").notes.expect("notes")[0].text.subjective, NOTE_TEXT);
+    assert!(matches!(admin.set_user_disabled("nurse", true), Err(Error::Invalid(_))), "now she is the last holder");
+}
+
+#[test]
+fn an_open_clinical_session_starts_the_new_epoch_before_sealing_more() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::new(tmp.path(), MemoryStore::default());
+    let (p, _) = chart_with_secrets(&site);
+    let mut doctor = site.login("doctor");
+    // While the doctor's session stays open, the nurse moves to the front desk.
+    site.login("admin").change_role("nurse", mamori_core::domain::Role::Reception).expect("to the desk");
+    let visit = doctor.open_encounter(p, EncounterKind::Outpatient).expect("visit");
+    let later = doctor.write_note(visit.id, SoapText::build("後の所見", "", "", "").expect("text")).expect("note");
+    let record: Vec<u8> = doctor
+        .raw_sql_for_inspection()
+        .expect("open")
+        .query_row("SELECT body FROM notes WHERE id = ?1", [later.id.to_string()], |r| r.get(0))
+        .expect("row");
+    assert_eq!(u32::from_be_bytes([record[1], record[2], record[3], record[4]]), 2, "sealed under the new epoch");
+    assert_eq!(doctor.chart(p).expect("chart").notes.expect("notes").len(), 2, "old and new epochs both open");
+}
+
+#[test]
+fn a_signed_note_rolled_back_to_its_draft_behind_the_cores_back_does_not_open() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::new(tmp.path(), MemoryStore::default());
+    let (p, signed) = chart_with_secrets(&site);
+    let mut doctor = site.login("doctor");
+    let sql = doctor.raw_sql_for_inspection().expect("open");
+    let draft: Vec<u8> = sql
+        .query_row(
+            "SELECT sealed FROM changes WHERE entity_id = ?1 ORDER BY seq LIMIT 1",
+            [signed.id.to_string()],
+            |r| r.get(0),
+        )
+        .expect("the draft's sealed record");
+    // The draft's own sealed bytes beside the signed row's index columns.
+    sql.execute("UPDATE notes SET body = ?2 WHERE id = ?1", rusqlite::params![signed.id.to_string(), draft])
+        .expect("swap");
+    assert!(matches!(doctor.chart(p), Err(Error::InvalidState(m)) if m.contains("altered or moved")));
+    // Or the signed record left in place with its status column edited back to draft.
+    doctor.rebuild().expect("the log restores the state");
+    assert!(doctor.chart(p).is_ok());
+    let sql = doctor.raw_sql_for_inspection().expect("open");
+    sql.execute("UPDATE notes SET status = 'draft' WHERE id = ?1", [signed.id.to_string()]).expect("edit");
+    assert!(matches!(doctor.chart(p), Err(Error::InvalidState(m)) if m.contains("altered or moved")));
+}

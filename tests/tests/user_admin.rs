@@ -1,5 +1,6 @@
-//! Story: a nurse moves to the front desk, a locum leaves. The admin changes roles and disables
-//! accounts; nobody is deleted (the audit log still names them) and the clinic keeps an admin.
+//! Story: a nurse moves to the front desk, a front-desk temp leaves. The admin changes roles and
+//! disables accounts; nobody is deleted (the audit log still names them), the clinic keeps an
+//! admin, and the last doctor or nurse holding the clinical key cannot be taken off it.
 
 use mamori_core::domain::Role;
 use mamori_core::vault::MemoryStore;
@@ -18,11 +19,13 @@ fn the_admin_changes_roles_and_disables_accounts_and_the_core_follows_at_once() 
     let id = moved.search_patients("1", 1).expect("search")[0].id;
     assert!(moved.chart(id).expect("chart").vitals.is_none(), "no clinical content any more");
 
-    admin.set_user_disabled("doctor", true).expect("disable");
-    let refused = site.try_login("doctor");
+    let last_holder = admin.set_user_disabled("doctor", true);
+    assert!(matches!(&last_holder, Err(Error::Invalid(e)) if e.problem.contains("clinical key")), "{last_holder:?}");
+    admin.set_user_disabled("reception", true).expect("disable");
+    let refused = site.try_login("reception");
     assert!(matches!(refused, Err(Error::AccountDisabled)), "{refused:?}");
-    admin.set_user_disabled("doctor", false).expect("enable");
-    site.login("doctor");
+    admin.set_user_disabled("reception", false).expect("enable");
+    site.login("reception");
 
     let everyone = admin.users().expect("users");
     assert_eq!(everyone.len(), 4);

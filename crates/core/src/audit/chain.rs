@@ -110,7 +110,14 @@ pub fn append(
         previous = hash.to_vec();
     }
     let seq_value = i64::try_from(seq).unwrap_or(i64::MAX);
-    if checkpoint || seq.saturating_sub(signed_seq) >= SIGN_EVERY {
+    let moved = if checkpoint || seq.saturating_sub(signed_seq) >= SIGN_EVERY {
+        0
+    } else {
+        conn.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE singleton = 1")?
+            .execute(params![seq_value, previous])?
+    };
+    // A checkpoint, or a log without a head row yet: sign the head as it is now.
+    if moved == 0 {
         let signature = signer.sign(&head_message(seq, &previous));
         conn.prepare_cached(
             "INSERT INTO audit_head (singleton, seq, hash, signed_seq, signed_hash, signature)
@@ -119,9 +126,6 @@ pub fn append(
                  signed_seq = excluded.signed_seq, signed_hash = excluded.signed_hash, signature = excluded.signature",
         )?
         .execute(params![seq_value, previous, signature.to_bytes().to_vec()])?;
-    } else {
-        conn.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE singleton = 1")?
-            .execute(params![seq_value, previous])?;
     }
     Ok(())
 }

@@ -135,7 +135,11 @@ impl LoggedBody {
             ChangeBody::LabReported(l) => to_json(l)?,
             _ => return Err(Error::InvalidState("a clinical change has no clinical record")),
         });
-        let aad = associated_data(index.op.kind(), index.id, index.patient_id, epoch);
+        let at = index.at.map(|at| at.to_rfc3339());
+        let replaces = index.replaces.map(|r| r.to_string());
+        let row =
+            RowIndex { at: at.as_deref(), status: index.status.map(NoteStatus::as_str), replaces: replaces.as_deref() };
+        let aad = associated_data(index.op.kind(), index.id, index.patient_id, epoch, &row);
         let sealed = crypto::seal(key, &plain, &aad)?;
         let mut record = Vec::with_capacity(HEADER_LEN + sealed.ciphertext.len());
         record.push(RECORD_VERSION);
@@ -161,12 +165,22 @@ impl LoggedBody {
     }
 }
 
-/// Opens a sealed clinical record of `kind`, stored for record `id` of `patient`.
+/// The plaintext index columns of a state row, exactly as stored, that its sealed record is bound
+/// to: a record does not open beside a changed time, note status or replaced version.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RowIndex<'a> {
+    pub at: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub replaces: Option<&'a str>,
+}
+
+/// Opens a sealed clinical record of `kind`, stored for record `id` of `patient` beside `row`.
 pub fn open_record<T: DeserializeOwned>(
     keys: &SectionKeys,
     kind: ClinicalKind,
     id: Uuid,
     patient: Uuid,
+    row: &RowIndex<'_>,
     record: &[u8],
 ) -> Result<T> {
     if record.len() < HEADER_LEN || record[0] != RECORD_VERSION {
@@ -177,7 +191,7 @@ pub fn open_record<T: DeserializeOwned>(
     let mut nonce = [0u8; NONCE_LEN];
     nonce.copy_from_slice(&record[5..HEADER_LEN]);
     let sealed = Sealed { nonce, ciphertext: record[HEADER_LEN..].to_vec() };
-    let plain = crypto::open(key, &sealed, &associated_data(kind, id, patient, epoch)).ok_or_else(unreadable)?;
+    let plain = crypto::open(key, &sealed, &associated_data(kind, id, patient, epoch, row)).ok_or_else(unreadable)?;
     serde_json::from_slice(&plain).map_err(|_| unreadable())
 }
 
@@ -224,9 +238,18 @@ pub fn is_clinical(body: &ChangeBody) -> bool {
     index_of(body).is_some()
 }
 
-/// Binds a sealed record to what it is and whose it is: moved to another row it does not open.
-fn associated_data(kind: ClinicalKind, id: Uuid, patient: Uuid, epoch: u32) -> Vec<u8> {
-    format!("mamori-clinical v{RECORD_VERSION}\0{}\0{id}\0{patient}\0{epoch}", kind.entity_kind()).into_bytes()
+/// Binds a sealed record to what it is, whose it is and its index columns: moved to another row,
+/// or left beside an edited status, time or replaced version, it does not open.
+fn associated_data(kind: ClinicalKind, id: Uuid, patient: Uuid, epoch: u32, row: &RowIndex<'_>) -> Vec<u8> {
+    let field = |v: Option<&str>| v.unwrap_or("").to_string();
+    format!(
+        "mamori-clinical v{RECORD_VERSION}\0{}\0{id}\0{patient}\0{epoch}\0{}\0{}\0{}",
+        kind.entity_kind(),
+        field(row.at),
+        field(row.status),
+        field(row.replaces)
+    )
+    .into_bytes()
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {

@@ -146,6 +146,12 @@ impl Clinic {
         mut events: Vec<NewEvent>,
         then: impl FnOnce(&rusqlite::Connection) -> Result<(T, Vec<NewEvent>)>,
     ) -> Result<T> {
+        // A clinical session open when a colleague left the clinical roles starts the new epoch
+        // before it seals anything more under the old one.
+        let seals = bodies.iter().any(|(_, body)| changelog::sealed::is_clinical(body));
+        if seals && !self.keys()?.section.is_empty() && section_keys::rotation_due(self.conn()?)? {
+            self.share_section_keys()?;
+        }
         let section = &self.keys()?.section;
         let logged = bodies
             .into_iter()

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::access::note_section;
 use super::Clinic;
 use crate::audit::{self, Action, AuditEvent, NewEvent, Verdict};
-use crate::changelog::sealed::open_record;
+use crate::changelog::sealed::{open_record, RowIndex};
 use crate::changelog::{self, ClinicalKind};
 use crate::domain::*;
 use crate::policy::{self, Access, Section};
@@ -154,15 +154,15 @@ impl Clinic {
 
     pub(super) fn load_note(&self, id: Uuid) -> Result<SoapNote> {
         let keys = self.keys()?;
-        let row: Option<(String, Vec<u8>)> = keys
+        let row: Option<(String, SealedRow)> = keys
             .store
             .conn()
-            .prepare_cached("SELECT patient_id, body FROM notes WHERE id = ?1")?
-            .query_row([id.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
+            .prepare_cached("SELECT patient_id, id, body, written_at, status, replaces FROM notes WHERE id = ?1")?
+            .query_row([id.to_string()], |row| Ok((row.get(0)?, SealedRow::read(row, 1)?)))
             .optional()?;
-        let (patient, record) = row.ok_or_else(|| Error::NotFound { what: "note", id: id.to_string() })?;
+        let (patient, row) = row.ok_or_else(|| Error::NotFound { what: "note", id: id.to_string() })?;
         let patient = Uuid::parse_str(&patient).map_err(|_| unreadable())?;
-        open_record(&keys.section, ClinicalKind::Note, id, patient, &record)
+        row.open(&keys.section, ClinicalKind::Note, patient)
     }
 
     pub(super) fn load_appointment(&self, id: Uuid) -> Result<Appointment> {
@@ -171,20 +171,16 @@ impl Clinic {
 
     pub(super) fn latest_prescription(&self, patient_id: Uuid) -> Result<Option<Prescription>> {
         let keys = self.keys()?;
-        let latest: Option<(String, Vec<u8>)> = keys
+        let latest: Option<SealedRow> = keys
             .store
             .conn()
             .prepare_cached(
-                "SELECT id, body FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at DESC, id DESC LIMIT 1",
+                "SELECT id, body, prescribed_at, NULL, NULL FROM prescriptions WHERE patient_id = ?1
+                 ORDER BY prescribed_at DESC, id DESC LIMIT 1",
             )?
-            .query_row([patient_id.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
+            .query_row([patient_id.to_string()], |row| SealedRow::read(row, 0))
             .optional()?;
-        latest
-            .map(|(id, record)| {
-                let id = Uuid::parse_str(&id).map_err(|_| unreadable())?;
-                open_record(&keys.section, ClinicalKind::Prescription, id, patient_id, &record)
-            })
-            .transpose()
+        latest.map(|row| row.open(&keys.section, ClinicalKind::Prescription, patient_id)).transpose()
     }
 }
 
@@ -227,16 +223,46 @@ fn sealed_for_patient<T: DeserializeOwned>(
     patient_id: Uuid,
 ) -> Result<Vec<T>> {
     let order = kind.time_column().map(|c| format!("{c}, ")).unwrap_or_default();
-    let sql = format!("SELECT id, body FROM {} WHERE patient_id = ?1 ORDER BY {order}id", kind.table());
+    let (at, status, replaces) = match kind {
+        ClinicalKind::Note => ("written_at", "status", "replaces"),
+        _ => (kind.time_column().unwrap_or("NULL"), "NULL", "NULL"),
+    };
+    let sql = format!(
+        "SELECT id, body, {at}, {status}, {replaces} FROM {} WHERE patient_id = ?1 ORDER BY {order}id",
+        kind.table()
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows =
-        stmt.query_map([patient_id.to_string()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?)))?;
-    rows.map(|row| {
-        let (id, record) = row?;
-        let id = Uuid::parse_str(&id).map_err(|_| unreadable())?;
-        open_record(keys, kind, id, patient_id, &record)
-    })
-    .collect()
+    let rows = stmt.query_map([patient_id.to_string()], |row| SealedRow::read(row, 0))?;
+    rows.map(|row| row?.open(keys, kind, patient_id)).collect()
+}
+
+/// A state row of sealed clinical content: id, sealed record and the index columns it is bound to.
+struct SealedRow {
+    id: String,
+    record: Vec<u8>,
+    at: Option<String>,
+    status: Option<String>,
+    replaces: Option<String>,
+}
+
+impl SealedRow {
+    /// Reads `id, body, at, status, replaces` starting at column `first`.
+    fn read(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(first)?,
+            record: row.get(first + 1)?,
+            at: row.get(first + 2)?,
+            status: row.get(first + 3)?,
+            replaces: row.get(first + 4)?,
+        })
+    }
+
+    fn open<T: DeserializeOwned>(&self, keys: &SectionKeys, kind: ClinicalKind, patient: Uuid) -> Result<T> {
+        let id = Uuid::parse_str(&self.id).map_err(|_| unreadable())?;
+        let index =
+            RowIndex { at: self.at.as_deref(), status: self.status.as_deref(), replaces: self.replaces.as_deref() };
+        open_record(keys, kind, id, patient, &index, &self.record)
+    }
 }
 
 struct ChartPlan {

@@ -153,11 +153,11 @@ pub(super) fn load_section_keys(conn: &Connection, user: &str, pair: &UserKeyPai
     Ok(keys)
 }
 
-/// Takes the key away from a user leaving the clinical roles; the next clinical login starts a
-/// new epoch.
+/// Takes the key away from a user leaving the clinical roles (or disabled) and has the next
+/// clinical session start a new epoch. True when the user had wraps to remove.
 pub(super) fn revoke(conn: &Connection, user: &str, now: DateTime<Utc>) -> Result<bool> {
     let removed = conn.execute("DELETE FROM section_key_wraps WHERE user = ?1", [user])?;
-    if removed > 0 {
+    if current_epoch(conn)?.is_some() {
         conn.execute(
             "INSERT OR IGNORE INTO section_key_rotation_due (singleton, since) VALUES (1, ?1)",
             [now.to_rfc3339()],
@@ -166,7 +166,25 @@ pub(super) fn revoke(conn: &Connection, user: &str, now: DateTime<Utc>) -> Resul
     Ok(removed > 0)
 }
 
-fn rotation_due(conn: &Connection) -> Result<bool> {
+/// True when `user` holds the newest epoch and no other enabled clinical user does: withdrawing
+/// it from them would leave nobody able to read clinical records or pass the key on.
+pub(super) fn is_last_holder(conn: &Connection, user: &str) -> Result<bool> {
+    let Some(epoch) = current_epoch(conn)? else {
+        return Ok(false);
+    };
+    if !has_wrap(conn, user, epoch)? {
+        return Ok(false);
+    }
+    for (other, _) in clinical_users_with_keys(conn)? {
+        if other != user && has_wrap(conn, &other, epoch)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// True when a user left the clinical roles since the newest epoch began.
+pub(super) fn rotation_due(conn: &Connection) -> Result<bool> {
     Ok(conn.query_row("SELECT count(*) FROM section_key_rotation_due", [], |r| r.get::<_, i64>(0))? > 0)
 }
 

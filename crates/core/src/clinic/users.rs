@@ -28,7 +28,8 @@ impl Clinic {
 
     fn update_user(&mut self, user_name: &str, change: impl FnOnce(&mut User)) -> Result<User> {
         self.authorize(Section::Administration, Access::Write, None)?;
-        let mut user = self.stored_user(user_name)?;
+        let before = self.stored_user(user_name)?;
+        let mut user = before.clone();
         change(&mut user);
         let other_admins: i64 = self.conn()?.query_row(
             "SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0 AND name <> ?1",
@@ -38,12 +39,22 @@ impl Clinic {
         if other_admins == 0 && (user.role != Role::Admin || user.disabled) {
             return Err(Error::invalid("user", "is the last enabled administrator; make another user admin first"));
         }
+        // A user who is disabled or leaves the clinical roles loses the clinical key at once; the
+        // next clinical login seals new content under a new epoch. A user who held it before (even
+        // if their wraps are already gone) knew the current key, so their leaving starts one too.
+        let holds = |u: &User| !u.disabled && policy::holds_clinical_key(u.role);
+        let loses_key = holds(&before) && !holds(&user);
+        if loses_key && section_keys::is_last_holder(self.conn()?, user_name)? {
+            return Err(Error::invalid(
+                "user",
+                "is the last doctor or nurse who holds the clinical key on this computer; add another \
+                 clinical user and let them log in once (which passes the key on) first, or every \
+                 clinical record would become unreadable",
+            ));
+        }
         let now = self.now();
         let body = ChangeBody::UserUpdated(user.clone());
         let events = vec![super::access::audit_of(&body)];
-        // A user who is disabled or leaves the clinical roles loses the clinical key at once; the
-        // next clinical login seals new content under a new epoch.
-        let loses_key = user.disabled || !policy::holds_clinical_key(user.role);
         let author = self.user.name.clone();
         let name = user.name.clone();
         self.commit_then(vec![(author, body)], events, |tx| {
