@@ -208,4 +208,11 @@ fn repeated_failures_slow_down_then_lock_the_account_until_an_admin_unlocks_it()
         recorded.iter().all(|e| e.subject.as_deref() == Some("nurse") && e.user == "admin"),
         "each names the account tried, though the admin's login recorded it"
     );
+    let on_her_account = admin.audit_events(&Filter::User("nurse".into())).expect("the nurse's report");
+    assert_eq!(
+        on_her_account.iter().filter(|e| e.action == Action::LoginFailed).count(),
+        LOCKOUT_THRESHOLD as usize,
+        "the nurse's own report shows the attempts on her account"
+    );
+    assert!(matches!(admin.verify_audit().expect("verify"), mamori_core::audit::Verdict::Intact { .. }));
 }

@@ -49,8 +49,12 @@ fn catch_up(conn: &Connection) -> Result<()> {
          SELECT patient_id, seq FROM audit_events WHERE seq > ?1 AND patient_id IS NOT NULL",
         [done],
     )?;
+    // A user's report also lists what happened to their account (failed logins on it).
     conn.execute(
-        "INSERT OR IGNORE INTO audit_by_user (user_name, seq) SELECT user_name, seq FROM audit_events WHERE seq > ?1",
+        "INSERT OR IGNORE INTO audit_by_user (user_name, seq)
+         SELECT user_name, seq FROM audit_events WHERE seq > ?1
+         UNION SELECT json_extract(body, '$.subject'), seq FROM audit_events
+             WHERE seq > ?1 AND json_extract(body, '$.subject') IS NOT NULL",
         [done],
     )?;
     conn.execute(
@@ -65,7 +69,10 @@ fn catch_up(conn: &Connection) -> Result<()> {
 /// report cannot silently leave out an access; `None` when they agree.
 pub(super) fn first_misfiled(conn: &Connection) -> Result<Option<u64>> {
     let first: Option<i64> = conn.query_row(
-        "WITH filed AS (SELECT coalesce((SELECT seq FROM audit_report_position), 0) AS upto)
+        "WITH filed AS (SELECT coalesce((SELECT seq FROM audit_report_position), 0) AS upto),
+              people AS (SELECT seq, user_name AS name FROM audit_events
+                         UNION SELECT seq, json_extract(body, '$.subject') FROM audit_events
+                             WHERE json_extract(body, '$.subject') IS NOT NULL)
          SELECT min(seq) FROM (
              SELECT seq FROM (SELECT seq, patient_id FROM audit_events, filed
                               WHERE patient_id IS NOT NULL AND seq <= filed.upto
@@ -74,11 +81,11 @@ pub(super) fn first_misfiled(conn: &Connection) -> Result<Option<u64>> {
              SELECT seq FROM (SELECT seq, patient_id FROM audit_by_patient
                               EXCEPT SELECT seq, patient_id FROM audit_events)
              UNION ALL
-             SELECT seq FROM (SELECT seq, user_name FROM audit_events, filed WHERE seq <= filed.upto
+             SELECT seq FROM (SELECT seq, name FROM people, filed WHERE seq <= filed.upto
                               EXCEPT SELECT seq, user_name FROM audit_by_user)
              UNION ALL
              SELECT seq FROM (SELECT seq, user_name FROM audit_by_user
-                              EXCEPT SELECT seq, user_name FROM audit_events)
+                              EXCEPT SELECT seq, name FROM people)
          )",
         [],
         |r| r.get(0),

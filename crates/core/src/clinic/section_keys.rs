@@ -124,13 +124,10 @@ pub(super) fn stored_public_key(conn: &Connection, user: &str) -> Result<Option<
 }
 
 /// A user's new public key; wraps made for the old one can no longer be opened and are dropped
-/// (the user waits for a colleague to pass the clinical key on again).
+/// (the user waits for a colleague to pass the clinical key on again). Call inside a transaction.
 pub(super) fn replace_public_key(conn: &Connection, user: &str, public: &[u8; 32]) -> Result<()> {
-    let tx = conn.unchecked_transaction()?;
-    tx.execute("DELETE FROM section_key_wraps WHERE user = ?1", [user])?;
-    store_public_key(&tx, user, public)?;
-    tx.commit()?;
-    Ok(())
+    conn.execute("DELETE FROM section_key_wraps WHERE user = ?1", [user])?;
+    store_public_key(conn, user, public)
 }
 
 /// The section keys wrapped to `user`, opened with their key pair.

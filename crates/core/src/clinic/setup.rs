@@ -216,14 +216,24 @@ impl Clinic {
     /// Publishes the user's public key (a new key pair makes their old wraps useless), opens the
     /// clinical keys wrapped to them, and passes those keys on to clinical users waiting for them.
     fn take_up_section_keys(&mut self, pair: &UserKeyPair) -> Result<()> {
-        let conn = self.conn()?;
-        if section_keys::stored_public_key(conn, &self.user.name)? != Some(pair.public()) {
-            section_keys::replace_public_key(conn, &self.user.name, &pair.public())?;
+        let stored = section_keys::stored_public_key(self.conn()?, &self.user.name)?;
+        if stored != Some(pair.public()) {
+            let (name, public) = (self.user.name.clone(), pair.public());
+            let reason = if stored.is_some() {
+                "replaced own user key; earlier clinical key wraps dropped"
+            } else {
+                "published own user key"
+            };
+            self.transact(true, |conn, _, _, _| {
+                section_keys::replace_public_key(conn, &name, &public)?;
+                let event = NewEvent::allowed(Action::Admin, Some(Section::Administration), None).with_reason(reason);
+                Ok(((), vec![event]))
+            })?;
         }
         if !policy::holds_clinical_key(self.user.role) {
             return Ok(());
         }
-        let held = section_keys::load_section_keys(conn, &self.user.name, pair)?;
+        let held = section_keys::load_section_keys(self.conn()?, &self.user.name, pair)?;
         self.keys.as_mut().ok_or(Error::SessionLocked)?.section = held;
         self.share_section_keys()
     }
