@@ -110,14 +110,10 @@ pub fn append(
         previous = hash.to_vec();
     }
     let seq_value = i64::try_from(seq).unwrap_or(i64::MAX);
-    let moved = if checkpoint || seq.saturating_sub(signed_seq) >= SIGN_EVERY {
-        0
-    } else {
-        conn.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE singleton = 1")?
-            .execute(params![seq_value, previous])?
-    };
-    // A checkpoint, or a log without a head row yet: sign the head as it is now.
-    if moved == 0 {
+    let due = checkpoint || seq.saturating_sub(signed_seq) >= SIGN_EVERY;
+    // Between checkpoints only the head moves; at a checkpoint, or with no head row yet, the head
+    // as it is now is signed.
+    if due || move_head(conn, seq_value, &previous)? == 0 {
         let signature = signer.sign(&head_message(seq, &previous));
         conn.prepare_cached(
             "INSERT INTO audit_head (singleton, seq, hash, signed_seq, signed_hash, signature)
@@ -128,6 +124,13 @@ pub fn append(
         .execute(params![seq_value, previous, signature.to_bytes().to_vec()])?;
     }
     Ok(())
+}
+
+/// Moves the unsigned head to `seq`; returns how many head rows there were to move.
+fn move_head(conn: &Connection, seq: i64, hash: &[u8]) -> Result<usize> {
+    Ok(conn
+        .prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE singleton = 1")?
+        .execute(params![seq, hash])?)
 }
 
 /// Plain reads and searches may wait for the next checkpoint; everything else signs the head.

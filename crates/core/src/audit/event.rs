@@ -117,6 +117,11 @@ impl NewEvent {
         event
     }
 
+    /// An administrative act (users, keys, settings, audit) and what it did.
+    pub fn admin(reason: impl Into<String>) -> Self {
+        Self::allowed(Action::Admin, Some(Section::Administration), None).with_reason(reason)
+    }
+
     pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
         self

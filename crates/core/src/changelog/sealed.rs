@@ -68,6 +68,15 @@ impl ClinicalKind {
         }
     }
 
+    /// The columns a read of this kind's state row selects: `id, body` and the index columns the
+    /// sealed record is bound to (time, note status, replaced version; `NULL` where it has none).
+    pub fn sealed_columns(self) -> String {
+        match self {
+            ClinicalKind::Note => "id, body, written_at, status, replaces".to_string(),
+            _ => format!("id, body, {}, NULL, NULL", self.time_column().unwrap_or("NULL")),
+        }
+    }
+
     /// The state table's time column, if the record has a time.
     pub fn time_column(self) -> Option<&'static str> {
         match self {

@@ -99,15 +99,13 @@ fn note_event(action: Action, note: &SoapNote) -> NewEvent {
 pub(crate) fn audit_of(body: &ChangeBody) -> NewEvent {
     let write = |section: Section| NewEvent::allowed(Action::Write, Some(section), body.patient());
     match body {
-        ChangeBody::UserAdded(user) => NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
-            .with_reason(format!("added user {} ({})", user.name, user.role.as_str())),
-        ChangeBody::UserUpdated(user) => NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
-            .with_reason(format!(
-                "set user {} to {}{}",
-                user.name,
-                user.role.as_str(),
-                if user.disabled { ", disabled" } else { "" }
-            )),
+        ChangeBody::UserAdded(user) => NewEvent::admin(format!("added user {} ({})", user.name, user.role.as_str())),
+        ChangeBody::UserUpdated(user) => NewEvent::admin(format!(
+            "set user {} to {}{}",
+            user.name,
+            user.role.as_str(),
+            if user.disabled { ", disabled" } else { "" }
+        )),
         ChangeBody::PatientRegistered(_) | ChangeBody::PatientUpdated(_) => write(Section::Demographics),
         ChangeBody::EncounterOpened(_) | ChangeBody::AppointmentSaved(_) => write(Section::Appointments),
         ChangeBody::NoteDrafted(note) => note_event(Action::Write, note),
@@ -120,9 +118,6 @@ pub(crate) fn audit_of(body: &ChangeBody) -> NewEvent {
             NewEvent::allowed(Action::Sign, Some(Section::Prescriptions), body.patient())
         }
         ChangeBody::LabReported(_) => write(Section::Results),
-        ChangeBody::SettingChanged { key, value } => {
-            NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
-                .with_reason(format!("set {key} to {value}"))
-        }
+        ChangeBody::SettingChanged { key, value } => NewEvent::admin(format!("set {key} to {value}")),
     }
 }

@@ -131,6 +131,18 @@ impl Clinic {
         self.commit_as(bodies.into_iter().map(|body| (author.clone(), body)).collect(), events)
     }
 
+    /// Appends and applies one change by the current user with its audit event, and runs `then`
+    /// (key bookkeeping) in the same transaction.
+    pub(crate) fn commit_one_then<T>(
+        &mut self,
+        body: ChangeBody,
+        then: impl FnOnce(&rusqlite::Connection) -> Result<(T, Vec<NewEvent>)>,
+    ) -> Result<T> {
+        let events = vec![access::audit_of(&body)];
+        let author = self.user.name.clone();
+        self.commit_then(vec![(author, body)], events, then)
+    }
+
     /// Appends and applies changes, each with its own author (the demo clinic's staff), and
     /// appends `events` to the audit chain, in one transaction.
     pub(crate) fn commit_as(&mut self, bodies: Vec<(String, ChangeBody)>, events: Vec<NewEvent>) -> Result<()> {

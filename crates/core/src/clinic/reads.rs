@@ -115,9 +115,7 @@ impl Clinic {
         self.authorize(Section::Administration, Access::Read, None)?;
         let key = self.keys()?.identity.verifying_key();
         let verdict = audit::verify(self.conn()?, &key)?;
-        self.record(vec![
-            NewEvent::allowed(Action::Admin, Some(Section::Administration), None).with_reason("verified the audit log")
-        ])?;
+        self.record(vec![NewEvent::admin("verified the audit log")])?;
         Ok(verdict)
     }
 
@@ -157,7 +155,10 @@ impl Clinic {
         let row: Option<(String, SealedRow)> = keys
             .store
             .conn()
-            .prepare_cached("SELECT patient_id, id, body, written_at, status, replaces FROM notes WHERE id = ?1")?
+            .prepare_cached(&format!(
+                "SELECT patient_id, {} FROM notes WHERE id = ?1",
+                ClinicalKind::Note.sealed_columns()
+            ))?
             .query_row([id.to_string()], |row| Ok((row.get(0)?, SealedRow::read(row, 1)?)))
             .optional()?;
         let (patient, row) = row.ok_or_else(|| Error::NotFound { what: "note", id: id.to_string() })?;
@@ -174,10 +175,10 @@ impl Clinic {
         let latest: Option<SealedRow> = keys
             .store
             .conn()
-            .prepare_cached(
-                "SELECT id, body, prescribed_at, NULL, NULL FROM prescriptions WHERE patient_id = ?1
-                 ORDER BY prescribed_at DESC, id DESC LIMIT 1",
-            )?
+            .prepare_cached(&format!(
+                "SELECT {} FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at DESC, id DESC LIMIT 1",
+                ClinicalKind::Prescription.sealed_columns()
+            ))?
             .query_row([patient_id.to_string()], |row| SealedRow::read(row, 0))
             .optional()?;
         latest.map(|row| row.open(&keys.section, ClinicalKind::Prescription, patient_id)).transpose()
@@ -223,14 +224,8 @@ fn sealed_for_patient<T: DeserializeOwned>(
     patient_id: Uuid,
 ) -> Result<Vec<T>> {
     let order = kind.time_column().map(|c| format!("{c}, ")).unwrap_or_default();
-    let (at, status, replaces) = match kind {
-        ClinicalKind::Note => ("written_at", "status", "replaces"),
-        _ => (kind.time_column().unwrap_or("NULL"), "NULL", "NULL"),
-    };
-    let sql = format!(
-        "SELECT id, body, {at}, {status}, {replaces} FROM {} WHERE patient_id = ?1 ORDER BY {order}id",
-        kind.table()
-    );
+    let sql =
+        format!("SELECT {} FROM {} WHERE patient_id = ?1 ORDER BY {order}id", kind.sealed_columns(), kind.table());
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([patient_id.to_string()], |row| SealedRow::read(row, 0))?;
     rows.map(|row| row?.open(keys, kind, patient_id)).collect()

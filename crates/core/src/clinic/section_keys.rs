@@ -13,13 +13,16 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Clinic;
-use crate::audit::{Action, NewEvent};
+use crate::audit::NewEvent;
 use crate::crypto::{Sealed, NONCE_LEN};
 use crate::policy::{self, Section};
 use crate::secret::Key32;
 use crate::vault::section_key::{self, WrappedSectionKey};
 use crate::vault::{SectionKeys, UserKeyPair};
 use crate::{Error, Result};
+
+/// A clinical key epoch and its key.
+pub(super) type Epoch = (u32, Key32);
 
 impl Clinic {
     /// After a clinical login: starts a new epoch if one is due, then wraps every epoch this
@@ -36,12 +39,7 @@ impl Clinic {
         }
         Ok(())
     }
-}
 
-/// A clinical key epoch and its key.
-pub(super) type Epoch = (u32, Key32);
-
-impl Clinic {
     /// Enabled doctors and nurses who do not yet hold the newest clinical key on this device (admin
     /// only): they read clinical sections once a colleague who holds it logs in here.
     pub fn waiting_for_clinical_key(&mut self) -> Result<Vec<String>> {
@@ -71,7 +69,7 @@ fn share(
     let started = if rotation_due(conn)? {
         let (epoch, key) = new_epoch(conn, me, now)?;
         conn.execute("DELETE FROM section_key_rotation_due", [])?;
-        events.push(admin_event(format!("started clinical key epoch {epoch}")));
+        events.push(NewEvent::admin(format!("started clinical key epoch {epoch}")));
         Some((epoch, key))
     } else {
         None
@@ -86,7 +84,7 @@ fn share(
             }
         }
         if !passed.is_empty() && user != me {
-            events.push(admin_event(format!("passed clinical key epoch {} to {user}", passed.join(", "))));
+            events.push(NewEvent::admin(format!("passed clinical key epoch {} to {user}", passed.join(", "))));
         }
     }
     Ok((started, events))
@@ -126,7 +124,7 @@ pub(super) fn stored_public_key(conn: &Connection, user: &str) -> Result<Option<
 /// A user's new public key; wraps made for the old one can no longer be opened and are dropped
 /// (the user waits for a colleague to pass the clinical key on again). Call inside a transaction.
 pub(super) fn replace_public_key(conn: &Connection, user: &str, public: &[u8; 32]) -> Result<()> {
-    conn.execute("DELETE FROM section_key_wraps WHERE user = ?1", [user])?;
+    drop_wraps(conn, user)?;
     store_public_key(conn, user, public)
 }
 
@@ -153,7 +151,7 @@ pub(super) fn load_section_keys(conn: &Connection, user: &str, pair: &UserKeyPai
 /// Takes the key away from a user leaving the clinical roles (or disabled) and has the next
 /// clinical session start a new epoch. True when the user had wraps to remove.
 pub(super) fn revoke(conn: &Connection, user: &str, now: DateTime<Utc>) -> Result<bool> {
-    let removed = conn.execute("DELETE FROM section_key_wraps WHERE user = ?1", [user])?;
+    let removed = drop_wraps(conn, user)?;
     if current_epoch(conn)?.is_some() {
         conn.execute(
             "INSERT OR IGNORE INTO section_key_rotation_due (singleton, since) VALUES (1, ?1)",
@@ -161,6 +159,11 @@ pub(super) fn revoke(conn: &Connection, user: &str, now: DateTime<Utc>) -> Resul
         )?;
     }
     Ok(removed > 0)
+}
+
+/// Deletes every wrap made for `user`; returns how many there were.
+fn drop_wraps(conn: &Connection, user: &str) -> Result<usize> {
+    Ok(conn.execute("DELETE FROM section_key_wraps WHERE user = ?1", [user])?)
 }
 
 /// True when `user` holds the newest epoch and no other enabled clinical user does: withdrawing
@@ -242,8 +245,4 @@ fn store_wrap(conn: &Connection, user: &str, wrapped: &WrappedSectionKey) -> Res
 
 fn fixed<const N: usize>(bytes: Vec<u8>) -> Result<[u8; N]> {
     bytes.try_into().map_err(|_| Error::InvalidState("a stored key has the wrong length"))
-}
-
-fn admin_event(reason: String) -> NewEvent {
-    NewEvent::allowed(Action::Admin, Some(Section::Administration), None).with_reason(reason)
 }

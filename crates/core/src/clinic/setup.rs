@@ -106,10 +106,9 @@ impl Clinic {
     /// an epoch started for them (the first clinical user).
     fn record_new_user(&mut self, user: &User, pair: &UserKeyPair) -> Result<Option<section_keys::Epoch>> {
         let now = self.now();
-        let body = ChangeBody::UserAdded(user.clone());
-        let events = vec![super::access::audit_of(&body)];
-        let author = self.user.name.clone();
-        self.commit_then(vec![(author, body)], events, |tx| Ok((enroll_user_key(tx, user, pair, now)?, Vec::new())))
+        self.commit_one_then(ChangeBody::UserAdded(user.clone()), |tx| {
+            Ok((enroll_user_key(tx, user, pair, now)?, Vec::new()))
+        })
     }
 
     /// Opens the store in `dir` as `user_name`: password (with this computer's device secret),
@@ -122,10 +121,8 @@ impl Clinic {
         password: &Password,
         second_factor: &SecondFactor,
     ) -> Result<Clinic> {
-        let opened = open_keys(dir, secrets, clock.now(), user_name, password)?;
-        let hlc = HlcClock::new(clock, changelog::last_stamp(opened.keys.store.conn())?);
-        let mut clinic = Clinic::assemble(dir, &opened.device_id, opened.user, hlc, opened.keys)?;
-        clinic.finish_login(secrets, second_factor, &opened.pair)?;
+        let (mut clinic, pair) = Self::open_session(dir, secrets, clock, user_name, password)?;
+        clinic.finish_login(secrets, second_factor, &pair)?;
         Ok(clinic)
     }
 
@@ -139,12 +136,25 @@ impl Clinic {
         user_name: &str,
         password: &Password,
     ) -> Result<Clinic> {
+        let (mut clinic, pair) = Self::open_session(dir, secrets, clock, user_name, password)?;
+        clinic.record(vec![NewEvent::allowed(Action::Login, None, None).with_reason("demo generator")])?;
+        clinic.take_up_section_keys(&pair)?;
+        Ok(clinic)
+    }
+
+    /// A session on the store opened with `user_name`'s password, before any second factor or
+    /// login event; with the user's key pair for taking up their clinical keys.
+    fn open_session(
+        dir: &DataDir,
+        secrets: &dyn DeviceSecretStore,
+        clock: Box<dyn Clock>,
+        user_name: &str,
+        password: &Password,
+    ) -> Result<(Clinic, UserKeyPair)> {
         let opened = open_keys(dir, secrets, clock.now(), user_name, password)?;
         let hlc = HlcClock::new(clock, changelog::last_stamp(opened.keys.store.conn())?);
-        let mut clinic = Clinic::assemble(dir, &opened.device_id, opened.user, hlc, opened.keys)?;
-        clinic.record(vec![NewEvent::allowed(Action::Login, None, None).with_reason("demo generator")])?;
-        clinic.take_up_section_keys(&opened.pair)?;
-        Ok(clinic)
+        let clinic = Clinic::assemble(dir, &opened.device_id, opened.user, hlc, opened.keys)?;
+        Ok((clinic, opened.pair))
     }
 
     /// Ends the session like [`Clinic::logout`] and gives its clock back for the next one.
@@ -226,7 +236,7 @@ impl Clinic {
             };
             self.transact(true, |conn, _, _, _| {
                 section_keys::replace_public_key(conn, &name, &public)?;
-                let event = NewEvent::allowed(Action::Admin, Some(Section::Administration), None).with_reason(reason);
+                let event = NewEvent::admin(reason);
                 Ok(((), vec![event]))
             })?;
         }
@@ -276,8 +286,7 @@ impl Clinic {
     pub fn unlock_account(&mut self, secrets: &dyn DeviceSecretStore, user_name: &str) -> Result<()> {
         self.authorize(Section::Administration, Access::Write, None)?;
         LoginGuard::new(secrets, &self.device_id).release(user_name)?;
-        self.record(vec![NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
-            .with_reason(format!("unlocked the account of {user_name}"))])
+        self.record(vec![NewEvent::admin(format!("unlocked the account of {user_name}"))])
     }
 
     /// A new second factor for a user who lost theirs (admin only); the old one stops working.
@@ -286,8 +295,7 @@ impl Clinic {
         load_user(&self.keys()?.store, user_name)
             .map_err(|_| Error::NotFound { what: "user", id: user_name.to_string() })?;
         let enrollment = auth::enroll(self.conn()?, user_name)?;
-        self.record(vec![NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
-            .with_reason(format!("reset the second factor of {user_name}"))])?;
+        self.record(vec![NewEvent::admin(format!("reset the second factor of {user_name}"))])?;
         Ok(enrollment)
     }
 

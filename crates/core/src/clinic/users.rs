@@ -2,7 +2,7 @@
 //! never deleted — the audit log names them. The clinic always keeps one enabled admin.
 
 use super::{section_keys, Clinic};
-use crate::audit::{Action, NewEvent};
+use crate::audit::NewEvent;
 use crate::changelog::ChangeBody;
 use crate::domain::{Role, User};
 use crate::policy::{self, Access, Section};
@@ -53,14 +53,10 @@ impl Clinic {
             ));
         }
         let now = self.now();
-        let body = ChangeBody::UserUpdated(user.clone());
-        let events = vec![super::access::audit_of(&body)];
-        let author = self.user.name.clone();
         let name = user.name.clone();
-        self.commit_then(vec![(author, body)], events, |tx| {
+        self.commit_one_then(ChangeBody::UserUpdated(user.clone()), |tx| {
             let withdrawn = loses_key && section_keys::revoke(tx, &name, now)?;
-            let event = NewEvent::allowed(Action::Admin, Some(Section::Administration), None)
-                .with_reason(format!("withdrew the clinical key from {name}"));
+            let event = NewEvent::admin(format!("withdrew the clinical key from {name}"));
             Ok(((), if withdrawn { vec![event] } else { Vec::new() }))
         })?;
         if user.name == self.user.name {
