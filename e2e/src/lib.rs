@@ -73,14 +73,14 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
-fn wait_for_port(port: u16, driver: &mut Child) {
+async fn wait_for_port(port: u16, driver: &mut Child) {
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if let Ok(Some(status)) = driver.try_wait() {
             panic!("tauri-driver exited before listening: {status}");
         }
         assert!(start.elapsed() < PATIENCE, "tauri-driver did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -143,8 +143,8 @@ impl App {
             .spawn()
             .expect("start tauri-driver");
         // Both ports must accept before a session starts (see ../shared/RECIPES.md).
-        wait_for_port(port, &mut driver);
-        wait_for_port(native_port, &mut driver);
+        wait_for_port(port, &mut driver).await;
+        wait_for_port(native_port, &mut driver).await;
 
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("wry"));
@@ -170,12 +170,30 @@ impl App {
 
     /// The element with `data-testid`, once it is on screen.
     pub async fn wait(&self, testid: &str) -> Element {
+        self.wait_css(&Self::css(testid), PATIENCE).await
+    }
+
+    /// The first element matching the CSS `selector`, once it is on screen within `patience`.
+    pub async fn wait_css(&self, selector: &str, patience: Duration) -> Element {
         self.client
             .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(&Self::css(testid)))
+            .at_most(patience)
+            .for_element(Locator::Css(selector))
             .await
-            .unwrap_or_else(|e| panic!("{testid} did not appear: {e}"))
+            .unwrap_or_else(|e| panic!("{selector} did not appear: {e}"))
+    }
+
+    /// Waits until at least `count` elements with `data-testid` are on screen; returns them.
+    pub async fn wait_count(&self, testid: &str, count: usize) -> Vec<Element> {
+        let start = Instant::now();
+        loop {
+            let found = self.all(testid).await;
+            if found.len() >= count {
+                return found;
+            }
+            assert!(start.elapsed() < PATIENCE, "fewer than {count} {testid} appeared");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Every element with `data-testid` now on screen (possibly none).

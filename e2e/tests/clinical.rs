@@ -41,16 +41,7 @@ async fn a_doctor_finds_her_by_two_kana_writes_and_signs_a_note_and_prescribes_w
     app.click("note-save").await;
     app.wait("note-item").await;
     app.click("note-sign").await;
-    let start = std::time::Instant::now();
-    while app
-        .client
-        .find(mamori_e2e::fantoccini::Locator::Css("[data-testid=\"note-item\"][data-status=\"signed\"]"))
-        .await
-        .is_err()
-    {
-        assert!(start.elapsed() < mamori_e2e::PATIENCE, "the note was never shown as signed");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    app.wait_css("[data-testid=\"note-item\"][data-status=\"signed\"]", mamori_e2e::PATIENCE).await;
     assert!(app.wait_text("note-list", "急性上気道炎").await.contains("咽頭痛"));
 
     app.fill("rx-item-drug", "カロナール錠200mg").await;
@@ -63,12 +54,7 @@ async fn a_doctor_finds_her_by_two_kana_writes_and_signs_a_note_and_prescribes_w
     app.screenshot("signed-note-and-prescription").await;
 
     app.click("rx-do").await;
-    let start = std::time::Instant::now();
-    while app.all("rx-entry").await.len() < 2 {
-        assert!(start.elapsed() < mamori_e2e::PATIENCE, "Do処方 did not add a prescription");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    for entry in app.all("rx-entry").await {
+    for entry in app.wait_count("rx-entry", 2).await {
         assert!(entry.text().await.expect("text").contains("カロナール錠200mg"), "Do repeats the same drug");
     }
     app.screenshot("do-prescription").await;

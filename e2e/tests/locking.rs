@@ -36,12 +36,7 @@ async fn the_app_locks_itself_after_the_idle_timeout() {
 
     // One idle minute, then the window's next check (every 15 s) finds the session locked.
     let start = Instant::now();
-    app.client
-        .wait()
-        .at_most(Duration::from_secs(100))
-        .for_element(mamori_e2e::fantoccini::Locator::Css("[data-testid=\"resume-screen\"]"))
-        .await
-        .expect("the window locked itself");
+    app.wait_css("[data-testid=\"resume-screen\"]", Duration::from_secs(100)).await;
     assert!(start.elapsed() >= Duration::from_secs(45), "locked only after being idle: {:?}", start.elapsed());
     assert!(!app.is_present("search-result").await, "nothing of the chart stays on screen");
     app.screenshot("locked").await;
