@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { Pending } from '../src/lib/pending.svelte';
+
+describe('Pending', () => {
+  it('is busy only while the work runs and clears the previous error', async () => {
+    const pending = new Pending();
+    pending.error = { code: 'old', message: 'old' };
+    let busyInside = false;
+    const ok = await pending.run(async () => {
+      busyInside = pending.busy;
+    });
+    expect([ok, busyInside, pending.busy, pending.error]).toEqual([true, true, false, null]);
+  });
+
+  it('keeps what the work failed with', async () => {
+    const pending = new Pending();
+    const failure = { code: 'denied', message: 'no' };
+    const ok = await pending.run(async () => {
+      throw failure;
+    });
+    expect([ok, pending.busy, pending.error]).toEqual([false, false, failure]);
+  });
+});
