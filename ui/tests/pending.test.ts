@@ -20,4 +20,34 @@ describe('Pending', () => {
     });
     expect([ok, pending.busy, pending.error]).toEqual([false, false, failure]);
   });
+
+  it('hands the failure to `failed` while still busy, and waits for it', async () => {
+    const pending = new Pending();
+    const failure = { code: 'no_session', message: 'gone' };
+    const seen: unknown[] = [];
+    const ok = await pending.run(
+      async () => {
+        throw failure;
+      },
+      async (err) => {
+        seen.push(err, pending.error, pending.busy);
+        await Promise.resolve();
+        seen.push(pending.busy);
+      },
+    );
+    expect([ok, pending.busy, pending.error]).toEqual([false, false, failure]);
+    expect(seen).toEqual([failure, failure, true, true]);
+  });
+
+  it('does not call `failed` when the work succeeds', async () => {
+    const pending = new Pending();
+    let called = false;
+    const ok = await pending.run(
+      async () => {},
+      () => {
+        called = true;
+      },
+    );
+    expect([ok, called]).toEqual([true, false]);
+  });
 });

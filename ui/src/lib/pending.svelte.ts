@@ -5,8 +5,11 @@ export class Pending {
   busy = $state(false);
   error = $state<unknown>(null);
 
-  /** Runs `work` with `busy` set and the previous error cleared; true when it succeeded. */
-  async run(work: () => Promise<void>): Promise<boolean> {
+  /**
+   * Runs `work` with `busy` set and the previous error cleared; true when it succeeded. On failure
+   * `error` holds what it threw, and `failed` (when given) handles that before `busy` clears.
+   */
+  async run(work: () => Promise<void>, failed?: (err: unknown) => void | Promise<void>): Promise<boolean> {
     this.busy = true;
     this.error = null;
     try {
@@ -14,6 +17,7 @@ export class Pending {
       return true;
     } catch (err) {
       this.error = err;
+      await failed?.(err);
       return false;
     } finally {
       this.busy = false;
