@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use crate::secret::Key32;
 use crate::{Error, Result};
@@ -55,6 +55,19 @@ impl Default for KeyringStore {
     }
 }
 
+/// One keyring call at a time per process. Each call opens its own D-Bus connection and Secret
+/// Service session, and the Linux client gives up on a reply after 2 s; gnome-keyring 42 aborts
+/// when a client leaves in the middle of opening a session, and D-Bus then starts a locked daemon
+/// in its place (seen in CI under load, reproduced with clients leaving early). Calls queued here
+/// instead of in the daemon keep each one short. Keyring calls happen at setup, unlock and lock,
+/// so the queue costs nothing a person notices.
+static KEYRING_CALL: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time<T>(call: impl FnOnce() -> keyring::Result<T>) -> keyring::Result<T> {
+    let _turn = KEYRING_CALL.lock().unwrap_or_else(PoisonError::into_inner);
+    call()
+}
+
 fn keyring_error(error: keyring::Error) -> Error {
     // keyring errors name the platform failure, never the secret.
     Error::KeyringUnavailable(error.to_string())
@@ -63,13 +76,13 @@ fn keyring_error(error: keyring::Error) -> Error {
 impl DeviceSecretStore for KeyringStore {
     fn create(&self, device: &str) -> Result<Key32> {
         let entry = self.entry(device)?;
-        match entry.get_secret() {
+        match one_at_a_time(|| entry.get_secret()) {
             Ok(_) => return Err(Error::DeviceSecretExists(device.to_string())),
             Err(keyring::Error::NoEntry) => {}
             Err(other) => return Err(keyring_error(other)),
         }
         let secret = Key32::random()?;
-        entry.set_secret(secret.expose()).map_err(keyring_error)?;
+        one_at_a_time(|| entry.set_secret(secret.expose())).map_err(keyring_error)?;
         // Read it back: a keyring that silently keeps nothing must fail here, not at next unlock.
         match self.load(device)? {
             Some(stored) if stored.expose() == secret.expose() => Ok(secret),
@@ -78,7 +91,8 @@ impl DeviceSecretStore for KeyringStore {
     }
 
     fn load(&self, device: &str) -> Result<Option<Key32>> {
-        match self.entry(device)?.get_secret() {
+        let entry = self.entry(device)?;
+        match one_at_a_time(|| entry.get_secret()) {
             Ok(bytes) => {
                 let bytes = zeroize::Zeroizing::new(bytes);
                 Key32::from_slice(&bytes)
@@ -91,14 +105,16 @@ impl DeviceSecretStore for KeyringStore {
     }
 
     fn delete(&self, device: &str) -> Result<()> {
-        match self.entry(device)?.delete_credential() {
+        let entry = self.entry(device)?;
+        match one_at_a_time(|| entry.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(other) => Err(keyring_error(other)),
         }
     }
 
     fn load_record(&self, device: &str, kind: &str) -> Result<Option<Vec<u8>>> {
-        match self.named(&format!("{kind}-{device}"))?.get_secret() {
+        let entry = self.named(&format!("{kind}-{device}"))?;
+        match one_at_a_time(|| entry.get_secret()) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(other) => Err(keyring_error(other)),
@@ -106,7 +122,8 @@ impl DeviceSecretStore for KeyringStore {
     }
 
     fn store_record(&self, device: &str, kind: &str, bytes: &[u8]) -> Result<()> {
-        self.named(&format!("{kind}-{device}"))?.set_secret(bytes).map_err(keyring_error)
+        let entry = self.named(&format!("{kind}-{device}"))?;
+        one_at_a_time(|| entry.set_secret(bytes)).map_err(keyring_error)
     }
 }
 
@@ -128,7 +145,7 @@ impl MemoryStore {
     }
 
     fn secrets(&self) -> std::sync::MutexGuard<'_, HashMap<String, [u8; 32]>> {
-        self.secrets.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.secrets.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -153,12 +170,12 @@ impl DeviceSecretStore for MemoryStore {
     }
 
     fn load_record(&self, device: &str, kind: &str) -> Result<Option<Vec<u8>>> {
-        let records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(records.get(&format!("{kind}-{device}")).cloned())
     }
 
     fn store_record(&self, device: &str, kind: &str, bytes: &[u8]) -> Result<()> {
-        let mut records = self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         records.insert(format!("{kind}-{device}"), bytes.to_vec());
         Ok(())
     }
