@@ -55,12 +55,12 @@ impl Default for KeyringStore {
     }
 }
 
-/// One keyring call at a time per process. Each call opens its own D-Bus connection and Secret
-/// Service session, and the Linux client gives up on a reply after 2 s; gnome-keyring 42 aborts
-/// when a client leaves in the middle of opening a session, and D-Bus then starts a locked daemon
-/// in its place (seen in CI under load, reproduced with clients leaving early). Calls queued here
-/// instead of in the daemon keep each one short. Keyring calls happen at setup, unlock and lock,
-/// so the queue costs nothing a person notices.
+/// One keyring call at a time per process. On Linux each call opens its own D-Bus connection and
+/// Secret Service session, and gnome-keyring 42 aborts when sessions come and go concurrently (a
+/// client leaving mid-handshake is enough); D-Bus then starts a locked daemon in its place and
+/// every later call fails. Two story tests logging in at once crashed it in about 1 run in 10;
+/// with this queue, none in 40 (`tests/tests/keyring_load.rs`). Keyring calls happen at set-up,
+/// unlock and lock, so the queue costs nothing a person notices.
 static KEYRING_CALL: Mutex<()> = Mutex::new(());
 
 fn one_at_a_time<T>(call: impl FnOnce() -> keyring::Result<T>) -> keyring::Result<T> {
