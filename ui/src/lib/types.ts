@@ -179,21 +179,6 @@ export interface Encounter {
   clinician: string;
 }
 
-export interface Vitals {
-  id: Uuid;
-  patient_id: Uuid;
-  encounter_id: Uuid | null;
-  measured_at: DateTimeUtc;
-  systolic_mmhg: number | null;
-  diastolic_mmhg: number | null;
-  pulse_bpm: number | null;
-  temperature_c: number | null;
-  spo2_percent: number | null;
-  respiratory_rate: number | null;
-  weight_kg: number | null;
-  height_cm: number | null;
-}
-
 export interface VitalsInput {
   systolic_mmhg: number | null;
   diastolic_mmhg: number | null;
@@ -205,21 +190,26 @@ export interface VitalsInput {
   height_cm: number | null;
 }
 
-export type Severity = 'mild' | 'moderate' | 'severe';
-
-export interface Allergy {
+/** A recorded set: the measurements as entered, with where and when they were taken. */
+export interface Vitals extends VitalsInput {
   id: Uuid;
   patient_id: Uuid;
-  substance: string;
-  reaction: string;
-  severity: Severity;
-  recorded_at: DateTimeUtc;
+  encounter_id: Uuid | null;
+  measured_at: DateTimeUtc;
 }
+
+export type Severity = 'mild' | 'moderate' | 'severe';
 
 export interface AllergyInput {
   substance: string;
   reaction: string;
   severity: Severity;
+}
+
+export interface Allergy extends AllergyInput {
+  id: Uuid;
+  patient_id: Uuid;
+  recorded_at: DateTimeUtc;
 }
 
 export type ProblemStatus = 'active' | 'resolved';
