@@ -29,11 +29,18 @@ pub fn seal(key: &Key32, plaintext: &[u8], associated_data: &[u8]) -> Result<Sea
 
 /// Opens a sealed value; `None` when the key is wrong or the bytes or associated data were altered.
 pub fn open(key: &Key32, sealed: &Sealed, associated_data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    open_parts(key, &sealed.nonce, &sealed.ciphertext, associated_data)
+}
+
+/// `open` for a nonce and ciphertext read in place (a stored record), without copying them first.
+pub fn open_parts(
+    key: &Key32,
+    nonce: &[u8; NONCE_LEN],
+    ciphertext: &[u8],
+    associated_data: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
     let cipher = XChaCha20Poly1305::new(key.expose().into());
-    cipher
-        .decrypt(&XNonce::from(sealed.nonce), Payload { msg: &sealed.ciphertext, aad: associated_data })
-        .ok()
-        .map(Zeroizing::new)
+    cipher.decrypt(&XNonce::from(*nonce), Payload { msg: ciphertext, aad: associated_data }).ok().map(Zeroizing::new)
 }
 
 #[cfg(test)]

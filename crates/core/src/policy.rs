@@ -131,8 +131,8 @@ pub fn allows(role: Role, section: Section, access: Access) -> bool {
     }
 }
 
-/// The sections (other than administration's) `role` may access at least as `access`, for a
-/// front end to decide which menus exist. The core still checks every call.
+/// The sections (administration included) `role` may access at least as `access`, for a front
+/// end to decide which menus exist. The core still checks every call.
 pub fn sections_allowed(role: Role, access: Access) -> Vec<Section> {
     Section::ALL.into_iter().filter(|s| allows(role, *s, access)).collect()
 }

@@ -8,6 +8,11 @@ use super::Enrollment;
 use crate::{Error, Result};
 
 impl Enrollment {
+    fn qr_code(&self) -> Result<QrCode> {
+        QrCode::encode_text(&self.otpauth_uri, QrCodeEcc::Medium)
+            .map_err(|_| Error::InvalidState("the otpauth URI is too long for a QR code"))
+    }
+
     /// A PNG of the QR code that any authenticator app scans.
     pub fn qr_png(&self) -> Result<Vec<u8>> {
         let totp =
@@ -17,8 +22,7 @@ impl Enrollment {
 
     /// The QR code as a standalone SVG document (for a window: no PNG encoder, no script).
     pub fn qr_svg(&self) -> Result<String> {
-        let qr = QrCode::encode_text(&self.otpauth_uri, QrCodeEcc::Medium)
-            .map_err(|_| Error::InvalidState("the otpauth URI is too long for a QR code"))?;
+        let qr = self.qr_code()?;
         let border = 4;
         let size = qr.size() + border * 2;
         let mut path = String::new();
@@ -37,8 +41,7 @@ impl Enrollment {
 
     /// The QR code drawn with block characters, two modules per character row.
     pub fn qr_text(&self) -> Result<String> {
-        let qr = QrCode::encode_text(&self.otpauth_uri, QrCodeEcc::Medium)
-            .map_err(|_| Error::InvalidState("the otpauth URI is too long for a QR code"))?;
+        let qr = self.qr_code()?;
         let border = 2;
         let size = qr.size();
         let dark = |x: i32, y: i32| qr.get_module(x, y);

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::change::ChangeBody;
-use crate::crypto::{self, Sealed, NONCE_LEN};
+use crate::crypto::{self, NONCE_LEN};
 use crate::domain::NoteStatus;
 use crate::vault::SectionKeys;
 use crate::{Error, Result};
@@ -199,8 +199,8 @@ pub fn open_record<T: DeserializeOwned>(
     let key = keys.get(epoch).ok_or(Error::SectionKeyMissing)?;
     let mut nonce = [0u8; NONCE_LEN];
     nonce.copy_from_slice(&record[5..HEADER_LEN]);
-    let sealed = Sealed { nonce, ciphertext: record[HEADER_LEN..].to_vec() };
-    let plain = crypto::open(key, &sealed, &associated_data(kind, id, patient, epoch, row)).ok_or_else(unreadable)?;
+    let aad = associated_data(kind, id, patient, epoch, row);
+    let plain = crypto::open_parts(key, &nonce, &record[HEADER_LEN..], &aad).ok_or_else(unreadable)?;
     serde_json::from_slice(&plain).map_err(|_| unreadable())
 }
 

@@ -9,6 +9,8 @@
 //!   clinical login starts a new epoch, so content written afterwards is sealed under a key they
 //!   never saw. Every epoch stays wrapped to every current clinical user.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -34,10 +36,16 @@ impl Clinic {
             return Ok(());
         }
         let started = self.transact(true, |conn, _, _, held| share(conn, &me, now, held))?;
+        self.keep_started_epoch(started);
+        Ok(())
+    }
+
+    /// Keeps the key of an epoch this session started, once the transaction that started it has
+    /// committed.
+    pub(super) fn keep_started_epoch(&mut self, started: Option<Epoch>) {
         if let (Some((epoch, key)), Some(keys)) = (started, self.keys.as_mut()) {
             keys.section.insert(epoch, key);
         }
-        Ok(())
     }
 
     /// Enabled doctors and nurses who do not yet hold the newest clinical key on this device (admin
@@ -48,13 +56,9 @@ impl Clinic {
         let Some(epoch) = current_epoch(conn)? else {
             return Ok(Vec::new());
         };
-        let mut waiting = Vec::new();
-        for (user, _) in clinical_users_with_keys(conn)? {
-            if !has_wrap(conn, &user, epoch)? {
-                waiting.push(user);
-            }
-        }
-        Ok(waiting)
+        let wraps = wraps(conn)?;
+        let users = clinical_users_with_keys(conn)?;
+        Ok(users.into_iter().map(|(user, _)| user).filter(|user| !wraps.contains(&(user.clone(), epoch))).collect())
     }
 }
 
@@ -75,10 +79,11 @@ fn share(
         None
     };
     let epochs: Vec<(u32, &Key32)> = held.iter().chain(started.as_ref().map(|(e, k)| (*e, k))).collect();
+    let wraps = wraps(conn)?;
     for (user, public) in clinical_users_with_keys(conn)? {
         let mut passed = Vec::new();
         for (epoch, key) in &epochs {
-            if !has_wrap(conn, &user, *epoch)? {
+            if !wraps.contains(&(user.clone(), *epoch)) {
                 store_wrap(conn, &user, &section_key::wrap(key, *epoch, &user, &public)?)?;
                 passed.push(epoch.to_string());
             }
@@ -172,15 +177,12 @@ pub(super) fn is_last_holder(conn: &Connection, user: &str) -> Result<bool> {
     let Some(epoch) = current_epoch(conn)? else {
         return Ok(false);
     };
-    if !has_wrap(conn, user, epoch)? {
+    let wraps = wraps(conn)?;
+    let holds = |name: &str| wraps.contains(&(name.to_string(), epoch));
+    if !holds(user) {
         return Ok(false);
     }
-    for (other, _) in clinical_users_with_keys(conn)? {
-        if other != user && has_wrap(conn, &other, epoch)? {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+    Ok(!clinical_users_with_keys(conn)?.iter().any(|(other, _)| other != user && holds(other)))
 }
 
 /// True when a user left the clinical roles since the newest epoch began.
@@ -220,12 +222,12 @@ fn clinical_users_with_keys(conn: &Connection) -> Result<Vec<(String, [u8; 32])>
     Ok(users)
 }
 
-fn has_wrap(conn: &Connection, user: &str, epoch: u32) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM section_key_wraps WHERE user = ?1 AND epoch = ?2")?
-        .query_row(params![user, epoch], |_| Ok(()))
-        .optional()?
-        .is_some())
+/// Which (user, epoch) wraps this device holds, read at once (a clinic has a handful of users and
+/// epochs) rather than asked one pair at a time.
+fn wraps(conn: &Connection) -> Result<HashSet<(String, u32)>> {
+    let mut stmt = conn.prepare_cached("SELECT user, epoch FROM section_key_wraps")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 fn store_wrap(conn: &Connection, user: &str, wrapped: &WrappedSectionKey) -> Result<()> {

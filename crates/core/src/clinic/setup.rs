@@ -96,9 +96,7 @@ impl Clinic {
     /// it in this, their own, session.
     fn add_first_user(&mut self, first: &User, pair: &UserKeyPair) -> Result<()> {
         let started = self.record_new_user(first, pair)?;
-        if let (Some((epoch, key)), Some(keys)) = (started, self.keys.as_mut()) {
-            keys.section.insert(epoch, key);
-        }
+        self.keep_started_epoch(started);
         Ok(())
     }
 
