@@ -18,14 +18,23 @@ impl Clinic {
     pub(crate) fn authorize(&mut self, section: Section, access: Access, patient: Option<Uuid>) -> Result<Authorized> {
         self.check_idle()?;
         self.expire_grants()?;
-        if policy::allows(self.user.role, section, access) {
-            return Ok(Authorized::ByRole);
-        }
-        if self.granted(patient, section, access) {
-            return Ok(Authorized::ByGrant);
+        if let Some(authorized) = self.authorized_by(section, access, patient) {
+            return Ok(authorized);
         }
         self.record(vec![NewEvent::denied(section, patient).with_reason(access.as_str())])?;
         Err(Error::Denied { section: section.as_str(), access: access.as_str() })
+    }
+
+    /// What allows this session `access` to `section`: its role, a running grant, or nothing.
+    /// Records nothing; [`Clinic::authorize`] is the check operations run.
+    pub(super) fn authorized_by(&self, section: Section, access: Access, patient: Option<Uuid>) -> Option<Authorized> {
+        if policy::allows(self.user.role, section, access) {
+            Some(Authorized::ByRole)
+        } else if self.granted(patient, section, access) {
+            Some(Authorized::ByGrant)
+        } else {
+            None
+        }
     }
 
     /// Appends events in a transaction of their own (login, logout, denials).

@@ -6,13 +6,13 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::access::note_section;
+use super::access::{note_section, Authorized};
 use super::Clinic;
 use crate::audit::{self, Action, AuditEvent, NewEvent, Verdict};
 use crate::changelog::sealed::{open_record, RowIndex};
 use crate::changelog::{self, ClinicalKind};
 use crate::domain::*;
-use crate::policy::{self, Access, Section};
+use crate::policy::{Access, Section};
 use crate::search::{self, PatientSummary};
 use crate::vault::SectionKeys;
 use crate::{Error, Result};
@@ -70,14 +70,15 @@ impl Clinic {
     /// Which sections this session may read in the chart, and which of them only by a grant.
     fn chart_plan(&mut self, patient_id: Uuid) -> Result<ChartPlan> {
         self.authorize(Section::Demographics, Access::Read, Some(patient_id))?;
-        let role = self.user.role;
         let mut plan = ChartPlan { readable: Vec::new(), by_grant: Vec::new() };
         for section in Section::ALL.into_iter().filter(|s| *s != Section::Administration) {
-            if policy::allows(role, section, Access::Read) {
-                plan.readable.push(section);
-            } else if self.granted(Some(patient_id), section, Access::Read) {
-                plan.readable.push(section);
-                plan.by_grant.push(section);
+            match self.authorized_by(section, Access::Read, Some(patient_id)) {
+                Some(Authorized::ByRole) => plan.readable.push(section),
+                Some(Authorized::ByGrant) => {
+                    plan.readable.push(section);
+                    plan.by_grant.push(section);
+                }
+                None => {}
             }
         }
         Ok(plan)
