@@ -1,0 +1,6 @@
+//! Every end-to-end story, in one binary (the app is driven one story at a time; `App::launch`
+//! takes a process-wide turn).
+
+mod clinical;
+mod front_desk;
+mod locking;
