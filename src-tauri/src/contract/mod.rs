@@ -3,6 +3,7 @@
 //! - `ui/src/generated/<Type>.ts`: every type a command takes or returns, rendered by ts-rs from
 //!   the Rust types (and `index.ts`, which re-exports them all);
 //! - `ui/src/generated/commands.ts`: the command names of `command_names.rs`;
+//! - `ui/src/generated/sections.ts`: the chart's sections, and which are clinical;
 //! - `src-tauri/capabilities/main.json`: one `allow-<command>` permission per command.
 //!
 //! The test renders them all and compares them byte for byte with the committed files, so a Rust
@@ -26,6 +27,7 @@ const GENERATED_DIR: &str = "ui/src/generated";
 fn all_files() -> Vec<Generated> {
     let mut files = types::files(GENERATED_DIR);
     files.push(commands::commands_ts(GENERATED_DIR));
+    files.push(commands::sections_ts(GENERATED_DIR));
     files.push(commands::capability_json());
     files
 }

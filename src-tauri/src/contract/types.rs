@@ -101,3 +101,79 @@ impl TypeVisitor for Walk<'_> {
         T::visit_dependencies(self);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// The TypeScript name of every type deriving `TS` in the Rust files under `dir`.
+    fn derived_in(dir: &Path, names: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("a source folder") {
+            let path = entry.expect("a folder entry").path();
+            if path.ends_with("contract") {
+                continue; // this check's own test types
+            } else if path.is_dir() {
+                derived_in(&path, names);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).expect("a source file");
+                names.extend(derived_types(&source));
+            }
+        }
+    }
+
+    /// Reads `#[derive(…, TS, …)]`, any attributes, then `pub struct|enum Name`; a
+    /// `#[ts(rename = "…")]` among those attributes names the TypeScript type.
+    fn derived_types(source: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut lines = source.lines().map(str::trim);
+        while let Some(line) = lines.next() {
+            let derives_ts = line.starts_with("#[derive(")
+                && line.split(|c: char| !c.is_alphanumeric() && c != '_').any(|word| word == "TS");
+            if !derives_ts {
+                continue;
+            }
+            let mut renamed = None;
+            for next in lines.by_ref() {
+                if let Some(rest) = next.strip_prefix("#[ts(rename = \"") {
+                    renamed = rest.split('"').next().map(str::to_string);
+                } else if !next.starts_with("#[") && !next.starts_with("//") {
+                    let name = next.split_whitespace().find(|w| !["pub", "pub(crate)", "struct", "enum"].contains(w));
+                    let name = name.map(|n| n.trim_end_matches(['{', '(', ';']).to_string());
+                    found.extend(renamed.or(name));
+                    break;
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn a_derived_type_is_found_under_its_typescript_name() {
+        let source = "#[derive(Clone, Serialize, TS)]\n#[serde(rename_all = \"snake_case\")]\n\
+                      #[ts(rename = \"AuditAction\")]\npub enum Action {\n}\n\
+                      #[derive(Debug, Serialize)]\npub struct NotExported;\n\
+                      #[derive(TS)]\n/// Docs.\nstruct Probe {\n}\n";
+        assert_eq!(derived_types(source), ["AuditAction", "Probe"]);
+    }
+
+    #[test]
+    fn every_type_that_derives_ts_in_the_core_or_the_shell_is_generated() {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut derived = Vec::new();
+        derived_in(&manifest.join("../crates/core/src"), &mut derived);
+        derived_in(&manifest.join("src"), &mut derived);
+        let generated: HashSet<String> = files("dir")
+            .into_iter()
+            .filter_map(|f| Some(f.path.strip_prefix("dir/")?.strip_suffix(".ts")?.to_string()))
+            .collect();
+        let missing: Vec<&String> = derived.iter().filter(|name| !generated.contains(*name)).collect();
+        assert!(
+            missing.is_empty(),
+            "{missing:?} derive TS but no command takes or returns them: add each to visit_roots in \
+             src-tauri/src/contract/types.rs (or drop the derive), then run scripts/gen-ipc"
+        );
+        assert!(derived.len() >= 30, "the scan finds the derives ({} found)", derived.len());
+    }
+}

@@ -2,8 +2,6 @@
 // the Rust types into ../generated/ (scripts/gen-ipc; the Rust tests fail when they drift) and
 // re-exported here; this file adds only what the UI needs on top of them.
 
-import type { Section } from '../generated';
-
 export type * from '../generated';
 
 /** A UUID as serde writes it (hyphenated, lower case). */
@@ -13,34 +11,7 @@ export type DateTimeUtc = string;
 /** chrono `NaiveDate`: "YYYY-MM-DD". */
 export type IsoDate = string;
 
-/** Every section, in the order of `Section::ALL` (a missing one is a type error below). */
-export const ALL_SECTIONS = [
-  'demographics',
-  'appointments',
-  'vitals',
-  'allergies',
-  'problems',
-  'notes',
-  'nursing_notes',
-  'prescriptions',
-  'results',
-  'administration',
-] as const satisfies readonly Section[];
-
-/** Sections sealed under the clinical key (`Section::is_clinical`). */
-export const CLINICAL_SECTIONS: readonly Section[] = [
-  'vitals',
-  'allergies',
-  'problems',
-  'notes',
-  'nursing_notes',
-  'prescriptions',
-  'results',
-];
-
-// ALL_SECTIONS names every Section the Rust enum has: this fails to compile when one is added.
-const everySection: Exclude<Section, (typeof ALL_SECTIONS)[number]> extends never ? true : false = true;
-void everySection;
+export { ALL_SECTIONS, CLINICAL_SECTIONS } from '../generated/sections';
 
 // ---- errors ----
 
