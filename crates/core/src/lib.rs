@@ -21,3 +21,6 @@ pub mod store;
 pub mod vault;
 
 pub use error::{Error, Result};
+
+#[cfg(test)]
+mod frozen_formats;
