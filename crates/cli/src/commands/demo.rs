@@ -7,7 +7,7 @@ use crate::output::table;
 
 pub fn run(context: &Context, args: &DemoArgs) -> anyhow::Result<()> {
     let options = DemoOptions { patients: args.patients, seed: args.seed };
-    let bar = Bar::new("patients");
+    let mut bar = Bar::new("patients");
     let report = demo::create_with_progress(
         &context.dir,
         &context.keyring,

@@ -9,7 +9,7 @@ pub fn run(context: &Context, command: StoreCommand) -> anyhow::Result<()> {
         StoreCommand::Rebuild { unlock } => {
             let mut clinic = context.unlock(&unlock)?;
             let before = clinic.state_digest()?;
-            let bar = Bar::new("changes");
+            let mut bar = Bar::new("changes");
             let replayed = clinic.rebuild_with_progress(&mut |done, total| bar.update(done, total))?;
             bar.finish();
             let after = clinic.state_digest()?;

@@ -13,12 +13,16 @@ fn a_mistyped_command_gets_claps_whole_message_with_a_suggestion_and_changes_not
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = demo_clinic(tmp.path(), "3");
     let before = fingerprint(&dir);
+    let usage = "Usage: mamori";
     let cases: [(&[&str], &[&str]); 5] = [
-        (&["patinet", "search", "山田"], &["unrecognized subcommand 'patinet'", "similar subcommand", "'patient'"]),
-        (&["patient", "search", "山田", "--usr", "doctor"], &["unexpected argument '--usr'", "'--user'"]),
-        (&["demo", "--patients", "lots"], &["invalid value 'lots'", "--patients <N>"]),
-        (&["demo", "--patients", "0"], &["invalid value '0'"]),
-        (&["patient", "search"], &["required", "<QUERY>"]),
+        (
+            &["patinet", "search", "山田"],
+            &["unrecognized subcommand 'patinet'", "similar subcommand", "'patient'", usage],
+        ),
+        (&["patient", "search", "山田", "--usr", "doctor"], &["unexpected argument '--usr'", "'--user'", usage]),
+        (&["demo", "--patients", "lots"], &["invalid value 'lots' for '--patients <N>'"]),
+        (&["demo", "--patients", "0"], &["invalid value '0'", "1..=1000000"]),
+        (&["patient", "search"], &["required", "<QUERY>", "--user <USER>", usage]),
     ];
     for (args, expected) in cases {
         let out = mamori(&dir, args, "");
@@ -28,7 +32,7 @@ fn a_mistyped_command_gets_claps_whole_message_with_a_suggestion_and_changes_not
         for text in expected {
             assert!(err.contains(text), "{args:?} should say {text:?}: {err}");
         }
-        assert!(err.contains("Usage: mamori") && err.contains("--help"), "{args:?}: usage kept: {err}");
+        assert!(err.contains("try '--help'"), "{args:?}: clap's closing hint kept: {err}");
         assert!(stdout(&out).is_empty(), "{args:?}");
         assert_eq!(fingerprint(&dir), before, "{args:?} changed the data folder");
     }
@@ -96,7 +100,8 @@ fn a_long_demo_draws_a_progress_bar_on_a_terminal_only() {
     let out = Command::new("script").args(["-qefc", &command, "/dev/null"]).output().expect("script runs");
     let seen = stdout(&out);
     assert!(out.status.success(), "{seen}");
-    assert!(seen.contains("patients [") && seen.contains("300/300"), "a bar that reaches the end: {seen:?}");
+    assert!(seen.contains("patients [") && seen.contains("/300"), "a bar of the 300 patients: {seen:?}");
+    assert!(seen.contains("[=") && seen.contains("\r"), "that moves, redrawn in place: {seen:?}");
     assert!(seen.contains("Demo clinic created"), "{seen}");
     // The same command in a pipe (a script, a test) prints no bar: see the demo test in cli.rs.
 }
@@ -104,12 +109,14 @@ fn a_long_demo_draws_a_progress_bar_on_a_terminal_only() {
 #[test]
 fn patient_search_lines_up_kanji_names_by_display_width() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = demo_clinic(tmp.path(), "40");
-    let out = mamori(&dir, &["patient", "search", "0", "--user", "doctor", "--password-stdin"], &format!("{DOCTOR}\n"));
+    let dir = demo_clinic(tmp.path(), "60");
+    // Most demo patients have a mobile number starting 090, 080 or 070.
+    let out =
+        mamori(&dir, &["patient", "search", "090", "--user", "doctor", "--password-stdin"], &format!("{DOCTOR}\n"));
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines.len() > 10 && lines[0].starts_with("id"), "{text}");
+    assert!(lines.len() > 5 && lines[0].starts_with("id"), "{text}");
     // Columns are separated by two or more spaces (a name holds one between family and given name).
     let starts = |line: &str| -> Vec<usize> {
         let mut starts = vec![0];
