@@ -1,6 +1,7 @@
 //! The `mamori` command as a newcomer and an IT person use it. Runs the real binary against the
 //! real Secret Service (the test command runs everything inside one, see scripts/test).
 
+mod shell_and_output;
 mod support;
 
 use std::io::Write;
@@ -15,6 +16,7 @@ fn the_demo_prints_a_login_per_role_and_its_patients_can_be_found_and_opened() {
     let dir = tmp.path().join("clinic");
     let out = mamori(&dir, &["demo", "--patients", "30", "--json"], "");
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "no progress bar when standard error is not a terminal: {:?}", stderr(&out));
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("demo --json prints JSON");
     remember_demo_secrets(&dir, &out);
     assert!(report["users"][1]["otpauth_uri"].as_str().expect("uri").starts_with("otpauth://totp/Mamori:doctor"));
@@ -40,6 +42,7 @@ fn the_demo_prints_a_login_per_role_and_its_patients_can_be_found_and_opened() {
 
     let rebuilt = mamori(&dir, &["store", "rebuild", "--user", "doctor", "--password-stdin"], &format!("{DOCTOR}\n"));
     assert!(stdout(&rebuilt).contains("identical"), "{}", stdout(&rebuilt));
+    assert!(stderr(&rebuilt).is_empty(), "no progress bar in a pipe: {:?}", stderr(&rebuilt));
     let checked =
         mamori(&dir, &["store", "check", "--user", "reception", "--password-stdin"], "demo-reception-password\n");
     assert!(stdout(&checked).contains("Integrity check ok"), "{}", stderr(&checked));
@@ -59,8 +62,6 @@ fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
             "already holds Mamori data",
         ),
         (vec!["demo", "--patients", "5"], String::new(), "already holds Mamori data"),
-        (vec!["demo", "--patients", "lots"], String::new(), "invalid value"),
-        (vec!["demo", "--patients", "0"], String::new(), "invalid value"),
         (
             vec!["patient", "search", "山田", "--user", "doctor", "--password-stdin"],
             "wrong-password\n".into(),
@@ -97,8 +98,6 @@ fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
             "wrong user name or password",
         ),
         (vec!["store", "check", "--user", "nurse", "--password-stdin"], "nope\n".into(), "wrong user name or password"),
-        (vec!["patient", "search"], String::new(), "required"),
-        (vec!["frobnicate"], String::new(), "unrecognized subcommand"),
     ];
     for (args, stdin, expected) in cases {
         let before = fingerprint(&dir);
@@ -111,7 +110,7 @@ fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
         let key_file = |f: &Vec<(String, u64)>| f.iter().find(|(n, _)| n == "keys.json").cloned();
         let after = fingerprint(&dir);
         assert_eq!(key_file(&after), key_file(&before), "{args:?} changed the key file in {dir_arg}");
-        if stderr(&out).contains("wrong user name or password") || out.status.code() == Some(2) {
+        if stderr(&out).contains("wrong user name or password") {
             assert_eq!(after, before, "{args:?} failed before logging in, yet changed {dir_arg}");
         }
         assert_eq!(chart_state(&dir), state_before, "{args:?} changed the chart in {dir_arg}");
@@ -292,5 +291,5 @@ fn the_admin_manages_users_from_the_command_line() {
     let doctor = mamori(&dir, &["user", "--user", "doctor", "--password-stdin", "list"], &format!("{DOCTOR}\n"));
     assert!(stderr(&doctor).contains("may not read administration"), "{}", stderr(&doctor));
     let bad_role = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "role", "clerk", "wizard"], admin);
-    assert!(stderr(&bad_role).contains("role"), "{}", stderr(&bad_role));
+    assert!(stderr(&bad_role).contains("possible values: reception, nurse, doctor, admin"), "{}", stderr(&bad_role));
 }

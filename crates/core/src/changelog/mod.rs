@@ -71,8 +71,10 @@ pub fn count(conn: &Connection) -> Result<u64> {
 }
 
 /// Clears every state table and replays the whole log in clock order. Call inside a transaction.
-/// Returns how many changes were replayed.
-pub fn rebuild(conn: &Connection) -> Result<u64> {
+/// Returns how many changes were replayed. `progress(done, total)` is told after each change.
+pub fn rebuild(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
+    let total = count(conn)?;
+    progress(0, total);
     for table in STATE_TABLES {
         conn.execute(&format!("DELETE FROM {table}"), [])?;
     }
@@ -90,6 +92,7 @@ pub fn rebuild(conn: &Connection) -> Result<u64> {
         .map_err(|_| Error::UnreadableChange { id })?;
         apply(conn, &body)?;
         replayed += 1;
+        progress(replayed, total);
     }
     Ok(replayed)
 }

@@ -97,9 +97,15 @@ impl Clinic {
     /// Rebuilds all state from the change log in one transaction; returns the changes replayed.
     /// Any user may run it: it shows nothing and yields the state the log already implies.
     pub fn rebuild(&mut self) -> Result<u64> {
+        self.rebuild_with_progress(&mut |_, _| {})
+    }
+
+    /// [`Clinic::rebuild`], telling `progress(done, total)` after each change replayed (a large
+    /// log takes a while; the CLI draws a bar). The last call has `done == total`.
+    pub fn rebuild_with_progress(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
         self.check_idle()?;
         self.audited(|conn| {
-            let replayed = changelog::rebuild(conn)?;
+            let replayed = changelog::rebuild(conn, progress)?;
             let event = NewEvent::allowed(Action::Admin, None, None)
                 .with_reason(format!("rebuilt state from {replayed} changes"));
             Ok((replayed, vec![event]))
