@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::Clinic;
 use crate::audit::{Action, NewEvent};
-use crate::changelog::ChangeBody;
+use crate::changelog::OpenBody;
 use crate::policy::{Access, Section};
 use crate::{Error, Result};
 
@@ -92,7 +92,7 @@ impl Clinic {
         if !(1..=240).contains(&minutes) {
             return Err(Error::invalid("idle timeout", "must be between 1 and 240 minutes"));
         }
-        self.commit(vec![ChangeBody::SettingChanged { key: IDLE_SETTING.into(), value: minutes.to_string() }])?;
+        self.commit(OpenBody::SettingChanged { key: IDLE_SETTING.into(), value: minutes.to_string() })?;
         self.idle.timeout = Duration::minutes(minutes);
         Ok(())
     }
