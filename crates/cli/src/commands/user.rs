@@ -13,7 +13,7 @@ pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::
         _ => None,
     };
     if let UserCommand::IdleTimeout { minutes } = command {
-        anyhow::ensure!((1..=240).contains(&minutes), "idle timeout: must be between 1 and 240 minutes");
+        mamori_core::clinic::valid_idle_timeout(minutes)?;
     }
     let mut clinic = context.unlock(unlock)?;
     match command {

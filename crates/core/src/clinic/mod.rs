@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 pub use break_glass::{BreakGlassGrant, GRANT_MINUTES};
 pub use data_dir::DataDir;
+pub use idle::{valid_idle_timeout, DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};
 pub use reads::Chart;
 pub use reception::Visit;
 

@@ -64,6 +64,7 @@ impl Clinic {
     pub fn write_note(&mut self, encounter_id: Uuid, text: SoapText) -> Result<SoapNote> {
         let kind = self.own_note_kind();
         self.authorize(note_section(kind), Access::Write, None)?;
+        let text = text.validated()?;
         let encounter = self.load_encounter(encounter_id)?;
         let note = SoapNote::draft(
             self.new_id()?,
@@ -79,7 +80,8 @@ impl Clinic {
     }
 
     pub fn edit_note(&mut self, note_id: Uuid, text: SoapText) -> Result<SoapNote> {
-        let note = self.authorized_note(note_id, Access::Write)?.edited(text, self.now())?;
+        let previous = self.authorized_note(note_id, Access::Write)?;
+        let note = previous.edited(text.validated()?, self.now())?;
         self.commit(ClinicalBody::NoteDrafted(note.clone()))?;
         Ok(note)
     }
@@ -93,6 +95,7 @@ impl Clinic {
     /// A new version of a signed note; the signed one stays as it was.
     pub fn amend_note(&mut self, note_id: Uuid, text: SoapText) -> Result<SoapNote> {
         let previous = self.authorized_note(note_id, Access::Write)?;
+        let text = text.validated()?;
         let already: Option<String> = self
             .conn()?
             .query_row("SELECT id FROM notes WHERE replaces = ?1", [note_id.to_string()], |row| row.get(0))
