@@ -145,7 +145,12 @@ pub enum UserCommand {
         /// The user's login name.
         name: String,
     },
-    /// Set the clinic's idle timeout in minutes (1–240).
+    // The bounds in the help are the core's.
+    #[command(about = format!(
+        "Set the clinic's idle timeout in minutes ({}–{})",
+        mamori_core::clinic::MIN_IDLE_MINUTES,
+        mamori_core::clinic::MAX_IDLE_MINUTES
+    ))]
     IdleTimeout {
         /// Minutes without input before a session locks (1–240).
         minutes: i64,

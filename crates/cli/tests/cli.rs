@@ -148,6 +148,14 @@ fn invalid_setup_arguments_create_nothing() {
     let secret = text.lines().find_map(|l| l.strip_prefix("Or enter the secret by hand: ")).expect("secret shown");
     assert!(text.contains("otpauth://totp/Mamori:dr?") && text.contains('█'), "URI and terminal QR shown");
     assert!(std::fs::read(&png).expect("png written").starts_with(b"\x89PNG"));
+    // No phone at hand: a printed recovery code typed where the one-time code goes also logs in.
+    let recovery = text.lines().last().expect("recovery codes listed").trim();
+    let by_recovery = mamori(
+        &dir,
+        &["patient", "search", "山田", "--user", "dr", "--password-stdin"],
+        &format!("long-enough-password\n{recovery}\n"),
+    );
+    assert_eq!(stdout(&by_recovery).trim(), "No patients found.", "{}", stderr(&by_recovery));
     remember_secret(&dir, "dr", secret);
     let empty =
         mamori(&dir, &["patient", "search", "山田", "--user", "dr", "--password-stdin"], "long-enough-password\n");

@@ -57,6 +57,9 @@ export interface Session {
   readable: Section[];
   writable: Section[];
   idle_timeout_minutes: number;
+  /** The idle timeout an admin may set, from the core. */
+  idle_timeout_min_minutes: number;
+  idle_timeout_max_minutes: number;
 }
 
 export interface AppStatus {

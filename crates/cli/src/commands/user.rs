@@ -10,7 +10,7 @@ use crate::password;
 pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::Result<()> {
     // Check what was typed before asking for anything.
     if let UserCommand::IdleTimeout { minutes } = command {
-        anyhow::ensure!((1..=240).contains(&minutes), "idle timeout: must be between 1 and 240 minutes");
+        mamori_core::clinic::valid_idle_timeout(minutes)?;
     }
     let mut clinic = context.unlock(unlock)?;
     match command {

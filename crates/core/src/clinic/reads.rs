@@ -142,8 +142,10 @@ impl Clinic {
         })
     }
 
-    /// The open (decrypted) connection, for inspection by maintenance tools and tests: raw SQL
-    /// sees exactly what this session's keys can see.
+    /// The open (decrypted) connection, for inspection by tests and the benchmark: raw SQL sees
+    /// exactly what this session's keys can see. Only with the `inspection` feature, which no
+    /// product binary enables.
+    #[cfg(feature = "inspection")]
     pub fn raw_sql_for_inspection(&self) -> Result<&rusqlite::Connection> {
         self.conn()
     }

@@ -7,7 +7,7 @@ use super::{Clinic, DataDir, Keys};
 use crate::audit::{Action, DeviceIdentity, NewEvent};
 use crate::auth::guard::LoginGuard;
 use crate::auth::{self, Enrollment, SecondFactor};
-use crate::changelog::{self, ChangeBody, HlcClock};
+use crate::changelog::{self, HlcClock, OpenBody};
 use crate::clock::Clock;
 use crate::domain::user::check_password_strength;
 use crate::domain::{Role, User};
@@ -104,7 +104,7 @@ impl Clinic {
     /// an epoch started for them (the first clinical user).
     fn record_new_user(&mut self, user: &User, pair: &UserKeyPair) -> Result<Option<section_keys::Epoch>> {
         let now = self.now();
-        self.commit_one_then(ChangeBody::UserAdded(user.clone()), |tx| {
+        self.commit_one_then(OpenBody::UserAdded(user.clone()), |tx| {
             Ok((enroll_user_key(tx, user, pair, now)?, Vec::new()))
         })
     }

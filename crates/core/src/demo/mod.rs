@@ -14,7 +14,7 @@ use self::history::{clinic_hours, Authored, Staff};
 use self::random::DemoRng;
 use crate::audit::{Action, NewEvent};
 use crate::auth::Enrollment;
-use crate::changelog::ChangeBody;
+use crate::changelog::OpenBody;
 use crate::clinic::{Clinic, DataDir};
 use crate::clock::Clock;
 use crate::domain::{Appointment, AppointmentInput, Role, User};
@@ -189,7 +189,7 @@ pub fn populate_with_progress(
             if at <= now {
                 appointment = appointment.checked_in(at - Duration::minutes(rng.range(0, 15)))?;
             }
-            batch.push((staff.reception.into(), ChangeBody::AppointmentSaved(appointment)));
+            batch.push((staff.reception.into(), OpenBody::AppointmentSaved(appointment).into()));
         }
         if (n as usize + 1) % PATIENTS_PER_TRANSACTION == 0 {
             clinic.commit_as(std::mem::take(&mut batch), Vec::new())?;
