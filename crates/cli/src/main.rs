@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod context;
+mod logging;
 mod password;
 
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    logging::start();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
