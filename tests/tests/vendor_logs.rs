@@ -12,6 +12,7 @@
 
 use chrono::Duration;
 use mamori_core::auth::SecondFactor;
+use mamori_core::clock::Clock;
 use mamori_core::domain::{
     AllergyInput, EncounterKind, Patient, PrescriptionItemInput, Role, Severity, SoapText, User, VitalsInput,
 };
@@ -59,8 +60,8 @@ impl Secrets {
 
     fn totp_secret(&mut self, base32: &str) {
         self.add("TOTP secret", base32);
-        let bytes = totp_rs::Secret::Encoded(base32.to_string()).to_bytes().expect("base32");
-        self.key("TOTP secret bytes", &bytes);
+        let secret = totp_rs::Secret::try_from_base32(base32).expect("base32");
+        self.key("TOTP secret bytes", secret.as_bytes());
     }
 
     fn typed(&mut self, typed: &str) {
@@ -105,7 +106,7 @@ fn a_clinic_days_logs_hold_its_events_but_no_patient_note_password_code_or_key()
         "chart schema migrated",
         "chart database opened",
         "unlocked user=reception role=reception",
-        "unlocked user=doctor role=doctor",
+        "unlocked user=doctor role=doctor factor=totp",
         "unlocked user=admin role=admin",
         "login failed: wrong password or unknown user known=true user=reception",
         "login failed: wrong password or unknown user known=false",
@@ -126,7 +127,8 @@ fn a_clinic_days_logs_hold_its_events_but_no_patient_note_password_code_or_key()
         "state rebuilt from the change log",
         "password changed user=doctor",
         "session locked user=nurse idle=true",
-        "session resumed user=nurse",
+        "unlocked user=nurse role=nurse factor=recovery_code",
+        "session resumed user=nurse role=nurse factor=totp",
         "logged out user=doctor",
         "clinical key passed on",
     ] {
@@ -152,7 +154,8 @@ fn clinic_day(tmp: &std::path::Path) -> Secrets {
     let visits = desk.todays_visits().expect("the day's list");
     assert_eq!(visits.len(), 30, "every demo patient is on today's list");
     for visit in &visits {
-        secrets.patient(&visit.patient);
+        secrets.patient(&desk.patient(visit.patient.id).expect("the patient's record"));
+        secrets.add("kana as listed", &visit.patient.kana);
     }
     for visit in visits.iter().filter(|v| v.appointment.checked_in_at.is_none()).take(5) {
         desk.check_in(visit.appointment.id).expect("check in");

@@ -139,6 +139,7 @@ impl Clinic {
             "unlocked",
             user = LoginName::of(&clinic.user),
             role = clinic.user.role,
+            factor = factor_kind(second_factor),
             elapsed_ms = started.elapsed()
         );
         Ok(clinic)
@@ -197,7 +198,8 @@ impl Clinic {
             return Err(error);
         }
         self.idle.touch(self.now());
-        log_safe!(info, "session resumed", user = LoginName::of(&self.user), role = self.user.role);
+        let (user, role, factor) = (LoginName::of(&self.user), self.user.role, factor_kind(second_factor));
+        log_safe!(info, "session resumed", user = user, role = role, factor = factor);
         Ok(())
     }
 
@@ -391,6 +393,14 @@ fn open_keys(
     };
     let identity = DeviceIdentity::load_or_create(store.conn())?;
     Ok(Opened { keys: Keys::new(store, unwrapped.dek, identity), user, device_id: key_file.device_id, pair })
+}
+
+/// Which kind of second factor was typed (never the code itself).
+fn factor_kind(factor: &SecondFactor) -> &'static str {
+    match factor {
+        SecondFactor::Totp(_) => "totp",
+        SecondFactor::RecoveryCode(_) => "recovery_code",
+    }
 }
 
 pub(super) fn load_user(store: &Store, name: &str) -> Result<User> {
