@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod context;
+mod logging;
 mod output;
 mod password;
 
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
     // A mistyped command gets clap's whole message (the error, a "did you mean" tip, the usage)
     // and exit code 2; --help and --version print and exit 0.
     let cli = args::Cli::parse();
+    logging::start();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -301,3 +301,31 @@ fn the_admin_manages_users_from_the_command_line() {
     let bad_role = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "role", "clerk", "wizard"], admin);
     assert!(stderr(&bad_role).contains("possible values: reception, nurse, doctor, admin"), "{}", stderr(&bad_role));
 }
+
+#[test]
+fn commands_log_to_the_log_folder_without_the_names_or_passwords_they_were_given() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = demo_clinic(tmp.path(), "5");
+    let args = ["patient", "search", "山田", "--user", "doctor", "--password-stdin"];
+    let found = mamori(&dir, &args, &format!("{DOCTOR}\n"));
+    assert!(found.status.success(), "{}", stderr(&found));
+    let wrong = mamori(&dir, &args, "not-the-doctors-password\n");
+    assert!(!wrong.status.success());
+
+    let files: Vec<_> =
+        std::fs::read_dir(log_dir(&dir)).expect("a log folder").map(|e| e.expect("entry").path()).collect();
+    assert_eq!(files.len(), 1, "one file a day: {files:?}");
+    let name = files[0].file_name().expect("name").to_string_lossy().into_owned();
+    assert!(name.starts_with("mamori-cli.") && name.ends_with(".log"), "{name}");
+    let text = std::fs::read_to_string(&files[0]).expect("read");
+    for expected in
+        ["logging started level=info program=mamori-cli", "demo clinic created patients=5", "unlocked user=doctor"]
+    {
+        assert!(text.contains(expected), "no \"{expected}\" in:\n{text}");
+    }
+    assert!(text.contains("login failed: wrong password or unknown user known=true user=doctor"), "{text}");
+    for typed in ["山田", DOCTOR, "not-the-doctors-password"] {
+        assert!(!text.contains(typed), "the log holds {typed:?}");
+    }
+    assert!(!dir.join(&name).exists(), "logs stay out of the data folder");
+}

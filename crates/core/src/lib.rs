@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 mod fsutil;
+pub mod log;
 pub mod policy;
 pub mod search;
 pub mod secret;

@@ -46,6 +46,7 @@ pub fn mamori(dir: &Path, args: &[&str], stdin: &str) -> Output {
         .arg(dir)
         .args(&args)
         .env("MAMORI_TEST_NOW", chrono::DateTime::from_timestamp(now, 0).expect("time").to_rfc3339())
+        .env("MAMORI_LOG_DIR", log_dir(dir))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -56,6 +57,11 @@ pub fn mamori(dir: &Path, args: &[&str], stdin: &str) -> Output {
         assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
     }
     child.wait_with_output().expect("mamori finishes")
+}
+
+/// Where the tests' `mamori` writes its log files: beside the data folder, never in it.
+pub fn log_dir(dir: &Path) -> PathBuf {
+    dir.with_extension("logs")
 }
 
 pub fn code_at(secret: &str, unix_seconds: i64) -> String {

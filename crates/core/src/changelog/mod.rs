@@ -47,6 +47,16 @@ pub fn append(conn: &Connection, change: &Change) -> Result<()> {
         body,
         sealed
     ])?;
+    let entity = uuid::Uuid::parse_str(&entity_id).ok();
+    crate::log_safe!(
+        debug,
+        "change appended",
+        kind = kind,
+        change = change.id,
+        entity = entity,
+        patient = change.body.patient(),
+        sealed = sealed.is_some()
+    );
     Ok(())
 }
 

@@ -21,6 +21,14 @@ impl Clinic {
         if let Some(authorized) = self.authorized_by(section, access, patient) {
             return Ok(authorized);
         }
+        crate::log_safe!(
+            warn,
+            "access denied",
+            section = section,
+            access = access,
+            role = self.user.role,
+            patient = patient
+        );
         self.record(vec![NewEvent::denied(section, patient).with_reason(access.as_str())])?;
         Err(Error::Denied { section: section.as_str(), access: access.as_str() })
     }

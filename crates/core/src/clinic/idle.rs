@@ -57,6 +57,7 @@ impl Clinic {
         if self.keys.is_none() {
             return Ok(());
         }
+        crate::log_safe!(info, "session locked", user = crate::log::LoginName::of(&self.user), idle = false);
         self.lock_recording(NewEvent::allowed(Action::Lock, None, None))
     }
 
@@ -88,6 +89,13 @@ impl Clinic {
         }
         if self.now() - self.idle.last_activity > self.idle.timeout {
             let minutes = self.idle.timeout.num_minutes();
+            crate::log_safe!(
+                info,
+                "session locked",
+                user = crate::log::LoginName::of(&self.user),
+                idle = true,
+                timeout_minutes = minutes
+            );
             let event = NewEvent::allowed(Action::Lock, None, None)
                 .with_reason(format!("idle for more than {minutes} minutes"));
             self.lock_recording(event)?;
@@ -108,6 +116,7 @@ impl Clinic {
         let minutes = valid_idle_timeout(minutes)?;
         self.commit(OpenBody::SettingChanged { key: IDLE_SETTING.into(), value: minutes.to_string() })?;
         self.idle.timeout = Duration::minutes(minutes);
+        crate::log_safe!(info, "idle timeout set", minutes = minutes);
         Ok(())
     }
 }

@@ -169,8 +169,9 @@ impl Clinic {
             .into_iter()
             .map(|(author, body)| Ok((author, body.into_logged(section)?)))
             .collect::<Result<Vec<_>>>()?;
+        let (started, changes) = (std::time::Instant::now(), logged.len());
         // Every change is flushed to disk when it commits (see `audited` for reads).
-        self.transact(true, |tx, hlc, device, _| {
+        let value = self.transact(true, |tx, hlc, device, _| {
             for (author, body) in logged {
                 let hlc = hlc.tick();
                 let change =
@@ -181,7 +182,9 @@ impl Clinic {
             let (value, more) = then(tx)?;
             events.extend(more);
             Ok((value, events))
-        })
+        })?;
+        crate::log_safe!(info, "changes committed", changes = changes, elapsed_ms = started.elapsed());
+        Ok(value)
     }
 
     /// Runs `work` in one `BEGIN IMMEDIATE` transaction and appends the audit events it returns

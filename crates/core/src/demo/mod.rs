@@ -110,9 +110,20 @@ pub fn create_with_progress(
         std::fs::remove_dir_all(staging.root()).map_err(Error::io("remove the unfinished demo in", staging.root()))?;
     }
     let mut device = None;
+    let started = std::time::Instant::now();
     let built = build(&staging, secrets, clock, options, &mut device, progress).and_then(|report| {
         std::fs::rename(staging.root(), root).map(|()| report).map_err(Error::io("move the demo clinic to", root))
     });
+    match &built {
+        Ok(report) => crate::log_safe!(
+            info,
+            "demo clinic created",
+            patients = report.patients,
+            changes = report.changes,
+            elapsed_ms = started.elapsed()
+        ),
+        Err(error) => crate::log_safe!(error, "demo clinic not created; nothing was left behind", code = error),
+    }
     if built.is_err() {
         let _ = std::fs::remove_dir_all(staging.root());
         if let Some(device) = device {
