@@ -1,40 +1,59 @@
-// Every IPC command, by name: build.rs turns each into its own permission (`allow-<name>`),
-// capabilities/main.json grants exactly these, and the tests check both. Keep in the order of
-// docs/desktop-ipc.md.
-pub const COMMANDS: &[&str] = &[
-    "app_status",
-    "setup_clinic",
-    "unlock",
-    "lock",
-    "resume",
-    "logout",
-    "session_state",
-    "search_patients",
-    "todays_visits",
-    "next_chart_no",
-    "register_patient",
-    "update_patient",
-    "patient",
-    "book_appointment",
-    "check_in",
-    "check_in_walk_in",
-    "chart",
-    "open_encounter",
-    "write_note",
-    "edit_note",
-    "sign_note",
-    "amend_note",
-    "record_vitals",
-    "record_allergy",
-    "record_problem",
-    "prescribe",
-    "prescribe_do",
-    "break_glass",
-    "users",
-    "add_user",
-    "set_user_disabled",
-    "reset_second_factor",
-    "unlock_account",
-    "audit_report",
-    "set_idle_timeout",
-];
+// Every IPC command, written once: `module::name` under `src/commands/`, in the order of
+// docs/desktop-ipc.md. This file is included by build.rs (each name becomes its own permission,
+// `allow-<name>`) and by lib.rs (the handler list and `COMMANDS`). The capability file and
+// `ui/src/generated/commands.ts` are generated from `COMMANDS` by `scripts/gen-ipc`; the tests fail
+// when they, or the table in docs/desktop-ipc.md, no longer list exactly these commands.
+//
+// `ipc_commands!(callback)` calls the macro `callback` with the whole list, so each use expands
+// the list its own way.
+macro_rules! ipc_commands {
+    ($callback:ident) => {
+        $callback! {
+            session::app_status,
+            session::setup_clinic,
+            session::unlock,
+            session::lock,
+            session::resume,
+            session::logout,
+            session::session_state,
+            front_desk::search_patients,
+            front_desk::todays_visits,
+            front_desk::next_chart_no,
+            front_desk::register_patient,
+            front_desk::update_patient,
+            front_desk::patient,
+            front_desk::book_appointment,
+            front_desk::check_in,
+            front_desk::check_in_walk_in,
+            chart::chart,
+            chart::open_encounter,
+            chart::write_note,
+            chart::edit_note,
+            chart::sign_note,
+            chart::amend_note,
+            chart::record_vitals,
+            chart::record_allergy,
+            chart::record_problem,
+            chart::prescribe,
+            chart::prescribe_do,
+            chart::break_glass,
+            admin::users,
+            admin::add_user,
+            admin::set_user_disabled,
+            admin::reset_second_factor,
+            admin::unlock_account,
+            admin::audit_report,
+            admin::set_idle_timeout,
+        }
+    };
+}
+
+/// Expands the list to the commands' names.
+macro_rules! command_names {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        &[$(stringify!($name)),*]
+    };
+}
+
+/// Every IPC command, by name, in the order of docs/desktop-ipc.md.
+pub const COMMANDS: &[&str] = ipc_commands!(command_names);

@@ -9,6 +9,9 @@ mod views;
 
 include!("command_names.rs");
 
+#[cfg(test)]
+mod contract;
+
 pub use error::UiError;
 pub use state::AppState;
 
@@ -18,43 +21,13 @@ use mamori_core::vault::KeyringStore;
 /// Gives `builder` the app's state and commands, on any runtime (the tests pass Tauri's mock
 /// builder).
 pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
-    builder.manage(state).invoke_handler(tauri::generate_handler![
-        commands::session::app_status,
-        commands::session::setup_clinic,
-        commands::session::unlock,
-        commands::session::lock,
-        commands::session::resume,
-        commands::session::logout,
-        commands::session::session_state,
-        commands::front_desk::search_patients,
-        commands::front_desk::todays_visits,
-        commands::front_desk::next_chart_no,
-        commands::front_desk::register_patient,
-        commands::front_desk::update_patient,
-        commands::front_desk::patient,
-        commands::front_desk::book_appointment,
-        commands::front_desk::check_in,
-        commands::front_desk::check_in_walk_in,
-        commands::chart::chart,
-        commands::chart::open_encounter,
-        commands::chart::write_note,
-        commands::chart::edit_note,
-        commands::chart::sign_note,
-        commands::chart::amend_note,
-        commands::chart::record_vitals,
-        commands::chart::record_allergy,
-        commands::chart::record_problem,
-        commands::chart::prescribe,
-        commands::chart::prescribe_do,
-        commands::chart::break_glass,
-        commands::admin::users,
-        commands::admin::add_user,
-        commands::admin::set_user_disabled,
-        commands::admin::reset_second_factor,
-        commands::admin::unlock_account,
-        commands::admin::audit_report,
-        commands::admin::set_idle_timeout,
-    ])
+    /// Expands the list in `command_names.rs` to Tauri's handler of those commands.
+    macro_rules! handler {
+        ($($module:ident :: $name:ident),* $(,)?) => {
+            tauri::generate_handler![$(commands::$module::$name),*]
+        };
+    }
+    builder.manage(state).invoke_handler(ipc_commands!(handler))
 }
 
 /// Starts the app on the data folder `MAMORI_DATA_DIR` (or the OS default) with the OS keyring.

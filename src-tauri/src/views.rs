@@ -5,9 +5,11 @@ use mamori_core::clinic::{BreakGlassGrant, Clinic, MAX_IDLE_MINUTES, MIN_IDLE_MI
 use mamori_core::domain::Role;
 use mamori_core::policy::{self, Access, Section};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// Who is logged in and which menus exist for them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
+#[ts(rename = "Session")]
 pub struct SessionView {
     pub user: String,
     pub display_name: String,
@@ -37,7 +39,8 @@ impl SessionView {
 }
 
 /// A new second factor, shown once: the URI, its QR code as SVG, the secret and recovery codes.
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
+#[ts(rename = "Enrollment")]
 pub struct EnrollmentView {
     pub user: String,
     pub secret_base32: String,
@@ -59,7 +62,7 @@ impl EnrollmentView {
 }
 
 /// Whether a session exists, whether it is locked, and its running break-the-glass grants.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct SessionState {
     pub session: Option<SessionView>,
     pub locked: bool,

@@ -1,9 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Command } from '../src/generated/commands';
+import type { AllergyInput, PatientInput, PrescriptionItemInput, ProblemInput, VitalsInput } from '../src/lib/types';
 
 const invoke = vi.fn();
 vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 
 const api = await import('../src/lib/api');
+const { COMMANDS } = await import('../src/generated/commands');
 const { CommandError } = await import('../src/lib/errors');
 
 beforeEach(() => {
@@ -17,6 +20,33 @@ const ENCOUNTER = '0190d5a8-0000-7000-8000-000000000002';
 describe('command wrappers', () => {
   it('name each command and pass camelCase arguments as in docs/desktop-ipc.md', async () => {
     const soap = { subjective: '咳', objective: '', assessment: '', plan: '' };
+    const patientInput: PatientInput = {
+      chart_no: '000123',
+      family_name: '山田',
+      given_name: '花子',
+      family_kana: 'ヤマダ',
+      given_kana: 'ハナコ',
+      sex: 'female',
+      birth_date: 'S25.3.12',
+      postal_code: '',
+      address: '',
+      phone: '',
+      insurance: null,
+      sensitive: false,
+    };
+    const vitals: VitalsInput = {
+      systolic_mmhg: 128,
+      diastolic_mmhg: 82,
+      pulse_bpm: null,
+      temperature_c: 36.5,
+      spo2_percent: null,
+      respiratory_rate: null,
+      weight_kg: null,
+      height_cm: null,
+    };
+    const allergy: AllergyInput = { substance: '卵', reaction: '発疹', severity: 'mild' };
+    const problem: ProblemInput = { name: '高血圧症', icd10: 'I10', onset: null, status: 'active' };
+    const item: PrescriptionItemInput = { drug: 'アムロジピン錠5mg', dose: 1, unit: '錠', frequency: '1日1回朝食後', days: 28 };
     const calls: [() => Promise<unknown>, string, Record<string, unknown> | undefined][] = [
       [() => api.appStatus(), 'app_status', undefined],
       [() => api.setupClinic('admin', '院長', 'pw'), 'setup_clinic', { user: 'admin', displayName: '院長', password: 'pw' }],
@@ -43,6 +73,12 @@ describe('command wrappers', () => {
       [() => api.editNote('n1', soap), 'edit_note', { noteId: 'n1', text: soap }],
       [() => api.signNote('n1'), 'sign_note', { noteId: 'n1' }],
       [() => api.amendNote('n1', soap), 'amend_note', { noteId: 'n1', text: soap }],
+      [() => api.registerPatient(patientInput), 'register_patient', { input: patientInput }],
+      [() => api.updatePatient(PATIENT, patientInput), 'update_patient', { id: PATIENT, input: patientInput }],
+      [() => api.recordVitals(PATIENT, vitals), 'record_vitals', { patientId: PATIENT, input: vitals }],
+      [() => api.recordAllergy(PATIENT, allergy), 'record_allergy', { patientId: PATIENT, input: allergy }],
+      [() => api.recordProblem(PATIENT, problem), 'record_problem', { patientId: PATIENT, input: problem }],
+      [() => api.prescribe(PATIENT, [item], ENCOUNTER), 'prescribe', { patientId: PATIENT, encounterId: ENCOUNTER, items: [item] }],
       [() => api.prescribeDo(PATIENT), 'prescribe_do', { patientId: PATIENT }],
       [() => api.prescribeDo(PATIENT, ENCOUNTER), 'prescribe_do', { patientId: PATIENT, encounterId: ENCOUNTER }],
       [
@@ -68,6 +104,16 @@ describe('command wrappers', () => {
       await run();
       expect(invoke, command).toHaveBeenCalledWith(command, args);
     }
+    // The shell's command list (generated from src-tauri/src/command_names.rs): each has a wrapper.
+    expect(new Set(calls.map(([, command]) => command))).toEqual(new Set(COMMANDS));
+  });
+
+  it('take only the names of commands the shell registers', () => {
+    const known: Command = 'check_in_walk_in';
+    // @ts-expect-error a command the shell does not register does not type-check
+    const unknown: Command = 'check_in_walkin';
+    expect(COMMANDS).toContain(known);
+    expect(COMMANDS).not.toContain(unknown);
   });
 
   it('send inputs with the core structs\' snake_case fields', async () => {

@@ -5,11 +5,12 @@
 //! [`allows`] before any query runs. Nothing else in the code decides permissions.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::domain::Role;
 
 /// A part of the chart (or of the clinic's administration) that access is granted to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
     /// Name, reading, address, phone, insurance.

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rusqlite::{params, Connection};
 use serde::Serialize;
+use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::domain::dates::parse_date;
@@ -24,7 +25,7 @@ const MAX_QUERY_CHARS: usize = 60;
 const CANDIDATES_PER_RESULT: usize = 20;
 
 /// What a search result shows: enough to tell patients apart at the desk.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct PatientSummary {
     pub id: Uuid,
     pub chart_no: String,

@@ -6,12 +6,13 @@ use mamori_core::domain::{Role, User};
 use mamori_core::secret::Password;
 use serde::Serialize;
 use tauri::State;
+use ts_rs::TS;
 
 use crate::error::{UiError, UiResult};
 use crate::state::AppState;
 use crate::views::{EnrollmentView, SessionState, SessionView};
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct AppStatus {
     pub initialized: bool,
     pub data_dir: String,

@@ -1,9 +1,12 @@
 // Typed wrappers over Tauri's `invoke`, one per command of docs/desktop-ipc.md. Arguments are
-// camelCase objects (Tauri's convention); results are the core's snake_case JSON (types.ts).
+// camelCase objects (Tauri's convention); results are the core's snake_case JSON, typed by the
+// types generated from the Rust types (types.ts). Command names are the generated `Command` union,
+// so a name the shell does not register is a type error.
 // Every rejection becomes a CommandError; `session_locked` and `no_session` are also reported to
 // the app (onSessionLost) so it can show the Resume or Unlock screen whatever failed.
 
 import { invoke } from '@tauri-apps/api/core';
+import type { Command } from '../generated/commands';
 import { toCommandError } from './errors';
 import type {
   AllergyInput,
@@ -55,7 +58,7 @@ function clean(args: Args): Args {
   return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
 }
 
-async function call<T>(command: string, args?: Args): Promise<T> {
+async function call<T>(command: Command, args?: Args): Promise<T> {
   try {
     return await invoke<T>(command, args ? clean(args) : undefined);
   } catch (raw) {

@@ -15,7 +15,6 @@ class AppState {
   /** The patient whose chart is open (Chart view). */
   patientId = $state<string | null>(null);
   grants = $state<BreakGlassGrant[]>([]);
-  clinicName = $state<string | null>(null);
   dataDir = $state('');
   /** Why the app could not start (shown on the `failed` screen). */
   failure = $state<unknown>(null);
@@ -29,7 +28,6 @@ export const app = new AppState();
 export async function start(): Promise<void> {
   try {
     const status = await api.appStatus();
-    app.clinicName = status.clinic_name ?? null;
     app.dataDir = status.data_dir;
     if (!status.initialized) {
       app.screen = 'setup';

@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use ts_rs::TS;
 use uuid::Uuid;
 
 use super::Clinic;
@@ -19,7 +20,7 @@ use crate::{Error, Result};
 
 pub const GRANT_MINUTES: i64 = 30;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct BreakGlassGrant {
     pub patient: Uuid,
     pub section: Section,

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use ts_rs::TS;
 use uuid::Uuid;
 
 use super::access::{note_section, Authorized};
@@ -19,7 +20,7 @@ use crate::{Error, Result};
 
 /// One patient's chart, oldest first within each section. A section the reader's role may not
 /// read is `None` (and was never queried).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct Chart {
     pub patient: Patient,
     pub encounters: Vec<Encounter>,

@@ -3,6 +3,7 @@
 use chrono::{Duration, NaiveTime, TimeZone};
 use rusqlite::Connection;
 use serde::Serialize;
+use ts_rs::TS;
 
 use super::{japan_time, Clinic};
 use crate::audit::{Action, NewEvent};
@@ -12,7 +13,7 @@ use crate::search::PatientSummary;
 use crate::{Error, Result};
 
 /// One line of the day's list at the desk.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct Visit {
     pub appointment: Appointment,
     pub patient: PatientSummary,

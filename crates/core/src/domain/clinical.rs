@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use super::validation::{bounded_text, in_range, invalid, required_text, Valid};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum EncounterKind {
     /// 外来
@@ -16,7 +17,7 @@ pub enum EncounterKind {
     HomeVisit,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Encounter {
     pub id: Uuid,
     pub patient_id: Uuid,
@@ -27,7 +28,7 @@ pub struct Encounter {
 }
 
 /// One set of measurements; at least one must be present.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Vitals {
     pub id: Uuid,
     pub patient_id: Uuid,
@@ -43,7 +44,7 @@ pub struct Vitals {
     pub height_cm: Option<f32>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, TS)]
 pub struct VitalsInput {
     pub systolic_mmhg: Option<u16>,
     pub diastolic_mmhg: Option<u16>,
@@ -105,7 +106,7 @@ impl Vitals {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Mild,
@@ -113,7 +114,7 @@ pub enum Severity {
     Severe,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Allergy {
     pub id: Uuid,
     pub patient_id: Uuid,
@@ -123,7 +124,7 @@ pub struct Allergy {
     pub recorded_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, TS)]
 pub struct AllergyInput {
     pub substance: String,
     pub reaction: String,
@@ -143,7 +144,7 @@ impl Allergy {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemStatus {
     Active,
@@ -151,7 +152,7 @@ pub enum ProblemStatus {
 }
 
 /// An entry of the problem list (病名).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Problem {
     pub id: Uuid,
     pub patient_id: Uuid,
@@ -161,7 +162,7 @@ pub struct Problem {
     pub status: ProblemStatus,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, TS)]
 pub struct ProblemInput {
     pub name: String,
     pub icd10: String,
@@ -192,7 +193,7 @@ impl Problem {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LabFlag {
     Low,
@@ -200,7 +201,7 @@ pub enum LabFlag {
     High,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct LabResult {
     pub test: String,
     pub value: f64,
@@ -247,7 +248,7 @@ impl LabResult {
 }
 
 /// The results of one specimen collection.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct LabReport {
     pub id: Uuid,
     pub patient_id: Uuid,

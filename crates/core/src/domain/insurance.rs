@@ -2,10 +2,11 @@
 //! (記号・番号), and the copay rate (負担割合).
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::validation::{bounded_text, invalid, required_text, Valid};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Insurance {
     /// 保険者番号: 8 digits (employee insurance) or 6 digits (national health insurance).
     pub insurer_number: String,
@@ -17,7 +18,7 @@ pub struct Insurance {
     pub copay_percent: u8,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, TS)]
 #[serde(default)]
 pub struct InsuranceInput {
     pub insurer_number: String,

@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use super::validation::{bounded_text, invalid, Valid};
 
 const MAX_SECTION_CHARS: usize = 20_000;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SoapText {
     pub subjective: String,
     pub objective: String,
@@ -39,7 +40,7 @@ impl SoapText {
 }
 
 /// Whose note it is: a doctor's SOAP note or a nurse's note (they are separate sections).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum NoteKind {
     #[default]
@@ -47,7 +48,7 @@ pub enum NoteKind {
     Nursing,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum NoteStatus {
     Draft,
@@ -63,7 +64,7 @@ impl NoteStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SoapNote {
     pub id: Uuid,
     pub patient_id: Uuid,

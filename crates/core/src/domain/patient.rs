@@ -2,13 +2,14 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use super::insurance::{Insurance, InsuranceInput};
 use super::kana::{self, nfkc_compact};
 use super::validation::{bounded_text, invalid, required_text, Valid};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     Male,
@@ -28,7 +29,7 @@ impl Sex {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Patient {
     pub id: Uuid,
     /// The clinic's chart number (カルテ番号).
@@ -51,7 +52,7 @@ pub struct Patient {
 }
 
 /// What the registration form sends; every field is checked by [`Patient::build`].
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, TS)]
 #[serde(default)]
 pub struct PatientInput {
     pub chart_no: String,

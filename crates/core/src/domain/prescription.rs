@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use super::validation::{in_range, invalid, required_text, Valid};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct PrescriptionItem {
     pub drug: String,
     /// Amount per dose, e.g. 1 (tablet) or 0.5 (g).
@@ -18,7 +19,7 @@ pub struct PrescriptionItem {
     pub days: u16,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, TS)]
 pub struct PrescriptionItemInput {
     pub drug: String,
     pub dose: f64,
@@ -42,7 +43,7 @@ impl PrescriptionItem {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Prescription {
     pub id: Uuid,
     pub patient_id: Uuid,

@@ -1,10 +1,11 @@
 //! Clinic staff who log in on this device.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::validation::{invalid, required_text, Valid};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Reception,
@@ -33,7 +34,7 @@ impl Role {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct User {
     /// Login name: lower-case letters, digits, '.', '_' or '-'.
     pub name: String,
