@@ -81,7 +81,7 @@ fn replay_gives_back_the_same_sealed_state() {
     log(&conn, OpenBody::SettingChanged { key: "idle_timeout_minutes".into(), value: "15".into() }.into(), 0);
     log(&conn, ChangeBody::from(allergy()).into_logged(&keys).expect("sealed"), 1);
     let before = state_digest(&conn).expect("digest");
-    assert_eq!(rebuild(&conn).expect("rebuild"), 2);
+    assert_eq!(rebuild(&conn, &mut |_, _| {}).expect("rebuild"), 2);
     assert_eq!(state_digest(&conn).expect("digest"), before);
 }
 
@@ -98,10 +98,10 @@ fn replay_refuses_a_clinical_change_found_in_the_clear() {
     };
     let conn = store();
     insert(&conn, "c1", r#"{"op":"allergy_recorded","record":{"substance":"x"}}"#);
-    let refused = rebuild(&conn).expect_err("a clinical change in the clear is never applied");
+    let refused = rebuild(&conn, &mut |_, _| {}).expect_err("a clinical change in the clear is never applied");
     assert!(matches!(refused, Error::InvalidState(m) if m.contains("in the clear")));
 
     let conn = store();
     insert(&conn, "c2", r#"{"op":"teleported","record":{}}"#);
-    assert!(matches!(rebuild(&conn), Err(Error::UnreadableChange { id }) if id == "c2"));
+    assert!(matches!(rebuild(&conn, &mut |_, _| {}), Err(Error::UnreadableChange { id }) if id == "c2"));
 }

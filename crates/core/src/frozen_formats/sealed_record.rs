@@ -18,8 +18,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::hex_array;
-use crate::changelog::sealed::{open_record, ClinicalKind, ClinicalOp, LoggedBody, RowIndex};
-use crate::changelog::ChangeBody;
+use crate::changelog::sealed::{open_record, ClinicalKind, ClinicalOp, RowIndex};
+use crate::changelog::ClinicalBody;
 use crate::domain::{Allergy, NoteKind, NoteStatus, Severity, SoapNote, SoapText};
 use crate::secret::Key32;
 use crate::vault::SectionKeys;
@@ -173,18 +173,13 @@ fn todays_sealing_still_writes_v1() {
     let inputs = inputs();
     let keys = keys(&inputs);
     let sealed = [
-        (LoggedBody::seal(ChangeBody::NoteSigned(the_note()), &keys), &inputs.note, ClinicalOp::NoteSigned),
-        (
-            LoggedBody::seal(ChangeBody::AllergyRecorded(the_allergy()), &keys),
-            &inputs.allergy,
-            ClinicalOp::AllergyRecorded,
-        ),
+        (ClinicalBody::NoteSigned(the_note()).seal(&keys), &inputs.note, ClinicalOp::NoteSigned),
+        (ClinicalBody::AllergyRecorded(the_allergy()).seal(&keys), &inputs.allergy, ClinicalOp::AllergyRecorded),
     ];
     let mut opened = Vec::new();
     for (body, record, op) in sealed {
-        let Ok(LoggedBody::Sealed { index, record: bytes }) = body else {
-            panic!("a clinical change is sealed");
-        };
+        let sealed = body.expect("a clinical change is sealed");
+        let (index, bytes) = (sealed.index(), sealed.record());
         assert_eq!((index.op, index.id, index.patient_id), (op, record.id, record.patient));
         assert_eq!(index.at.map(|at| at.to_rfc3339()), record.at);
         assert_eq!((bytes[0], &bytes[1..5]), (1, &inputs.epoch.to_be_bytes()[..]), "version 1, then the epoch");
