@@ -142,7 +142,7 @@ impl App {
             .stderr(log)
             .spawn()
             .expect("start tauri-driver");
-        // Both ports must accept before a session starts (see ../shared/RECIPES.md).
+        // Both ports must accept before a session starts: a session made earlier fails now and then.
         wait_for_port(port, &mut driver).await;
         wait_for_port(native_port, &mut driver).await;
 

@@ -32,6 +32,10 @@ pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
 
 /// Starts the app on the data folder `MAMORI_DATA_DIR` (or the OS default) with the OS keyring.
 pub fn run() {
+    if let Err(error) = mamori_core::log::install("mamori-desktop") {
+        eprintln!("Mamori: no log file this time: {error}");
+    }
+    mamori_core::log_safe!(info, "desktop app starting", version = env!("CARGO_PKG_VERSION"));
     let Some(dir) = DataDir::default_location() else {
         eprintln!("Mamori: the OS has no data folder for this user; set MAMORI_DATA_DIR");
         std::process::exit(2);
@@ -39,6 +43,7 @@ pub fn run() {
     let service = std::env::var("MAMORI_KEYRING_SERVICE").unwrap_or_else(|_| KeyringStore::DEFAULT_SERVICE.into());
     let state = AppState::new(dir, Box::new(KeyringStore::new(service)));
     if let Err(error) = configure(tauri::Builder::default(), state).run(tauri::generate_context!()) {
+        mamori_core::log_safe!(error, "the window could not start");
         eprintln!("Mamori could not start its window: {error}");
         std::process::exit(1);
     }

@@ -1,7 +1,7 @@
 //! Shapes the window needs that the core does not have as such.
 
 use mamori_core::auth::Enrollment;
-use mamori_core::clinic::{BreakGlassGrant, Clinic};
+use mamori_core::clinic::{BreakGlassGrant, Clinic, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};
 use mamori_core::domain::Role;
 use mamori_core::policy::{self, Access, Section};
 use serde::Serialize;
@@ -17,6 +17,9 @@ pub struct SessionView {
     pub readable: Vec<Section>,
     pub writable: Vec<Section>,
     pub idle_timeout_minutes: i64,
+    /// The idle timeout an admin may set (the core's bounds).
+    pub idle_timeout_min_minutes: i64,
+    pub idle_timeout_max_minutes: i64,
 }
 
 impl SessionView {
@@ -29,6 +32,8 @@ impl SessionView {
             readable: policy::sections_allowed(user.role, Access::Read),
             writable: policy::sections_allowed(user.role, Access::Write),
             idle_timeout_minutes: clinic.idle_timeout_minutes(),
+            idle_timeout_min_minutes: MIN_IDLE_MINUTES,
+            idle_timeout_max_minutes: MAX_IDLE_MINUTES,
         }
     }
 }

@@ -141,6 +141,20 @@ fn a_doctor_finds_a_patient_writes_signs_and_repeats_a_prescription() {
 
     let too_long = json!({ "encounterId": visit["id"], "text": { "subjective": "あ".repeat(20_001), "objective": "", "assessment": "", "plan": "" } });
     assert_eq!(w.error_code("write_note", too_long), "invalid_input", "window input is validated by the core");
+    let blank = json!({ "encounterId": visit["id"], "text": { "subjective": " ", "objective": "\n", "assessment": "", "plan": "" } });
+    assert_eq!(w.error_code("write_note", blank), "invalid_input", "the core refuses an empty note, not the window");
+}
+
+#[test]
+fn an_admin_sets_the_idle_timeout_within_the_bounds_the_core_gives_the_window() {
+    let w = Window::on_demo();
+    let session = w.unlock("admin");
+    let (min, max) = (session["idle_timeout_min_minutes"].as_i64(), session["idle_timeout_max_minutes"].as_i64());
+    let (Some(min), Some(max)) = (min, max) else { panic!("the session names the bounds: {session}") };
+    assert_eq!(w.error_code("set_idle_timeout", json!({ "minutes": max + 1 })), "invalid_input");
+    assert_eq!(w.error_code("set_idle_timeout", json!({ "minutes": min - 1 })), "invalid_input");
+    assert_eq!(w.ok("set_idle_timeout", json!({ "minutes": max })), Value::Null);
+    assert_eq!(w.ok("session_state", json!({}))["session"]["idle_timeout_minutes"], max);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use chrono::{Duration, TimeZone, Utc};
 use mamori_core::auth::{Enrollment, SecondFactor};
@@ -46,6 +47,8 @@ pub struct Site<K: DeviceSecretStore> {
     /// What `mamori demo` reported, for a demo site.
     pub demo: Option<demo::DemoReport>,
     logins: HashMap<String, (String, String)>,
+    /// Every password and code typed at a login, right or wrong (for scans that must not find them).
+    typed: Mutex<Vec<String>>,
 }
 
 impl<K: DeviceSecretStore> Site<K> {
@@ -77,7 +80,7 @@ impl<K: DeviceSecretStore> Site<K> {
             logins.insert(name.to_string(), (password_of(name), enrollment.secret_base32.clone()));
         }
         drop(clinic);
-        Self { dir, clock, keyring, demo: None, logins }
+        Self { dir, clock, keyring, demo: None, logins, typed: Mutex::default() }
     }
 
     /// A demo clinic in `tmp/clinic` (users admin, doctor, nurse, reception).
@@ -88,7 +91,7 @@ impl<K: DeviceSecretStore> Site<K> {
             demo::create(&dir, &keyring, Box::new(clock.clone()), &DemoOptions { patients, seed }).expect("demo");
         let logins =
             report.users.iter().map(|u| (u.name.clone(), (u.password.clone(), u.totp_secret.clone()))).collect();
-        Self { dir, clock, keyring, demo: Some(report), logins }
+        Self { dir, clock, keyring, demo: Some(report), logins, typed: Mutex::default() }
     }
 
     /// Logs `user` in with password and the authenticator's current code. The shared clock moves
@@ -105,6 +108,10 @@ impl<K: DeviceSecretStore> Site<K> {
     }
 
     pub fn login_with(&self, user: &str, password: &str, factor: SecondFactor) -> mamori_core::Result<Clinic> {
+        let code = match &factor {
+            SecondFactor::Totp(code) | SecondFactor::RecoveryCode(code) => code.clone(),
+        };
+        self.typed.lock().unwrap_or_else(PoisonError::into_inner).extend([password.to_string(), code]);
         Clinic::unlock(&self.dir, &self.keyring, Box::new(self.clock.clone()), user, &Password::new(password), &factor)
     }
 
@@ -114,6 +121,11 @@ impl<K: DeviceSecretStore> Site<K> {
 
     pub fn totp_secret(&self, user: &str) -> String {
         self.logins.get(user).map(|(_, s)| s.clone()).unwrap_or_default()
+    }
+
+    /// Every password and one-time code typed at a login so far, right or wrong.
+    pub fn typed_at_logins(&self) -> Vec<String> {
+        self.typed.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 }
 

@@ -1,5 +1,7 @@
 //! Story: every member of staff does every kind of thing to a chart. Each role gets exactly what
-//! ../shared/DESIGN.md's role table grants, and every refusal lands in the audit log.
+//! the role table in docs/roles.md grants, and every refusal lands in the audit log.
+
+use std::sync::LazyLock;
 
 use chrono::Duration;
 use mamori_core::audit::{Action, AuditEvent, Outcome};
@@ -11,33 +13,56 @@ use mamori_core::Error;
 use mamori_story_tests::*;
 use uuid::Uuid;
 
-/// DESIGN.md "Roles", written out independently of the code: reception, nurse, doctor, admin.
-/// r = read, w = read/write, s = read/write/sign.
-const DESIGN_TABLE: [(Section, [&str; 4]); 10] = [
-    (Section::Demographics, ["w", "r", "w", ""]),
-    (Section::Appointments, ["w", "r", "w", ""]),
-    (Section::Vitals, ["", "w", "w", ""]),
-    (Section::Allergies, ["", "r", "w", ""]),
-    (Section::Problems, ["", "r", "w", ""]),
-    (Section::Notes, ["", "r", "s", ""]),
-    (Section::NursingNotes, ["", "s", "s", ""]),
-    (Section::Prescriptions, ["", "r", "s", ""]),
-    (Section::Results, ["", "r", "s", ""]),
-    (Section::Administration, ["", "", "", "w"]),
-];
+/// The role table as the clinic reads it, written independently of the code.
+const ROLES_DOC: &str = include_str!("../../docs/roles.md");
+
+/// docs/roles.md's table: for each section, the most each role (in `Role::ALL` order) may do.
+static DOCUMENTED: LazyLock<Vec<(Section, Vec<Option<Access>>)>> = LazyLock::new(|| parse_role_table(ROLES_DOC));
+
+fn parse_role_table(doc: &str) -> Vec<(Section, Vec<Option<Access>>)> {
+    let rows: Vec<Vec<&str>> = doc
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix('|')?.strip_suffix('|'))
+        .map(|inner| inner.split('|').map(str::trim).collect())
+        .collect();
+    let header = rows.iter().find(|row| row.first() == Some(&"section")).expect("docs/roles.md has a table header");
+    let columns: Vec<usize> = Role::ALL
+        .iter()
+        .map(|role| header.iter().position(|h| *h == role.as_str()).expect("a column for every role"))
+        .collect();
+    rows.iter()
+        .filter_map(|row| {
+            let name = row.first()?.strip_prefix('`')?.strip_suffix('`')?;
+            let section = Section::ALL.into_iter().find(|s| s.as_str() == name).expect("a section the code knows");
+            let grants = columns
+                .iter()
+                .map(|&c| match row[c] {
+                    "—" => None,
+                    "read" => Some(Access::Read),
+                    "read/write" => Some(Access::Write),
+                    "read/write/sign" => Some(Access::Sign),
+                    other => panic!("docs/roles.md: {name}: unknown grant {other:?}"),
+                })
+                .collect();
+            Some((section, grants))
+        })
+        .collect()
+}
 
 fn expected(role: Role, section: Section, access: Access) -> bool {
     let column = Role::ALL.iter().position(|r| *r == role).expect("role");
-    let grant = DESIGN_TABLE.iter().find(|(s, _)| *s == section).expect("section").1[column];
-    match access {
-        Access::Read => !grant.is_empty(),
-        Access::Write => grant == "w" || grant == "s",
-        Access::Sign => grant == "s",
-    }
+    let grants = &DOCUMENTED.iter().find(|(s, _)| *s == section).expect("section").1;
+    grants[column].is_some_and(|most| access <= most)
 }
 
 #[test]
-fn the_policy_module_is_the_design_table() {
+fn docs_roles_md_names_every_section_once() {
+    let sections: Vec<Section> = DOCUMENTED.iter().map(|(s, _)| *s).collect();
+    assert_eq!(sections, Section::ALL, "one row per section, in the code's order");
+}
+
+#[test]
+fn the_policy_module_is_the_documented_table() {
     for role in Role::ALL {
         for section in Section::ALL {
             for access in Access::ALL {

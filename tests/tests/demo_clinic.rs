@@ -124,3 +124,39 @@ fn a_demo_that_fails_halfway_leaves_no_files_and_no_keyring_entry() {
     assert!(entries.is_empty(), "no staging folder may remain");
     assert!(keyring.inner.is_empty(), "the device secret made for the failed clinic was removed again");
 }
+
+#[test]
+fn a_large_demo_reports_its_progress_to_the_end_and_builds_the_same_clinic() {
+    let (a, b) = (tempfile::tempdir().expect("t"), tempfile::tempdir().expect("t"));
+    let (mut quiet, _) = make(a.path(), 7);
+    let mut seen: Vec<(u64, u64)> = Vec::new();
+    let dir = data_dir(b.path());
+    let keyring = MemoryStore::default();
+    let clock = clinic_clock();
+    let report = demo::create_with_progress(
+        &dir,
+        &keyring,
+        Box::new(clock.clone()),
+        &DemoOptions { patients: 80, seed: 7 },
+        &mut |done, total| seen.push((done, total)),
+    )
+    .expect("demo with progress");
+    assert_eq!(seen.first(), Some(&(0, 80)), "the bar starts empty");
+    assert_eq!(seen.last(), Some(&(80, 80)), "the bar reaches the end");
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0 && w[1].1 == 80), "progress never goes back: {seen:?}");
+
+    // Watching the progress changes nothing about the clinic.
+    let doctor = report.users.iter().find(|u| u.role == Role::Doctor).expect("a demo doctor");
+    clock.advance(chrono::Duration::seconds(30));
+    let code = totp_code(&doctor.totp_secret, mamori_core::clock::Clock::now(&clock));
+    let mut watched = Clinic::unlock(
+        &dir,
+        &keyring,
+        Box::new(clock),
+        &doctor.name,
+        &mamori_core::secret::Password::new(doctor.password.clone()),
+        &mamori_core::auth::SecondFactor::Totp(code),
+    )
+    .expect("the doctor logs in");
+    assert_eq!(all_charts(&mut watched), all_charts(&mut quiet));
+}

@@ -21,8 +21,13 @@ fn rebuilding_from_the_log_gives_identical_state_and_repairs_drift() {
     let original = clinic.state_digest().expect("digest");
     let chart_before = clinic.chart(some.id).expect("chart");
     let changes = clinic.change_count().expect("count");
-    assert_eq!(clinic.rebuild().expect("rebuild"), changes);
+    let mut seen: Vec<(u64, u64)> = Vec::new();
+    let replayed = clinic.rebuild_with_progress(&mut |done, total| seen.push((done, total))).expect("rebuild");
+    assert_eq!(replayed, changes);
     assert_eq!(clinic.state_digest().expect("digest"), original, "replay must give identical state");
+    assert_eq!(seen.first(), Some(&(0, changes)), "the bar starts empty");
+    assert_eq!(seen.last(), Some(&(changes, changes)), "the bar reaches the end");
+    assert_eq!(seen.len() as u64, changes + 1, "one step per change replayed");
 
     // Damage the derived state behind the API's back; the digest notices, and a rebuild repairs it.
     let sql = clinic.raw_sql_for_inspection().expect("an unlocked session");

@@ -15,3 +15,4 @@ mod replay;
 mod searching;
 mod unlocking;
 mod user_admin;
+mod vendor_logs;

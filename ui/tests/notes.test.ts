@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupVersions, isBlank } from '../src/lib/notes';
+import { groupVersions } from '../src/lib/notes';
 import type { SoapNote } from '../src/lib/types';
 
 function note(id: string, version: number, replaces: string | null, at: string, status: SoapNote['status'] = 'signed'): SoapNote {
@@ -37,10 +37,5 @@ describe('note versions', () => {
     const chains = groupVersions([note('x2', 2, 'hidden', '2026-11-01T00:00:00Z')]);
     expect(chains).toHaveLength(1);
     expect(chains[0]?.history).toEqual([]);
-  });
-
-  it('know a blank note', () => {
-    expect(isBlank({ subjective: ' ', objective: '', assessment: '\n', plan: '' })).toBe(true);
-    expect(isBlank({ subjective: '', objective: '', assessment: '', plan: '処方継続' })).toBe(false);
   });
 });

@@ -27,6 +27,8 @@ function session(role: Role): Session {
     readable: entries.filter(([, g]) => grant(g) !== '-').map(([s]) => s),
     writable: entries.filter(([, g]) => grant(g) === 'W').map(([s]) => s),
     idle_timeout_minutes: 10,
+    idle_timeout_min_minutes: 1,
+    idle_timeout_max_minutes: 240,
   };
 }
 

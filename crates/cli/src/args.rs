@@ -1,11 +1,19 @@
-//! The command line, as clap parses it.
+//! The command line, as clap parses it. Every argument and subcommand carries help text (a test
+//! walks the whole tree), and closed sets of values are value enums so `--help` lists them.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mamori_core::domain::Role;
 
 #[derive(Parser)]
-#[command(name = "mamori", version, about = "Mamori (守り): an offline-first, encrypted chart for small clinics")]
+#[command(
+    name = "mamori",
+    version,
+    about = "Mamori (守り): an offline-first, encrypted chart for small clinics",
+    after_help = "Logins: commands that open the chart take --user and ask for the password and the \
+                  authenticator's one-time code (or read them from standard input with --password-stdin)."
+)]
 pub struct Cli {
     /// Where this device keeps its encrypted chart (default: the OS data directory).
     #[arg(long, global = true, env = "MAMORI_DATA_DIR", value_name = "DIR")]
@@ -41,6 +49,48 @@ pub enum Command {
         #[command(flatten)]
         unlock: Unlock,
     },
+    /// Print a shell completion script (e.g. `mamori completions bash > /etc/bash_completion.d/mamori`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the manual page in roff (e.g. `mamori man > mamori.1; man ./mamori.1`).
+    Man,
+}
+
+/// A user's role, as typed on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Front desk: registration, appointments, check-in.
+    Reception,
+    /// Nursing notes and vitals; reads the clinical chart.
+    Nurse,
+    /// Notes, prescriptions and signing; reads the whole chart.
+    Doctor,
+    /// Users, devices and the audit log; never the clinical chart.
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Reception => Role::Reception,
+            RoleArg::Nurse => Role::Nurse,
+            RoleArg::Doctor => Role::Doctor,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
 }
 
 #[derive(Subcommand)]
@@ -49,41 +99,60 @@ pub enum UserCommand {
     List,
     /// Add a user; shows their authenticator QR code and recovery codes once.
     Add {
+        /// The new user's login name (lower-case letters, digits, '.', '_' or '-').
         name: String,
-        #[arg(long)]
-        role: String,
+        /// What the new user may see and do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Name shown in the chart, e.g. 守 太郎 (default: the login name).
         #[arg(long)]
         display_name: Option<String>,
         /// The new user's first password, from this environment variable instead of a prompt.
         #[arg(long, value_name = "VAR")]
         password_env: Option<String>,
+        /// Also write the authenticator QR code to this PNG file.
         #[arg(long, value_name = "FILE")]
-        qr_png: Option<std::path::PathBuf>,
+        qr_png: Option<PathBuf>,
     },
     /// Change a user's role.
     Role {
+        /// The user's login name.
         name: String,
-        role: String,
+        /// The user's new role.
+        #[arg(value_enum)]
+        role: RoleArg,
     },
     /// Stop a user from logging in (their history stays).
     Disable {
+        /// The user's login name.
         name: String,
     },
+    /// Let a disabled user log in again.
     Enable {
+        /// The user's login name.
         name: String,
     },
     /// Give a user a new second factor (lost phone).
     Reset2fa {
+        /// The user's login name.
         name: String,
+        /// Also write the new authenticator QR code to this PNG file.
         #[arg(long, value_name = "FILE")]
-        qr_png: Option<std::path::PathBuf>,
+        qr_png: Option<PathBuf>,
     },
     /// Lift a lockout after too many failed logins.
     Unlock {
+        /// The user's login name.
         name: String,
     },
-    /// Set the clinic's idle timeout in minutes (1–240).
+    // The bounds in the help are the core's.
+    #[command(about = format!(
+        "Set the clinic's idle timeout in minutes ({}–{})",
+        mamori_core::clinic::MIN_IDLE_MINUTES,
+        mamori_core::clinic::MAX_IDLE_MINUTES
+    ))]
     IdleTimeout {
+        /// Minutes without input before a session locks (1–240).
         minutes: i64,
     },
 }
@@ -96,21 +165,21 @@ pub struct InitArgs {
     /// Name shown in the chart (default: the login name).
     #[arg(long)]
     pub display_name: Option<String>,
-    /// Role of the first user: reception, nurse, doctor or admin.
-    #[arg(long, default_value = "admin")]
-    pub role: String,
+    /// Role of the first user.
+    #[arg(long, value_enum, default_value = "admin")]
+    pub role: RoleArg,
     /// Read the password from the first line of standard input instead of prompting.
     #[arg(long)]
     pub password_stdin: bool,
     /// Also write the authenticator QR code to this PNG file.
     #[arg(long, value_name = "FILE")]
-    pub qr_png: Option<std::path::PathBuf>,
+    pub qr_png: Option<PathBuf>,
 }
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// How many synthetic patients to create.
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    /// How many synthetic patients to create (a progress bar shows on a terminal).
+    #[arg(long, default_value_t = 200, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub patients: u32,
     /// Seed of the generator: the same seed gives the same clinic.
     #[arg(long, default_value_t = 1)]
@@ -142,12 +211,14 @@ pub struct Unlock {
 pub enum PatientCommand {
     /// Search by chart number, name, kana reading, phone or birth date (1950-03-12, S25.3.12).
     Search {
+        /// What to look for: chart number, name, kana, phone or birth date.
         query: String,
         #[command(flatten)]
         unlock: Unlock,
         /// Most results to show.
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
         limit: u16,
+        /// Print the results as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -157,6 +228,7 @@ pub enum PatientCommand {
         id: String,
         #[command(flatten)]
         unlock: Unlock,
+        /// Print the chart as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -164,7 +236,7 @@ pub enum PatientCommand {
 
 #[derive(Subcommand)]
 pub enum StoreCommand {
-    /// Rebuild all chart state by replaying the change log.
+    /// Rebuild all chart state by replaying the change log (a progress bar shows on a terminal).
     Rebuild {
         #[command(flatten)]
         unlock: Unlock,
@@ -191,6 +263,7 @@ pub enum AuditCommand {
         /// The login name of the user to report on.
         #[arg(long = "of-user", id = "about_user")]
         of_user: Option<String>,
+        /// How to print the events.
         #[arg(long, value_enum, default_value = "table")]
         format: ReportFormat,
         #[command(flatten)]
@@ -198,6 +271,7 @@ pub enum AuditCommand {
     },
     /// Break-the-glass accesses, refusals and failed logins, newest last.
     Alerts {
+        /// How to print the events.
         #[arg(long, value_enum, default_value = "table")]
         format: ReportFormat,
         #[command(flatten)]
@@ -205,6 +279,7 @@ pub enum AuditCommand {
     },
     /// Write every event, one JSON object per line (schema: docs/audit-events.md).
     Export {
+        /// The export format.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: ExportFormat,
         #[command(flatten)]
@@ -212,14 +287,62 @@ pub enum AuditCommand {
     },
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, ValueEnum)]
 pub enum ReportFormat {
+    /// Columns aligned for the terminal.
     Table,
+    /// Comma-separated values for a spreadsheet (cells that could run as formulas are quoted).
     Csv,
+    /// The events as a JSON array (schema: docs/audit-events.md).
     Json,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
+    /// One JSON object per line.
     Jsonl,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every subcommand has an about line and every argument a help line, all the way down, so
+    /// `--help`, the man page and the shell completions explain everything a user can type.
+    #[test]
+    fn every_subcommand_and_argument_explains_itself() {
+        let mut command = Cli::command();
+        command.build();
+        command.clone().debug_assert();
+        let mut missing = Vec::new();
+        walk(&command, "mamori", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:#?}");
+    }
+
+    fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            let sub_path = format!("{path} {}", sub.get_name());
+            if sub.get_about().is_none() && sub.get_long_about().is_none() {
+                missing.push(sub_path.clone());
+            }
+            walk(sub, &sub_path, missing);
+        }
+    }
+
+    #[test]
+    fn the_role_names_are_the_core_names() {
+        for role in RoleArg::value_variants() {
+            let typed = role.to_possible_value().expect("no role is skipped");
+            assert_eq!(typed.get_name(), Role::from(*role).as_str());
+            assert!(typed.get_help().is_some(), "{} has no help", typed.get_name());
+        }
+        assert_eq!(RoleArg::value_variants().len(), Role::ALL.len());
+    }
 }

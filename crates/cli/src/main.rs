@@ -4,33 +4,19 @@
 mod args;
 mod commands;
 mod context;
+mod logging;
+mod output;
 mod password;
 
 use std::process::ExitCode;
 
-use clap::error::ErrorKind;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = match args::Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e)
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) =>
-        {
-            e.exit()
-        }
-        Err(e) => {
-            let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("mamori: error: {first} (see mamori --help)");
-            return ExitCode::from(2);
-        }
-    };
+    // A mistyped command gets clap's whole message (the error, a "did you mean" tip, the usage)
+    // and exit code 2; --help and --version print and exit 0.
+    let cli = args::Cli::parse();
+    logging::start();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

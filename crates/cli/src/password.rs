@@ -13,7 +13,9 @@ pub fn read(from_stdin: bool, prompt: &str) -> anyhow::Result<Password> {
     Ok(Password::new(read_secret_line(from_stdin, prompt, "password")?.as_str()))
 }
 
-/// The second factor: --recovery-code, --totp, the next line of standard input, or a prompt.
+/// The second factor: --recovery-code, --totp, the next line of standard input, or a prompt. What
+/// is typed at the prompt or on standard input is read by the core's rule: six digits are an
+/// authenticator code, anything else a recovery code.
 pub fn read_second_factor(unlock: &Unlock) -> anyhow::Result<SecondFactor> {
     if let Some(code) = &unlock.recovery_code {
         return Ok(SecondFactor::RecoveryCode(code.clone()));
@@ -21,8 +23,12 @@ pub fn read_second_factor(unlock: &Unlock) -> anyhow::Result<SecondFactor> {
     if let Some(code) = &unlock.totp {
         return Ok(SecondFactor::Totp(code.clone()));
     }
-    let code = read_secret_line(unlock.password_stdin, "One-time code (authenticator app): ", "one-time code")?;
-    Ok(SecondFactor::Totp(code.to_string()))
+    let code = read_secret_line(
+        unlock.password_stdin,
+        "One-time code (authenticator app, or a recovery code): ",
+        "one-time code",
+    )?;
+    Ok(SecondFactor::parse(&code))
 }
 
 fn read_secret_line(from_stdin: bool, prompt: &str, what: &str) -> anyhow::Result<Zeroizing<String>> {

@@ -6,18 +6,25 @@
 
 pub mod audit;
 pub mod auth;
-pub mod changelog;
+pub(crate) mod changelog;
 pub mod clinic;
 pub mod clock;
-pub mod crypto;
+pub(crate) mod crypto;
 pub mod demo;
 pub mod domain;
 pub mod error;
 mod fsutil;
+pub mod log;
 pub mod policy;
 pub mod search;
 pub mod secret;
-pub mod store;
+pub(crate) mod store;
 pub mod vault;
 
+/// What a change does, and the sealed boundary: the log takes an [`OpenBody`] in the clear or a
+/// [`SealedBody`], which only [`ClinicalBody::seal`] makes. The log itself stays private.
+pub use changelog::{ChangeBody, ClinicalBody, ClinicalIndex, ClinicalOp, LoggedBody, OpenBody, SealedBody};
 pub use error::{Error, Result};
+
+#[cfg(test)]
+mod frozen_formats;

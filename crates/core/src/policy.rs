@@ -1,4 +1,5 @@
-//! Who may do what: the role table of ../shared/DESIGN.md ("Roles"), in one place.
+//! Who may do what: the role table of docs/roles.md, in one place (the story test
+//! `tests/tests/access_by_role.rs` checks that the two agree).
 //!
 //! Every core operation names the section it touches and the access it needs, and asks
 //! [`allows`] before any query runs. Nothing else in the code decides permissions.
@@ -99,7 +100,7 @@ use Grant::{None as NO, Up};
 
 /// The role table. Columns: reception, nurse, doctor, admin.
 ///
-/// One deliberate reading of DESIGN.md: nurses sign their own nursing notes, so a nursing
+/// One deliberate reading of the design: nurses sign their own nursing notes, so a nursing
 /// note can become a finished record (真正性) without a doctor.
 const TABLE: [(Section, [Grant; 4]); 10] = [
     (Section::Demographics, [Up(W), Up(R), Up(W), NO]),

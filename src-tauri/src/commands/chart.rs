@@ -22,12 +22,12 @@ pub async fn open_encounter(state: State<'_, AppState>, patient_id: Uuid, kind: 
 
 #[tauri::command]
 pub async fn write_note(state: State<'_, AppState>, encounter_id: Uuid, text: SoapText) -> UiResult<SoapNote> {
-    state.with_session(|c| c.write_note(encounter_id, validated(&text)?))
+    state.with_session(|c| c.write_note(encounter_id, text))
 }
 
 #[tauri::command]
 pub async fn edit_note(state: State<'_, AppState>, note_id: Uuid, text: SoapText) -> UiResult<SoapNote> {
-    state.with_session(|c| c.edit_note(note_id, validated(&text)?))
+    state.with_session(|c| c.edit_note(note_id, text))
 }
 
 #[tauri::command]
@@ -37,7 +37,7 @@ pub async fn sign_note(state: State<'_, AppState>, note_id: Uuid) -> UiResult<So
 
 #[tauri::command]
 pub async fn amend_note(state: State<'_, AppState>, note_id: Uuid, text: SoapText) -> UiResult<SoapNote> {
-    state.with_session(|c| c.amend_note(note_id, validated(&text)?))
+    state.with_session(|c| c.amend_note(note_id, text))
 }
 
 #[tauri::command]
@@ -87,9 +87,4 @@ pub async fn break_glass(
     reason: String,
 ) -> UiResult<BreakGlassGrant> {
     state.with_session(|c| c.break_glass(patient_id, section, &reason))
-}
-
-/// Note text from a window goes through the same checks as any other input.
-fn validated(text: &SoapText) -> mamori_core::Result<SoapText> {
-    Ok(SoapText::build(&text.subjective, &text.objective, &text.assessment, &text.plan)?)
 }

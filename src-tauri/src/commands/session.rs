@@ -1,5 +1,6 @@
 //! First-run setup, login, lock, resume and logout.
 
+use mamori_core::auth::SecondFactor;
 use mamori_core::clinic::Clinic;
 use mamori_core::domain::{Role, User};
 use mamori_core::secret::Password;
@@ -7,7 +8,6 @@ use serde::Serialize;
 use tauri::State;
 use ts_rs::TS;
 
-use super::second_factor;
 use crate::error::{UiError, UiResult};
 use crate::state::AppState;
 use crate::views::{EnrollmentView, SessionState, SessionView};
@@ -51,8 +51,14 @@ pub async fn setup_clinic(
 #[tauri::command]
 pub async fn unlock(state: State<'_, AppState>, user: String, password: String, totp: String) -> UiResult<SessionView> {
     let password = Password::new(password);
-    let clinic =
-        Clinic::unlock(&state.dir, state.keyring.as_ref(), state.clock(), &user, &password, &second_factor(totp))?;
+    let clinic = Clinic::unlock(
+        &state.dir,
+        state.keyring.as_ref(),
+        state.clock(),
+        &user,
+        &password,
+        &SecondFactor::parse(&totp),
+    )?;
     if let Some(previous) = state.take() {
         // A new login on this window ends the previous one.
         let _ = previous.logout();
@@ -68,7 +74,7 @@ pub async fn lock(state: State<'_, AppState>) -> UiResult<()> {
 #[tauri::command]
 pub async fn resume(state: State<'_, AppState>, password: String, totp: String) -> UiResult<SessionView> {
     let password = Password::new(password);
-    let factor = second_factor(totp);
+    let factor = SecondFactor::parse(&totp);
     state.with_session(|clinic| {
         clinic.resume(state.keyring.as_ref(), &password, &factor)?;
         Ok(SessionView::of(clinic))

@@ -5,4 +5,8 @@ import type { Section } from "./Section";
 /**
  * Who is logged in and which menus exist for them.
  */
-export type Session = { user: string, display_name: string, role: Role, readable: Array<Section>, writable: Array<Section>, idle_timeout_minutes: number, };
+export type Session = { user: string, display_name: string, role: Role, readable: Array<Section>, writable: Array<Section>, idle_timeout_minutes: number, 
+/**
+ * The idle timeout an admin may set (the core's bounds).
+ */
+idle_timeout_min_minutes: number, idle_timeout_max_minutes: number, };

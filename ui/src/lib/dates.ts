@@ -3,22 +3,17 @@
 
 import type { DateTimeUtc, IsoDate } from './types';
 
-interface Era {
-  name: string;
-  /** The western year before the era's year 1. */
-  offset: number;
-  /** The era's first day, "YYYY-MM-DD" (compares correctly as a string). */
-  first: string;
-}
-
-// Same table as crates/core/src/domain/dates.rs.
-const ERAS: readonly Era[] = [
-  { name: '明治', offset: 1867, first: '1868-01-25' },
-  { name: '大正', offset: 1911, first: '1912-07-30' },
-  { name: '昭和', offset: 1925, first: '1926-12-25' },
-  { name: '平成', offset: 1988, first: '1989-01-08' },
-  { name: '令和', offset: 2018, first: '2019-05-01' },
-];
+// 和暦 comes from the platform's Japanese calendar (ICU, in WebKitGTK and Node alike), not from an
+// era table of our own; the core (crates/core/src/domain/dates.rs) is the one place that parses era
+// dates. ICU agrees with the core on every boundary from 大正 to 令和 (tests/dates.test.ts); older ICU
+// (72, Debian 12's WebKitGTK) starts 明治 on 1868-09-08 rather than 1868-10-23, a day no patient has.
+const WAREKI = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', {
+  era: 'long',
+  year: 'numeric',
+  month: 'long',
+  day: 'numeric',
+  timeZone: 'UTC',
+});
 
 const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
 
@@ -33,10 +28,10 @@ export function toWareki(date: IsoDate): string {
   const p = parts(date);
   if (!p) return date;
   const [y, m, d] = p;
-  const era = [...ERAS].reverse().find((e) => date >= e.first);
-  if (!era) return `${y}年${m}月${d}日`;
-  const year = y - era.offset;
-  return `${era.name}${year === 1 ? '元' : year}年${m}月${d}日`;
+  const at = new Date(0);
+  at.setUTCFullYear(y, m - 1, d);
+  if (at.getUTCMonth() !== m - 1 || at.getUTCDate() !== d) return date;
+  return WAREKI.format(at);
 }
 
 /** "1950-03-12" → "1950/03/12". */

@@ -34,7 +34,3 @@ export function noteSection(kind: NoteKind): Section {
 export function emptySoap(): SoapText {
   return { subjective: '', objective: '', assessment: '', plan: '' };
 }
-
-export function isBlank(text: SoapText): boolean {
-  return [text.subjective, text.objective, text.assessment, text.plan].every((s) => s.trim() === '');
-}

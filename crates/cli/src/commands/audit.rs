@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use crate::args::{AuditCommand, ExportFormat, ReportFormat};
 use crate::context::Context;
+use crate::output::{self, table, wire_name};
 
 pub fn run(context: &Context, command: AuditCommand) -> anyhow::Result<()> {
     match command {
@@ -50,51 +51,39 @@ pub fn run(context: &Context, command: AuditCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-const COLUMNS: [&str; 9] = ["seq", "at", "user", "role", "patient", "section", "action", "outcome", "reason"];
+/// The report's columns, named and ordered as the JSON fields (docs/audit-events.md).
+const COLUMNS: [&str; 11] =
+    ["seq", "at", "user", "role", "patient", "section", "action", "outcome", "reason", "break_glass", "subject"];
 
-fn cells(e: &AuditEvent) -> [String; 9] {
-    [
+fn cells(e: &AuditEvent) -> Vec<String> {
+    vec![
         e.seq.to_string(),
         e.at.to_rfc3339(),
         e.user.clone(),
-        e.role.as_str().to_string(),
+        wire_name(&e.role),
         e.patient.map(|p| p.to_string()).unwrap_or_default(),
         match e.section {
-            Some(section) => section.as_str().to_string(),
-            None => e.sections_read.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("+"),
+            Some(section) => wire_name(&section),
+            None => e.sections_read.iter().map(wire_name).collect::<Vec<_>>().join("+"),
         },
-        format!("{:?}", e.action).to_lowercase(),
-        format!("{:?}", e.outcome).to_lowercase(),
-        format!("{}{}", if e.break_glass { "[break-glass] " } else { "" }, e.reason.as_deref().unwrap_or("")),
+        wire_name(&e.action),
+        wire_name(&e.outcome),
+        e.reason.clone().unwrap_or_default(),
+        e.break_glass.to_string(),
+        e.subject.clone().unwrap_or_default(),
     ]
 }
 
 fn print_report(events: &[AuditEvent], format: ReportFormat) -> anyhow::Result<()> {
+    let rows: Vec<Vec<String>> = events.iter().map(cells).collect();
     match format {
         ReportFormat::Json => println!("{}", serde_json::to_string_pretty(events)?),
-        ReportFormat::Csv => {
-            println!("{}", COLUMNS.join(","));
-            for e in events {
-                let row: Vec<String> = cells(e).iter().map(|c| csv_field(c)).collect();
-                println!("{}", row.join(","));
-            }
-        }
+        ReportFormat::Csv => output::csv::write(std::io::stdout().lock(), &COLUMNS, &rows)?,
+        ReportFormat::Table if events.is_empty() => println!("No audit events."),
         ReportFormat::Table => {
-            if events.is_empty() {
-                println!("No audit events.");
-            }
-            for e in events {
-                println!("{}", cells(e).iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>().join("  "));
-            }
+            let header = COLUMNS.iter().map(|c| c.to_string()).collect();
+            print!("{}", table::render(&[vec![header], rows].concat()));
         }
     }
     Ok(())
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
 }

@@ -7,7 +7,7 @@ use crate::password;
 
 pub fn run(context: &Context, args: &InitArgs) -> anyhow::Result<()> {
     // Check the typed values before asking for a password.
-    let role = Role::parse(&args.role)?;
+    let role = Role::from(args.role);
     let user = User::build(&args.user, args.display_name.as_deref().unwrap_or(&args.user), role)?;
     let password = password::read_new(args.password_stdin)?;
     let (clinic, enrollment) = Clinic::init(&context.dir, &context.keyring, crate::context::clock(), &user, &password)?;

@@ -6,6 +6,7 @@ mod demo;
 mod enrollment;
 mod init;
 mod patient;
+mod shell;
 mod store;
 mod user;
 
@@ -13,6 +14,12 @@ use crate::args::{Cli, Command};
 use crate::context::Context;
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // These need no data folder.
+    match cli.command {
+        Command::Completions { shell } => return shell::completions(shell),
+        Command::Man => return shell::man(),
+        _ => {}
+    }
     let context = Context::from_cli(&cli)?;
     match cli.command {
         Command::Init(args) => init::run(&context, &args),
@@ -21,5 +28,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Store(command) => store::run(&context, command),
         Command::Audit(command) => audit::run(&context, command),
         Command::User { command, unlock } => user::run(&context, command, &unlock),
+        Command::Completions { .. } | Command::Man => Ok(()),
     }
 }

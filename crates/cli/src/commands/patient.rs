@@ -5,6 +5,7 @@ use uuid::Uuid;
 use super::chart_text;
 use crate::args::PatientCommand;
 use crate::context::Context;
+use crate::output::table;
 
 pub fn run(context: &Context, command: PatientCommand) -> anyhow::Result<()> {
     match command {
@@ -16,18 +17,18 @@ pub fn run(context: &Context, command: PatientCommand) -> anyhow::Result<()> {
             } else if found.is_empty() {
                 println!("No patients found.");
             } else {
-                for p in &found {
-                    println!(
-                        "{}  {:<8} {:<14} {:<22} {} ({})  {}",
-                        p.id,
-                        p.chart_no,
-                        p.name,
-                        p.kana,
-                        p.birth_date,
-                        to_wareki(p.birth_date),
-                        p.phone.as_deref().unwrap_or("-")
-                    );
-                }
+                let header = ["id", "chart", "name", "kana", "born", "phone"].map(String::from).to_vec();
+                let rows = found.iter().map(|p| {
+                    vec![
+                        p.id.to_string(),
+                        p.chart_no.clone(),
+                        p.name.clone(),
+                        p.kana.clone(),
+                        format!("{} ({})", p.birth_date, to_wareki(p.birth_date)),
+                        p.phone.clone().unwrap_or_else(|| "-".into()),
+                    ]
+                });
+                print!("{}", table::render(&std::iter::once(header).chain(rows).collect::<Vec<_>>()));
             }
             clinic.logout()?;
         }

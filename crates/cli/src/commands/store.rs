@@ -2,13 +2,16 @@ use anyhow::bail;
 
 use crate::args::StoreCommand;
 use crate::context::Context;
+use crate::output::progress::Bar;
 
 pub fn run(context: &Context, command: StoreCommand) -> anyhow::Result<()> {
     match command {
         StoreCommand::Rebuild { unlock } => {
             let mut clinic = context.unlock(&unlock)?;
             let before = clinic.state_digest()?;
-            let replayed = clinic.rebuild()?;
+            let mut bar = Bar::new("changes");
+            let replayed = clinic.rebuild_with_progress(&mut |done, total| bar.update(done, total))?;
+            bar.finish();
             let after = clinic.state_digest()?;
             let verdict = if before == after {
                 "identical to the state before"

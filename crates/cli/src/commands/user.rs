@@ -4,27 +4,29 @@ use mamori_core::secret::Password;
 
 use crate::args::{Unlock, UserCommand};
 use crate::context::Context;
+use crate::output::table;
 use crate::password;
 
 pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::Result<()> {
     // Check what was typed before asking for anything.
-    let role = match &command {
-        UserCommand::Add { role, .. } | UserCommand::Role { role, .. } => Some(Role::parse(role)?),
-        _ => None,
-    };
     if let UserCommand::IdleTimeout { minutes } = command {
-        anyhow::ensure!((1..=240).contains(&minutes), "idle timeout: must be between 1 and 240 minutes");
+        mamori_core::clinic::valid_idle_timeout(minutes)?;
     }
     let mut clinic = context.unlock(unlock)?;
     match command {
         UserCommand::List => {
-            for user in clinic.users()? {
-                let status = if user.disabled { "disabled" } else { "active" };
-                println!("{:<16} {:<10} {:<9} {}", user.name, user.role.as_str(), status, user.display_name);
-            }
+            let rows: Vec<Vec<String>> = clinic
+                .users()?
+                .into_iter()
+                .map(|user| {
+                    let status = if user.disabled { "disabled" } else { "active" };
+                    vec![user.name, user.role.as_str().to_string(), status.to_string(), user.display_name]
+                })
+                .collect();
+            print!("{}", table::render(&rows));
         }
-        UserCommand::Add { name, display_name, password_env, qr_png, .. } => {
-            let role = role.context("a role is required")?;
+        UserCommand::Add { name, role, display_name, password_env, qr_png } => {
+            let role = Role::from(role);
             let user = User::build(&name, display_name.as_deref().unwrap_or(&name), role)?;
             let first_password = match password_env {
                 Some(var) => Password::new(std::env::var(&var).with_context(|| format!("{var} is not set"))?),
@@ -35,8 +37,8 @@ pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::
             explain_waiting(&mut clinic, &user.name)?;
             super::enrollment::show(&enrollment, qr_png.as_deref())?;
         }
-        UserCommand::Role { name, .. } => {
-            let user = clinic.change_role(&name, role.context("a role is required")?)?;
+        UserCommand::Role { name, role } => {
+            let user = clinic.change_role(&name, Role::from(role))?;
             println!("{} is now {}.", user.name, user.role.as_str());
             explain_waiting(&mut clinic, &user.name)?;
         }

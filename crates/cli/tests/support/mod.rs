@@ -46,6 +46,7 @@ pub fn mamori(dir: &Path, args: &[&str], stdin: &str) -> Output {
         .arg(dir)
         .args(&args)
         .env("MAMORI_TEST_NOW", chrono::DateTime::from_timestamp(now, 0).expect("time").to_rfc3339())
+        .env("MAMORI_LOG_DIR", log_dir(dir))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -56,6 +57,11 @@ pub fn mamori(dir: &Path, args: &[&str], stdin: &str) -> Output {
         assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
     }
     child.wait_with_output().expect("mamori finishes")
+}
+
+/// Where the tests' `mamori` writes its log files: beside the data folder, never in it.
+pub fn log_dir(dir: &Path) -> PathBuf {
+    dir.with_extension("logs")
 }
 
 pub fn code_at(secret: &str, unix_seconds: i64) -> String {
@@ -116,20 +122,26 @@ pub fn fingerprint(dir: &Path) -> Vec<(String, u64)> {
 /// The chart as the core sees it: state digest and length of the change log. A successful
 /// login appends to the audit log, so commands that fail after logging in are compared here.
 pub fn chart_state(dir: &Path) -> (String, u64) {
+    let clinic = login(dir, "admin", "demo-admin-password");
+    (clinic.state_digest().expect("digest"), clinic.change_count().expect("count"))
+}
+
+/// Logs `user` in through the core, as the desktop app would, one TOTP step after the last
+/// command (for what the CLI cannot do, such as breaking the glass).
+pub fn login(dir: &Path, user: &str, password: &str) -> mamori_core::clinic::Clinic {
     use mamori_core::clinic::{Clinic, DataDir};
     let now = FIRST_SECOND + 30 * STEP.fetch_add(1, Ordering::SeqCst);
-    let code = code_at(&secret_of(dir, "admin").expect("admin's secret"), now);
+    let code = code_at(&secret_of(dir, user).expect("a known user's secret"), now);
     let clock = mamori_core::clock::ManualClock::at(chrono::DateTime::from_timestamp(now, 0).expect("time"));
-    let clinic = Clinic::unlock(
+    Clinic::unlock(
         &DataDir::new(dir),
         &mamori_core::vault::KeyringStore::default(),
         Box::new(clock),
-        "admin",
-        &mamori_core::secret::Password::new("demo-admin-password"),
+        user,
+        &mamori_core::secret::Password::new(password),
         &mamori_core::auth::SecondFactor::Totp(code),
     )
-    .expect("unlock as admin");
-    (clinic.state_digest().expect("digest"), clinic.change_count().expect("count"))
+    .unwrap_or_else(|e| panic!("unlock as {user}: {e}"))
 }
 
 /// `mamori` with one extra environment variable (for --password-env).

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Builder, Totp};
+use unicode_normalization::UnicodeNormalization;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::secret::fill_random;
@@ -13,6 +14,8 @@ pub const ISSUER: &str = "Mamori";
 pub const STEP_SECONDS: u64 = 30;
 /// Codes from one step before or after now are accepted (clock drift of up to 30 s).
 pub const SKEW_STEPS: u16 = 1;
+/// Digits in an authenticator app's code.
+pub const TOTP_DIGITS: u8 = 6;
 const SECRET_BYTES: usize = 20;
 const RECOVERY_CODES: usize = 10;
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -29,6 +32,22 @@ pub enum SecondFactor {
 impl fmt::Debug for SecondFactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SecondFactor([redacted])")
+    }
+}
+
+impl SecondFactor {
+    /// What was typed in the one field for the second factor, read the same way by every front
+    /// end: six digits are the authenticator app's code, anything else is a recovery code.
+    /// Spaces (apps show "123 456") and full-width characters (typed with a Japanese IME) are
+    /// folded first.
+    pub fn parse(typed: &str) -> Self {
+        let folded: Zeroizing<String> = Zeroizing::new(typed.nfkc().collect());
+        let digits: Zeroizing<String> = Zeroizing::new(folded.chars().filter(|c| !c.is_whitespace()).collect());
+        if digits.len() == usize::from(TOTP_DIGITS) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            SecondFactor::Totp(digits.to_string())
+        } else {
+            SecondFactor::RecoveryCode(folded.trim().to_string())
+        }
     }
 }
 
@@ -51,7 +70,7 @@ impl fmt::Debug for Enrollment {
 fn totp(user: &str, secret: &[u8]) -> Result<Totp> {
     Builder::new()
         .with_algorithm(Algorithm::SHA1)
-        .with_digits(6)
+        .with_digits(TOTP_DIGITS)
         .with_skew(SKEW_STEPS)
         .with_step_duration(STEP_SECONDS)
         .with_secret(secret.to_vec())
@@ -215,5 +234,34 @@ mod tests {
         let now = at(1_800_000_000);
         verify(&conn, "admin", &SecondFactor::RecoveryCode(code.to_lowercase()), now).expect("first use");
         assert!(verify(&conn, "admin", &SecondFactor::RecoveryCode(code), now).is_err(), "second use refused");
+    }
+
+    fn read(typed: &str) -> (&'static str, String) {
+        match &SecondFactor::parse(typed) {
+            SecondFactor::Totp(code) => ("totp", code.clone()),
+            SecondFactor::RecoveryCode(code) => ("recovery", code.clone()),
+        }
+    }
+
+    #[test]
+    fn six_digits_are_an_authenticator_code_and_anything_else_a_recovery_code() {
+        assert_eq!(read("123456"), ("totp", "123456".into()));
+        assert_eq!(read(" 123 456\n"), ("totp", "123456".into()), "as the app shows it");
+        assert_eq!(read("１２３４５６"), ("totp", "123456".into()), "typed with the IME on");
+        assert_eq!(read("12345"), ("recovery", "12345".into()));
+        assert_eq!(read("1234567"), ("recovery", "1234567".into()));
+        assert_eq!(read(" abcde-fghij "), ("recovery", "abcde-fghij".into()));
+        assert_eq!(read("ＡＢＣＤＥ－ＦＧＨＩＪ"), ("recovery", "ABCDE-FGHIJ".into()));
+    }
+
+    #[test]
+    fn a_recovery_code_typed_with_the_ime_on_still_logs_in() {
+        let conn = store();
+        let enrollment = enroll(&conn, "nurse").expect("enroll");
+        let full_width: String = enrollment.recovery_codes[0]
+            .chars()
+            .map(|c| char::from_u32(c as u32 - 0x21 + 0xFF01).expect("full-width form"))
+            .collect();
+        verify(&conn, "nurse", &SecondFactor::parse(&full_width), at(1_800_000_000)).expect("recovery code");
     }
 }

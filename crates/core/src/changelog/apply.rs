@@ -3,8 +3,8 @@
 
 use rusqlite::{params, Connection};
 
-use super::change::ChangeBody;
-use super::sealed::{ClinicalIndex, ClinicalKind, LoggedBody};
+use super::change::OpenBody;
+use super::sealed::{ClinicalKind, LoggedBody, SealedBody};
 use crate::domain::kana::{fold_for_search, nfkc_compact};
 use crate::domain::Patient;
 use crate::Result;
@@ -12,13 +12,13 @@ use crate::Result;
 pub fn apply(conn: &Connection, body: &LoggedBody) -> Result<()> {
     match body {
         LoggedBody::Open(body) => apply_open(conn, body),
-        LoggedBody::Sealed { index, record } => apply_sealed(conn, index, record),
+        LoggedBody::Sealed(body) => apply_sealed(conn, body),
     }
 }
 
-fn apply_open(conn: &Connection, body: &ChangeBody) -> Result<()> {
+fn apply_open(conn: &Connection, body: &OpenBody) -> Result<()> {
     match body {
-        ChangeBody::UserAdded(u) | ChangeBody::UserUpdated(u) => {
+        OpenBody::UserAdded(u) | OpenBody::UserUpdated(u) => {
             conn.prepare_cached(
                 "INSERT INTO users (name, display_name, role, disabled) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (name) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
@@ -26,8 +26,8 @@ fn apply_open(conn: &Connection, body: &ChangeBody) -> Result<()> {
             )?
             .execute(params![u.name, u.display_name, u.role.as_str(), u.disabled])?;
         }
-        ChangeBody::PatientRegistered(p) | ChangeBody::PatientUpdated(p) => put_patient(conn, p)?,
-        ChangeBody::EncounterOpened(e) => {
+        OpenBody::PatientRegistered(p) | OpenBody::PatientUpdated(p) => put_patient(conn, p)?,
+        OpenBody::EncounterOpened(e) => {
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO encounters (id, patient_id, started_at, body) VALUES (?1, ?2, ?3, ?4)",
             )?
@@ -38,7 +38,7 @@ fn apply_open(conn: &Connection, body: &ChangeBody) -> Result<()> {
                 json(e)?
             ])?;
         }
-        ChangeBody::AppointmentSaved(a) => {
+        OpenBody::AppointmentSaved(a) => {
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO appointments (id, patient_id, scheduled_at, body) VALUES (?1, ?2, ?3, ?4)",
             )?
@@ -49,29 +49,17 @@ fn apply_open(conn: &Connection, body: &ChangeBody) -> Result<()> {
                 json(a)?
             ])?;
         }
-        ChangeBody::SettingChanged { key, value } => {
+        OpenBody::SettingChanged { key, value } => {
             conn.prepare_cached("INSERT OR REPLACE INTO clinic_settings (key, value) VALUES (?1, ?2)")?
                 .execute(params![key, value])?;
-        }
-        ChangeBody::NoteDrafted(_)
-        | ChangeBody::NoteSigned(_)
-        | ChangeBody::NoteAmended(_)
-        | ChangeBody::VitalsRecorded(_)
-        | ChangeBody::AllergyRecorded(_)
-        | ChangeBody::ProblemRecorded(_)
-        | ChangeBody::PrescriptionIssued(_)
-        | ChangeBody::LabReported(_) => {
-            return Err(crate::Error::InvalidState(
-                "the change log holds a clinical change in the clear; it was written by a pre-release \
-                 version without section keys and cannot be used",
-            ))
         }
     }
     Ok(())
 }
 
 /// Puts the sealed record into its state table beside its plaintext index columns.
-fn apply_sealed(conn: &Connection, index: &ClinicalIndex, record: &[u8]) -> Result<()> {
+fn apply_sealed(conn: &Connection, body: &SealedBody) -> Result<()> {
+    let (index, record) = (body.index(), body.record());
     let id = index.id.to_string();
     let patient = index.patient_id.to_string();
     let kind = index.op.kind();

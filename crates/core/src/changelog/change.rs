@@ -1,4 +1,10 @@
 //! A change: one write, as it is kept in the log forever. State is a pure function of the log.
+//!
+//! What a change does is either open (demographic or administrative: users, patients, visits,
+//! appointments, settings), kept in the log in the clear, or clinical (notes, vitals, allergies,
+//! problems, prescriptions, results). They are different types, and the log holds only a
+//! [`LoggedBody`]: an [`OpenBody`] or a [`super::SealedBody`]. The one way from a
+//! [`ClinicalBody`] into the log is [`ClinicalBody::seal`] under the clinical section key.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -10,35 +16,31 @@ use crate::domain::{
 };
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Change {
+pub(crate) struct Change {
     pub id: Uuid,
     pub hlc: Hlc,
     /// User name of the author.
     pub author: String,
     pub device: String,
-    /// Sealed when clinical (see [`super::sealed`]).
+    /// In the clear when open, sealed when clinical.
     pub body: LoggedBody,
 }
 
-/// What a change does. Each variant carries the whole record it puts, so applying a change twice
-/// gives the same state as applying it once.
+/// What an open change does: demographic and administrative records, which every role that
+/// works the front desk or runs the clinic needs without the clinical key. Each variant carries
+/// the whole record it puts, so applying a change twice gives the same state as applying it once.
+///
+/// Its JSON (`{"op": "patient_registered", "record": {…}}`) is the log's `body` column: a variant
+/// is never renamed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", content = "record", rename_all = "snake_case")]
-pub enum ChangeBody {
+pub enum OpenBody {
     UserAdded(User),
     /// A user's role or status changed (disabled, enabled).
     UserUpdated(User),
     PatientRegistered(Patient),
     PatientUpdated(Patient),
     EncounterOpened(Encounter),
-    NoteDrafted(SoapNote),
-    NoteSigned(SoapNote),
-    NoteAmended(SoapNote),
-    VitalsRecorded(Vitals),
-    AllergyRecorded(Allergy),
-    ProblemRecorded(Problem),
-    PrescriptionIssued(Prescription),
-    LabReported(LabReport),
     AppointmentSaved(Appointment),
     /// A clinic-wide setting (e.g. the idle timeout).
     SettingChanged {
@@ -47,39 +49,82 @@ pub enum ChangeBody {
     },
 }
 
-impl ChangeBody {
+/// What a clinical change does. It has no serialized form and no `Debug`: it reaches the log (and
+/// any other byte sink) only as a [`super::SealedBody`], through [`ClinicalBody::seal`].
+#[derive(Clone, PartialEq)]
+pub enum ClinicalBody {
+    NoteDrafted(SoapNote),
+    NoteSigned(SoapNote),
+    NoteAmended(SoapNote),
+    VitalsRecorded(Vitals),
+    AllergyRecorded(Allergy),
+    ProblemRecorded(Problem),
+    PrescriptionIssued(Prescription),
+    LabReported(LabReport),
+}
+
+/// A write before it is logged: open, or clinical and still to be sealed.
+#[derive(Clone, PartialEq)]
+pub enum ChangeBody {
+    Open(OpenBody),
+    Clinical(ClinicalBody),
+}
+
+impl From<OpenBody> for ChangeBody {
+    fn from(body: OpenBody) -> Self {
+        ChangeBody::Open(body)
+    }
+}
+
+impl From<ClinicalBody> for ChangeBody {
+    fn from(body: ClinicalBody) -> Self {
+        ChangeBody::Clinical(body)
+    }
+}
+
+impl OpenBody {
     /// The kind and id of the record this change puts.
     pub fn entity(&self) -> (&'static str, String) {
         match self {
-            ChangeBody::UserAdded(u) | ChangeBody::UserUpdated(u) => ("user", u.name.clone()),
-            ChangeBody::PatientRegistered(p) | ChangeBody::PatientUpdated(p) => ("patient", p.id.to_string()),
-            ChangeBody::EncounterOpened(e) => ("encounter", e.id.to_string()),
-            ChangeBody::NoteDrafted(n) | ChangeBody::NoteSigned(n) | ChangeBody::NoteAmended(n) => {
-                ("note", n.id.to_string())
-            }
-            ChangeBody::VitalsRecorded(v) => ("vitals", v.id.to_string()),
-            ChangeBody::AllergyRecorded(a) => ("allergy", a.id.to_string()),
-            ChangeBody::ProblemRecorded(p) => ("problem", p.id.to_string()),
-            ChangeBody::PrescriptionIssued(p) => ("prescription", p.id.to_string()),
-            ChangeBody::LabReported(l) => ("lab_report", l.id.to_string()),
-            ChangeBody::AppointmentSaved(a) => ("appointment", a.id.to_string()),
-            ChangeBody::SettingChanged { key, .. } => ("setting", key.clone()),
+            OpenBody::UserAdded(u) | OpenBody::UserUpdated(u) => ("user", u.name.clone()),
+            OpenBody::PatientRegistered(p) | OpenBody::PatientUpdated(p) => ("patient", p.id.to_string()),
+            OpenBody::EncounterOpened(e) => ("encounter", e.id.to_string()),
+            OpenBody::AppointmentSaved(a) => ("appointment", a.id.to_string()),
+            OpenBody::SettingChanged { key, .. } => ("setting", key.clone()),
         }
     }
 
     /// The patient whose chart this change belongs to, if any.
     pub fn patient(&self) -> Option<Uuid> {
         match self {
-            ChangeBody::UserAdded(_) | ChangeBody::UserUpdated(_) | ChangeBody::SettingChanged { .. } => None,
-            ChangeBody::PatientRegistered(p) | ChangeBody::PatientUpdated(p) => Some(p.id),
-            ChangeBody::EncounterOpened(e) => Some(e.patient_id),
-            ChangeBody::NoteDrafted(n) | ChangeBody::NoteSigned(n) | ChangeBody::NoteAmended(n) => Some(n.patient_id),
-            ChangeBody::VitalsRecorded(v) => Some(v.patient_id),
-            ChangeBody::AllergyRecorded(a) => Some(a.patient_id),
-            ChangeBody::ProblemRecorded(p) => Some(p.patient_id),
-            ChangeBody::PrescriptionIssued(p) => Some(p.patient_id),
-            ChangeBody::LabReported(l) => Some(l.patient_id),
-            ChangeBody::AppointmentSaved(a) => Some(a.patient_id),
+            OpenBody::UserAdded(_) | OpenBody::UserUpdated(_) | OpenBody::SettingChanged { .. } => None,
+            OpenBody::PatientRegistered(p) | OpenBody::PatientUpdated(p) => Some(p.id),
+            OpenBody::EncounterOpened(e) => Some(e.patient_id),
+            OpenBody::AppointmentSaved(a) => Some(a.patient_id),
+        }
+    }
+}
+
+impl ClinicalBody {
+    /// The patient whose chart this change belongs to.
+    pub fn patient(&self) -> Uuid {
+        match self {
+            ClinicalBody::NoteDrafted(n) | ClinicalBody::NoteSigned(n) | ClinicalBody::NoteAmended(n) => n.patient_id,
+            ClinicalBody::VitalsRecorded(v) => v.patient_id,
+            ClinicalBody::AllergyRecorded(a) => a.patient_id,
+            ClinicalBody::ProblemRecorded(p) => p.patient_id,
+            ClinicalBody::PrescriptionIssued(p) => p.patient_id,
+            ClinicalBody::LabReported(l) => l.patient_id,
+        }
+    }
+}
+
+impl ChangeBody {
+    /// The patient whose chart this change belongs to, if any.
+    pub fn patient(&self) -> Option<Uuid> {
+        match self {
+            ChangeBody::Open(body) => body.patient(),
+            ChangeBody::Clinical(body) => Some(body.patient()),
         }
     }
 }

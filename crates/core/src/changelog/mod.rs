@@ -6,15 +6,18 @@ mod change;
 mod digest;
 pub mod hlc;
 pub mod sealed;
+#[cfg(test)]
+mod tests;
 
 use rusqlite::{params, Connection};
 use uuid::Uuid;
 
 pub use apply::apply;
-pub use change::{Change, ChangeBody};
+pub(crate) use change::Change;
+pub use change::{ChangeBody, ClinicalBody, OpenBody};
 pub use digest::state_digest;
 pub use hlc::{Hlc, HlcClock};
-pub use sealed::{ClinicalIndex, ClinicalKind, LoggedBody};
+pub use sealed::{ClinicalIndex, ClinicalKind, ClinicalOp, LoggedBody, SealedBody};
 
 use crate::store::migrations::STATE_TABLES;
 use crate::{Error, Result};
@@ -22,15 +25,11 @@ use crate::{Error, Result};
 /// Appends `change` to the log. Call inside the transaction that applies it.
 pub fn append(conn: &Connection, change: &Change) -> Result<()> {
     let (kind, entity_id) = change.body.entity();
-    let encoded = match &change.body {
-        LoggedBody::Open(body) => serde_json::to_string(body),
-        LoggedBody::Sealed { index, .. } => serde_json::to_string(index),
+    let (encoded, sealed) = match &change.body {
+        LoggedBody::Open(body) => (serde_json::to_string(body), None),
+        LoggedBody::Sealed(body) => (serde_json::to_string(body.index()), Some(body.record())),
     };
     let body = encoded.map_err(|_| Error::InvalidState("a change could not be encoded"))?;
-    let sealed = match &change.body {
-        LoggedBody::Open(_) => None,
-        LoggedBody::Sealed { record, .. } => Some(record.as_slice()),
-    };
     conn.prepare_cached(
         "INSERT INTO changes (id, hlc_wall, hlc_counter, author, device, entity_kind, entity_id, patient_id, body,
              sealed)
@@ -48,6 +47,16 @@ pub fn append(conn: &Connection, change: &Change) -> Result<()> {
         body,
         sealed
     ])?;
+    let entity = uuid::Uuid::parse_str(&entity_id).ok();
+    crate::log_safe!(
+        debug,
+        "change appended",
+        kind = kind,
+        change = change.id,
+        entity = entity,
+        patient = change.body.patient(),
+        sealed = sealed.is_some()
+    );
     Ok(())
 }
 
@@ -71,8 +80,10 @@ pub fn count(conn: &Connection) -> Result<u64> {
 }
 
 /// Clears every state table and replays the whole log in clock order. Call inside a transaction.
-/// Returns how many changes were replayed.
-pub fn rebuild(conn: &Connection) -> Result<u64> {
+/// Returns how many changes were replayed. `progress(done, total)` is told after each change.
+pub fn rebuild(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
+    let total = count(conn)?;
+    progress(0, total);
     for table in STATE_TABLES {
         conn.execute(&format!("DELETE FROM {table}"), [])?;
     }
@@ -84,14 +95,32 @@ pub fn rebuild(conn: &Connection) -> Result<u64> {
         let body: String = row.get(1)?;
         let sealed: Option<Vec<u8>> = row.get(2)?;
         let body = match sealed {
-            None => serde_json::from_str(&body).map(LoggedBody::Open),
-            Some(record) => serde_json::from_str(&body).map(|index| LoggedBody::Sealed { index, record }),
-        }
-        .map_err(|_| Error::UnreadableChange { id })?;
+            None => read_open(&body, id)?,
+            Some(record) => serde_json::from_str(&body)
+                .map(|index| LoggedBody::Sealed(SealedBody::from_log(index, record)))
+                .map_err(|_| Error::UnreadableChange { id })?,
+        };
         apply(conn, &body)?;
         replayed += 1;
+        progress(replayed, total);
     }
     Ok(replayed)
+}
+
+/// An entry kept in the clear. Only open bodies have a plaintext form; a clinical operation
+/// found here (written by a pre-release version before section keys) is refused, never applied.
+fn read_open(body: &str, id: String) -> Result<LoggedBody> {
+    if let Ok(open) = serde_json::from_str::<OpenBody>(body) {
+        return Ok(LoggedBody::Open(open));
+    }
+    let op = serde_json::from_str::<serde_json::Value>(body).ok().and_then(|v| v.get("op").cloned());
+    match op.map(serde_json::from_value::<ClinicalOp>) {
+        Some(Ok(_)) => Err(Error::InvalidState(
+            "the change log holds a clinical change in the clear; it was written by a pre-release \
+             version without section keys and cannot be used",
+        )),
+        _ => Err(Error::UnreadableChange { id }),
+    }
 }
 
 /// A new change id: UUIDv7 at the stamp's wall time.

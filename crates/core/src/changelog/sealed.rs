@@ -9,9 +9,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::change::ChangeBody;
+use super::change::{ChangeBody, ClinicalBody, OpenBody};
 use crate::crypto::{self, NONCE_LEN};
-use crate::domain::NoteStatus;
+use crate::domain::{NoteStatus, SoapNote};
 use crate::vault::SectionKeys;
 use crate::{Error, Result};
 
@@ -119,30 +119,95 @@ pub struct ClinicalIndex {
     pub replaces: Option<Uuid>,
 }
 
+/// A clinical change as the log keeps it: the plaintext index replay needs, and the record sealed
+/// under the clinical section key. Only [`ClinicalBody::seal`] makes one (and the log reader,
+/// from bytes an earlier seal wrote): its fields are private, so no other code can put plaintext
+/// where the sealed record belongs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SealedBody {
+    index: ClinicalIndex,
+    record: Vec<u8>,
+}
+
+impl SealedBody {
+    /// A sealed body read back from the log (its bytes were written by [`ClinicalBody::seal`]).
+    pub(super) fn from_log(index: ClinicalIndex, record: Vec<u8>) -> Self {
+        Self { index, record }
+    }
+
+    /// What replay needs in the clear: the record's kind, id, patient, time and note index.
+    pub fn index(&self) -> &ClinicalIndex {
+        &self.index
+    }
+
+    /// The sealed record: version, key epoch, nonce and ciphertext.
+    pub fn record(&self) -> &[u8] {
+        &self.record
+    }
+}
+
 /// A change body as the log keeps it: administrative and demographic bodies in the clear,
-/// clinical ones as an index plus a sealed record.
+/// clinical ones sealed. There is no variant, constructor or conversion that holds a
+/// [`ClinicalBody`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum LoggedBody {
-    Open(ChangeBody),
-    Sealed { index: ClinicalIndex, record: Vec<u8> },
+    Open(OpenBody),
+    Sealed(SealedBody),
+}
+
+impl From<OpenBody> for LoggedBody {
+    fn from(body: OpenBody) -> Self {
+        LoggedBody::Open(body)
+    }
+}
+
+impl From<SealedBody> for LoggedBody {
+    fn from(body: SealedBody) -> Self {
+        LoggedBody::Sealed(body)
+    }
 }
 
 impl LoggedBody {
-    /// Seals `body` under the newest section key when it is clinical. A clinical change without
-    /// a section key is refused: it must never be stored in the clear.
-    pub fn seal(body: ChangeBody, keys: &SectionKeys) -> Result<LoggedBody> {
-        let Some(index) = index_of(&body) else {
-            return Ok(LoggedBody::Open(body));
-        };
+    /// The kind and id of the record this change puts.
+    pub fn entity(&self) -> (&'static str, String) {
+        match self {
+            LoggedBody::Open(body) => body.entity(),
+            LoggedBody::Sealed(sealed) => (sealed.index.op.kind().entity_kind(), sealed.index.id.to_string()),
+        }
+    }
+
+    pub fn patient(&self) -> Option<Uuid> {
+        match self {
+            LoggedBody::Open(body) => body.patient(),
+            LoggedBody::Sealed(sealed) => Some(sealed.index.patient_id),
+        }
+    }
+}
+
+impl ChangeBody {
+    /// The body as the log keeps it: open bodies as they are, clinical ones sealed under the
+    /// newest section key (refused without one).
+    pub fn into_logged(self, keys: &SectionKeys) -> Result<LoggedBody> {
+        match self {
+            ChangeBody::Open(body) => Ok(LoggedBody::Open(body)),
+            ChangeBody::Clinical(body) => Ok(LoggedBody::Sealed(body.seal(keys)?)),
+        }
+    }
+}
+
+impl ClinicalBody {
+    /// Seals the record under the newest clinical section key, bound to its index as associated
+    /// data. Without a section key it is refused: a clinical record is never stored in the clear.
+    pub fn seal(&self, keys: &SectionKeys) -> Result<SealedBody> {
         let (epoch, key) = keys.current().ok_or(Error::SectionKeyMissing)?;
-        let plain = zeroize::Zeroizing::new(match &body {
-            ChangeBody::NoteDrafted(n) | ChangeBody::NoteSigned(n) | ChangeBody::NoteAmended(n) => to_json(n)?,
-            ChangeBody::VitalsRecorded(v) => to_json(v)?,
-            ChangeBody::AllergyRecorded(a) => to_json(a)?,
-            ChangeBody::ProblemRecorded(p) => to_json(p)?,
-            ChangeBody::PrescriptionIssued(p) => to_json(p)?,
-            ChangeBody::LabReported(l) => to_json(l)?,
-            _ => return Err(Error::InvalidState("a clinical change has no clinical record")),
+        let index = self.index();
+        let plain = zeroize::Zeroizing::new(match self {
+            ClinicalBody::NoteDrafted(n) | ClinicalBody::NoteSigned(n) | ClinicalBody::NoteAmended(n) => to_json(n)?,
+            ClinicalBody::VitalsRecorded(v) => to_json(v)?,
+            ClinicalBody::AllergyRecorded(a) => to_json(a)?,
+            ClinicalBody::ProblemRecorded(p) => to_json(p)?,
+            ClinicalBody::PrescriptionIssued(p) => to_json(p)?,
+            ClinicalBody::LabReported(l) => to_json(l)?,
         });
         let at = index.at.map(|at| at.to_rfc3339());
         let replaces = index.replaces.map(|r| r.to_string());
@@ -155,21 +220,39 @@ impl LoggedBody {
         record.extend_from_slice(&epoch.to_be_bytes());
         record.extend_from_slice(&sealed.nonce);
         record.extend_from_slice(&sealed.ciphertext);
-        Ok(LoggedBody::Sealed { index, record })
+        Ok(SealedBody { index, record })
     }
 
-    /// The kind and id of the record this change puts.
-    pub fn entity(&self) -> (&'static str, String) {
+    /// The plaintext index of this change: what replay needs without the key.
+    pub fn index(&self) -> ClinicalIndex {
+        let index = |op, id, patient_id, at| ClinicalIndex {
+            op,
+            id,
+            patient_id,
+            at,
+            encounter_id: None,
+            status: None,
+            replaces: None,
+        };
+        let note = |op, n: &SoapNote| ClinicalIndex {
+            encounter_id: Some(n.encounter_id),
+            status: Some(n.status),
+            replaces: n.replaces,
+            ..index(op, n.id, n.patient_id, Some(n.written_at))
+        };
         match self {
-            LoggedBody::Open(body) => body.entity(),
-            LoggedBody::Sealed { index, .. } => (index.op.kind().entity_kind(), index.id.to_string()),
-        }
-    }
-
-    pub fn patient(&self) -> Option<Uuid> {
-        match self {
-            LoggedBody::Open(body) => body.patient(),
-            LoggedBody::Sealed { index, .. } => Some(index.patient_id),
+            ClinicalBody::NoteDrafted(n) => note(ClinicalOp::NoteDrafted, n),
+            ClinicalBody::NoteSigned(n) => note(ClinicalOp::NoteSigned, n),
+            ClinicalBody::NoteAmended(n) => note(ClinicalOp::NoteAmended, n),
+            ClinicalBody::VitalsRecorded(v) => {
+                index(ClinicalOp::VitalsRecorded, v.id, v.patient_id, Some(v.measured_at))
+            }
+            ClinicalBody::AllergyRecorded(a) => index(ClinicalOp::AllergyRecorded, a.id, a.patient_id, None),
+            ClinicalBody::ProblemRecorded(p) => index(ClinicalOp::ProblemRecorded, p.id, p.patient_id, None),
+            ClinicalBody::PrescriptionIssued(p) => {
+                index(ClinicalOp::PrescriptionIssued, p.id, p.patient_id, Some(p.prescribed_at))
+            }
+            ClinicalBody::LabReported(l) => index(ClinicalOp::LabReported, l.id, l.patient_id, Some(l.collected_at)),
         }
     }
 }
@@ -202,49 +285,6 @@ pub fn open_record<T: DeserializeOwned>(
     let aad = associated_data(kind, id, patient, epoch, row);
     let plain = crypto::open_parts(key, &nonce, &record[HEADER_LEN..], &aad).ok_or_else(unreadable)?;
     serde_json::from_slice(&plain).map_err(|_| unreadable())
-}
-
-/// The index of a clinical change; `None` for bodies kept in the clear.
-fn index_of(body: &ChangeBody) -> Option<ClinicalIndex> {
-    let index = |op, id, patient_id, at| ClinicalIndex {
-        op,
-        id,
-        patient_id,
-        at,
-        encounter_id: None,
-        status: None,
-        replaces: None,
-    };
-    let note = |op, n: &crate::domain::SoapNote| ClinicalIndex {
-        encounter_id: Some(n.encounter_id),
-        status: Some(n.status),
-        replaces: n.replaces,
-        ..index(op, n.id, n.patient_id, Some(n.written_at))
-    };
-    Some(match body {
-        ChangeBody::NoteDrafted(n) => note(ClinicalOp::NoteDrafted, n),
-        ChangeBody::NoteSigned(n) => note(ClinicalOp::NoteSigned, n),
-        ChangeBody::NoteAmended(n) => note(ClinicalOp::NoteAmended, n),
-        ChangeBody::VitalsRecorded(v) => index(ClinicalOp::VitalsRecorded, v.id, v.patient_id, Some(v.measured_at)),
-        ChangeBody::AllergyRecorded(a) => index(ClinicalOp::AllergyRecorded, a.id, a.patient_id, None),
-        ChangeBody::ProblemRecorded(p) => index(ClinicalOp::ProblemRecorded, p.id, p.patient_id, None),
-        ChangeBody::PrescriptionIssued(p) => {
-            index(ClinicalOp::PrescriptionIssued, p.id, p.patient_id, Some(p.prescribed_at))
-        }
-        ChangeBody::LabReported(l) => index(ClinicalOp::LabReported, l.id, l.patient_id, Some(l.collected_at)),
-        ChangeBody::UserAdded(_)
-        | ChangeBody::UserUpdated(_)
-        | ChangeBody::PatientRegistered(_)
-        | ChangeBody::PatientUpdated(_)
-        | ChangeBody::EncounterOpened(_)
-        | ChangeBody::AppointmentSaved(_)
-        | ChangeBody::SettingChanged { .. } => return None,
-    })
-}
-
-/// True for bodies that must be sealed (an unsealed one found in a log is refused).
-pub fn is_clinical(body: &ChangeBody) -> bool {
-    index_of(body).is_some()
 }
 
 /// Binds a sealed record to what it is, whose it is and its index columns: moved to another row,

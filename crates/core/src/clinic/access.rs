@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::Clinic;
 use crate::audit::{Action, NewEvent};
-use crate::changelog::ChangeBody;
+use crate::changelog::{ChangeBody, ClinicalBody, OpenBody};
 use crate::domain::{NoteKind, Role, SoapNote};
 use crate::policy::{self, Access, Section};
 use crate::vault::SectionKeys;
@@ -21,6 +21,14 @@ impl Clinic {
         if let Some(authorized) = self.authorized_by(section, access, patient) {
             return Ok(authorized);
         }
+        crate::log_safe!(
+            warn,
+            "access denied",
+            section = section,
+            access = access,
+            role = self.user.role,
+            patient = patient
+        );
         self.record(vec![NewEvent::denied(section, patient).with_reason(access.as_str())])?;
         Err(Error::Denied { section: section.as_str(), access: access.as_str() })
     }
@@ -108,25 +116,29 @@ fn note_event(action: Action, note: &SoapNote) -> NewEvent {
 pub(crate) fn audit_of(body: &ChangeBody) -> NewEvent {
     let write = |section: Section| NewEvent::allowed(Action::Write, Some(section), body.patient());
     match body {
-        ChangeBody::UserAdded(user) => NewEvent::admin(format!("added user {} ({})", user.name, user.role.as_str())),
-        ChangeBody::UserUpdated(user) => NewEvent::admin(format!(
+        ChangeBody::Open(OpenBody::UserAdded(user)) => {
+            NewEvent::admin(format!("added user {} ({})", user.name, user.role.as_str()))
+        }
+        ChangeBody::Open(OpenBody::UserUpdated(user)) => NewEvent::admin(format!(
             "set user {} to {}{}",
             user.name,
             user.role.as_str(),
             if user.disabled { ", disabled" } else { "" }
         )),
-        ChangeBody::PatientRegistered(_) | ChangeBody::PatientUpdated(_) => write(Section::Demographics),
-        ChangeBody::EncounterOpened(_) | ChangeBody::AppointmentSaved(_) => write(Section::Appointments),
-        ChangeBody::NoteDrafted(note) => note_event(Action::Write, note),
-        ChangeBody::NoteSigned(note) => note_event(Action::Sign, note),
-        ChangeBody::NoteAmended(note) => note_event(Action::Amend, note),
-        ChangeBody::VitalsRecorded(_) => write(Section::Vitals),
-        ChangeBody::AllergyRecorded(_) => write(Section::Allergies),
-        ChangeBody::ProblemRecorded(_) => write(Section::Problems),
-        ChangeBody::PrescriptionIssued(_) => {
-            NewEvent::allowed(Action::Sign, Some(Section::Prescriptions), body.patient())
-        }
-        ChangeBody::LabReported(_) => write(Section::Results),
-        ChangeBody::SettingChanged { key, value } => NewEvent::admin(format!("set {key} to {value}")),
+        ChangeBody::Open(OpenBody::PatientRegistered(_) | OpenBody::PatientUpdated(_)) => write(Section::Demographics),
+        ChangeBody::Open(OpenBody::EncounterOpened(_) | OpenBody::AppointmentSaved(_)) => write(Section::Appointments),
+        ChangeBody::Open(OpenBody::SettingChanged { key, value }) => NewEvent::admin(format!("set {key} to {value}")),
+        ChangeBody::Clinical(clinical) => match clinical {
+            ClinicalBody::NoteDrafted(note) => note_event(Action::Write, note),
+            ClinicalBody::NoteSigned(note) => note_event(Action::Sign, note),
+            ClinicalBody::NoteAmended(note) => note_event(Action::Amend, note),
+            ClinicalBody::VitalsRecorded(_) => write(Section::Vitals),
+            ClinicalBody::AllergyRecorded(_) => write(Section::Allergies),
+            ClinicalBody::ProblemRecorded(_) => write(Section::Problems),
+            ClinicalBody::PrescriptionIssued(_) => {
+                NewEvent::allowed(Action::Sign, Some(Section::Prescriptions), body.patient())
+            }
+            ClinicalBody::LabReported(_) => write(Section::Results),
+        },
     }
 }

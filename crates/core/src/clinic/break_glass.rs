@@ -48,6 +48,14 @@ impl Clinic {
             let mut refused = NewEvent::denied(section, Some(patient))
                 .with_reason(format!("break-the-glass refused: sealed clinical section ({reason})"));
             refused.break_glass = true;
+            // The typed reason often names the patient: it goes to the audit log, never here.
+            crate::log_safe!(
+                warn,
+                "break-the-glass refused: sealed clinical section",
+                section = section,
+                role = self.user.role,
+                patient = patient
+            );
             self.record(vec![refused])?;
             return Err(Error::SealedSection { section: section.as_str() });
         }
@@ -60,6 +68,14 @@ impl Clinic {
         let mut event = NewEvent::allowed(Action::BreakGlass, Some(section), Some(patient)).with_reason(reason);
         event.break_glass = true;
         self.record(vec![event])?;
+        crate::log_safe!(
+            warn,
+            "break-the-glass grant opened",
+            section = section,
+            role = self.user.role,
+            patient = patient,
+            minutes = GRANT_MINUTES
+        );
         self.grants.push(grant.clone());
         Ok(grant)
     }
@@ -82,6 +98,9 @@ impl Clinic {
         let now = self.now();
         let (expired, running): (Vec<_>, Vec<_>) = self.grants.drain(..).partition(|g| g.until <= now);
         self.grants = running;
+        if !expired.is_empty() {
+            crate::log_safe!(info, "break-the-glass grants expired", grants = expired.len());
+        }
         let events: Vec<NewEvent> = expired
             .into_iter()
             .map(|g| {

@@ -19,11 +19,12 @@ use uuid::Uuid;
 
 pub use break_glass::{BreakGlassGrant, GRANT_MINUTES};
 pub use data_dir::DataDir;
+pub use idle::{valid_idle_timeout, DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};
 pub use reads::Chart;
 pub use reception::Visit;
 
 use crate::audit::{self, Actor, DeviceIdentity, NewEvent};
-use crate::changelog::{self, Change, ChangeBody, HlcClock, LoggedBody};
+use crate::changelog::{self, Change, ChangeBody, HlcClock};
 use crate::domain::User;
 use crate::secret::Key32;
 use crate::store::Store;
@@ -123,21 +124,20 @@ impl Clinic {
         Ok(uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid())
     }
 
-    /// Appends and applies `bodies` as changes by the current user, with one audit event each,
-    /// all in one transaction.
-    pub(crate) fn commit(&mut self, bodies: Vec<ChangeBody>) -> Result<()> {
-        let events = bodies.iter().map(access::audit_of).collect();
-        let author = self.user.name.clone();
-        self.commit_as(bodies.into_iter().map(|body| (author.clone(), body)).collect(), events)
+    /// Appends and applies one change by the current user with its audit event, in one
+    /// transaction.
+    pub(crate) fn commit(&mut self, body: impl Into<ChangeBody>) -> Result<()> {
+        self.commit_one_then(body, |_| Ok(((), Vec::new())))
     }
 
     /// Appends and applies one change by the current user with its audit event, and runs `then`
     /// (key bookkeeping) in the same transaction.
     pub(crate) fn commit_one_then<T>(
         &mut self,
-        body: ChangeBody,
+        body: impl Into<ChangeBody>,
         then: impl FnOnce(&rusqlite::Connection) -> Result<(T, Vec<NewEvent>)>,
     ) -> Result<T> {
+        let body = body.into();
         let events = vec![access::audit_of(&body)];
         let author = self.user.name.clone();
         self.commit_then(vec![(author, body)], events, then)
@@ -151,7 +151,7 @@ impl Clinic {
 
     /// Like [`Clinic::commit_as`], and runs `then` in the same transaction (key bookkeeping that
     /// must land together with the change), adding the events it returns. Clinical bodies are
-    /// sealed before anything is written.
+    /// sealed before anything is written: the log takes only open or sealed bodies.
     pub(crate) fn commit_then<T>(
         &mut self,
         bodies: Vec<(String, ChangeBody)>,
@@ -160,17 +160,18 @@ impl Clinic {
     ) -> Result<T> {
         // A clinical session open when a colleague left the clinical roles starts the new epoch
         // before it seals anything more under the old one.
-        let seals = bodies.iter().any(|(_, body)| changelog::sealed::is_clinical(body));
+        let seals = bodies.iter().any(|(_, body)| matches!(body, ChangeBody::Clinical(_)));
         if seals && !self.keys()?.section.is_empty() && section_keys::rotation_due(self.conn()?)? {
             self.share_section_keys()?;
         }
         let section = &self.keys()?.section;
         let logged = bodies
             .into_iter()
-            .map(|(author, body)| Ok((author, LoggedBody::seal(body, section)?)))
+            .map(|(author, body)| Ok((author, body.into_logged(section)?)))
             .collect::<Result<Vec<_>>>()?;
+        let (started, changes) = (std::time::Instant::now(), logged.len());
         // Every change is flushed to disk when it commits (see `audited` for reads).
-        self.transact(true, |tx, hlc, device, _| {
+        let value = self.transact(true, |tx, hlc, device, _| {
             for (author, body) in logged {
                 let hlc = hlc.tick();
                 let change =
@@ -181,7 +182,9 @@ impl Clinic {
             let (value, more) = then(tx)?;
             events.extend(more);
             Ok((value, events))
-        })
+        })?;
+        crate::log_safe!(info, "changes committed", changes = changes, elapsed_ms = started.elapsed());
+        Ok(value)
     }
 
     /// Runs `work` in one `BEGIN IMMEDIATE` transaction and appends the audit events it returns

@@ -40,6 +40,8 @@ impl Clinic {
         self.authorize(Section::Demographics, Access::Read, None)?;
         self.audited(|conn| {
             let found = search::search(conn, query, limit)?;
+            // The query is what someone typed (often a patient's name): only the count is logged.
+            crate::log_safe!(debug, "patients searched", found = found.len());
             let mut event = NewEvent::allowed(Action::Search, Some(Section::Demographics), None);
             event.patients_listed = found.iter().map(|p| p.id).collect();
             Ok((found, vec![event]))
@@ -57,6 +59,13 @@ impl Clinic {
 
     pub fn chart(&mut self, patient_id: Uuid) -> Result<Chart> {
         let plan = self.chart_plan(patient_id)?;
+        crate::log_safe!(
+            debug,
+            "chart opened",
+            patient = patient_id,
+            sections = plan.readable.len(),
+            by_grant = plan.by_grant.len()
+        );
         self.audited_sealed(|conn, keys| read_chart(conn, keys, patient_id, &plan))
     }
 
@@ -98,9 +107,22 @@ impl Clinic {
     /// Rebuilds all state from the change log in one transaction; returns the changes replayed.
     /// Any user may run it: it shows nothing and yields the state the log already implies.
     pub fn rebuild(&mut self) -> Result<u64> {
+        self.rebuild_with_progress(&mut |_, _| {})
+    }
+
+    /// [`Clinic::rebuild`], telling `progress(done, total)` after each change replayed (a large
+    /// log takes a while; the CLI draws a bar). The last call has `done == total`.
+    pub fn rebuild_with_progress(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
         self.check_idle()?;
+        let started = std::time::Instant::now();
         self.audited(|conn| {
-            let replayed = changelog::rebuild(conn)?;
+            let replayed = changelog::rebuild(conn, progress)?;
+            crate::log_safe!(
+                info,
+                "state rebuilt from the change log",
+                changes = replayed,
+                elapsed_ms = started.elapsed()
+            );
             let event = NewEvent::allowed(Action::Admin, None, None)
                 .with_reason(format!("rebuilt state from {replayed} changes"));
             Ok((replayed, vec![event]))
@@ -116,7 +138,18 @@ impl Clinic {
     pub fn verify_audit(&mut self) -> Result<Verdict> {
         self.authorize(Section::Administration, Access::Read, None)?;
         let key = self.keys()?.identity.verifying_key();
+        let started = std::time::Instant::now();
         let verdict = audit::verify(self.conn()?, &key)?;
+        match &verdict {
+            Verdict::Intact { events, signed_through } => crate::log_safe!(
+                info,
+                "audit log verified",
+                events = *events,
+                signed_through = *signed_through,
+                elapsed_ms = started.elapsed()
+            ),
+            Verdict::Broken { seq, .. } => crate::log_safe!(error, "audit log broken", at_seq = *seq),
+        }
         self.record(vec![NewEvent::admin("verified the audit log")])?;
         Ok(verdict)
     }
@@ -124,6 +157,12 @@ impl Clinic {
     /// Audit events for a report or an export; the export itself is audited.
     pub fn audit_events(&mut self, filter: &audit::Filter) -> Result<Vec<AuditEvent>> {
         self.authorize(Section::Administration, Access::Read, None)?;
+        let kind = match filter {
+            audit::Filter::All => "all",
+            audit::Filter::Patient(_) => "patient",
+            audit::Filter::User(_) => "user",
+            audit::Filter::Alerts => "alerts",
+        };
         let about = match filter {
             audit::Filter::All => "all events".to_string(),
             audit::Filter::Patient(id) => format!("events about patient {id}"),
@@ -132,13 +171,16 @@ impl Clinic {
         };
         self.audited(|conn| {
             let events = audit::events(conn, filter)?;
+            crate::log_safe!(info, "audit report read", filter = kind, events = events.len());
             let event = NewEvent::allowed(Action::Export, Some(Section::Administration), None).with_reason(about);
             Ok((events, vec![event]))
         })
     }
 
-    /// The open (decrypted) connection, for inspection by maintenance tools and tests: raw SQL
-    /// sees exactly what this session's keys can see.
+    /// The open (decrypted) connection, for inspection by tests and the benchmark: raw SQL sees
+    /// exactly what this session's keys can see. Only with the `inspection` feature, which no
+    /// product binary enables.
+    #[cfg(feature = "inspection")]
     pub fn raw_sql_for_inspection(&self) -> Result<&rusqlite::Connection> {
         self.conn()
     }

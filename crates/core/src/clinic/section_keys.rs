@@ -74,6 +74,7 @@ fn share(
         let (epoch, key) = new_epoch(conn, me, now)?;
         conn.execute("DELETE FROM section_key_rotation_due", [])?;
         events.push(NewEvent::admin(format!("started clinical key epoch {epoch}")));
+        crate::log_safe!(info, "clinical key epoch started", epoch = epoch);
         Some((epoch, key))
     } else {
         None
@@ -89,6 +90,12 @@ fn share(
             }
         }
         if !passed.is_empty() && user != me {
+            crate::log_safe!(
+                info,
+                "clinical key passed on",
+                epochs = passed.len(),
+                to = crate::log::LoginName::listed(&user)
+            );
             events.push(NewEvent::admin(format!("passed clinical key epoch {} to {user}", passed.join(", "))));
         }
     }

@@ -7,10 +7,12 @@ use super::{Clinic, DataDir, Keys};
 use crate::audit::{Action, DeviceIdentity, NewEvent};
 use crate::auth::guard::LoginGuard;
 use crate::auth::{self, Enrollment, SecondFactor};
-use crate::changelog::{self, ChangeBody, HlcClock};
+use crate::changelog::{self, HlcClock, OpenBody};
 use crate::clock::Clock;
 use crate::domain::user::check_password_strength;
 use crate::domain::{Role, User};
+use crate::log::LoginName;
+use crate::log_safe;
 use crate::policy::{self, Access, Section};
 use crate::secret::{Key32, Password};
 use crate::store::Store;
@@ -41,6 +43,16 @@ impl Clinic {
         let device_id = uuid::Uuid::new_v4().to_string();
         let device_secret = secrets.create(&device_id)?;
         let created = Self::create_files(dir, hlc, &device_id, &device_secret, first, password);
+        match &created {
+            Ok(_) => log_safe!(
+                info,
+                "device set up",
+                device = uuid::Uuid::parse_str(&device_id).ok(),
+                user = LoginName::of(first),
+                role = first.role
+            ),
+            Err(error) => log_safe!(error, "device setup failed and was rolled back", code = error),
+        }
         if created.is_err() {
             for file in dir.database_files() {
                 let _ = fs::remove_file(file);
@@ -104,7 +116,7 @@ impl Clinic {
     /// an epoch started for them (the first clinical user).
     fn record_new_user(&mut self, user: &User, pair: &UserKeyPair) -> Result<Option<section_keys::Epoch>> {
         let now = self.now();
-        self.commit_one_then(ChangeBody::UserAdded(user.clone()), |tx| {
+        self.commit_one_then(OpenBody::UserAdded(user.clone()), |tx| {
             Ok((enroll_user_key(tx, user, pair, now)?, Vec::new()))
         })
     }
@@ -119,8 +131,17 @@ impl Clinic {
         password: &Password,
         second_factor: &SecondFactor,
     ) -> Result<Clinic> {
+        let started = std::time::Instant::now();
         let (mut clinic, pair) = Self::open_session(dir, secrets, clock, user_name, password)?;
         clinic.finish_login(secrets, second_factor, &pair)?;
+        log_safe!(
+            info,
+            "unlocked",
+            user = LoginName::of(&clinic.user),
+            role = clinic.user.role,
+            factor = factor_kind(second_factor),
+            elapsed_ms = started.elapsed()
+        );
         Ok(clinic)
     }
 
@@ -177,6 +198,8 @@ impl Clinic {
             return Err(error);
         }
         self.idle.touch(self.now());
+        let (user, role, factor) = (LoginName::of(&self.user), self.user.role, factor_kind(second_factor));
+        log_safe!(info, "session resumed", user = user, role = role, factor = factor);
         Ok(())
     }
 
@@ -206,6 +229,7 @@ impl Clinic {
         let guard = LoginGuard::new(secrets, &self.device_id);
         let user_name = self.user.name.clone();
         if let Err(error) = auth::verify(self.conn()?, &user_name, second_factor, now) {
+            log_safe!(warn, "login failed: second factor refused", user = LoginName::of(&self.user), code = error);
             guard.failed(&user_name, now, None)?;
             self.record(vec![NewEvent::failed_login(&user_name, "wrong one-time code")])?;
             return Err(error);
@@ -248,6 +272,7 @@ impl Clinic {
 
     /// Ends the session: records the logout; the keys are wiped as the session drops.
     pub fn logout(mut self) -> Result<()> {
+        log_safe!(info, "logged out", user = LoginName::of(&self.user));
         self.record(vec![NewEvent::allowed(Action::Logout, None, None)])
     }
 
@@ -277,6 +302,7 @@ impl Clinic {
             key_file.save(&path)?;
             return Err(error);
         }
+        log_safe!(info, "user added", user = LoginName::of(user), role = user.role, by = LoginName::of(&self.user));
         Ok(enrollment)
     }
 
@@ -284,6 +310,7 @@ impl Clinic {
     pub fn unlock_account(&mut self, secrets: &dyn DeviceSecretStore, user_name: &str) -> Result<()> {
         self.authorize(Section::Administration, Access::Write, None)?;
         LoginGuard::new(secrets, &self.device_id).release(user_name)?;
+        log_safe!(info, "account unlocked by an administrator", by = LoginName::of(&self.user));
         self.record(vec![NewEvent::admin(format!("unlocked the account of {user_name}"))])
     }
 
@@ -293,6 +320,7 @@ impl Clinic {
         load_user(&self.keys()?.store, user_name)
             .map_err(|_| Error::NotFound { what: "user", id: user_name.to_string() })?;
         let enrollment = auth::enroll(self.conn()?, user_name)?;
+        log_safe!(info, "second factor reset", user = LoginName::listed(user_name), by = LoginName::of(&self.user));
         self.record(vec![NewEvent::admin(format!("reset the second factor of {user_name}"))])?;
         Ok(enrollment)
     }
@@ -307,6 +335,7 @@ impl Clinic {
         let pair = opened.user_key.ok_or(Error::InvalidState("this user has no key pair yet; log in again first"))?;
         key_file.rewrap_user(&self.user.name, new, &device_secret, &self.keys()?.dek, &pair)?;
         key_file.save(&path)?;
+        log_safe!(info, "password changed", user = LoginName::of(&self.user));
         self.record(vec![NewEvent::allowed(Action::Admin, None, None).with_reason("changed own password")])
     }
 }
@@ -332,9 +361,15 @@ fn open_keys(
     let mut key_file = KeyFile::load(&dir.key_file())?;
     let device_secret = load_required(secrets, &key_file.device_id, dir.root())?;
     let guard = LoginGuard::new(secrets, &key_file.device_id);
-    guard.check(user_name, now)?;
+    // A name typed at login is logged only when it is an account's: people type passwords there.
+    let account = key_file.has_user(user_name).then(|| LoginName::listed(user_name));
+    if let Err(error) = guard.check(user_name, now) {
+        log_safe!(warn, "login refused by the login guard", user = account, code = error);
+        return Err(error);
+    }
     let unwrapped = match key_file.unwrap_for(user_name, password, &device_secret) {
         Err(Error::WrongPassword) => {
+            log_safe!(warn, "login failed: wrong password or unknown user", known = account.is_some(), user = account);
             guard.failed(user_name, now, Some("wrong password"))?;
             return Err(Error::WrongPassword);
         }
@@ -343,6 +378,7 @@ fn open_keys(
     let store = Store::open(&dir.database(), &unwrapped.dek)?;
     let user = load_user(&store, user_name)?;
     if user.disabled {
+        log_safe!(warn, "login refused: account disabled", user = LoginName::of(&user));
         return Err(Error::AccountDisabled);
     }
     let pair = match unwrapped.user_key {
@@ -357,6 +393,14 @@ fn open_keys(
     };
     let identity = DeviceIdentity::load_or_create(store.conn())?;
     Ok(Opened { keys: Keys::new(store, unwrapped.dek, identity), user, device_id: key_file.device_id, pair })
+}
+
+/// Which kind of second factor was typed (never the code itself).
+fn factor_kind(factor: &SecondFactor) -> &'static str {
+    match factor {
+        SecondFactor::Totp(_) => "totp",
+        SecondFactor::RecoveryCode(_) => "recovery_code",
+    }
 }
 
 pub(super) fn load_user(store: &Store, name: &str) -> Result<User> {

@@ -3,7 +3,7 @@
 
 use super::{section_keys, Clinic};
 use crate::audit::NewEvent;
-use crate::changelog::ChangeBody;
+use crate::changelog::OpenBody;
 use crate::domain::{Role, User};
 use crate::policy::{self, Access, Section};
 use crate::{Error, Result};
@@ -54,7 +54,7 @@ impl Clinic {
         }
         let now = self.now();
         let name = user.name.clone();
-        self.commit_one_then(ChangeBody::UserUpdated(user.clone()), |tx| {
+        self.commit_one_then(OpenBody::UserUpdated(user.clone()), |tx| {
             let withdrawn = loses_key && section_keys::revoke(tx, &name, now)?;
             let event = NewEvent::admin(format!("withdrew the clinical key from {name}"));
             Ok(((), if withdrawn { vec![event] } else { Vec::new() }))

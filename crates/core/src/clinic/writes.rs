@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::access::note_section;
 use super::Clinic;
-use crate::changelog::ChangeBody;
+use crate::changelog::{ClinicalBody, OpenBody};
 use crate::domain::*;
 use crate::policy::{Access, Section};
 use crate::{Error, Result};
@@ -17,7 +17,7 @@ impl Clinic {
         self.authorize(Section::Demographics, Access::Write, None)?;
         let patient = Patient::build(self.new_id()?, input, self.today())?;
         self.ensure_chart_no_free(&patient.chart_no, patient.id)?;
-        self.commit(vec![ChangeBody::PatientRegistered(patient.clone())])?;
+        self.commit(OpenBody::PatientRegistered(patient.clone()))?;
         Ok(patient)
     }
 
@@ -26,7 +26,7 @@ impl Clinic {
         self.load_patient(id)?;
         let patient = Patient::build(id, input, self.today())?;
         self.ensure_chart_no_free(&patient.chart_no, id)?;
-        self.commit(vec![ChangeBody::PatientUpdated(patient.clone())])?;
+        self.commit(OpenBody::PatientUpdated(patient.clone()))?;
         Ok(patient)
     }
 
@@ -56,7 +56,7 @@ impl Clinic {
             started_at: self.now(),
             clinician: self.user.name.clone(),
         };
-        self.commit(vec![ChangeBody::EncounterOpened(encounter.clone())])?;
+        self.commit(OpenBody::EncounterOpened(encounter.clone()))?;
         Ok(encounter)
     }
 
@@ -64,6 +64,7 @@ impl Clinic {
     pub fn write_note(&mut self, encounter_id: Uuid, text: SoapText) -> Result<SoapNote> {
         let kind = self.own_note_kind();
         self.authorize(note_section(kind), Access::Write, None)?;
+        let text = text.validated()?;
         let encounter = self.load_encounter(encounter_id)?;
         let note = SoapNote::draft(
             self.new_id()?,
@@ -74,25 +75,27 @@ impl Clinic {
             text,
             self.now(),
         );
-        self.commit(vec![ChangeBody::NoteDrafted(note.clone())])?;
+        self.commit(ClinicalBody::NoteDrafted(note.clone()))?;
         Ok(note)
     }
 
     pub fn edit_note(&mut self, note_id: Uuid, text: SoapText) -> Result<SoapNote> {
-        let note = self.authorized_note(note_id, Access::Write)?.edited(text, self.now())?;
-        self.commit(vec![ChangeBody::NoteDrafted(note.clone())])?;
+        let previous = self.authorized_note(note_id, Access::Write)?;
+        let note = previous.edited(text.validated()?, self.now())?;
+        self.commit(ClinicalBody::NoteDrafted(note.clone()))?;
         Ok(note)
     }
 
     pub fn sign_note(&mut self, note_id: Uuid) -> Result<SoapNote> {
         let note = self.authorized_note(note_id, Access::Sign)?.signed(&self.user.name, self.now())?;
-        self.commit(vec![ChangeBody::NoteSigned(note.clone())])?;
+        self.commit(ClinicalBody::NoteSigned(note.clone()))?;
         Ok(note)
     }
 
     /// A new version of a signed note; the signed one stays as it was.
     pub fn amend_note(&mut self, note_id: Uuid, text: SoapText) -> Result<SoapNote> {
         let previous = self.authorized_note(note_id, Access::Write)?;
+        let text = text.validated()?;
         let already: Option<String> = self
             .conn()?
             .query_row("SELECT id FROM notes WHERE replaces = ?1", [note_id.to_string()], |row| row.get(0))
@@ -101,7 +104,7 @@ impl Clinic {
             return Err(Error::invalid("note", "has been amended already; amend its newest version"));
         }
         let amendment = previous.amendment(self.new_id()?, &self.user.name, text, self.now())?;
-        self.commit(vec![ChangeBody::NoteAmended(amendment.clone())])?;
+        self.commit(ClinicalBody::NoteAmended(amendment.clone()))?;
         Ok(amendment)
     }
 
@@ -114,7 +117,7 @@ impl Clinic {
         self.authorize(Section::Vitals, Access::Write, Some(patient_id))?;
         self.load_patient(patient_id)?;
         let vitals = Vitals::build(self.new_id()?, patient_id, encounter_id, self.now(), input)?;
-        self.commit(vec![ChangeBody::VitalsRecorded(vitals.clone())])?;
+        self.commit(ClinicalBody::VitalsRecorded(vitals.clone()))?;
         Ok(vitals)
     }
 
@@ -122,7 +125,7 @@ impl Clinic {
         self.authorize(Section::Allergies, Access::Write, Some(patient_id))?;
         self.load_patient(patient_id)?;
         let allergy = Allergy::build(self.new_id()?, patient_id, self.now(), input)?;
-        self.commit(vec![ChangeBody::AllergyRecorded(allergy.clone())])?;
+        self.commit(ClinicalBody::AllergyRecorded(allergy.clone()))?;
         Ok(allergy)
     }
 
@@ -130,7 +133,7 @@ impl Clinic {
         self.authorize(Section::Problems, Access::Write, Some(patient_id))?;
         self.load_patient(patient_id)?;
         let problem = Problem::build(self.new_id()?, patient_id, self.today(), input)?;
-        self.commit(vec![ChangeBody::ProblemRecorded(problem.clone())])?;
+        self.commit(ClinicalBody::ProblemRecorded(problem.clone()))?;
         Ok(problem)
     }
 
@@ -143,7 +146,7 @@ impl Clinic {
         self.authorize(Section::Prescriptions, Access::Sign, Some(patient_id))?;
         self.load_patient(patient_id)?;
         let rx = Prescription::build(self.new_id()?, patient_id, encounter_id, &self.user.name, self.now(), items)?;
-        self.commit(vec![ChangeBody::PrescriptionIssued(rx.clone())])?;
+        self.commit(ClinicalBody::PrescriptionIssued(rx.clone()))?;
         Ok(rx)
     }
 
@@ -154,7 +157,7 @@ impl Clinic {
             .latest_prescription(patient_id)?
             .ok_or_else(|| Error::invalid("prescription", "this patient has no earlier prescription to repeat"))?;
         let rx = previous.repeat(self.new_id()?, encounter_id, &self.user.name, self.now());
-        self.commit(vec![ChangeBody::PrescriptionIssued(rx.clone())])?;
+        self.commit(ClinicalBody::PrescriptionIssued(rx.clone()))?;
         Ok(rx)
     }
 
@@ -170,7 +173,7 @@ impl Clinic {
             return Err(Error::invalid("collection time", "is in the future"));
         }
         let report = LabReport::build(self.new_id()?, patient_id, collected_at, results)?;
-        self.commit(vec![ChangeBody::LabReported(report.clone())])?;
+        self.commit(ClinicalBody::LabReported(report.clone()))?;
         Ok(report)
     }
 
@@ -178,7 +181,7 @@ impl Clinic {
         self.authorize(Section::Appointments, Access::Write, Some(patient_id))?;
         self.load_patient(patient_id)?;
         let appointment = Appointment::build(self.new_id()?, patient_id, input)?;
-        self.commit(vec![ChangeBody::AppointmentSaved(appointment.clone())])?;
+        self.commit(OpenBody::AppointmentSaved(appointment.clone()))?;
         Ok(appointment)
     }
 
@@ -186,7 +189,7 @@ impl Clinic {
     pub fn check_in(&mut self, appointment_id: Uuid) -> Result<Appointment> {
         self.authorize(Section::Appointments, Access::Write, None)?;
         let appointment = self.load_appointment(appointment_id)?.checked_in(self.now())?;
-        self.commit(vec![ChangeBody::AppointmentSaved(appointment.clone())])?;
+        self.commit(OpenBody::AppointmentSaved(appointment.clone()))?;
         Ok(appointment)
     }
 
@@ -195,7 +198,7 @@ impl Clinic {
         self.authorize(Section::Appointments, Access::Write, Some(patient_id))?;
         self.load_patient(patient_id)?;
         let appointment = Appointment::walk_in(self.new_id()?, patient_id, self.now(), purpose)?;
-        self.commit(vec![ChangeBody::AppointmentSaved(appointment.clone())])?;
+        self.commit(OpenBody::AppointmentSaved(appointment.clone()))?;
         Ok(appointment)
     }
 

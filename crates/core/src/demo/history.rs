@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use super::catalog::{Catalog, Condition};
 use super::random::DemoRng;
-use crate::changelog::ChangeBody;
+use crate::changelog::{ChangeBody, ClinicalBody, OpenBody};
 use crate::clinic::japan_time;
 use crate::domain::*;
 use crate::Result;
@@ -42,7 +42,7 @@ pub fn history(
         .filter(|c| rng.chance(f64::from(c.weight) / 100.0 * if age >= 65 { 1.6 } else { 0.8 }))
         .collect();
 
-    let mut out: Vec<Authored> = vec![(staff.reception.into(), ChangeBody::PatientRegistered(patient.clone()))];
+    let mut out: Vec<Authored> = vec![(staff.reception.into(), OpenBody::PatientRegistered(patient.clone()).into())];
     for condition in &chronic {
         let onset = today - Duration::days(rng.range(200, 3000));
         let input = ProblemInput {
@@ -52,7 +52,7 @@ pub fn history(
             status: ProblemStatus::Active,
         };
         let problem = Problem::build(rng.id_at(now), patient.id, today, &input)?;
-        out.push((staff.doctor.into(), ChangeBody::ProblemRecorded(problem)));
+        out.push((staff.doctor.into(), ClinicalBody::ProblemRecorded(problem).into()));
     }
     let allergies = if rng.chance(0.04) {
         2
@@ -70,7 +70,7 @@ pub fn history(
         };
         out.push((
             staff.doctor.into(),
-            ChangeBody::AllergyRecorded(Allergy::build(rng.id_at(now), patient.id, now, &input)?),
+            ClinicalBody::AllergyRecorded(Allergy::build(rng.id_at(now), patient.id, now, &input)?).into(),
         ));
     }
 
@@ -103,7 +103,7 @@ pub fn history(
         let input = AppointmentInput { scheduled_at: next, purpose: "定期受診".into() };
         out.push((
             staff.reception.into(),
-            ChangeBody::AppointmentSaved(Appointment::build(rng.id_at(now), patient.id, &input)?),
+            OpenBody::AppointmentSaved(Appointment::build(rng.id_at(now), patient.id, &input)?).into(),
         ));
     }
     Ok(out)
@@ -125,7 +125,7 @@ fn one_visit(
     let kind = if home_visit { EncounterKind::HomeVisit } else { EncounterKind::Outpatient };
     let encounter =
         Encounter { id: rng.id_at(at), patient_id: patient.id, kind, started_at: at, clinician: staff.doctor.into() };
-    out.push((staff.doctor.into(), ChangeBody::EncounterOpened(encounter.clone())));
+    out.push((staff.doctor.into(), OpenBody::EncounterOpened(encounter.clone()).into()));
 
     let hypertensive = visit.conditions.iter().any(|c| c.icd10 == "I10");
     let systolic = rng.normal(if hypertensive { 136.0 } else { 120.0 }, 11.0).clamp(92.0, 190.0) as u16;
@@ -143,7 +143,7 @@ fn one_visit(
         ..Default::default()
     };
     let vitals = Vitals::build(rng.id_at(at), patient.id, Some(encounter.id), at, &input)?;
-    out.push((staff.nurse.into(), ChangeBody::VitalsRecorded(vitals.clone())));
+    out.push((staff.nurse.into(), ClinicalBody::VitalsRecorded(vitals.clone()).into()));
 
     let text = soap(rng, visit, &vitals)?;
     let note = SoapNote::draft(
@@ -156,7 +156,7 @@ fn one_visit(
         at + Duration::minutes(10),
     )
     .signed(staff.doctor, at + Duration::minutes(12))?;
-    out.push((staff.doctor.into(), ChangeBody::NoteSigned(note)));
+    out.push((staff.doctor.into(), ClinicalBody::NoteSigned(note).into()));
 
     let rx_at = at + Duration::minutes(13);
     let rx = match (visit.acute, last_chronic_rx.as_ref()) {
@@ -185,7 +185,7 @@ fn one_visit(
     if !visit.acute {
         *last_chronic_rx = Some(rx.clone());
     }
-    out.push((staff.doctor.into(), ChangeBody::PrescriptionIssued(rx)));
+    out.push((staff.doctor.into(), ClinicalBody::PrescriptionIssued(rx).into()));
 
     let mut tests: Vec<&String> = visit.conditions.iter().flat_map(|c| c.labs.iter()).collect();
     tests.sort();
@@ -207,7 +207,7 @@ fn one_visit(
             })
             .collect();
         let report = LabReport::build(rng.id_at(at), patient.id, at + Duration::minutes(5), &results)?;
-        out.push((staff.nurse.into(), ChangeBody::LabReported(report)));
+        out.push((staff.nurse.into(), ClinicalBody::LabReported(report).into()));
     }
     Ok(out)
 }

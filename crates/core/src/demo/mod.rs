@@ -14,7 +14,7 @@ use self::history::{clinic_hours, Authored, Staff};
 use self::random::DemoRng;
 use crate::audit::{Action, NewEvent};
 use crate::auth::Enrollment;
-use crate::changelog::ChangeBody;
+use crate::changelog::OpenBody;
 use crate::clinic::{Clinic, DataDir};
 use crate::clock::Clock;
 use crate::domain::{Appointment, AppointmentInput, Role, User};
@@ -87,6 +87,18 @@ pub fn create(
     clock: Box<dyn Clock>,
     options: &DemoOptions,
 ) -> Result<DemoReport> {
+    create_with_progress(dir, secrets, clock, options, &mut |_, _| {})
+}
+
+/// [`create`], telling `progress(done, total)` as patients are written (a 100k clinic takes
+/// minutes; the CLI draws a bar). The last call, `(total, total)`, comes once all are committed.
+pub fn create_with_progress(
+    dir: &DataDir,
+    secrets: &dyn DeviceSecretStore,
+    clock: Box<dyn Clock>,
+    options: &DemoOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<DemoReport> {
     let root = dir.root();
     let occupied = std::fs::read_dir(root).map(|mut entries| entries.next().is_some()).unwrap_or(false);
     if occupied {
@@ -98,9 +110,20 @@ pub fn create(
         std::fs::remove_dir_all(staging.root()).map_err(Error::io("remove the unfinished demo in", staging.root()))?;
     }
     let mut device = None;
-    let built = build(&staging, secrets, clock, options, &mut device).and_then(|report| {
+    let started = std::time::Instant::now();
+    let built = build(&staging, secrets, clock, options, &mut device, progress).and_then(|report| {
         std::fs::rename(staging.root(), root).map(|()| report).map_err(Error::io("move the demo clinic to", root))
     });
+    match &built {
+        Ok(report) => crate::log_safe!(
+            info,
+            "demo clinic created",
+            patients = report.patients,
+            changes = report.changes,
+            elapsed_ms = started.elapsed()
+        ),
+        Err(error) => crate::log_safe!(error, "demo clinic not created; nothing was left behind", code = error),
+    }
     if built.is_err() {
         let _ = std::fs::remove_dir_all(staging.root());
         if let Some(device) = device {
@@ -116,6 +139,7 @@ fn build(
     clock: Box<dyn Clock>,
     options: &DemoOptions,
     device: &mut Option<String>,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<DemoReport> {
     let mut users = demo_users();
     let as_user = |u: &DemoUser| User::build(&u.name, &u.display_name, u.role);
@@ -134,12 +158,24 @@ fn build(
         let doctor = users.iter().find(|u| u.role == Role::Doctor).ok_or(Error::InvalidState("no demo doctor"))?;
         let mut clinic =
             Clinic::open_for_generator(dir, secrets, clock, &doctor.name, &Password::new(doctor.password.clone()))?;
-        populate(&mut clinic, options)?;
+        populate_with_progress(&mut clinic, options, progress)?;
         Ok(DemoReport { users, patients: options.patients, changes: clinic.change_count()? })
     })
 }
 /// Writes `options.patients` synthetic patients with histories into an open clinic.
 pub fn populate(clinic: &mut Clinic, options: &DemoOptions) -> Result<()> {
+    populate_with_progress(clinic, options, &mut |_, _| {})
+}
+
+/// [`populate`], telling `progress(done, total)` after each patient generated; the last call,
+/// `(total, total)`, comes after the last transaction committed.
+pub fn populate_with_progress(
+    clinic: &mut Clinic,
+    options: &DemoOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<()> {
+    let total = u64::from(options.patients);
+    progress(0, total);
     let catalog = catalog::catalog();
     let mut rng = DemoRng::seeded(options.seed);
     let now = clinic.now();
@@ -164,14 +200,19 @@ pub fn populate(clinic: &mut Clinic, options: &DemoOptions) -> Result<()> {
             if at <= now {
                 appointment = appointment.checked_in(at - Duration::minutes(rng.range(0, 15)))?;
             }
-            batch.push((staff.reception.into(), ChangeBody::AppointmentSaved(appointment)));
+            batch.push((staff.reception.into(), OpenBody::AppointmentSaved(appointment).into()));
         }
         if (n as usize + 1) % PATIENTS_PER_TRANSACTION == 0 {
             clinic.commit_as(std::mem::take(&mut batch), Vec::new())?;
+        }
+        if n + 1 < options.patients {
+            progress(u64::from(n + 1), total);
         }
     }
     // The generator is one administrative act, audited once rather than per synthetic change.
     let summary = NewEvent::allowed(Action::Admin, None, None)
         .with_reason(format!("generated {} synthetic demo patients (seed {})", options.patients, options.seed));
-    clinic.commit_as(batch, vec![summary])
+    clinic.commit_as(batch, vec![summary])?;
+    progress(total, total);
+    Ok(())
 }

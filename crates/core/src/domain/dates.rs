@@ -1,9 +1,15 @@
 //! Dates typed at the front desk: western (1950-03-12, 1950/3/12, 19500312) or Japanese era
 //! (S25.3.12, 昭和25年3月12日, H元.1.8).
+//!
+//! An era date is checked against both ends of its era: 昭和 ended on 1989-01-07 (S64.1.7), so
+//! S64.1.8 and S70.1.1 are refused rather than quietly read as 1989 or 1995; 令和 is open-ended.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+
+use super::validation::{invalid, Valid};
 
 /// A Japanese era: its letter and name, the western year before its year 1, and its first day.
+/// Its last day is the day before the next era's first day; the newest era has none.
 struct Era {
     letter: &'static str,
     name: &'static str,
@@ -11,8 +17,9 @@ struct Era {
     first_day: (i32, u32, u32),
 }
 
+/// Each era's first day as proclaimed (明治 on 1868-10-23, as the CLDR and ICU calendars have it).
 const ERAS: &[Era] = &[
-    Era { letter: "M", name: "明治", year_offset: 1867, first_day: (1868, 1, 25) },
+    Era { letter: "M", name: "明治", year_offset: 1867, first_day: (1868, 10, 23) },
     Era { letter: "T", name: "大正", year_offset: 1911, first_day: (1912, 7, 30) },
     Era { letter: "S", name: "昭和", year_offset: 1925, first_day: (1926, 12, 25) },
     Era { letter: "H", name: "平成", year_offset: 1988, first_day: (1989, 1, 8) },
@@ -20,51 +27,117 @@ const ERAS: &[Era] = &[
 ];
 
 impl Era {
-    fn starts(&self) -> Option<NaiveDate> {
-        ymd(self.first_day.0, self.first_day.1, self.first_day.2)
+    fn starts(&self) -> NaiveDate {
+        let (y, m, d) = self.first_day;
+        NaiveDate::from_ymd_opt(y, m, d).expect("each era's first day is a real date")
+    }
+
+    /// The era's last day; `None` for the current era.
+    fn ends(&self) -> Option<NaiveDate> {
+        let next = ERAS.iter().skip_while(|era| era.name != self.name).nth(1)?;
+        next.starts().pred_opt()
+    }
+
+    /// The highest year number the era reached; `None` for the current era.
+    fn last_year(&self) -> Option<i32> {
+        self.ends().map(|last| last.year() - self.year_offset)
     }
 }
 
-/// Parses a date in any of the accepted forms; `None` if it is not one.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    let text = super::kana::nfkc_compact(text);
-    parse_western(&text).or_else(|| parse_era(&text))
+/// Why typed text is not a date. Each names what to fix without repeating what was typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateProblem {
+    /// Not in any of the accepted forms.
+    NotADate,
+    /// In a date form, but no such day exists (2月30日, month 13).
+    Impossible,
+    /// An era date before its era began or after it ended (S64.1.8, S70.1.1, H1.1.7).
+    OutsideEra { era: &'static str, first: NaiveDate, last: Option<NaiveDate> },
 }
 
-fn parse_western(text: &str) -> Option<NaiveDate> {
+impl DateProblem {
+    /// A stable code for the problem, for a front end to translate.
+    pub fn code(self) -> &'static str {
+        match self {
+            DateProblem::NotADate => "not_a_date",
+            DateProblem::Impossible => "impossible_date",
+            DateProblem::OutsideEra { .. } => "outside_era",
+        }
+    }
+
+    /// The problem as a validation error on `field`.
+    pub fn invalid<T>(self, field: &'static str) -> Valid<T> {
+        match self {
+            DateProblem::NotADate => invalid(field, "must be a date such as 1950-03-12 or S25.3.12"),
+            DateProblem::Impossible => invalid(field, "is not a day of the calendar (check the month and day)"),
+            DateProblem::OutsideEra { era, first, last: Some(last) } => {
+                invalid(field, format!("is outside its era: {era} ran from {first} to {last}"))
+            }
+            DateProblem::OutsideEra { era, first, last: None } => {
+                invalid(field, format!("is outside its era: {era} began on {first}"))
+            }
+        }
+    }
+}
+
+/// Reads a date in any of the accepted forms, or says why it is not one.
+pub fn read_date(text: &str) -> Result<NaiveDate, DateProblem> {
+    let text = super::kana::nfkc_compact(text);
+    match read_western(&text) {
+        Some(result) => result,
+        None => read_era(&text).unwrap_or(Err(DateProblem::NotADate)),
+    }
+}
+
+/// Parses a date in any of the accepted forms; `None` if it is not one (see [`read_date`] for why).
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    read_date(text).ok()
+}
+
+/// `None` when `text` is not in a western form at all.
+fn read_western(text: &str) -> Option<Result<NaiveDate, DateProblem>> {
     if text.len() == 8 && text.chars().all(|c| c.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(text, "%Y%m%d").ok();
+        return Some(NaiveDate::parse_from_str(text, "%Y%m%d").map_err(|_| DateProblem::Impossible));
     }
     let parts: Vec<&str> = text.split(['-', '/', '.']).collect();
     if parts.len() == 3 && parts[0].len() == 4 {
-        return ymd(parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?);
+        let (year, month, day) = (number(parts[0])?, number(parts[1])?, number(parts[2])?);
+        return Some(ymd(year, month, day).ok_or(DateProblem::Impossible));
     }
     None
 }
 
-fn parse_era(text: &str) -> Option<NaiveDate> {
+/// `None` when `text` is not in an era form at all.
+fn read_era(text: &str) -> Option<Result<NaiveDate, DateProblem>> {
     let upper = text.to_uppercase();
     let (era, rest) = ERAS.iter().find_map(|era| {
-        upper.strip_prefix(era.letter).or_else(|| upper.strip_prefix(era.name)).map(|rest| (era, rest.to_string()))
+        upper.strip_prefix(era.letter).or_else(|| upper.strip_prefix(era.name)).map(|rest| (era, rest))
     })?;
-    let rest = rest.replace('元', "1");
+    // 元年: year one, written as 元 in place of the year number.
+    let rest = match rest.strip_prefix('元') {
+        Some(after) => format!("1{after}"),
+        None => rest.to_string(),
+    };
     let parts: Vec<&str> = rest.split(['.', '/', '-', '年', '月', '日']).filter(|p| !p.is_empty()).collect();
-    if parts.len() != 3 {
+    let [year, month, day] = parts[..] else {
         return None;
+    };
+    let (era_year, month, day) = (number(year)?, number(month)?, number(day)?);
+    let outside = DateProblem::OutsideEra { era: era.name, first: era.starts(), last: era.ends() };
+    if era_year < 1 || era.last_year().is_some_and(|last| era_year > last) {
+        return Some(Err(outside));
     }
-    let era_year: i32 = parts[0].parse().ok()?;
-    if era_year < 1 {
-        return None;
-    }
-    let date = ymd(era.year_offset + era_year, parts[1].parse().ok()?, parts[2].parse().ok()?)?;
-    (date >= era.starts()?).then_some(date)
+    let Some(date) = era.year_offset.checked_add(era_year).and_then(|year| ymd(year, month, day)) else {
+        return Some(Err(DateProblem::Impossible));
+    };
+    let within = date >= era.starts() && era.ends().is_none_or(|last| date <= last);
+    Some(if within { Ok(date) } else { Err(outside) })
 }
 
-/// The date in the Japanese era calendar, e.g. 昭和25年3月12日 (元年 for year one).
+/// The date in the Japanese era calendar, e.g. 昭和25年3月12日 (元年 for year one); before 明治, the
+/// western year in the same shape.
 pub fn to_wareki(date: NaiveDate) -> String {
-    use chrono::Datelike;
-    let era = ERAS.iter().rev().find(|era| era.starts().is_some_and(|first| date >= first));
-    match era {
+    match ERAS.iter().rev().find(|era| date >= era.starts()) {
         Some(era) => {
             let year = date.year() - era.year_offset;
             let year = if year == 1 { "元".to_string() } else { year.to_string() };
@@ -74,42 +147,17 @@ pub fn to_wareki(date: NaiveDate) -> String {
     }
 }
 
+/// Digits only (no sign, no spaces), as typed numbers in a date are.
+fn number<T: std::str::FromStr>(text: &str) -> Option<T> {
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
 fn ymd(year: i32, month: u32, day: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, month, day)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
-        NaiveDate::from_ymd_opt(y, m, d)
-    }
-
-    #[test]
-    fn western_and_era_forms_give_the_same_day() {
-        for text in
-            ["1950-03-12", "1950/3/12", "19500312", "S25.3.12", "s25/03/12", "昭和25年3月12日", "Ｓ２５．３．１２"]
-        {
-            assert_eq!(parse_date(text), date(1950, 3, 12), "{text}");
-        }
-        assert_eq!(parse_date("H元.1.8"), date(1989, 1, 8));
-        assert_eq!(parse_date("R1.5.1"), date(2019, 5, 1));
-    }
-
-    #[test]
-    fn dates_print_in_the_era_they_fall_in() {
-        let show = |y, m, d| to_wareki(date(y, m, d).expect("date"));
-        assert_eq!(show(1950, 3, 12), "昭和25年3月12日");
-        assert_eq!(show(1989, 1, 7), "昭和64年1月7日");
-        assert_eq!(show(1989, 1, 8), "平成元年1月8日");
-        assert_eq!(show(2019, 5, 1), "令和元年5月1日");
-    }
-
-    #[test]
-    fn impossible_dates_and_words_are_not_dates() {
-        for text in ["1950-02-30", "H1.1.7", "S0.1.1", "山田", "12345", "S25.3"] {
-            assert_eq!(parse_date(text), None, "{text}");
-        }
-    }
-}
+mod tests;

@@ -31,6 +31,12 @@ impl SoapText {
         }
         Ok(text)
     }
+
+    /// The same checks for text that arrives whole (a window's form): every write of a note runs
+    /// them in the core, so no front end keeps its own copy.
+    pub fn validated(&self) -> Valid<Self> {
+        Self::build(&self.subjective, &self.objective, &self.assessment, &self.plan)
+    }
 }
 
 /// Whose note it is: a doctor's SOAP note or a nurse's note (they are separate sections).
@@ -163,5 +169,15 @@ mod tests {
     #[test]
     fn an_empty_note_is_refused() {
         assert!(SoapText::build(" ", "", "", "").is_err());
+    }
+
+    #[test]
+    fn text_from_a_window_is_checked_like_typed_text() {
+        let window = |s: &str, p: &str| SoapText { subjective: s.into(), plan: p.into(), ..SoapText::default() };
+        assert_eq!(window(" 咳 ", "").validated().expect("valid").subjective, "咳");
+        let blank = window(" \n", "\t").validated().expect_err("blank");
+        assert_eq!(blank.field, "note");
+        assert!(window("咳", "\u{7}").validated().is_err(), "control characters refused");
+        assert!(window(&"あ".repeat(MAX_SECTION_CHARS + 1), "").validated().is_err(), "over-long refused");
     }
 }

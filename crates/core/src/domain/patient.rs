@@ -124,8 +124,9 @@ fn name(field: &'static str, text: &str) -> Valid<String> {
 
 fn birth_date(text: &str, today: NaiveDate) -> Valid<NaiveDate> {
     const FIELD: &str = "birth date";
-    let Some(date) = super::dates::parse_date(text) else {
-        return invalid(FIELD, "must be a date such as 1950-03-12 or S25.3.12");
+    let date = match super::dates::read_date(text) {
+        Ok(date) => date,
+        Err(problem) => return problem.invalid(FIELD),
     };
     if date > today {
         return invalid(FIELD, "is in the future");
@@ -207,6 +208,8 @@ mod tests {
             ("birth date", |i| i.birth_date = "2027-01-01".into()),
             ("birth date", |i| i.birth_date = "1850-01-01".into()),
             ("birth date", |i| i.birth_date = "yesterday".into()),
+            ("birth date", |i| i.birth_date = "S70.1.1".into()),
+            ("birth date", |i| i.birth_date = "1950-02-30".into()),
             ("postal code", |i| i.postal_code = "12345".into()),
             ("phone", |i| i.phone = "12-3456".into()),
         ];
@@ -216,6 +219,17 @@ mod tests {
             let err = Patient::build(Uuid::nil(), &input, today()).expect_err(field);
             assert_eq!(err.field, field);
         }
+    }
+
+    #[test]
+    fn a_birth_date_past_the_end_of_its_era_is_refused_and_says_when_the_era_ended() {
+        let mut input = valid_input();
+        input.birth_date = "S64.1.8".into();
+        let err = Patient::build(Uuid::nil(), &input, today()).expect_err("昭和 ended on 1989-01-07");
+        assert_eq!(err.problem, "is outside its era: 昭和 ran from 1926-12-25 to 1989-01-07");
+        input.birth_date = "S64.1.7".into();
+        let p = Patient::build(Uuid::nil(), &input, today()).expect("the last day of 昭和");
+        assert_eq!(p.birth_date, NaiveDate::from_ymd_opt(1989, 1, 7).expect("date"));
     }
 
     #[test]

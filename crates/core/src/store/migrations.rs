@@ -27,6 +27,7 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let current: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if current > latest_version() {
+        crate::log_safe!(error, "chart schema newer than this build", found = current, supported = latest_version());
         return Err(Error::SchemaTooNew { found: current, supported: latest_version() });
     }
     for step in &STEPS[usize::try_from(current).unwrap_or(0)..] {
@@ -36,6 +37,9 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.pragma_update(None, "user_version", latest_version())?;
     }
     tx.commit()?;
+    if current != latest_version() {
+        crate::log_safe!(info, "chart schema migrated", from = current, to = latest_version());
+    }
     Ok(())
 }
 

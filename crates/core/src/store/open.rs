@@ -1,5 +1,6 @@
 use std::path::Path;
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
@@ -8,7 +9,7 @@ use crate::secret::Key32;
 use crate::{Error, Result};
 
 /// 64 MiB of page cache: with SQLCipher's default 2 MiB, encrypted point lookups ran 2.6× slower
-/// than plain SQLite on these machines; with 64 MiB, 1.04× (../shared/RECIPES.md).
+/// than plain SQLite on these machines; with 64 MiB, 1.04× (`benches/at_scale.rs` prints the ratio).
 const CACHE_SIZE_KIB: i64 = 64 * 1024;
 
 pub struct Store {
@@ -22,10 +23,13 @@ impl Store {
             return Err(Error::AlreadyInitialized(path.to_path_buf()));
         }
         initialize_sqlcipher_once()?;
+        let started = Instant::now();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         key_connection(&conn, key)?;
-        Self::configure(conn)
+        let store = Self::configure(conn)?;
+        crate::log_safe!(info, "chart database created", elapsed_ms = started.elapsed());
+        Ok(store)
     }
 
     /// Opens an existing encrypted database; a wrong key is [`Error::DatabaseKeyRejected`].
@@ -34,10 +38,13 @@ impl Store {
             return Err(Error::NotInitialized(path.to_path_buf()));
         }
         initialize_sqlcipher_once()?;
+        let started = Instant::now();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         key_connection(&conn, key)?;
-        Self::configure(conn)
+        let store = Self::configure(conn)?;
+        crate::log_safe!(info, "chart database opened", elapsed_ms = started.elapsed());
+        Ok(store)
     }
 
     /// An UNENCRYPTED store, only for the benchmark's plain-SQLite baseline.
@@ -110,6 +117,7 @@ fn key_connection(conn: &Connection, key: &Key32) -> Result<()> {
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0)) {
         Ok(_) => Ok(()),
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
+            crate::log_safe!(error, "chart database refused its key (damaged or replaced)");
             Err(Error::DatabaseKeyRejected)
         }
         Err(other) => Err(other.into()),

@@ -25,7 +25,14 @@ pub trait DeviceSecretStore: Send + Sync {
 
 /// Loads the secret, turning a missing entry into the explained stop.
 pub fn load_required(store: &dyn DeviceSecretStore, device: &str, dir: &Path) -> Result<Key32> {
-    store.load(device)?.ok_or_else(|| Error::DeviceSecretMissing { dir: dir.to_path_buf(), device: device.to_string() })
+    store.load(device)?.ok_or_else(|| {
+        crate::log_safe!(
+            error,
+            "the keyring holds no device secret for this data folder",
+            device = uuid::Uuid::parse_str(device).ok()
+        );
+        Error::DeviceSecretMissing { dir: dir.to_path_buf(), device: device.to_string() }
+    })
 }
 
 /// The operating system keyring, through the `keyring` crate.
@@ -69,6 +76,18 @@ fn one_at_a_time<T>(call: impl FnOnce() -> keyring::Result<T>) -> keyring::Resul
 }
 
 fn keyring_error(error: keyring::Error) -> Error {
+    // The kind only: the platform's message is not checked for what it might quote.
+    let kind = match &error {
+        keyring::Error::PlatformFailure(_) => "platform_failure",
+        keyring::Error::NoStorageAccess(_) => "no_storage_access",
+        keyring::Error::NoEntry => "no_entry",
+        keyring::Error::BadEncoding(_) => "bad_encoding",
+        keyring::Error::TooLong(..) => "too_long",
+        keyring::Error::Invalid(..) => "invalid",
+        keyring::Error::Ambiguous(_) => "ambiguous",
+        _ => "other",
+    };
+    crate::log_safe!(error, "keyring call failed", kind = kind);
     // keyring errors name the platform failure, never the secret.
     Error::KeyringUnavailable(error.to_string())
 }
@@ -86,7 +105,10 @@ impl DeviceSecretStore for KeyringStore {
         // Read it back: a keyring that silently keeps nothing must fail here, not at next unlock.
         match self.load(device)? {
             Some(stored) if stored.expose() == secret.expose() => Ok(secret),
-            _ => Err(Error::KeyringUnavailable("the keyring did not keep the device secret".into())),
+            _ => {
+                crate::log_safe!(error, "the keyring did not keep the new device secret");
+                Err(Error::KeyringUnavailable("the keyring did not keep the device secret".into()))
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-//! The key hierarchy of ../shared/DESIGN.md: a random database key (DEK), a device secret in the
+//! The key hierarchy: a random database key (DEK), a device secret in the
 //! OS keyring, per-user KEKs from password + device secret that wrap the DEK (and the user's
 //! X25519 key) in the key file, and the clinical section key wrapped to clinical users.
 
