@@ -183,7 +183,7 @@ fn todays_sealing_still_writes_v1() {
         assert_eq!((index.op, index.id, index.patient_id), (op, record.id, record.patient));
         assert_eq!(index.at.map(|at| at.to_rfc3339()), record.at);
         assert_eq!((bytes[0], &bytes[1..5]), (1, &inputs.epoch.to_be_bytes()[..]), "version 1, then the epoch");
-        opened.push(open_v1(&inputs.section_key, record, &bytes).expect("the v1 recipe opens today's record"));
+        opened.push(open_v1(&inputs.section_key, record, bytes).expect("the v1 recipe opens today's record"));
     }
     assert_eq!(serde_json::from_slice::<SoapNote>(&opened[0]).expect("note JSON"), the_note());
     assert_eq!(serde_json::from_slice::<Allergy>(&opened[1]).expect("allergy JSON"), the_allergy());
