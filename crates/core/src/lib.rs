@@ -14,10 +14,12 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 mod fsutil;
+pub mod messages;
 pub mod policy;
+pub mod report;
 pub mod search;
 pub mod secret;
 pub mod store;
 pub mod vault;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, ErrorReport, Result};

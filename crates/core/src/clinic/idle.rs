@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::Clinic;
 use crate::audit::{Action, NewEvent};
 use crate::changelog::ChangeBody;
+use crate::domain::validation::{in_range, Field};
 use crate::policy::{Access, Section};
 use crate::{Error, Result};
 
@@ -89,9 +90,7 @@ impl Clinic {
     /// Sets the clinic's idle timeout (admin only), 1 to 240 minutes.
     pub fn set_idle_timeout(&mut self, minutes: i64) -> Result<()> {
         self.authorize(Section::Administration, Access::Write, None)?;
-        if !(1..=240).contains(&minutes) {
-            return Err(Error::invalid("idle timeout", "must be between 1 and 240 minutes"));
-        }
+        in_range(Field::IdleTimeout, minutes, 1, 240)?;
         self.commit(vec![ChangeBody::SettingChanged { key: IDLE_SETTING.into(), value: minutes.to_string() }])?;
         self.idle.timeout = Duration::minutes(minutes);
         Ok(())
