@@ -1,10 +1,10 @@
 //! The message catalog: the Japanese and English text of every error code (`errors.<code>`),
-//! validation problem (`problems.<code>`) and field (`fields.<id>`), in
+//! validation problem (`validation.<code>`) and field (`fields.<id>`), in
 //! `crates/core/messages/{ja,en}.json`. It is the one catalog of these messages: the core embeds
 //! it (so the CLI, which links the core, prints from it) and the UI imports the same files into
 //! its translations. Templates fill `{name}` from the members of the report or field error they
-//! render, exactly as the UI's `t(key, params)` does; the `section` and `access` members are
-//! names from the policy and are shown translated (`section_names.<name>`, `access_names.<name>`).
+//! render, exactly as the UI's `t(key, params)` does; the `section`, `access` and `what` members
+//! are names from the code and are shown translated ([`TRANSLATED_PARAMS`]).
 
 use std::sync::OnceLock;
 
@@ -46,7 +46,7 @@ fn catalog(lang: Lang) -> &'static Value {
     }
 }
 
-/// The template at a dotted `key` (`problems.wrong_kana`) in `lang`, if the catalog has it.
+/// The template at a dotted `key` (`validation.wrong_kana`) in `lang`, if the catalog has it.
 pub fn template(lang: Lang, key: &str) -> Option<&'static str> {
     key.split('.').try_fold(catalog(lang), |node, part| node.get(part))?.as_str()
 }
@@ -95,7 +95,8 @@ fn text(lang: Lang, key: &str, params: &Map<String, Value>) -> String {
 }
 
 /// Members whose value is a name the catalog translates, and the group that holds the names.
-pub const TRANSLATED_PARAMS: [(&str, &str); 2] = [("section", "section_names"), ("access", "access_names")];
+pub const TRANSLATED_PARAMS: [(&str, &str); 3] =
+    [("section", "section_names"), ("access", "access_names"), ("what", "record_names")];
 
 /// The members of `value` as template parameters, with policy names translated into `lang`.
 fn params(value: &impl serde::Serialize, lang: Lang) -> Map<String, Value> {
@@ -126,7 +127,7 @@ pub fn field_label(error: &FieldError, lang: Lang) -> String {
 
 /// What is wrong with a field, on its own (shown next to the field).
 pub fn problem_text(error: &FieldError, lang: Lang) -> String {
-    text(lang, &format!("problems.{}", error.problem.code()), &params(error, lang))
+    text(lang, &format!("validation.{}", error.problem.code()), &params(error, lang))
 }
 
 /// "Field: what is wrong".
@@ -219,12 +220,14 @@ mod tests {
     /// field, and the two formats.
     fn known_keys() -> BTreeSet<String> {
         let errors = ErrorCode::ALL.iter().map(|c| format!("errors.{}", c.as_str()));
-        let problems = Problem::samples().into_iter().map(|p| format!("problems.{}", p.code()));
+        let problems = Problem::samples().into_iter().map(|p| format!("validation.{}", p.code()));
         let fields = Field::ALL.iter().map(|f| format!("fields.{}", f.as_str()));
         let sections = Section::ALL.into_iter().map(|s| format!("section_names.{}", s.as_str()));
         let accesses = Access::ALL.into_iter().map(|a| format!("access_names.{}", a.as_str()));
+        // The kinds of record `Error::NotFound` names.
+        let records = ["patient", "note", "user", "appointment", "encounter"].map(|r| format!("record_names.{r}"));
         let others = ["format.field_problem", "format.field_in_item", "errors.unexpected"].map(String::from);
-        errors.chain(problems).chain(fields).chain(sections).chain(accesses).chain(others).collect()
+        errors.chain(problems).chain(fields).chain(sections).chain(accesses).chain(records).chain(others).collect()
     }
 
     #[test]
@@ -238,6 +241,14 @@ mod tests {
             }
         }
         assert_eq!(missing, Vec::<String>::new());
+    }
+
+    #[test]
+    fn both_languages_use_the_same_placeholders() {
+        for key in known_keys() {
+            let [ja, en] = LANGS.map(|lang| template(lang, &key).map(placeholders));
+            assert_eq!(ja, en, "{key}");
+        }
     }
 
     #[test]

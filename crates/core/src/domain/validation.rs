@@ -1,7 +1,7 @@
 //! Validation problems as data: each is a field plus a stable problem code with its parameters
 //! (`{"field": "family_kana", "problem": "wrong_kana"}`, `{"field": "pulse_bpm", "problem":
 //! "out_of_range", "min": 20, "max": 300}`), never a sentence to be parsed back. Front ends
-//! translate them from the message catalog (`problems.<code>`, `fields.<id>`). A form's builder
+//! translate them from the message catalog (`validation.<code>`, `fields.<id>`). A form's builder
 //! reports every bad field at once ([`Checker`]). Nothing here repeats what was typed.
 
 use std::fmt;
