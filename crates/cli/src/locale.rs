@@ -2,7 +2,9 @@
 //! LANG, the first one set) starts with `ja`, English otherwise. Core errors are printed from the
 //! core's message catalog, the same texts the desktop window shows.
 
+use mamori_core::domain::{FieldError, ValidationErrors};
 use mamori_core::messages::{render, Lang};
+use mamori_core::ErrorReport;
 
 /// The variables that name the message locale, strongest first (POSIX).
 const LOCALE_VARS: [&str; 3] = ["LC_ALL", "LC_MESSAGES", "LANG"];
@@ -25,14 +27,25 @@ pub fn lang_from(var: impl Fn(&str) -> Option<String>) -> Lang {
 pub fn error_line(error: &anyhow::Error, lang: Lang) -> String {
     let mut parts = Vec::new();
     for cause in error.chain() {
-        if let Some(core) = cause.downcast_ref::<mamori_core::Error>() {
+        if let Some(report) = report_of(cause) {
             // The report covers the core error's own causes (as `detail`).
-            parts.push(render(&core.report(), lang));
+            parts.push(render(&report, lang));
             break;
         }
         parts.push(cause.to_string());
     }
     parts.join(": ").replace('\n', " ")
+}
+
+/// The report of a core error, including a validation a command ran itself (`Role::parse`).
+fn report_of(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorReport> {
+    if let Some(core) = cause.downcast_ref::<mamori_core::Error>() {
+        return Some(core.report());
+    }
+    if let Some(errors) = cause.downcast_ref::<ValidationErrors>() {
+        return Some(errors.clone().into());
+    }
+    cause.downcast_ref::<FieldError>().map(|error| error.clone().into())
 }
 
 #[cfg(test)]
@@ -60,6 +73,11 @@ mod tests {
         assert_eq!(
             error_line(&error, Lang::Ja),
             "could not log in: ログインの失敗が続いたため、あと8秒待ってから再試行してください。"
+        );
+        let role = mamori_core::domain::Role::parse("wizard").map(drop).map_err(anyhow::Error::from);
+        assert_eq!(
+            error_line(&role.expect_err("no such role"), Lang::Ja),
+            "入力内容を確認してください。役割：reception（受付）・nurse（看護師）・doctor（医師）・admin（管理者）のいずれかを指定してください。"
         );
         let own = anyhow::anyhow!("no password on standard input");
         assert_eq!(error_line(&own, Lang::Ja), "no password on standard input");
