@@ -10,6 +10,8 @@ export default defineConfig({
   server: {
     port: 5173,
     strictPort: true,
+    // The error, problem and field texts are the core's message catalog (src/lib/i18n.ts).
+    fs: { allow: ['.', '../crates/core/messages'] },
   },
   build: {
     outDir: 'dist',

@@ -1,33 +1,42 @@
-//! What a failed command gives the window: a stable code the UI translates, and the core's
-//! English message as a fallback. Core messages never hold patient data, passwords or keys.
+//! What a failed command gives the window: the core's error report (`mamori_core::ErrorReport`),
+//! a stable code with its data as typed members (every refused field, the seconds to wait, …)
+//! that the UI translates from the shared message catalog, and the English message as a last
+//! fallback. Core messages never hold patient data, passwords or keys.
 
+use mamori_core::domain::validation::{Field, FieldError, Problem, ValidationErrors};
+use mamori_core::ErrorReport;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
-pub struct UiError {
-    pub code: &'static str,
-    pub message: String,
-}
+#[serde(transparent)]
+pub struct UiError(pub ErrorReport);
 
 impl UiError {
     pub fn no_session() -> Self {
-        Self { code: "no_session", message: "nobody is logged in on this window".into() }
+        Self(ErrorReport::no_session())
     }
 
-    pub fn invalid(field: &str, problem: &str) -> Self {
-        Self { code: "invalid_input", message: format!("{field}: {problem}") }
+    /// A command argument the window got wrong, as the core would report it.
+    pub fn invalid(field: Field, problem: Problem) -> Self {
+        FieldError::new(field, problem).into()
     }
 }
 
 impl From<mamori_core::Error> for UiError {
     fn from(error: mamori_core::Error) -> Self {
-        Self { code: error.code(), message: error.to_string() }
+        Self(error.report())
     }
 }
 
-impl From<mamori_core::domain::validation::ValidationError> for UiError {
-    fn from(error: mamori_core::domain::validation::ValidationError) -> Self {
-        mamori_core::Error::from(error).into()
+impl From<ValidationErrors> for UiError {
+    fn from(errors: ValidationErrors) -> Self {
+        Self(errors.into())
+    }
+}
+
+impl From<FieldError> for UiError {
+    fn from(error: FieldError) -> Self {
+        Self(error.into())
     }
 }
 

@@ -169,6 +169,49 @@ fn a_wrong_one_time_code_is_refused_and_leaves_no_session() {
 }
 
 #[test]
+fn a_login_tried_again_too_soon_tells_the_window_how_many_seconds_to_wait() {
+    let w = Window::on_demo();
+    let wrong = json!({ "user": "doctor", "password": "not-the-password", "totp": "000000" });
+    assert_eq!(w.error_code("unlock", wrong.clone()), "wrong_password");
+    w.clock.advance(chrono::Duration::seconds(1));
+    assert_eq!(w.error_code("unlock", wrong.clone()), "wrong_password");
+    // Two failures: the next try must wait two seconds, and the window gets that as a number.
+    let error = w.call("unlock", wrong).expect_err("too soon");
+    assert_eq!(error["code"], "throttled");
+    assert_eq!(error["retry_after_secs"], 2, "{error}");
+    assert_eq!(error["fields"], json!([]));
+}
+
+#[test]
+fn a_registration_with_three_bad_fields_names_all_three_with_their_problems() {
+    let w = Window::on_demo();
+    w.unlock("reception");
+    let input = json!({
+        "chart_no": "900001", "family_name": "山田", "given_name": "花子",
+        "family_kana": "山田", "given_kana": "ハナコ", "sex": "female",
+        "birth_date": "S25.2.30", "phone": "12-3456", "address": "",
+    });
+    let error = w.call("register_patient", json!({ "input": input })).expect_err("three bad fields");
+    assert_eq!(error["code"], "invalid_input");
+    assert_eq!(
+        error["fields"],
+        json!([
+            { "field": "family_kana", "problem": "wrong_kana" },
+            { "field": "birth_date", "problem": "impossible_date" },
+            { "field": "phone", "problem": "bad_phone" },
+        ])
+    );
+    assert!(error.get("retry_after_secs").is_none(), "{error}");
+    let message = error["message"].as_str().expect("an English fallback");
+    assert!(!message.contains("山田") && !message.contains("12-3456"), "never repeats what was typed: {message}");
+
+    let weight = json!({ "patientId": w.patient, "input": { "weight_kg": 0.1 } });
+    w.unlock("nurse");
+    let error = w.call("record_vitals", weight).expect_err("too light");
+    assert_eq!(error["fields"], json!([{ "field": "weight_kg", "problem": "out_of_range", "min": 0.3, "max": 400.0 }]));
+}
+
+#[test]
 fn an_idle_window_locks_and_resumes_with_password_and_a_new_code() {
     let w = Window::on_demo();
     let session = w.unlock("nurse");

@@ -5,6 +5,7 @@
 //! in; a nurse who moves to the front desk loses it, and later content is sealed under a new key.
 
 use mamori_core::clinic::Clinic;
+use mamori_core::domain::validation::{Field, Problem};
 use mamori_core::domain::{EncounterKind, PrescriptionItemInput, SoapNote, SoapText, VitalsInput};
 use mamori_core::vault::MemoryStore;
 use mamori_core::Error;
@@ -207,7 +208,7 @@ fn the_last_holder_of_the_clinical_key_cannot_be_disabled_or_moved_away() {
         admin.change_role("doctor", mamori_core::domain::Role::Reception).map(drop),
     ] {
         assert!(
-            matches!(&refused, Err(Error::Invalid(e)) if e.problem.contains("last doctor or nurse")),
+            matches!(&refused, Err(Error::Invalid(e)) if e.problem(Field::User) == Some(&Problem::LastKeyHolder)),
             "{refused:?}"
         );
     }

@@ -2,6 +2,7 @@
 //! disables accounts; nobody is deleted (the audit log still names them), the clinic keeps an
 //! admin, and the last doctor or nurse holding the clinical key cannot be taken off it.
 
+use mamori_core::domain::validation::{Field, Problem};
 use mamori_core::domain::Role;
 use mamori_core::vault::MemoryStore;
 use mamori_core::Error;
@@ -20,7 +21,11 @@ fn the_admin_changes_roles_and_disables_accounts_and_the_core_follows_at_once() 
     assert!(moved.chart(id).expect("chart").vitals.is_none(), "no clinical content any more");
 
     let last_holder = admin.set_user_disabled("doctor", true);
-    assert!(matches!(&last_holder, Err(Error::Invalid(e)) if e.problem.contains("clinical key")), "{last_holder:?}");
+    let last_key_holder = Some(&Problem::LastKeyHolder);
+    assert!(
+        matches!(&last_holder, Err(Error::Invalid(e)) if e.problem(Field::User) == last_key_holder),
+        "{last_holder:?}"
+    );
     admin.set_user_disabled("reception", true).expect("disable");
     let refused = site.try_login("reception");
     assert!(matches!(refused, Err(Error::AccountDisabled)), "{refused:?}");

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import en from '../src/locales/en.json';
 import ja from '../src/locales/ja.json';
-import { flatten } from '../src/lib/i18n';
+import catalogEn from '../../crates/core/messages/en.json';
+import catalogJa from '../../crates/core/messages/ja.json';
+import { CATALOG_GROUPS, dictionaries, flatten } from '../src/lib/i18n';
+import { FORM_FIELDS } from '../src/lib/patientForm';
 import { ALL_SECTIONS } from '../src/lib/types';
 
 const jaKeys = flatten(ja);
 const enKeys = flatten(en);
+/** What `t` can find: the UI's own texts and the core's catalog. */
+const allJaKeys = flatten(dictionaries.ja);
 
 const sources = import.meta.glob<string>('../src/**/*.{svelte,ts}', { query: '?raw', import: 'default', eager: true });
 
@@ -32,7 +37,7 @@ describe('translation files', () => {
     for (const [file, text] of Object.entries(sources)) {
       for (const match of text.matchAll(/\bt\(\s*'([a-z0-9_.]+)'/g)) {
         const key = match[1] ?? '';
-        if (!jaKeys.has(key)) missing.push(`${file}: ${key}`);
+        if (!allJaKeys.has(key)) missing.push(`${file}: ${key}`);
       }
     }
     expect(missing).toEqual([]);
@@ -104,23 +109,22 @@ describe('translation files', () => {
     }
   });
 
-  it('translate the error codes of the contract', () => {
-    const codes = [
-      'wrong_password',
-      'wrong_second_factor',
-      'throttled',
-      'locked_out',
-      'account_disabled',
-      'session_locked',
-      'denied',
-      'invalid',
-      'invalid_input',
-      'not_found',
-      'section_key_missing',
-      'sealed_section',
-      'not_initialized',
-      'no_session',
-    ];
-    for (const code of codes) expect(jaKeys.has(`errors.${code}`), code).toBe(true);
+  it('take the texts of errors, problems and fields from the core’s catalog only', () => {
+    expect(CATALOG_GROUPS).toEqual(expect.arrayContaining(['errors', 'validation', 'fields']));
+    for (const group of CATALOG_GROUPS) {
+      expect(Object.keys(ja), group).not.toContain(group);
+      expect(Object.keys(en), group).not.toContain(group);
+    }
+    expect(flatten(dictionaries.en).get('errors.wrong_password')).toBe(catalogEn.errors.wrong_password);
+    expect(allJaKeys.get('validation.wrong_kana')).toBe(catalogJa.validation.wrong_kana);
+  });
+
+  it('translate the error codes the window handles itself', () => {
+    const codes = ['wrong_password', 'wrong_second_factor', 'throttled', 'session_locked', 'no_session', 'unexpected'];
+    for (const code of codes) expect(allJaKeys.has(`errors.${code}`), code).toBe(true);
+  });
+
+  it('translate every field the registration form shows as its own', () => {
+    for (const field of FORM_FIELDS) expect(allJaKeys.has(`fields.${field}`), field).toBe(true);
   });
 });

@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod context;
+mod locale;
 mod logging;
 mod output;
 mod password;
@@ -20,9 +21,8 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // One line: the message chain, never a backtrace or a value the user typed.
-            let message = format!("{error:#}").replace('\n', " ");
-            eprintln!("mamori: error: {message}");
+            // One line, in the user's language: never a backtrace or a value the user typed.
+            eprintln!("mamori: error: {}", locale::error_line(&error, locale::lang()));
             ExitCode::FAILURE
         }
     }

@@ -65,17 +65,17 @@ fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
         (
             vec!["patient", "search", "山田", "--user", "doctor", "--password-stdin"],
             "wrong-password\n".into(),
-            "wrong user name or password",
+            "Wrong user name or password",
         ),
         (
             vec!["patient", "search", "山田", "--user", "ghost", "--password-stdin", "--totp", "000000"],
             format!("{DOCTOR}\n"),
-            "wrong user name or password",
+            "Wrong user name or password",
         ),
         (
             vec!["patient", "search", " ", "--user", "doctor", "--password-stdin"],
             format!("{DOCTOR}\n"),
-            "search: enter a name",
+            "Search: Enter a name",
         ),
         (
             vec!["patient", "search", "山田", "--user", "doctor", "--password-stdin"],
@@ -95,9 +95,11 @@ fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
         (
             vec!["store", "rebuild", "--user", "doctor", "--password-stdin"],
             "nope\n".into(),
-            "wrong user name or password",
+            "Wrong user name or password",
         ),
-        (vec!["store", "check", "--user", "nurse", "--password-stdin"], "nope\n".into(), "wrong user name or password"),
+        (vec!["store", "check", "--user", "nurse", "--password-stdin"], "nope\n".into(), "Wrong user name or password"),
+        (vec!["patient", "search"], String::new(), "required"),
+        (vec!["frobnicate"], String::new(), "unrecognized subcommand"),
     ];
     for (args, stdin, expected) in cases {
         let before = fingerprint(&dir);
@@ -110,7 +112,7 @@ fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
         let key_file = |f: &Vec<(String, u64)>| f.iter().find(|(n, _)| n == "keys.json").cloned();
         let after = fingerprint(&dir);
         assert_eq!(key_file(&after), key_file(&before), "{args:?} changed the key file in {dir_arg}");
-        if stderr(&out).contains("wrong user name or password") {
+        if stderr(&out).contains("Wrong user name or password") || out.status.code() == Some(2) {
             assert_eq!(after, before, "{args:?} failed before logging in, yet changed {dir_arg}");
         }
         assert_eq!(chart_state(&dir), state_before, "{args:?} changed the chart in {dir_arg}");
@@ -134,7 +136,7 @@ fn invalid_setup_arguments_create_nothing() {
     for (args, stdin, expected) in cases {
         let out = mamori(&dir, &args, stdin);
         assert!(!out.status.success(), "{args:?} should fail");
-        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).to_lowercase().contains(expected), "{args:?}: {}", stderr(&out));
         assert!(!dir.exists() || snapshot(&dir).is_empty(), "{args:?} left files behind");
     }
     let png = tmp.path().join("dr-qr.png");
@@ -328,4 +330,35 @@ fn commands_log_to_the_log_folder_without_the_names_or_passwords_they_were_given
         assert!(!text.contains(typed), "the log holds {typed:?}");
     }
     assert!(!dir.join(&name).exists(), "logs stay out of the data folder");
+}
+
+#[test]
+fn errors_are_printed_in_japanese_under_a_japanese_locale_and_in_english_otherwise() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = demo_clinic(tmp.path(), "3");
+    let blank_search = ["patient", "search", " ", "--user", "doctor", "--password-stdin"];
+    let run = |locale: &[(&str, &str)]| {
+        let out = mamori_in_locale(&dir, &blank_search, &format!("{DOCTOR}\n"), locale);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stderr(&out)
+    };
+
+    let japanese = run(&[("LANG", "ja_JP.UTF-8")]);
+    assert_eq!(
+        japanese.trim_end(),
+        "mamori: error: 入力内容を確認してください。検索語：氏名・カナ・カルテ番号・電話番号・生年月日のいずれかを入力してください。"
+    );
+    let english = run(&[("LANG", "C")]);
+    assert_eq!(
+        english.trim_end(),
+        "mamori: error: Please check the input. Search: Enter a name, kana reading, chart number, phone number or \
+         birth date."
+    );
+    // LC_ALL outranks LANG, as in every POSIX program.
+    assert_eq!(run(&[("LANG", "ja_JP.UTF-8"), ("LC_ALL", "C")]), english);
+    assert_eq!(run(&[("LANG", "C"), ("LC_MESSAGES", "ja_JP.UTF-8")]), japanese);
+
+    let wrong = ["patient", "search", "1", "--user", "doctor", "--password-stdin"];
+    let refused = mamori_in_locale(&dir, &wrong, "not-the-password\n", &[("LANG", "ja_JP.UTF-8")]);
+    assert!(stderr(&refused).contains("ユーザー名またはパスワードが違います。"), "{}", stderr(&refused));
 }

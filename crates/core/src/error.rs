@@ -1,17 +1,22 @@
 //! The one error type of the core. Each message says what happened and what the user can do.
 //! No message ever contains patient data, a password, a key or a token.
+//!
+//! The English `Display` is for logs and a last fallback. Front ends show [`Error::report`]: a
+//! stable [`ErrorCode`] with its data as typed members, translated from the message catalog.
 
 use std::path::PathBuf;
 
-use crate::domain::validation::ValidationError;
+use crate::domain::validation::{Field, FieldError, Problem, ValidationErrors};
+pub use crate::report::{ErrorCode, ErrorReport};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Input that does not describe a valid record (a form field, a CLI argument).
+    /// Input that does not describe a valid record (form fields, a CLI argument): every refused
+    /// field with its problem.
     #[error(transparent)]
-    Invalid(#[from] ValidationError),
+    Invalid(#[from] ValidationErrors),
 
     #[error("your role may not {access} {section}; this attempt has been recorded")]
     Denied { section: &'static str, access: &'static str },
@@ -113,8 +118,13 @@ pub enum Error {
 
 impl Error {
     /// A validation error about a field, for checks that need the chart's state.
-    pub(crate) fn invalid(field: &'static str, problem: impl Into<String>) -> Error {
-        Error::Invalid(ValidationError { field, problem: problem.into() })
+    pub(crate) fn invalid(field: Field, problem: Problem) -> Error {
+        Error::Invalid(FieldError::new(field, problem).into())
+    }
+
+    /// What a front end shows: the code, the data as typed members, every refused field.
+    pub fn report(&self) -> ErrorReport {
+        ErrorReport::from(self)
     }
 
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
@@ -122,39 +132,45 @@ impl Error {
         move |source| Error::Io { action, path, source }
     }
 
-    /// A stable code the UI translates (`{code, message}`).
-    pub fn code(&self) -> &'static str {
+    /// The stable code front ends translate.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Invalid(_) => "invalid_input",
-            Error::Denied { .. } => "denied",
-            Error::WrongPassword => "wrong_password",
-            Error::WrongSecondFactor => "wrong_second_factor",
-            Error::SecondFactorNotEnrolled => "second_factor_not_enrolled",
-            Error::Throttled { .. } => "throttled",
-            Error::LockedOut => "locked_out",
-            Error::AccountDisabled => "account_disabled",
-            Error::SessionLocked => "session_locked",
-            Error::SectionKeyMissing => "section_key_missing",
-            Error::SealedSection { .. } => "sealed_section",
-            Error::DeviceSecretMissing { .. } => "device_secret_missing",
-            Error::KeyringUnavailable(_) => "keyring_unavailable",
-            Error::DeviceSecretExists(_) => "device_secret_exists",
-            Error::NotInitialized(_) => "not_initialized",
-            Error::AlreadyInitialized(_) => "already_initialized",
-            Error::IncompleteSetup(_) => "incomplete_setup",
-            Error::KeyFileInvalid { .. } => "key_file_invalid",
-            Error::KeyFileVersion { .. } => "key_file_version",
-            Error::DatabaseKeyRejected => "database_key_rejected",
-            Error::UserExists(_) => "user_exists",
-            Error::NotFound { .. } => "not_found",
-            Error::InvalidState(_) => "invalid_state",
-            Error::UnreadableChange { .. } => "unreadable_change",
-            Error::Database(_) => "database",
-            Error::SchemaTooNew { .. } => "schema_too_new",
-            Error::Io { .. } => "io",
-            Error::RandomUnavailable => "random_unavailable",
-            Error::SealFailed => "seal_failed",
-            Error::Kdf(_) => "kdf",
+            Error::Invalid(_) => ErrorCode::InvalidInput,
+            Error::Denied { .. } => ErrorCode::Denied,
+            Error::WrongPassword => ErrorCode::WrongPassword,
+            Error::WrongSecondFactor => ErrorCode::WrongSecondFactor,
+            Error::SecondFactorNotEnrolled => ErrorCode::SecondFactorNotEnrolled,
+            Error::Throttled { .. } => ErrorCode::Throttled,
+            Error::LockedOut => ErrorCode::LockedOut,
+            Error::AccountDisabled => ErrorCode::AccountDisabled,
+            Error::SessionLocked => ErrorCode::SessionLocked,
+            Error::SectionKeyMissing => ErrorCode::SectionKeyMissing,
+            Error::SealedSection { .. } => ErrorCode::SealedSection,
+            Error::DeviceSecretMissing { .. } => ErrorCode::DeviceSecretMissing,
+            Error::KeyringUnavailable(_) => ErrorCode::KeyringUnavailable,
+            Error::DeviceSecretExists(_) => ErrorCode::DeviceSecretExists,
+            Error::NotInitialized(_) => ErrorCode::NotInitialized,
+            Error::AlreadyInitialized(_) => ErrorCode::AlreadyInitialized,
+            Error::IncompleteSetup(_) => ErrorCode::IncompleteSetup,
+            Error::KeyFileInvalid { .. } => ErrorCode::KeyFileInvalid,
+            Error::KeyFileVersion { .. } => ErrorCode::KeyFileVersion,
+            Error::DatabaseKeyRejected => ErrorCode::DatabaseKeyRejected,
+            Error::UserExists(_) => ErrorCode::UserExists,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::InvalidState(_) => ErrorCode::InvalidState,
+            Error::UnreadableChange { .. } => ErrorCode::UnreadableChange,
+            Error::Database(_) => ErrorCode::Database,
+            Error::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
+            Error::Io { .. } => ErrorCode::Io,
+            Error::RandomUnavailable => ErrorCode::RandomUnavailable,
+            Error::SealFailed => ErrorCode::SealFailed,
+            Error::Kdf(_) => ErrorCode::Kdf,
         }
+    }
+}
+
+impl From<FieldError> for Error {
+    fn from(error: FieldError) -> Self {
+        Error::Invalid(error.into())
     }
 }

@@ -15,7 +15,9 @@ pub mod domain;
 pub mod error;
 mod fsutil;
 pub mod log;
+pub mod messages;
 pub mod policy;
+pub mod report;
 pub mod search;
 pub mod secret;
 pub(crate) mod store;
@@ -24,7 +26,7 @@ pub mod vault;
 /// What a change does, and the sealed boundary: the log takes an [`OpenBody`] in the clear or a
 /// [`SealedBody`], which only [`ClinicalBody::seal`] makes. The log itself stays private.
 pub use changelog::{ChangeBody, ClinicalBody, ClinicalIndex, ClinicalOp, LoggedBody, OpenBody, SealedBody};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, ErrorReport, Result};
 
 #[cfg(test)]
 mod frozen_formats;

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::domain::dates::parse_date;
 use crate::domain::kana::{fold_for_search, is_kana_query, nfkc_compact};
+use crate::domain::validation::{Field, Problem};
 use crate::domain::{Patient, Sex};
 use crate::{Error, Result};
 
@@ -71,13 +72,13 @@ struct Candidate {
 pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<PatientSummary>> {
     let compact = nfkc_compact(query);
     if compact.is_empty() {
-        return Err(Error::invalid("search", "enter a name, kana reading, chart number, phone number or birth date"));
+        return Err(Error::invalid(Field::Search, Problem::EmptySearch));
     }
     if compact.chars().count() > MAX_QUERY_CHARS {
-        return Err(Error::invalid("search", "is too long"));
+        return Err(Error::invalid(Field::Search, Problem::TooLong { max: MAX_QUERY_CHARS }));
     }
     if compact.chars().any(char::is_control) {
-        return Err(Error::invalid("search", "contains a control character"));
+        return Err(Error::invalid(Field::Search, Problem::ControlCharacter));
     }
     let folded = fold_for_search(query);
     let digits: String = compact.chars().filter(|c| *c != '-').collect();

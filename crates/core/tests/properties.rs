@@ -1,8 +1,11 @@
 //! Properties of the parsers that take text and bytes from outside: whatever comes in, they
 //! answer with a value or a clear error, never a panic or a database error.
 
+use chrono::NaiveDate;
 use mamori_core::domain::dates::parse_date;
 use mamori_core::domain::kana::{fold_for_search, reading};
+use mamori_core::domain::{Field, Patient, PatientInput};
+use mamori_core::messages::{render, Lang};
 use mamori_core::vault::KeyFile;
 use mamori_core::Error;
 use proptest::prelude::*;
@@ -21,13 +24,49 @@ proptest! {
             _ => c,
         }).collect();
         prop_assert_eq!(fold_for_search(&katakana), fold_for_search(&hiragana));
-        prop_assert!(reading("kana", &hiragana).is_ok());
+        prop_assert!(reading(Field::FamilyKana, &hiragana).is_ok());
     }
 
     /// The era round trips and bounds are properties in `domain::dates`'s own tests.
     #[test]
     fn any_text_is_a_date_or_not_without_panicking(text in any::<String>()) {
         let _ = parse_date(&text);
+    }
+
+    #[test]
+    fn a_refused_form_names_fields_but_never_repeats_what_was_typed(
+        name in "[a-zA-Z0-9山田秘]{6,20}",
+        kana in "[a-zA-Z0-9山田秘]{6,20}",
+        phone in "[a-z秘]{6,20}",
+        birth in "[a-z秘]{6,20}",
+    ) {
+        let input = PatientInput {
+            chart_no: "1".into(),
+            family_name: format!("{name}1"),
+            given_name: "花子".into(),
+            family_kana: format!("{kana}秘"),
+            given_kana: "ハナコ".into(),
+            sex: "f".into(),
+            birth_date: birth.clone(),
+            phone: phone.clone(),
+            ..Default::default()
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 11, 29).expect("date");
+        let refused = Patient::build(uuid::Uuid::nil(), &input, today).expect_err("four bad fields");
+        let fields: Vec<Field> = refused.fields().iter().map(|e| e.field).collect();
+        prop_assert_eq!(fields, vec![Field::FamilyName, Field::FamilyKana, Field::BirthDate, Field::Phone]);
+        let report = Error::from(refused).report();
+        let shown = [
+            report.message.clone(),
+            serde_json::to_string(&report).expect("json"),
+            render(&report, Lang::Ja),
+            render(&report, Lang::En),
+        ];
+        for text in shown {
+            for typed in [&name, &kana, &phone, &birth] {
+                prop_assert!(!text.contains(typed.as_str()), "{} shows {}", text, typed);
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Administration: users, second factors, lockouts, the idle timeout and the audit reports.
 
 use mamori_core::audit::{AuditEvent, Filter};
+use mamori_core::domain::validation::{Field, Problem};
 use mamori_core::domain::{Role, User};
 use mamori_core::secret::Password;
 use tauri::State;
@@ -53,7 +54,7 @@ pub async fn audit_report(
     let filter = match (patient_id, user) {
         (Some(patient), None) => Filter::Patient(patient),
         (None, Some(user)) => Filter::User(user),
-        _ => return Err(UiError::invalid("report", "name either a patient or a user")),
+        _ => return Err(UiError::invalid(Field::Report, Problem::PatientOrUser)),
     };
     state.with_session(|c| c.audit_events(&filter))
 }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use mamori_core::audit::AuditEvent;
 use mamori_core::clinic::{BreakGlassGrant, Chart, Visit};
 use mamori_core::domain::*;
+use mamori_core::ErrorReport;
 use mamori_core::policy::Section;
 use mamori_core::search::PatientSummary;
 use ts_rs::{Config, TypeVisitor, TS};
@@ -48,6 +49,8 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<BreakGlassGrant>();
     v.visit::<User>();
     v.visit::<AuditEvent>();
+    // What every failed command rejects with.
+    v.visit::<ErrorReport>();
 }
 
 /// How the Rust types become TypeScript. Integers arrive as JSON numbers (serde_json writes

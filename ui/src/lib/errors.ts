@@ -1,48 +1,114 @@
-// Command errors: every command rejects with `{ code, message }` (docs/desktop-ipc.md). The UI
-// shows `errors.<code>` from the translation file and falls back to the (English) message.
+// Command errors: every command rejects with the core's error report (docs/desktop-ipc.md,
+// `mamori_core::ErrorReport`): a stable `code`, the English `message` (a last fallback), every
+// refused field as `{ field, problem, ...params }`, and the data a message needs as typed members
+// (`retry_after_secs`, `section`, …). Texts come from the shared catalog (`errors.<code>`,
+// `validation.<code>`, `fields.<id>`); nothing here reads the English message for data.
 
-import { has, t } from './i18n';
-import type { CommandErrorShape } from './types';
+import { getLocale, has, t, type Params } from './i18n';
 
-export class CommandError extends Error implements CommandErrorShape {
+/** One refused field: its id (e.g. `family_kana`), the problem code (e.g. `wrong_kana`), the
+ * problem's parameters (`max`, `min`, …) and, in a list, the 1-based item it is in. */
+export interface FieldProblem {
+  field: string;
+  problem: string;
+  item?: number;
+  [param: string]: string | number | undefined;
+}
+
+/** What a failed command rejects with (`mamori_core::ErrorReport`). */
+export interface ErrorReport {
+  code: string;
+  message: string;
+  fields: FieldProblem[];
+  retry_after_secs?: number;
+  section?: string;
+  access?: string;
+  what?: string;
+  path?: string;
+  device?: string;
+  name?: string;
+  found?: number;
+  supported?: number;
+  detail?: string;
+}
+
+export class CommandError extends Error {
   readonly code: string;
+  readonly report: ErrorReport;
 
-  constructor(code: string, message: string) {
-    super(message);
+  constructor(report: ErrorReport) {
+    super(report.message);
     this.name = 'CommandError';
-    this.code = code;
+    this.code = report.code;
+    this.report = report;
+  }
+
+  /** Every refused field (empty unless the code is `invalid_input`). */
+  get fields(): FieldProblem[] {
+    return this.report.fields;
   }
 }
 
-/** Codes of validation errors: the contract says `invalid`, the core's `Error::code()` says
- * `invalid_input`; both are accepted. */
-export const INVALID_CODES: readonly string[] = ['invalid', 'invalid_input'];
+/** Members that name something the catalog translates, and where: the same list as the core's
+ * `messages::TRANSLATED_PARAMS`. */
+const TRANSLATED_PARAMS: Readonly<Record<string, string>> = {
+  section: 'section_names',
+  access: 'access_names',
+  what: 'record_names',
+};
 
-function isShape(value: unknown): value is CommandErrorShape {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { code?: unknown }).code === 'string' &&
-    typeof (value as { message?: unknown }).message === 'string'
-  );
+type Shape = { code: string; message: string };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function isShape(value: unknown): value is Shape & Record<string, unknown> {
+  return isObject(value) && typeof value.code === 'string' && typeof value.message === 'string';
+}
+
+function isFieldProblem(value: unknown): value is FieldProblem {
+  return isObject(value) && typeof value.field === 'string' && typeof value.problem === 'string';
+}
+
+/** The report's members as given, keeping only those of the expected type. */
+function toReport(value: Shape & Record<string, unknown>): ErrorReport {
+  const report: ErrorReport = {
+    code: value.code,
+    message: value.message,
+    fields: Array.isArray(value.fields) ? value.fields.filter(isFieldProblem) : [],
+  };
+  for (const key of ['retry_after_secs', 'found', 'supported'] as const) {
+    const member = value[key];
+    if (typeof member === 'number' && Number.isFinite(member)) report[key] = member;
+  }
+  for (const key of ['section', 'access', 'what', 'path', 'device', 'name', 'detail'] as const) {
+    const member = value[key];
+    if (typeof member === 'string') report[key] = member;
+  }
+  return report;
+}
+
+function unexpected(message: string): CommandError {
+  return new CommandError({ code: 'unexpected', message, fields: [] });
 }
 
 /** Whatever `invoke` rejected with, as a CommandError (a bare string or a JS error gets the code
  * `unexpected`). */
 export function toCommandError(value: unknown): CommandError {
   if (value instanceof CommandError) return value;
-  if (isShape(value)) return new CommandError(value.code, value.message);
+  if (isShape(value)) return new CommandError(toReport(value));
   if (typeof value === 'string') {
     try {
       const parsed: unknown = JSON.parse(value);
-      if (isShape(parsed)) return new CommandError(parsed.code, parsed.message);
+      if (isShape(parsed)) return new CommandError(toReport(parsed));
     } catch {
       // not JSON: a plain message
     }
-    return new CommandError('unexpected', value);
+    return unexpected(value);
   }
-  if (value instanceof Error) return new CommandError('unexpected', value.message);
-  return new CommandError('unexpected', String(value));
+  if (value instanceof Error) return unexpected(value.message);
+  return unexpected(String(value));
 }
 
 export function errorCode(value: unknown): string {
@@ -50,36 +116,60 @@ export function errorCode(value: unknown): string {
 }
 
 export function isInvalid(value: unknown): boolean {
-  return INVALID_CODES.includes(errorCode(value));
+  return errorCode(value) === 'invalid_input';
 }
 
-/** Seconds to wait from a `throttled` message ("… try again in 42 seconds"), if it says. */
-export function throttleSeconds(message: string): number | null {
-  const match = /(\d+)\s*(?:seconds?|secs?|s\b|秒)/i.exec(message) ?? /(\d+)/.exec(message);
-  if (!match?.[1]) return null;
-  const seconds = Number.parseInt(match[1], 10);
-  return Number.isFinite(seconds) ? seconds : null;
+/** The seconds to wait before the next login, when the error is a throttled login. */
+export function throttleWait(value: unknown): number | null {
+  const err = toCommandError(value);
+  const seconds = err.report.retry_after_secs;
+  return err.code === 'throttled' && seconds !== undefined && seconds > 0 ? Math.ceil(seconds) : null;
 }
 
-/** The field and the problem of an `invalid` message ("<field>: <what is wrong>"). */
-export function invalidField(message: string): { field: string; problem: string } | null {
-  const at = message.indexOf(': ');
-  if (at <= 0) return null;
-  return { field: message.slice(0, at).trim(), problem: message.slice(at + 2).trim() };
+/** An object's members as template parameters, with the names the catalog translates shown in
+ * the current language. */
+function params(members: object): Params {
+  const out: Params = {};
+  for (const [key, value] of Object.entries(members)) {
+    if (typeof value === 'string' || typeof value === 'number') out[key] = value;
+  }
+  for (const [key, group] of Object.entries(TRANSLATED_PARAMS)) {
+    const name = out[key];
+    if (typeof name === 'string' && has(`${group}.${name}`)) out[key] = t(`${group}.${name}`);
+  }
+  return out;
 }
 
-/** The text to show for an error: `errors.<code>` when translated, else the message. */
+const UNFILLED = /\{\w+\}/;
+
+/** A field's label, with its item in a list ("2件目の薬剤"). */
+export function fieldLabel(problem: FieldProblem): string {
+  const key = `fields.${problem.field}`;
+  const label = has(key) ? t(key) : problem.field;
+  return problem.item === undefined ? label : t('format.field_in_item', { field: label, item: problem.item });
+}
+
+/** What is wrong with a field, on its own: the text shown next to the field. */
+export function problemText(problem: FieldProblem): string {
+  const key = `validation.${problem.problem}`;
+  return has(key) ? t(key, params(problem)) : t('errors.invalid_input');
+}
+
+/** "Field: what is wrong". */
+export function fieldText(problem: FieldProblem): string {
+  return t('format.field_problem', { field: fieldLabel(problem), problem: problemText(problem) });
+}
+
+/** The text to show for an error: `errors.<code>` filled from the report's members, then every
+ * refused field; the English message when the code is not translated. */
 export function errorText(value: unknown): string {
   const err = toCommandError(value);
-  if (err.code === 'throttled') {
-    const seconds = throttleSeconds(err.message);
-    if (seconds !== null) return t('errors.throttled_wait', { seconds });
-  }
-  if (INVALID_CODES.includes(err.code)) {
-    const parts = invalidField(err.message);
-    return parts ? t('errors.invalid_detail', { detail: err.message }) : t('errors.invalid_input');
-  }
   const key = `errors.${err.code}`;
-  if (err.code !== 'unexpected' && has(key)) return t(key);
-  return err.message || t('errors.unexpected');
+  let head = err.message || t('errors.unexpected');
+  if (err.code !== 'unexpected' && has(key)) {
+    const text = t(key, params(err.report));
+    if (!UNFILLED.test(text)) head = text;
+  }
+  // Japanese sentences end in 。 and need no space between them (as the CLI prints them).
+  return [head, ...err.fields.map(fieldText)].join(getLocale() === 'ja' ? '' : ' ');
 }

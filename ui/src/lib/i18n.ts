@@ -1,9 +1,14 @@
 // A tiny i18n store: `t(key, params?)` looks a dotted key up in the current locale's JSON and
 // fills `{name}` placeholders. Japanese is the default; the choice is kept in localStorage.
+// The texts of errors, validation problems and fields (`errors.*`, `validation.*`, `fields.*`, …)
+// come from the core's message catalog, the one the CLI prints from too
+// (crates/core/messages/*.json); the UI's own texts are in ../locales.
 // `t` is reactive in Svelte templates (createSubscriber re-runs them when the locale changes)
 // and an ordinary function everywhere else.
 
 import { createSubscriber } from 'svelte/reactivity';
+import catalogEn from '../../../crates/core/messages/en.json';
+import catalogJa from '../../../crates/core/messages/ja.json';
 import en from '../locales/en.json';
 import ja from '../locales/ja.json';
 
@@ -16,7 +21,10 @@ export const LOCALES: readonly Locale[] = ['ja', 'en'];
 export const DEFAULT_LOCALE: Locale = 'ja';
 export const STORAGE_KEY = 'mamori.locale';
 
-const dictionaries: Record<Locale, Tree> = { ja, en };
+/** The top-level groups that come from the core's catalog (a UI locale file must not hold them). */
+export const CATALOG_GROUPS: readonly string[] = Object.keys(catalogJa);
+
+const dictionaries: Record<Locale, Tree> = { ja: { ...ja, ...catalogJa }, en: { ...en, ...catalogEn } };
 
 function storage(): Storage | null {
   try {

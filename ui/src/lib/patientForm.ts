@@ -1,6 +1,9 @@
-// The registration form's fields, how a Patient fills them for editing, and which field an
-// `invalid` error names (the core's field names, crates/core/src/domain/patient.rs & insurance.rs).
+// The registration form's fields, how a Patient fills them for editing, and which of them an
+// `invalid_input` error refuses (the core's field ids are the form's field names,
+// crates/core/src/domain/field.rs).
 
+import { errorText, problemText, type CommandError } from './errors';
+import { t } from './i18n';
 import type { Patient, PatientInput } from './types';
 
 export interface PatientFormValues {
@@ -90,20 +93,50 @@ export function toInput(f: PatientFormValues): PatientInput {
   };
 }
 
-/** The core's field name in an `invalid` message → the form field it is about. */
-export const CORE_FIELDS: Readonly<Record<string, FormField>> = {
-  'chart number': 'chart_no',
-  'family name': 'family_name',
-  'given name': 'given_name',
-  'family name reading (kana)': 'family_kana',
-  'given name reading (kana)': 'given_kana',
-  sex: 'sex',
-  'birth date': 'birth_date',
-  'postal code': 'postal_code',
-  address: 'address',
-  phone: 'phone',
-  'insurer number': 'insurer_number',
-  'insurance symbol': 'insurance_symbol',
-  'insurance number': 'insurance_number',
-  'copay rate': 'copay_percent',
-};
+/** The form fields the core can refuse (its field ids for a PatientInput). */
+export const FORM_FIELDS: readonly FormField[] = [
+  'chart_no',
+  'family_name',
+  'given_name',
+  'family_kana',
+  'given_kana',
+  'sex',
+  'birth_date',
+  'postal_code',
+  'address',
+  'phone',
+  'insurer_number',
+  'insurance_symbol',
+  'insurance_number',
+  'copay_percent',
+];
+
+function isFormField(field: string): field is FormField {
+  return (FORM_FIELDS as readonly string[]).includes(field);
+}
+
+export interface FormErrors {
+  /** The translated problem of each refused field, shown next to it. */
+  fields: Partial<Record<FormField, string>>;
+  /** What to say above the buttons. */
+  message: string;
+  /** The first refused field, in form order (to focus it). */
+  first: FormField | null;
+}
+
+/** Every refused field's problem, translated, at once; anything the form has no field for goes
+ * into the message. */
+export function formErrors(err: CommandError): FormErrors {
+  const fields: Partial<Record<FormField, string>> = {};
+  const elsewhere = err.fields.filter((problem) => !isFormField(problem.field));
+  for (const problem of err.fields) {
+    if (!isFormField(problem.field)) continue;
+    const text = problemText(problem);
+    fields[problem.field] = fields[problem.field] ? `${fields[problem.field]} ${text}` : text;
+  }
+  const first = FORM_FIELDS.find((field) => fields[field] !== undefined) ?? null;
+  if (first === null || elsewhere.length > 0) {
+    return { fields, message: errorText({ ...err.report, fields: elsewhere }), first };
+  }
+  return { fields, message: t('errors.invalid_input'), first };
+}

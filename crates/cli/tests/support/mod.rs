@@ -30,6 +30,12 @@ pub fn secret_of(dir: &Path, user: &str) -> Option<String> {
 /// Runs `mamori --data-dir DIR ARGS` with `stdin`; when ARGS log in as a known user, appends
 /// `--totp` with the code an authenticator app would show at that moment.
 pub fn mamori(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    mamori_in_locale(dir, args, stdin, &[])
+}
+
+/// [`mamori`] under the locale `vars` set (LANG, LC_MESSAGES, LC_ALL); with none set it runs in
+/// English, whatever the locale of the machine running the tests.
+pub fn mamori_in_locale(dir: &Path, args: &[&str], stdin: &str, vars: &[(&str, &str)]) -> Output {
     let now = FIRST_SECOND + 30 * STEP.fetch_add(1, Ordering::SeqCst);
     let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let at = args.iter().position(|a| a == "--user");
@@ -47,6 +53,10 @@ pub fn mamori(dir: &Path, args: &[&str], stdin: &str) -> Output {
         .args(&args)
         .env("MAMORI_TEST_NOW", chrono::DateTime::from_timestamp(now, 0).expect("time").to_rfc3339())
         .env("MAMORI_LOG_DIR", log_dir(dir))
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C")
+        .envs(vars.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

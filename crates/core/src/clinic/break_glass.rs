@@ -14,11 +14,13 @@ use uuid::Uuid;
 
 use super::Clinic;
 use crate::audit::{Action, NewEvent};
-use crate::domain::validation::required_text;
+use crate::domain::validation::{required_text, Field, Problem};
 use crate::policy::{self, Access, Section};
 use crate::{Error, Result};
 
 pub const GRANT_MINUTES: i64 = 30;
+/// A break-the-glass reason shorter than this says nothing.
+const MIN_REASON_CHARS: usize = 4;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct BreakGlassGrant {
@@ -32,15 +34,15 @@ impl Clinic {
     /// Opens `section` of one patient's chart for reading, for 30 minutes, with a typed reason.
     pub fn break_glass(&mut self, patient: Uuid, section: Section, reason: &str) -> Result<BreakGlassGrant> {
         self.check_idle()?;
-        let reason = required_text("reason", reason, 200)?;
-        if reason.chars().count() < 4 {
-            return Err(Error::invalid("reason", "say why you need this chart (at least 4 characters)"));
+        let reason = required_text(Field::Reason, reason, 200)?;
+        if reason.chars().count() < MIN_REASON_CHARS {
+            return Err(Error::invalid(Field::Reason, Problem::ReasonTooShort { min: MIN_REASON_CHARS }));
         }
         if section == Section::Administration {
-            return Err(Error::invalid("section", "administration cannot be opened by breaking the glass"));
+            return Err(Error::invalid(Field::Section, Problem::NotBreakable));
         }
         if policy::allows(self.user.role, section, Access::Read) {
-            return Err(Error::invalid("section", "your role can already read this section"));
+            return Err(Error::invalid(Field::Section, Problem::AlreadyAllowed));
         }
         self.load_patient(patient)?;
         if section.is_clinical() && !policy::holds_clinical_key(self.user.role) {

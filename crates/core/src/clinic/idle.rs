@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::Clinic;
 use crate::audit::{Action, NewEvent};
 use crate::changelog::OpenBody;
-use crate::domain::validation::{in_range, Valid};
+use crate::domain::validation::{in_range, Check, Field};
 use crate::policy::{Access, Section};
 use crate::{Error, Result};
 
@@ -35,8 +35,8 @@ impl IdleClock {
 
 /// Checks an idle timeout, in minutes, against the clinic's bounds (before asking for a login, a
 /// front end may check what was typed with this).
-pub fn valid_idle_timeout(minutes: i64) -> Valid<i64> {
-    in_range("idle timeout", minutes, MIN_IDLE_MINUTES, MAX_IDLE_MINUTES)
+pub fn valid_idle_timeout(minutes: i64) -> Check<i64> {
+    in_range(Field::IdleTimeout, minutes, MIN_IDLE_MINUTES, MAX_IDLE_MINUTES)
 }
 
 /// The clinic's idle timeout (a clinic-wide setting carried by the change log). A stored value
@@ -136,7 +136,7 @@ mod tests {
     fn the_idle_timeout_stays_within_the_clinics_bounds() {
         assert!(valid_idle_timeout(MIN_IDLE_MINUTES).is_ok() && valid_idle_timeout(MAX_IDLE_MINUTES).is_ok());
         for outside in [MIN_IDLE_MINUTES - 1, MAX_IDLE_MINUTES + 1, -5] {
-            assert_eq!(valid_idle_timeout(outside).expect_err("outside").field, "idle timeout");
+            assert_eq!(valid_idle_timeout(outside).expect_err("outside").field, Field::IdleTimeout);
         }
         assert!((MIN_IDLE_MINUTES..=MAX_IDLE_MINUTES).contains(&DEFAULT_IDLE_MINUTES));
     }

@@ -4,6 +4,7 @@
 use super::{section_keys, Clinic};
 use crate::audit::NewEvent;
 use crate::changelog::OpenBody;
+use crate::domain::validation::{Field, Problem};
 use crate::domain::{Role, User};
 use crate::policy::{self, Access, Section};
 use crate::{Error, Result};
@@ -37,7 +38,7 @@ impl Clinic {
             |r| r.get(0),
         )?;
         if other_admins == 0 && (user.role != Role::Admin || user.disabled) {
-            return Err(Error::invalid("user", "is the last enabled administrator; make another user admin first"));
+            return Err(Error::invalid(Field::User, Problem::LastAdmin));
         }
         // A user who is disabled or leaves the clinical roles loses the clinical key at once; the
         // next clinical login seals new content under a new epoch. A user who held it before (even
@@ -45,12 +46,7 @@ impl Clinic {
         let holds = |u: &User| !u.disabled && policy::holds_clinical_key(u.role);
         let loses_key = holds(&before) && !holds(&user);
         if loses_key && section_keys::is_last_holder(self.conn()?, user_name)? {
-            return Err(Error::invalid(
-                "user",
-                "is the last doctor or nurse who holds the clinical key on this computer; add another \
-                 clinical user and let them log in once (which passes the key on) first, or every \
-                 clinical record would become unreadable",
-            ));
+            return Err(Error::invalid(Field::User, Problem::LastKeyHolder));
         }
         let now = self.now();
         let name = user.name.clone();

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::access::note_section;
 use super::Clinic;
 use crate::changelog::{ClinicalBody, OpenBody};
+use crate::domain::validation::Problem as Why;
 use crate::domain::*;
 use crate::policy::{Access, Section};
 use crate::{Error, Result};
@@ -101,7 +102,7 @@ impl Clinic {
             .query_row("SELECT id FROM notes WHERE replaces = ?1", [note_id.to_string()], |row| row.get(0))
             .optional()?;
         if already.is_some() {
-            return Err(Error::invalid("note", "has been amended already; amend its newest version"));
+            return Err(Error::invalid(Field::Note, Why::AlreadyAmended));
         }
         let amendment = previous.amendment(self.new_id()?, &self.user.name, text, self.now())?;
         self.commit(ClinicalBody::NoteAmended(amendment.clone()))?;
@@ -155,7 +156,7 @@ impl Clinic {
         self.authorize(Section::Prescriptions, Access::Sign, Some(patient_id))?;
         let previous = self
             .latest_prescription(patient_id)?
-            .ok_or_else(|| Error::invalid("prescription", "this patient has no earlier prescription to repeat"))?;
+            .ok_or_else(|| Error::invalid(Field::Prescription, Why::NothingToRepeat))?;
         let rx = previous.repeat(self.new_id()?, encounter_id, &self.user.name, self.now());
         self.commit(ClinicalBody::PrescriptionIssued(rx.clone()))?;
         Ok(rx)
@@ -170,7 +171,7 @@ impl Clinic {
         self.authorize(Section::Results, Access::Write, Some(patient_id))?;
         self.load_patient(patient_id)?;
         if collected_at > self.now() {
-            return Err(Error::invalid("collection time", "is in the future"));
+            return Err(Error::invalid(Field::CollectedAt, Why::InFuture));
         }
         let report = LabReport::build(self.new_id()?, patient_id, collected_at, results)?;
         self.commit(ClinicalBody::LabReported(report.clone()))?;
@@ -219,9 +220,7 @@ impl Clinic {
             .query_row("SELECT id FROM patients WHERE chart_no = ?1", [chart_no], |row| row.get(0))
             .optional()?;
         match holder {
-            Some(id) if id != own_id.to_string() => {
-                Err(Error::invalid("chart number", "is already used by another patient"))
-            }
+            Some(id) if id != own_id.to_string() => Err(Error::invalid(Field::ChartNo, Why::ChartNoTaken)),
             _ => Ok(()),
         }
     }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::validation::{bounded_text, invalid, Valid};
+use super::validation::{bounded_text, invalid, Check, Field, Problem, Valid};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Appointment {
@@ -32,7 +32,7 @@ impl Appointment {
             id,
             patient_id,
             scheduled_at: input.scheduled_at,
-            purpose: bounded_text("purpose", &input.purpose, 100)?,
+            purpose: bounded_text(Field::Purpose, &input.purpose, 100)?,
             walk_in: false,
             checked_in_at: None,
             cancelled: false,
@@ -44,19 +44,19 @@ impl Appointment {
             id,
             patient_id,
             scheduled_at: at,
-            purpose: bounded_text("purpose", purpose, 100)?,
+            purpose: bounded_text(Field::Purpose, purpose, 100)?,
             walk_in: true,
             checked_in_at: Some(at),
             cancelled: false,
         })
     }
 
-    pub fn checked_in(&self, at: DateTime<Utc>) -> Valid<Self> {
+    pub fn checked_in(&self, at: DateTime<Utc>) -> Check<Self> {
         if self.cancelled {
-            return invalid("appointment", "was cancelled; book a new one or check in as a walk-in");
+            return invalid(Field::Appointment, Problem::AppointmentCancelled);
         }
         if self.checked_in_at.is_some() {
-            return invalid("appointment", "is already checked in");
+            return invalid(Field::Appointment, Problem::AlreadyCheckedIn);
         }
         Ok(Self { checked_in_at: Some(at), ..self.clone() })
     }

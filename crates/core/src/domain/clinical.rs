@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::validation::{bounded_text, in_range, invalid, required_text, Valid};
+// `Problem` here is a problem-list entry (病名); a validation problem is `Why`.
+use super::validation::{
+    bounded_text, in_range, required_text, Check, Checker, Field, FieldError, Problem as Why, Valid,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -65,30 +68,32 @@ impl Vitals {
         v: &VitalsInput,
     ) -> Valid<Self> {
         fn opt<T: PartialOrd + std::fmt::Display + Copy>(
-            field: &'static str,
+            checks: &mut Checker,
+            field: Field,
             v: Option<T>,
             min: T,
             max: T,
-        ) -> Valid<Option<T>> {
-            v.map(|x| in_range(field, x, min, max)).transpose()
+        ) -> Option<T> {
+            checks.take(v.map(|x| in_range(field, x, min, max)).transpose()).flatten()
         }
+        let mut checks = Checker::new();
         let vitals = Self {
             id,
             patient_id,
             encounter_id,
             measured_at,
-            systolic_mmhg: opt("systolic blood pressure", v.systolic_mmhg, 40, 300)?,
-            diastolic_mmhg: opt("diastolic blood pressure", v.diastolic_mmhg, 20, 200)?,
-            pulse_bpm: opt("pulse", v.pulse_bpm, 20, 300)?,
-            temperature_c: opt("temperature", v.temperature_c, 30.0, 44.0)?,
-            spo2_percent: opt("SpO2", v.spo2_percent, 50, 100)?,
-            respiratory_rate: opt("respiratory rate", v.respiratory_rate, 4, 80)?,
-            weight_kg: opt("weight", v.weight_kg, 0.3, 400.0)?,
-            height_cm: opt("height", v.height_cm, 20.0, 250.0)?,
+            systolic_mmhg: opt(&mut checks, Field::SystolicMmhg, v.systolic_mmhg, 40, 300),
+            diastolic_mmhg: opt(&mut checks, Field::DiastolicMmhg, v.diastolic_mmhg, 20, 200),
+            pulse_bpm: opt(&mut checks, Field::PulseBpm, v.pulse_bpm, 20, 300),
+            temperature_c: opt(&mut checks, Field::TemperatureC, v.temperature_c, 30.0, 44.0),
+            spo2_percent: opt(&mut checks, Field::Spo2Percent, v.spo2_percent, 50, 100),
+            respiratory_rate: opt(&mut checks, Field::RespiratoryRate, v.respiratory_rate, 4, 80),
+            weight_kg: opt(&mut checks, Field::WeightKg, v.weight_kg, 0.3, 400.0),
+            height_cm: opt(&mut checks, Field::HeightCm, v.height_cm, 20.0, 250.0),
         };
         if let (Some(s), Some(d)) = (vitals.systolic_mmhg, vitals.diastolic_mmhg) {
             if d >= s {
-                return invalid("diastolic blood pressure", "must be lower than the systolic pressure");
+                checks.add(Field::DiastolicMmhg, Why::DiastolicNotBelowSystolic);
             }
         }
         let any = v.systolic_mmhg.is_some()
@@ -100,8 +105,10 @@ impl Vitals {
             || v.weight_kg.is_some()
             || v.height_cm.is_some();
         if !any {
-            return invalid("vitals", "enter at least one measurement");
+            checks.add(Field::Vitals, Why::NoMeasurement);
         }
+        // A refused value is left out above; finish() reports it, so `vitals` is never half-kept.
+        checks.finish()?;
         Ok(vitals)
     }
 }
@@ -133,14 +140,13 @@ pub struct AllergyInput {
 
 impl Allergy {
     pub fn build(id: Uuid, patient_id: Uuid, recorded_at: DateTime<Utc>, input: &AllergyInput) -> Valid<Self> {
-        Ok(Self {
-            id,
-            patient_id,
-            substance: required_text("allergy substance", &input.substance, 80)?,
-            reaction: bounded_text("allergy reaction", &input.reaction, 200)?,
-            severity: input.severity,
-            recorded_at,
-        })
+        let mut checks = Checker::new();
+        let substance = checks.take(required_text(Field::Substance, &input.substance, 80));
+        let reaction = checks.take(bounded_text(Field::Reaction, &input.reaction, 200));
+        let (Some(substance), Some(reaction)) = (substance, reaction) else {
+            return checks.failed();
+        };
+        Ok(Self { id, patient_id, substance, reaction, severity: input.severity, recorded_at })
     }
 }
 
@@ -172,24 +178,29 @@ pub struct ProblemInput {
 
 impl Problem {
     pub fn build(id: Uuid, patient_id: Uuid, today: NaiveDate, input: &ProblemInput) -> Valid<Self> {
-        let icd10 = bounded_text("ICD-10 code", &input.icd10, 8)?;
-        let icd_ok = icd10.is_empty()
-            || (icd10.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                && icd10.chars().skip(1).all(|c| c.is_ascii_digit() || c == '.'));
-        if !icd_ok {
-            return invalid("ICD-10 code", "must look like J45 or E11.9");
-        }
+        let mut checks = Checker::new();
+        let name = checks.take(required_text(Field::ProblemName, &input.name, 80));
+        let icd10 = checks.take(icd10(&input.icd10));
         if input.onset.is_some_and(|d| d > today) {
-            return invalid("onset date", "is in the future");
+            checks.add(Field::Onset, Why::InFuture);
         }
-        Ok(Self {
-            id,
-            patient_id,
-            name: required_text("problem name", &input.name, 80)?,
-            icd10: (!icd10.is_empty()).then_some(icd10),
-            onset: input.onset,
-            status: input.status,
-        })
+        let (Some(name), Some(icd10)) = (name, icd10) else {
+            return checks.failed();
+        };
+        checks.finish()?;
+        Ok(Self { id, patient_id, name, icd10, onset: input.onset, status: input.status })
+    }
+}
+
+/// An ICD-10 code such as J45 or E11.9, or none.
+fn icd10(text: &str) -> Check<Option<String>> {
+    let code = bounded_text(Field::Icd10, text, 8)?;
+    let looks_right = code.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && code.chars().skip(1).all(|c| c.is_ascii_digit() || c == '.');
+    match code.is_empty() {
+        true => Ok(None),
+        false if looks_right => Ok(Some(code)),
+        false => Err(FieldError::new(Field::Icd10, Why::BadIcd10)),
     }
 }
 
@@ -222,24 +233,32 @@ pub struct LabResultInput {
 }
 
 impl LabResult {
+    /// Validates one result, reporting every bad field at once.
     pub fn build(input: &LabResultInput) -> Valid<Self> {
+        let mut checks = Checker::new();
+        let test = checks.take(required_text(Field::LabTest, &input.test, 60));
         if !input.value.is_finite() {
-            return invalid("lab value", "must be a number");
+            checks.add(Field::LabValue, Why::NotANumber);
         }
+        let unit = checks.take(bounded_text(Field::LabUnit, &input.unit, 20));
         if let (Some(low), Some(high)) = (input.reference_low, input.reference_high) {
             if low > high {
-                return invalid("reference range", "the lower limit is above the upper limit");
+                checks.add(Field::ReferenceRange, Why::RangeReversed);
             }
         }
+        let (Some(test), Some(unit)) = (test, unit) else {
+            return checks.failed();
+        };
+        checks.finish()?;
         let flag = match (input.reference_low, input.reference_high) {
             (Some(low), _) if input.value < low => LabFlag::Low,
             (_, Some(high)) if input.value > high => LabFlag::High,
             _ => LabFlag::Normal,
         };
         Ok(Self {
-            test: required_text("lab test", &input.test, 60)?,
+            test,
             value: input.value,
-            unit: bounded_text("lab unit", &input.unit, 20)?,
+            unit,
             reference_low: input.reference_low,
             reference_high: input.reference_high,
             flag,
@@ -259,9 +278,17 @@ pub struct LabReport {
 impl LabReport {
     pub fn build(id: Uuid, patient_id: Uuid, collected_at: DateTime<Utc>, results: &[LabResultInput]) -> Valid<Self> {
         if results.is_empty() {
-            return invalid("lab results", "enter at least one result");
+            return Err(FieldError::new(Field::LabResults, Why::NoLabResult).into());
         }
-        let results = results.iter().map(LabResult::build).collect::<Valid<Vec<_>>>()?;
+        let mut checks = Checker::new();
+        let built: Vec<Option<LabResult>> = results
+            .iter()
+            .enumerate()
+            .map(|(i, input)| checks.take(LabResult::build(input).map_err(|e| e.in_item(i + 1))))
+            .collect();
+        let Some(results) = built.into_iter().collect::<Option<Vec<_>>>() else {
+            return checks.failed();
+        };
         Ok(Self { id, patient_id, collected_at, results })
     }
 }
@@ -295,8 +322,24 @@ mod tests {
         assert!(Vitals::build(Uuid::nil(), Uuid::nil(), None, at, &ok).is_ok());
         let swapped = VitalsInput { systolic_mmhg: Some(80), diastolic_mmhg: Some(120), ..Default::default() };
         assert!(Vitals::build(Uuid::nil(), Uuid::nil(), None, at, &swapped).is_err());
-        let fever = VitalsInput { temperature_c: Some(47.0), ..Default::default() };
-        assert_eq!(Vitals::build(Uuid::nil(), Uuid::nil(), None, at, &fever).expect_err("hot").field, "temperature");
-        assert!(Vitals::build(Uuid::nil(), Uuid::nil(), None, at, &VitalsInput::default()).is_err());
+        let refused = Vitals::build(Uuid::nil(), Uuid::nil(), None, at, &swapped).expect_err("swapped");
+        assert_eq!(refused.problem(Field::DiastolicMmhg), Some(&Why::DiastolicNotBelowSystolic));
+        let fever = VitalsInput { temperature_c: Some(47.0), pulse_bpm: Some(5), ..Default::default() };
+        let refused = Vitals::build(Uuid::nil(), Uuid::nil(), None, at, &fever).expect_err("hot and slow");
+        assert_eq!(refused.problem(Field::TemperatureC), Some(&Why::OutOfRange { min: 30.0, max: 44.0 }));
+        assert_eq!(refused.problem(Field::PulseBpm), Some(&Why::OutOfRange { min: 20.0, max: 300.0 }));
+        let nothing = Vitals::build(Uuid::nil(), Uuid::nil(), None, at, &VitalsInput::default()).expect_err("empty");
+        assert_eq!(nothing.problem(Field::Vitals), Some(&Why::NoMeasurement));
+    }
+
+    #[test]
+    fn a_lab_report_names_the_result_each_problem_is_in() {
+        let mut second = lab(5.0);
+        second.test = " ".into();
+        second.reference_low = Some(9.0);
+        let refused =
+            LabReport::build(Uuid::nil(), Uuid::nil(), Utc::now(), &[lab(7.1), second]).expect_err("second is bad");
+        let found: Vec<(Field, Option<usize>)> = refused.fields().iter().map(|e| (e.field, e.item)).collect();
+        assert_eq!(found, [(Field::LabTest, Some(2)), (Field::ReferenceRange, Some(2))]);
     }
 }

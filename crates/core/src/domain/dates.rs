@@ -6,7 +6,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::validation::{invalid, Valid};
+use super::validation::{invalid, Check, Field, Problem};
 
 /// A Japanese era: its letter and name, the western year before its year 1, and its first day.
 /// Its last day is the day before the next era's first day; the newest era has none.
@@ -57,26 +57,27 @@ pub enum DateProblem {
 
 impl DateProblem {
     /// A stable code for the problem, for a front end to translate.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> String {
+        self.problem().code()
+    }
+
+    /// The problem as the validation problem a form reports.
+    pub fn problem(self) -> Problem {
         match self {
-            DateProblem::NotADate => "not_a_date",
-            DateProblem::Impossible => "impossible_date",
-            DateProblem::OutsideEra { .. } => "outside_era",
+            DateProblem::NotADate => Problem::NotADate,
+            DateProblem::Impossible => Problem::ImpossibleDate,
+            DateProblem::OutsideEra { era, first, last: Some(last) } => {
+                Problem::OutsideEra { era: era.into(), first: first.to_string(), last: last.to_string() }
+            }
+            DateProblem::OutsideEra { era, first, last: None } => {
+                Problem::BeforeEra { era: era.into(), first: first.to_string() }
+            }
         }
     }
 
     /// The problem as a validation error on `field`.
-    pub fn invalid<T>(self, field: &'static str) -> Valid<T> {
-        match self {
-            DateProblem::NotADate => invalid(field, "must be a date such as 1950-03-12 or S25.3.12"),
-            DateProblem::Impossible => invalid(field, "is not a day of the calendar (check the month and day)"),
-            DateProblem::OutsideEra { era, first, last: Some(last) } => {
-                invalid(field, format!("is outside its era: {era} ran from {first} to {last}"))
-            }
-            DateProblem::OutsideEra { era, first, last: None } => {
-                invalid(field, format!("is outside its era: {era} began on {first}"))
-            }
-        }
+    pub fn invalid<T>(self, field: Field) -> Check<T> {
+        invalid(field, self.problem())
     }
 }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::validation::{bounded_text, invalid, required_text, Valid};
+use super::validation::{bounded_text, invalid, required_text, Check, Checker, Field, Problem, Valid};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Insurance {
@@ -28,30 +28,36 @@ pub struct InsuranceInput {
 }
 
 impl Insurance {
+    /// Validates `input`, reporting every bad field at once.
     pub fn build(input: &InsuranceInput) -> Valid<Self> {
-        let insurer_number = insurer_number(&input.insurer_number)?;
-        let symbol = bounded_text("insurance symbol", &input.symbol, 20)?;
-        let number = required_text("insurance number", &input.number, 20)?;
+        let mut checks = Checker::new();
+        let insurer_number = checks.take(insurer_number(&input.insurer_number));
+        let symbol = checks.take(bounded_text(Field::InsuranceSymbol, &input.symbol, 20));
+        let number = checks.take(required_text(Field::InsuranceNumber, &input.number, 20));
         if !matches!(input.copay_percent, 10 | 20 | 30) {
-            return invalid("copay rate", "must be 10, 20 or 30 percent");
+            checks.add(Field::CopayPercent, Problem::BadCopay);
         }
+        let (Some(insurer_number), Some(symbol), Some(number)) = (insurer_number, symbol, number) else {
+            return checks.failed();
+        };
+        checks.finish()?;
         Ok(Self { insurer_number, symbol, number, copay_percent: input.copay_percent })
     }
 }
 
 /// Digits only (full-width accepted), six or eight long, with a correct check digit.
-fn insurer_number(text: &str) -> Valid<String> {
-    const FIELD: &str = "insurer number";
+fn insurer_number(text: &str) -> Check<String> {
+    const FIELD: Field = Field::InsurerNumber;
     let digits: String = super::kana::nfkc_compact(text);
     if digits.is_empty() {
-        return invalid(FIELD, "is required (the 保険者番号 printed on the card)");
+        return invalid(FIELD, Problem::Required);
     }
     if !digits.chars().all(|c| c.is_ascii_digit()) || !(digits.len() == 6 || digits.len() == 8) {
-        return invalid(FIELD, "must be 6 or 8 digits (the 保険者番号 printed on the card)");
+        return invalid(FIELD, Problem::BadInsurerNumber);
     }
     let (body, check) = digits.split_at(digits.len() - 1);
     if check_digit(body) != check.chars().next().and_then(|c| c.to_digit(10)) {
-        return invalid(FIELD, "has a wrong check digit; check the number on the card again");
+        return invalid(FIELD, Problem::InsurerCheckDigit);
     }
     Ok(digits)
 }
@@ -86,16 +92,17 @@ mod tests {
     #[test]
     fn a_mistyped_insurer_number_is_refused_with_a_clear_reason() {
         let err = Insurance::build(&input("01130013")).expect_err("wrong check digit");
-        assert_eq!(err.field, "insurer number");
-        assert!(err.problem.contains("check digit"));
-        assert!(Insurance::build(&input("0113001")).is_err());
-        assert!(Insurance::build(&input("0113001a")).is_err());
+        assert_eq!(err.problem(Field::InsurerNumber), Some(&Problem::InsurerCheckDigit));
+        for short_or_lettered in ["0113001", "0113001a"] {
+            let err = Insurance::build(&input(short_or_lettered)).expect_err(short_or_lettered);
+            assert_eq!(err.problem(Field::InsurerNumber), Some(&Problem::BadInsurerNumber));
+        }
     }
 
     #[test]
     fn copay_must_be_a_legal_rate() {
         let mut bad = input("01130012");
         bad.copay_percent = 25;
-        assert_eq!(Insurance::build(&bad).expect_err("rate").field, "copay rate");
+        assert_eq!(Insurance::build(&bad).expect_err("rate").problem(Field::CopayPercent), Some(&Problem::BadCopay));
     }
 }

@@ -3,7 +3,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::validation::{invalid, Valid};
+use super::validation::{invalid, Check, Field, Problem};
 
 /// NFKC (half-width katakana and full-width ASCII become standard forms; ｶﾞ composes to ガ),
 /// with all spaces removed. Normalized again after the spaces go, because NFKC can turn a
@@ -39,16 +39,17 @@ fn is_reading_char(c: char) -> bool {
 }
 
 /// A reading for storage: full-width katakana, any of hiragana / katakana / half-width accepted.
-pub fn reading(field: &'static str, text: &str) -> Valid<String> {
+pub fn reading(field: Field, text: &str) -> Check<String> {
+    const MAX: usize = 40;
     let katakana: String = nfkc_compact(text).chars().map(hiragana_to_katakana).collect();
     if katakana.is_empty() {
-        return invalid(field, "is required (in kana, e.g. ヤマダ)");
+        return invalid(field, Problem::Required);
     }
-    if katakana.chars().count() > 40 {
-        return invalid(field, "must be at most 40 characters");
+    if katakana.chars().count() > MAX {
+        return invalid(field, Problem::TooLong { max: MAX });
     }
     if !katakana.chars().all(is_reading_char) {
-        return invalid(field, "must be written in kana only (katakana or hiragana, e.g. ヤマダ)");
+        return invalid(field, Problem::WrongKana);
     }
     Ok(katakana)
 }
@@ -72,15 +73,15 @@ mod tests {
 
     #[test]
     fn readings_are_stored_as_full_width_katakana() {
-        assert_eq!(reading("kana", "ｻﾄｳ").as_deref(), Ok("サトウ"));
-        assert_eq!(reading("kana", "さとう").as_deref(), Ok("サトウ"));
-        assert_eq!(reading("kana", "ヴァイオレット").as_deref(), Ok("ヴァイオレット"));
+        assert_eq!(reading(Field::FamilyKana, "ｻﾄｳ").as_deref(), Ok("サトウ"));
+        assert_eq!(reading(Field::FamilyKana, "さとう").as_deref(), Ok("サトウ"));
+        assert_eq!(reading(Field::FamilyKana, "ヴァイオレット").as_deref(), Ok("ヴァイオレット"));
     }
 
     #[test]
     fn readings_with_kanji_or_latin_letters_are_refused() {
         for bad in ["佐藤", "Sato", "サトウ1", "", "   "] {
-            assert!(reading("kana", bad).is_err(), "{bad:?} should be refused");
+            assert!(reading(Field::FamilyKana, bad).is_err(), "{bad:?} should be refused");
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The chart domain. Every record is validated when it is built from outside input, with errors a
-//! receptionist can act on; the messages never repeat the input (it may be patient data).
+//! receptionist can act on: every bad field at once, each as a field and a problem code
+//! ([`validation`]) that front ends translate; they never repeat the input (it may be patient data).
 
 pub mod appointment;
 pub mod clinical;
 pub mod dates;
+pub mod field;
 pub mod insurance;
 pub mod kana;
 pub mod note;
@@ -22,4 +24,4 @@ pub use note::{NoteKind, NoteStatus, SoapNote, SoapText};
 pub use patient::{Patient, PatientInput, Sex};
 pub use prescription::{Prescription, PrescriptionItem, PrescriptionItemInput};
 pub use user::{Role, User};
-pub use validation::ValidationError;
+pub use validation::{Field, FieldError, ValidationErrors};

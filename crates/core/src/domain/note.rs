@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::validation::{bounded_text, invalid, Valid};
+use super::validation::{bounded_text, invalid, Check, Checker, Field, FieldError, Problem, Valid};
 
 const MAX_SECTION_CHARS: usize = 20_000;
 
@@ -19,15 +19,21 @@ pub struct SoapText {
 }
 
 impl SoapText {
+    /// Validates the four sections, reporting every bad one at once.
     pub fn build(s: &str, o: &str, a: &str, p: &str) -> Valid<Self> {
-        let text = Self {
-            subjective: bounded_text("S (subjective)", s, MAX_SECTION_CHARS)?,
-            objective: bounded_text("O (objective)", o, MAX_SECTION_CHARS)?,
-            assessment: bounded_text("A (assessment)", a, MAX_SECTION_CHARS)?,
-            plan: bounded_text("P (plan)", p, MAX_SECTION_CHARS)?,
+        let mut checks = Checker::new();
+        let subjective = checks.take(bounded_text(Field::Subjective, s, MAX_SECTION_CHARS));
+        let objective = checks.take(bounded_text(Field::Objective, o, MAX_SECTION_CHARS));
+        let assessment = checks.take(bounded_text(Field::Assessment, a, MAX_SECTION_CHARS));
+        let plan = checks.take(bounded_text(Field::Plan, p, MAX_SECTION_CHARS));
+        let (Some(subjective), Some(objective), Some(assessment), Some(plan)) =
+            (subjective, objective, assessment, plan)
+        else {
+            return checks.failed();
         };
+        let text = Self { subjective, objective, assessment, plan };
         if [&text.subjective, &text.objective, &text.assessment, &text.plan].iter().all(|t| t.is_empty()) {
-            return invalid("note", "write at least one of S, O, A or P");
+            return Err(FieldError::new(Field::Note, Problem::EmptyNote).into());
         }
         Ok(text)
     }
@@ -110,24 +116,24 @@ impl SoapNote {
     }
 
     /// The draft with new text; a signed note cannot be edited.
-    pub fn edited(&self, text: SoapText, at: DateTime<Utc>) -> Valid<Self> {
+    pub fn edited(&self, text: SoapText, at: DateTime<Utc>) -> Check<Self> {
         if self.status == NoteStatus::Signed {
-            return invalid("note", "is signed and cannot be edited; amend it instead");
+            return invalid(Field::Note, Problem::NoteSigned);
         }
         Ok(Self { text, written_at: at, ..self.clone() })
     }
 
-    pub fn signed(&self, by: &str, at: DateTime<Utc>) -> Valid<Self> {
+    pub fn signed(&self, by: &str, at: DateTime<Utc>) -> Check<Self> {
         if self.status == NoteStatus::Signed {
-            return invalid("note", "is already signed");
+            return invalid(Field::Note, Problem::AlreadySigned);
         }
         Ok(Self { status: NoteStatus::Signed, signed_at: Some(at), signed_by: Some(by.to_string()), ..self.clone() })
     }
 
     /// A new draft version amending this signed note.
-    pub fn amendment(&self, id: Uuid, author: &str, text: SoapText, at: DateTime<Utc>) -> Valid<Self> {
+    pub fn amendment(&self, id: Uuid, author: &str, text: SoapText, at: DateTime<Utc>) -> Check<Self> {
         if self.status != NoteStatus::Signed {
-            return invalid("note", "is a draft; edit it instead of amending");
+            return invalid(Field::Note, Problem::NoteIsDraft);
         }
         Ok(Self {
             id,
@@ -168,7 +174,16 @@ mod tests {
 
     #[test]
     fn an_empty_note_is_refused() {
-        assert!(SoapText::build(" ", "", "", "").is_err());
+        let refused = SoapText::build(" ", "", "", "").expect_err("empty");
+        assert_eq!(refused.problem(Field::Note), Some(&Problem::EmptyNote));
+    }
+
+    #[test]
+    fn every_overlong_section_is_named() {
+        let long = "あ".repeat(MAX_SECTION_CHARS + 1);
+        let refused = SoapText::build(&long, "ok", &long, "").expect_err("too long");
+        let fields: Vec<Field> = refused.fields().iter().map(|e| e.field).collect();
+        assert_eq!(fields, [Field::Subjective, Field::Assessment]);
     }
 
     #[test]

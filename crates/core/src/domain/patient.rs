@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::insurance::{Insurance, InsuranceInput};
 use super::kana::{self, nfkc_compact};
-use super::validation::{bounded_text, invalid, required_text, Valid};
+use super::validation::{bounded_text, invalid, required_text, Check, Checker, Field, Problem, Valid};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -19,12 +19,12 @@ pub enum Sex {
 
 impl Sex {
     /// Accepts the codes the front desk uses: M/F/O, male/female/other, 男/女.
-    pub fn parse(text: &str) -> Valid<Self> {
+    pub fn parse(text: &str) -> Check<Self> {
         match nfkc_compact(text).to_lowercase().as_str() {
             "m" | "male" | "男" | "男性" => Ok(Sex::Male),
             "f" | "female" | "女" | "女性" => Ok(Sex::Female),
             "o" | "other" | "その他" => Ok(Sex::Other),
-            _ => invalid("sex", "must be male (M, 男), female (F, 女) or other (O)"),
+            _ => invalid(Field::Sex, Problem::UnknownSex),
         }
     }
 }
@@ -70,21 +70,61 @@ pub struct PatientInput {
 }
 
 impl Patient {
-    /// Validates `input`; `today` bounds the birth date.
+    /// Validates `input`, reporting every bad field at once; `today` bounds the birth date.
     pub fn build(id: Uuid, input: &PatientInput, today: NaiveDate) -> Valid<Self> {
+        let mut checks = Checker::new();
+        let chart_no = checks.take(chart_no(&input.chart_no));
+        let family_name = checks.take(name(Field::FamilyName, &input.family_name));
+        let given_name = checks.take(name(Field::GivenName, &input.given_name));
+        let family_kana = checks.take(kana::reading(Field::FamilyKana, &input.family_kana));
+        let given_kana = checks.take(kana::reading(Field::GivenKana, &input.given_kana));
+        let sex = checks.take(Sex::parse(&input.sex));
+        let birth_date = checks.take(birth_date(&input.birth_date, today));
+        let postal_code = checks.take(postal_code(&input.postal_code));
+        let address = checks.take(bounded_text(Field::Address, &input.address, 200));
+        let phone = checks.take(phone(&input.phone));
+        let insurance = checks.take(input.insurance.as_ref().map(Insurance::build).transpose());
+        let (
+            Some(chart_no),
+            Some(family_name),
+            Some(given_name),
+            Some(family_kana),
+            Some(given_kana),
+            Some(sex),
+            Some(birth_date),
+            Some(postal_code),
+            Some(address),
+            Some(phone),
+            Some(insurance),
+        ) = (
+            chart_no,
+            family_name,
+            given_name,
+            family_kana,
+            given_kana,
+            sex,
+            birth_date,
+            postal_code,
+            address,
+            phone,
+            insurance,
+        )
+        else {
+            return checks.failed();
+        };
         Ok(Self {
             id,
-            chart_no: chart_no(&input.chart_no)?,
-            family_name: name("family name", &input.family_name)?,
-            given_name: name("given name", &input.given_name)?,
-            family_kana: kana::reading("family name reading (kana)", &input.family_kana)?,
-            given_kana: kana::reading("given name reading (kana)", &input.given_kana)?,
-            sex: Sex::parse(&input.sex)?,
-            birth_date: birth_date(&input.birth_date, today)?,
-            postal_code: postal_code(&input.postal_code)?,
-            address: bounded_text("address", &input.address, 200)?,
-            phone: phone(&input.phone)?,
-            insurance: input.insurance.as_ref().map(Insurance::build).transpose()?,
+            chart_no,
+            family_name,
+            given_name,
+            family_kana,
+            given_kana,
+            sex,
+            birth_date,
+            postal_code,
+            address,
+            phone,
+            insurance,
             sensitive: input.sensitive,
         })
     }
@@ -103,52 +143,56 @@ impl Patient {
     }
 }
 
-fn chart_no(text: &str) -> Valid<String> {
+fn chart_no(text: &str) -> Check<String> {
+    const MAX: usize = 12;
     let value = nfkc_compact(text);
     if value.is_empty() {
-        return invalid("chart number", "is required");
+        return invalid(Field::ChartNo, Problem::Required);
     }
-    if value.len() > 12 || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return invalid("chart number", "must be up to 12 letters, digits or hyphens");
+    if value.len() > MAX || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return invalid(Field::ChartNo, Problem::BadChartNo { max: MAX });
     }
     Ok(value)
 }
 
-fn name(field: &'static str, text: &str) -> Valid<String> {
+fn name(field: Field, text: &str) -> Check<String> {
     let value = required_text(field, text, 40)?;
     if value.chars().any(|c| c.is_ascii_digit()) {
-        return invalid(field, "must not contain digits");
+        return invalid(field, Problem::ContainsDigits);
     }
     Ok(value)
 }
 
-fn birth_date(text: &str, today: NaiveDate) -> Valid<NaiveDate> {
-    const FIELD: &str = "birth date";
+fn birth_date(text: &str, today: NaiveDate) -> Check<NaiveDate> {
+    const OLDEST_YEARS: u32 = 125;
+    if text.trim().is_empty() {
+        return invalid(Field::BirthDate, Problem::Required);
+    }
     let date = match super::dates::read_date(text) {
         Ok(date) => date,
-        Err(problem) => return problem.invalid(FIELD),
+        Err(problem) => return problem.invalid(Field::BirthDate),
     };
     if date > today {
-        return invalid(FIELD, "is in the future");
+        return invalid(Field::BirthDate, Problem::InFuture);
     }
-    if today.years_since(date).unwrap_or(0) > 125 {
-        return invalid(FIELD, "is more than 125 years ago");
+    if today.years_since(date).unwrap_or(0) > OLDEST_YEARS {
+        return invalid(Field::BirthDate, Problem::TooOld { years: OLDEST_YEARS });
     }
     Ok(date)
 }
 
-fn postal_code(text: &str) -> Valid<Option<String>> {
+fn postal_code(text: &str) -> Check<Option<String>> {
     let digits: String = nfkc_compact(text).chars().filter(|c| *c != '-' && *c != '〒').collect();
     if digits.is_empty() {
         return Ok(None);
     }
     if digits.len() != 7 || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return invalid("postal code", "must be 7 digits, e.g. 100-0001");
+        return invalid(Field::PostalCode, Problem::BadPostalCode);
     }
     Ok(Some(format!("{}-{}", &digits[..3], &digits[3..])))
 }
 
-fn phone(text: &str) -> Valid<Option<String>> {
+fn phone(text: &str) -> Check<Option<String>> {
     let value = nfkc_compact(text);
     if value.is_empty() {
         return Ok(None);
@@ -156,13 +200,14 @@ fn phone(text: &str) -> Valid<Option<String>> {
     let digits: String = value.chars().filter(char::is_ascii_digit).collect();
     let shape_ok = value.chars().all(|c| c.is_ascii_digit() || c == '-');
     if !shape_ok || !digits.starts_with('0') || !(10..=11).contains(&digits.len()) {
-        return invalid("phone", "must be a Japanese number of 10 or 11 digits starting with 0, e.g. 03-1234-5678");
+        return invalid(Field::Phone, Problem::BadPhone);
     }
     Ok(Some(value))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::validation::FieldError;
     use super::*;
 
     fn today() -> NaiveDate {
@@ -198,26 +243,34 @@ mod tests {
     }
 
     #[test]
-    fn each_bad_field_is_named_in_the_error() {
+    fn each_bad_field_is_named_with_its_problem() {
         type Mutation = fn(&mut PatientInput);
-        let cases: Vec<(&str, Mutation)> = vec![
-            ("chart number", |i| i.chart_no = " ".into()),
-            ("family name", |i| i.family_name = "".into()),
-            ("family name reading (kana)", |i| i.family_kana = "山田".into()),
-            ("sex", |i| i.sex = "x".into()),
-            ("birth date", |i| i.birth_date = "2027-01-01".into()),
-            ("birth date", |i| i.birth_date = "1850-01-01".into()),
-            ("birth date", |i| i.birth_date = "yesterday".into()),
-            ("birth date", |i| i.birth_date = "S70.1.1".into()),
-            ("birth date", |i| i.birth_date = "1950-02-30".into()),
-            ("postal code", |i| i.postal_code = "12345".into()),
-            ("phone", |i| i.phone = "12-3456".into()),
+        let cases: Vec<(Field, Problem, Mutation)> = vec![
+            (Field::ChartNo, Problem::Required, |i| i.chart_no = " ".into()),
+            (Field::ChartNo, Problem::BadChartNo { max: 12 }, |i| i.chart_no = "0001-2345-6789".into()),
+            (Field::FamilyName, Problem::Required, |i| i.family_name = "".into()),
+            (Field::GivenName, Problem::ContainsDigits, |i| i.given_name = "花子2".into()),
+            (Field::FamilyKana, Problem::WrongKana, |i| i.family_kana = "山田".into()),
+            (Field::Sex, Problem::UnknownSex, |i| i.sex = "x".into()),
+            (Field::BirthDate, Problem::InFuture, |i| i.birth_date = "2027-01-01".into()),
+            (Field::BirthDate, Problem::TooOld { years: 125 }, |i| i.birth_date = "1850-01-01".into()),
+            (Field::BirthDate, Problem::NotADate, |i| i.birth_date = "yesterday".into()),
+            (Field::BirthDate, Problem::ImpossibleDate, |i| i.birth_date = "1950-02-30".into()),
+            (
+                Field::BirthDate,
+                Problem::OutsideEra { era: "昭和".into(), first: "1926-12-25".into(), last: "1989-01-07".into() },
+                |i| i.birth_date = "S70.1.1".into(),
+            ),
+            (Field::PostalCode, Problem::BadPostalCode, |i| i.postal_code = "12345".into()),
+            (Field::Phone, Problem::BadPhone, |i| i.phone = "12-3456".into()),
+            (Field::Address, Problem::TooLong { max: 200 }, |i| i.address = "あ".repeat(201)),
+            (Field::Address, Problem::ControlCharacter, |i| i.address = "東京\u{7}".into()),
         ];
-        for (field, mutate) in cases {
+        for (field, problem, mutate) in cases {
             let mut input = valid_input();
             mutate(&mut input);
-            let err = Patient::build(Uuid::nil(), &input, today()).expect_err(field);
-            assert_eq!(err.field, field);
+            let err = Patient::build(Uuid::nil(), &input, today()).expect_err(field.as_str());
+            assert_eq!(err.fields(), [FieldError::new(field, problem)], "{field:?}");
         }
     }
 
@@ -226,17 +279,49 @@ mod tests {
         let mut input = valid_input();
         input.birth_date = "S64.1.8".into();
         let err = Patient::build(Uuid::nil(), &input, today()).expect_err("昭和 ended on 1989-01-07");
-        assert_eq!(err.problem, "is outside its era: 昭和 ran from 1926-12-25 to 1989-01-07");
+        assert_eq!(
+            err.fields()[0].problem,
+            Problem::OutsideEra { era: "昭和".into(), first: "1926-12-25".into(), last: "1989-01-07".into() }
+        );
         input.birth_date = "S64.1.7".into();
         let p = Patient::build(Uuid::nil(), &input, today()).expect("the last day of 昭和");
         assert_eq!(p.birth_date, NaiveDate::from_ymd_opt(1989, 1, 7).expect("date"));
     }
 
     #[test]
+    fn a_form_with_three_bad_fields_names_all_three_at_once() {
+        let mut input = valid_input();
+        input.family_kana = "山田".into();
+        input.birth_date = "S25.2.30".into();
+        input.phone = "12-3456".into();
+        input.insurance = Some(InsuranceInput {
+            insurer_number: "01130013".into(),
+            number: "1".into(),
+            copay_percent: 30,
+            ..Default::default()
+        });
+        let err = Patient::build(Uuid::nil(), &input, today()).expect_err("four bad fields");
+        let refused: Vec<(Field, Problem)> = err.fields().iter().map(|e| (e.field, e.problem.clone())).collect();
+        assert_eq!(
+            refused,
+            [
+                (Field::FamilyKana, Problem::WrongKana),
+                (Field::BirthDate, Problem::ImpossibleDate),
+                (Field::Phone, Problem::BadPhone),
+                (Field::InsurerNumber, Problem::InsurerCheckDigit),
+            ]
+        );
+    }
+
+    #[test]
     fn errors_do_not_repeat_what_was_typed() {
         let mut input = valid_input();
         input.family_kana = "秘密の名前".into();
+        input.phone = "秘密の電話".into();
         let err = Patient::build(Uuid::nil(), &input, today()).expect_err("kanji in kana");
-        assert!(!err.to_string().contains("秘密"));
+        let json = serde_json::to_string(&err).expect("json");
+        for shown in [err.to_string(), json] {
+            assert!(!shown.contains("秘密"), "{shown}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::validation::{in_range, invalid, required_text, Valid};
+use super::validation::{in_range, required_text, Checker, Field, FieldError, Problem, Valid};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct PrescriptionItem {
@@ -29,17 +29,21 @@ pub struct PrescriptionItemInput {
 }
 
 impl PrescriptionItem {
+    /// Validates one line of a prescription, reporting every bad field at once.
     pub fn build(input: &PrescriptionItemInput) -> Valid<Self> {
+        let mut checks = Checker::new();
+        let drug = checks.take(required_text(Field::Drug, &input.drug, 100));
         if !(input.dose.is_finite() && input.dose > 0.0 && input.dose <= 10_000.0) {
-            return invalid("dose", "must be a positive amount");
+            checks.add(Field::Dose, Problem::BadDose);
         }
-        Ok(Self {
-            drug: required_text("drug", &input.drug, 100)?,
-            dose: input.dose,
-            unit: required_text("unit", &input.unit, 20)?,
-            frequency: required_text("frequency", &input.frequency, 60)?,
-            days: in_range("days", input.days, 1, 365)?,
-        })
+        let unit = checks.take(required_text(Field::Unit, &input.unit, 20));
+        let frequency = checks.take(required_text(Field::Frequency, &input.frequency, 60));
+        let days = checks.take(in_range(Field::Days, input.days, 1, 365));
+        let (Some(drug), Some(unit), Some(frequency), Some(days)) = (drug, unit, frequency, days) else {
+            return checks.failed();
+        };
+        checks.finish()?;
+        Ok(Self { drug, dose: input.dose, unit, frequency, days })
     }
 }
 
@@ -65,9 +69,17 @@ impl Prescription {
         items: &[PrescriptionItemInput],
     ) -> Valid<Self> {
         if items.is_empty() {
-            return invalid("prescription", "add at least one drug");
+            return Err(FieldError::new(Field::Prescription, Problem::NoDrug).into());
         }
-        let items = items.iter().map(PrescriptionItem::build).collect::<Valid<Vec<_>>>()?;
+        let mut checks = Checker::new();
+        let built: Vec<Option<PrescriptionItem>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| checks.take(PrescriptionItem::build(item).map_err(|e| e.in_item(i + 1))))
+            .collect();
+        let Some(items) = built.into_iter().collect::<Option<Vec<_>>>() else {
+            return checks.failed();
+        };
         Ok(Self {
             id,
             patient_id,
@@ -120,9 +132,16 @@ mod tests {
             PrescriptionItemInput {
                 drug: "x".into(), dose: 0.0, unit: "錠".into(), frequency: "頓用".into(), days: 3
             };
-        assert_eq!(PrescriptionItem::build(&item).expect_err("dose").field, "dose");
-        item.dose = 1.0;
         item.days = 0;
-        assert_eq!(PrescriptionItem::build(&item).expect_err("days").field, "days");
+        let refused = PrescriptionItem::build(&item).expect_err("dose and days");
+        assert_eq!(refused.problem(Field::Dose), Some(&Problem::BadDose));
+        assert_eq!(refused.problem(Field::Days), Some(&Problem::OutOfRange { min: 1.0, max: 365.0 }));
+        item.dose = 1.0;
+        item.days = 3;
+        item.unit = String::new();
+        let good = PrescriptionItemInput { drug: "y".into(), unit: "錠".into(), ..item.clone() };
+        let refused = Prescription::build(Uuid::nil(), Uuid::nil(), None, "dr", Utc::now(), &[good, item])
+            .expect_err("the second line has no unit");
+        assert_eq!(refused.fields(), [FieldError { field: Field::Unit, problem: Problem::Required, item: Some(2) }]);
     }
 }
