@@ -81,7 +81,7 @@ describe('vital sign trends', () => {
       weight_kg: null,
       height_cm: null,
     }));
-    const markup = html(VitalsPanel, { patientId: 'p', encounterId: null, vitals: recorded, canWrite: false, onchanged: () => {} });
+    const markup = html(VitalsPanel, { patientId: 'p', todaysEncounter: null, vitals: recorded, canWrite: false, onchanged: () => {} });
     expect(markup).toContain('data-testid="vitals-temperature-chart"');
     const titles = [...markup.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]);
     expect(titles).toContain('体温：38.2 ℃（2026/11/20）');

@@ -307,6 +307,12 @@ export interface Chart {
   vitals: Vitals[] | null;
   prescriptions: Prescription[] | null;
   lab_reports: LabReport[] | null;
+  /** Display names of the staff the served records name, by login (authors, signers, prescribers,
+   * clinicians) — only those. */
+  staff_names: Record<string, string>;
+  /** Today's visit (Japan time), opened at check-in or by a clinician; today's vitals, notes and
+   * prescriptions belong to it. */
+  todays_encounter: Uuid | null;
 }
 
 export interface BreakGlassGrant {
