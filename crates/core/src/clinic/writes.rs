@@ -105,6 +105,8 @@ impl Clinic {
         Ok(amendment)
     }
 
+    /// Vitals measured now, filed under today's visit (`encounter_id` may name it; a visit of an
+    /// earlier day is refused).
     pub fn record_vitals(
         &mut self,
         patient_id: Uuid,
@@ -113,6 +115,7 @@ impl Clinic {
     ) -> Result<Vitals> {
         self.authorize(Section::Vitals, Access::Write, Some(patient_id))?;
         self.load_patient(patient_id)?;
+        let encounter_id = self.visit_for_now(patient_id, encounter_id)?;
         let vitals = Vitals::build(self.new_id()?, patient_id, encounter_id, self.now(), input)?;
         self.commit(vec![ChangeBody::VitalsRecorded(vitals.clone())])?;
         Ok(vitals)
@@ -134,6 +137,7 @@ impl Clinic {
         Ok(problem)
     }
 
+    /// A prescription issued now, filed under today's visit like [`Clinic::record_vitals`].
     pub fn prescribe(
         &mut self,
         patient_id: Uuid,
@@ -142,6 +146,7 @@ impl Clinic {
     ) -> Result<Prescription> {
         self.authorize(Section::Prescriptions, Access::Sign, Some(patient_id))?;
         self.load_patient(patient_id)?;
+        let encounter_id = self.visit_for_now(patient_id, encounter_id)?;
         let rx = Prescription::build(self.new_id()?, patient_id, encounter_id, &self.user.name, self.now(), items)?;
         self.commit(vec![ChangeBody::PrescriptionIssued(rx.clone())])?;
         Ok(rx)
@@ -153,6 +158,7 @@ impl Clinic {
         let previous = self
             .latest_prescription(patient_id)?
             .ok_or_else(|| Error::invalid("prescription", "this patient has no earlier prescription to repeat"))?;
+        let encounter_id = self.visit_for_now(patient_id, encounter_id)?;
         let rx = previous.repeat(self.new_id()?, encounter_id, &self.user.name, self.now());
         self.commit(vec![ChangeBody::PrescriptionIssued(rx.clone())])?;
         Ok(rx)
@@ -182,21 +188,29 @@ impl Clinic {
         Ok(appointment)
     }
 
-    /// 受付: marks a booked appointment as arrived.
+    /// 受付: marks a booked appointment as arrived and opens the patient's visit for today
+    /// (unless one is open), so the nurse's vitals and the doctor's note have a visit to go to.
     pub fn check_in(&mut self, appointment_id: Uuid) -> Result<Appointment> {
         self.authorize(Section::Appointments, Access::Write, None)?;
         let appointment = self.load_appointment(appointment_id)?.checked_in(self.now())?;
-        self.commit(vec![ChangeBody::AppointmentSaved(appointment.clone())])?;
+        self.commit_check_in(&appointment)?;
         Ok(appointment)
     }
 
-    /// 受付 without a booking.
+    /// 受付 without a booking; opens today's visit like [`Clinic::check_in`].
     pub fn check_in_walk_in(&mut self, patient_id: Uuid, purpose: &str) -> Result<Appointment> {
         self.authorize(Section::Appointments, Access::Write, Some(patient_id))?;
         self.load_patient(patient_id)?;
         let appointment = Appointment::walk_in(self.new_id()?, patient_id, self.now(), purpose)?;
-        self.commit(vec![ChangeBody::AppointmentSaved(appointment.clone())])?;
+        self.commit_check_in(&appointment)?;
         Ok(appointment)
+    }
+
+    /// The arrival and, in the same transaction, today's visit if none is open yet.
+    fn commit_check_in(&mut self, appointment: &Appointment) -> Result<()> {
+        let mut bodies = vec![ChangeBody::AppointmentSaved(appointment.clone())];
+        bodies.extend(self.todays_visit_opening(appointment.patient_id)?);
+        self.commit(bodies)
     }
 
     /// Authorizes `access` to the user's own note section first, then loads the note and, if it
