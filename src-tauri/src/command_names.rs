@@ -36,5 +36,7 @@ pub const COMMANDS: &[&str] = &[
     "reset_second_factor",
     "unlock_account",
     "audit_report",
+    "audit_report_by_chart_no",
+    "audit_alerts",
     "set_idle_timeout",
 ];

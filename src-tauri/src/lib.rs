@@ -53,6 +53,8 @@ pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         commands::admin::reset_second_factor,
         commands::admin::unlock_account,
         commands::admin::audit_report,
+        commands::admin::audit_report_by_chart_no,
+        commands::admin::audit_alerts,
         commands::admin::set_idle_timeout,
     ])
 }

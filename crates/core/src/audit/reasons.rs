@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Action, AuditEvent};
 
-/// A reason as a translation key (`audit.reason.<key>` in the UI's locale files) and the values
+/// A reason as a translation key (`audit_reasons.<key>` in the UI's locale files) and the values
 /// of its placeholders. Placeholders named `role`, `sections` (comma-separated) and `at` (RFC 3339)
 /// hold the core's own identifiers and times, for the reader to translate and format.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
