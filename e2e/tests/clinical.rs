@@ -43,6 +43,9 @@ async fn a_doctor_finds_her_by_two_kana_writes_and_signs_a_note_and_prescribes_w
     app.click("note-sign").await;
     app.wait_css("[data-testid=\"note-item\"][data-status=\"signed\"]", mamori_e2e::PATIENCE).await;
     assert!(app.wait_text("note-list", "急性上気道炎").await.contains("咽頭痛"));
+    // Signed by the doctor's name, not his login.
+    let signed = app.wait_text("note-signed-by", "守 太郎").await;
+    assert!(!signed.contains("doctor"), "{signed}");
 
     app.fill("rx-item-drug", "カロナール錠200mg").await;
     app.fill("rx-item-dose", "1").await;
@@ -51,6 +54,7 @@ async fn a_doctor_finds_her_by_two_kana_writes_and_signs_a_note_and_prescribes_w
     app.fill("rx-item-days", "5").await;
     app.click("rx-submit").await;
     app.wait_text("rx-entry", "カロナール錠200mg").await;
+    assert_eq!(app.text("rx-prescriber").await, "守 太郎", "the prescriber by name");
     app.screenshot("signed-note-and-prescription").await;
 
     app.click("rx-do").await;

@@ -4,3 +4,5 @@
 mod clinical;
 mod front_desk;
 mod locking;
+mod measure;
+mod nurse_day;

@@ -43,6 +43,8 @@ macro_rules! ipc_commands {
             admin::reset_second_factor,
             admin::unlock_account,
             admin::audit_report,
+            admin::audit_report_by_chart_no,
+            admin::audit_alerts,
             admin::set_idle_timeout,
         }
     };

@@ -251,6 +251,38 @@ fn break_the_glass_from_the_window_shows_its_expiry() {
 }
 
 #[test]
+fn only_an_admin_window_gets_the_alerts_and_the_report_by_card_number() {
+    let w = Window::on_demo();
+    // The receptionist tries to break the glass on allergies: refused, and an alert.
+    w.unlock("reception");
+    let chart_no = w.ok("patient", json!({ "id": w.patient }))["chart_no"].as_str().expect("chart no").to_string();
+    let glass = json!({ "patientId": w.patient, "section": "allergies", "reason": "救急隊からの問い合わせ" });
+    assert_eq!(w.error_code("break_glass", glass), "sealed_section");
+    for user in ["reception", "nurse", "doctor"] {
+        w.unlock(user);
+        assert_eq!(w.error_code("audit_alerts", json!({})), "denied", "{user} gets no alerts");
+        assert_eq!(w.error_code("audit_report_by_chart_no", json!({ "chartNo": chart_no })), "denied", "{user}");
+    }
+
+    w.unlock("admin");
+    let alerts = w.ok("audit_alerts", json!({}));
+    let refused = alerts
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .find(|e| e["user"] == "reception" && e["break_glass"] == true)
+        .expect("the refused glass is an alert");
+    assert_eq!(refused["reason_code"]["key"], "grant_refused_sealed", "the window translates the reason: {refused}");
+    assert_eq!(refused["reason_code"]["params"]["typed"], "救急隊からの問い合わせ");
+
+    let report = w.ok("audit_report_by_chart_no", json!({ "chartNo": chart_no }));
+    assert_eq!(report["patient"], w.patient.as_str());
+    assert!(report["events"].as_array().expect("events").iter().any(|e| e["user"] == "reception"));
+    assert!(report.get("name").is_none() && !report.to_string().contains("kana"), "no name reaches the admin");
+    assert_eq!(w.error_code("audit_report_by_chart_no", json!({ "chartNo": "999999" })), "not_found");
+}
+
+#[test]
 fn every_command_is_registered_and_the_capability_lists_exactly_one_permission_per_command() {
     let w = Window::on_demo();
     let unknown = w.call("no_such_command", json!({})).expect_err("unknown command").to_string();

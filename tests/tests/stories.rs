@@ -2,6 +2,7 @@
 //! story saves minutes (ripgrep's `tests/tests.rs` layout). Each module is one story.
 
 mod access_by_role;
+mod audit_by_chart_no;
 mod audit_log;
 mod break_glass;
 mod clinical_key;
@@ -13,6 +14,7 @@ mod idle_lock;
 mod keyring_load;
 mod replay;
 mod searching;
+mod todays_visit;
 mod unlocking;
 mod user_admin;
 mod vendor_logs;

@@ -68,7 +68,7 @@ describe('translation files', () => {
       encounters: ['outpatient', 'home_visit'],
       problems: ['active', 'resolved'],
       language: ['ja', 'en'],
-      'admin.tab': ['users', 'settings', 'audit'],
+      'admin.tab': ['users', 'settings', 'audit', 'alerts'],
       'audit.outcome': ['allowed', 'denied'],
       'labs.flag': ['low', 'normal', 'high'],
       'notes.kind': ['medical', 'nursing'],

@@ -1,6 +1,8 @@
-//! Administration: users, second factors, lockouts, the idle timeout and the audit reports.
+//! Administration: users, second factors, lockouts, the idle timeout, the audit reports and the
+//! alerts.
 
-use mamori_core::audit::{AuditEvent, Filter};
+use mamori_core::audit::{ExplainedEvent, Filter};
+use mamori_core::clinic::PatientAuditReport;
 use mamori_core::domain::validation::{Field, Problem};
 use mamori_core::domain::{Role, User};
 use mamori_core::secret::Password;
@@ -50,13 +52,25 @@ pub async fn audit_report(
     state: State<'_, AppState>,
     patient_id: Option<Uuid>,
     user: Option<String>,
-) -> UiResult<Vec<AuditEvent>> {
+) -> UiResult<Vec<ExplainedEvent>> {
     let filter = match (patient_id, user) {
         (Some(patient), None) => Filter::Patient(patient),
         (None, Some(user)) => Filter::User(user),
         _ => return Err(UiError::invalid(Field::Report, Problem::PatientOrUser)),
     };
-    state.with_session(|c| c.audit_events(&filter))
+    state.with_session(|c| Ok(c.audit_events(&filter)?.into_iter().map(ExplainedEvent::from).collect()))
+}
+
+/// "Who opened this chart", by the number on the patient's card; the answer names no one.
+#[tauri::command]
+pub async fn audit_report_by_chart_no(state: State<'_, AppState>, chart_no: String) -> UiResult<PatientAuditReport> {
+    state.with_session(|c| c.audit_events_for_chart_no(&chart_no))
+}
+
+/// What the admin should look at: break-the-glass, refusals and failed logins.
+#[tauri::command]
+pub async fn audit_alerts(state: State<'_, AppState>) -> UiResult<Vec<ExplainedEvent>> {
+    state.with_session(|c| Ok(c.audit_events(&Filter::Alerts)?.into_iter().map(ExplainedEvent::from).collect()))
 }
 
 #[tauri::command]

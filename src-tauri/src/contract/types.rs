@@ -5,8 +5,8 @@
 use std::any::TypeId;
 use std::collections::{BTreeMap, HashSet};
 
-use mamori_core::audit::AuditEvent;
-use mamori_core::clinic::{BreakGlassGrant, Chart, Visit};
+use mamori_core::audit::{AuditEvent, ExplainedEvent};
+use mamori_core::clinic::{BreakGlassGrant, Chart, PatientAuditReport, Visit};
 use mamori_core::domain::*;
 use mamori_core::ErrorReport;
 use mamori_core::policy::Section;
@@ -49,6 +49,8 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<BreakGlassGrant>();
     v.visit::<User>();
     v.visit::<AuditEvent>();
+    v.visit::<ExplainedEvent>();
+    v.visit::<PatientAuditReport>();
     // What every failed command rejects with.
     v.visit::<ErrorReport>();
 }

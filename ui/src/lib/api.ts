@@ -13,7 +13,6 @@ import type {
   Allergy,
   AppStatus,
   Appointment,
-  AuditEvent,
   BreakGlassGrant,
   Chart,
   Encounter,
@@ -21,11 +20,13 @@ import type {
   Enrollment,
   Patient,
   PatientInput,
+  PatientAuditReport,
   PatientSummary,
   Prescription,
   PrescriptionItemInput,
   Problem,
   ProblemInput,
+  ReportedEvent,
   Role,
   Section,
   Session,
@@ -159,6 +160,13 @@ export const unlockAccount = (name: string) => call<null>('unlock_account', { na
 
 /** One of the two filters. */
 export const auditReport = (filter: { patientId: Uuid } | { user: string }) =>
-  call<AuditEvent[]>('audit_report', { ...filter });
+  call<ReportedEvent[]>('audit_report', { ...filter });
+
+/** A patient's audit by the number on her card (診察券番号); the answer carries no name. */
+export const auditReportByChartNo = (chartNo: string) =>
+  call<PatientAuditReport>('audit_report_by_chart_no', { chartNo });
+
+/** Break-the-glass, refusals and failed logins. */
+export const auditAlerts = () => call<ReportedEvent[]>('audit_alerts');
 
 export const setIdleTimeout = (minutes: number) => call<null>('set_idle_timeout', { minutes });

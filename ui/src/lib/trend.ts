@@ -1,5 +1,7 @@
 // Scales for the small SVG trend charts (vitals, lab results): pure, so it is tested.
 
+import { t } from './i18n';
+
 export interface Point {
   /** Milliseconds since the epoch. */
   t: number;
@@ -82,9 +84,31 @@ export function formatNumber(n: number): string {
 export interface Series {
   key: string;
   label: string;
+  /** Printed after each value in its tooltip (mmHg, ℃, mg/dL); may be empty. */
+  unit: string;
   points: Point[];
   /** Colour class: s1, s2 or s3. */
   tone: 's1' | 's2' | 's3';
+}
+
+/** A dot's tooltip, label and value kept apart and the unit after the value:
+ * 「収縮期血圧: 128 mmHg（2026/11/29）」. */
+export function pointTitle(series: Pick<Series, 'label' | 'unit'>, point: Point, date: string): string {
+  const value = series.unit ? `${formatNumber(point.v)} ${series.unit}` : formatNumber(point.v);
+  return t('trend.point', { label: series.label, value, date });
+}
+
+/** The measurements of one vital sign, oldest first; a visit without it is left out. */
+export function vitalPoints<K extends string>(
+  vitals: readonly ({ measured_at: string } & { [key in K]: number | null })[],
+  key: K,
+): Point[] {
+  return vitals
+    .flatMap((v) => {
+      const value = v[key];
+      return value === null ? [] : [{ t: Date.parse(v.measured_at), v: value }];
+    })
+    .sort((a, b) => a.t - b.t);
 }
 
 /** Lab results grouped by test across reports, oldest first, with the latest reference range. */

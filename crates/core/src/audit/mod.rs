@@ -5,6 +5,7 @@
 mod chain;
 mod event;
 mod identity;
+mod reasons;
 mod reports;
 
 use uuid::Uuid;
@@ -12,6 +13,7 @@ use uuid::Uuid;
 pub use chain::{append, event_hash, verify, Actor, Verdict, SIGN_EVERY};
 pub use event::{Action, AuditEvent, NewEvent, Outcome};
 pub use identity::DeviceIdentity;
+pub use reasons::{explain, ExplainedEvent, ReasonCode};
 pub use reports::events;
 
 /// Which events a report covers.

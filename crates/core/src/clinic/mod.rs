@@ -3,6 +3,7 @@
 //! transaction.
 
 mod access;
+mod audit_lookup;
 mod break_glass;
 mod data_dir;
 mod idle;
@@ -10,6 +11,8 @@ mod reads;
 mod reception;
 mod section_keys;
 mod setup;
+mod staff;
+mod today;
 mod users;
 mod writes;
 
@@ -17,6 +20,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::TransactionBehavior;
 use uuid::Uuid;
 
+pub use audit_lookup::PatientAuditReport;
 pub use break_glass::{BreakGlassGrant, GRANT_MINUTES};
 pub use data_dir::DataDir;
 pub use idle::{valid_idle_timeout, DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};

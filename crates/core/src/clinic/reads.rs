@@ -1,6 +1,9 @@
 //! Reading the chart. Each read asks the policy first and is audited in the same transaction;
 //! a chart holds only the sections the reader's role may see.
 
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -32,6 +35,12 @@ pub struct Chart {
     pub vitals: Option<Vec<Vitals>>,
     pub prescriptions: Option<Vec<Prescription>>,
     pub lab_reports: Option<Vec<LabReport>>,
+    /// Display names by login of the staff the records above name (visit openers, note authors
+    /// and signers, prescribers) — of those only.
+    pub staff_names: BTreeMap<String, String>,
+    /// Today's visit (Japan time), opened at check-in or by a clinician: what is recorded today
+    /// is filed under it.
+    pub todays_encounter: Option<Uuid>,
 }
 
 impl Clinic {
@@ -66,7 +75,8 @@ impl Clinic {
             sections = plan.readable.len(),
             by_grant = plan.by_grant.len()
         );
-        self.audited_sealed(|conn, keys| read_chart(conn, keys, patient_id, &plan))
+        let today = self.today();
+        self.audited_sealed(|conn, keys| read_chart(conn, keys, patient_id, &plan, today))
     }
 
     /// The same chart without its audit events: only for the benchmark's unaudited baseline.
@@ -74,7 +84,7 @@ impl Clinic {
     pub fn chart_unaudited_for_benchmark(&mut self, patient_id: Uuid) -> Result<Chart> {
         let plan = self.chart_plan(patient_id)?;
         let keys = self.keys()?;
-        read_chart(keys.store.conn(), &keys.section, patient_id, &plan).map(|(chart, _)| chart)
+        read_chart(keys.store.conn(), &keys.section, patient_id, &plan, self.today()).map(|(chart, _)| chart)
     }
 
     /// Which sections this session may read in the chart, and which of them only by a grant.
@@ -310,7 +320,13 @@ struct ChartPlan {
 }
 
 /// Reads the sections `plan` allows (and only those) and the audit events that record them.
-fn read_chart(conn: &Connection, keys: &SectionKeys, id: Uuid, plan: &ChartPlan) -> Result<(Chart, Vec<NewEvent>)> {
+fn read_chart(
+    conn: &Connection,
+    keys: &SectionKeys,
+    id: Uuid,
+    plan: &ChartPlan,
+    today: NaiveDate,
+) -> Result<(Chart, Vec<NewEvent>)> {
     let may = |section: Section| plan.readable.contains(&section);
     let notes = if may(Section::Notes) || may(Section::NursingNotes) {
         let all: Vec<SoapNote> = sealed_for_patient(conn, keys, ClinicalKind::Note, id)?;
@@ -318,9 +334,12 @@ fn read_chart(conn: &Connection, keys: &SectionKeys, id: Uuid, plan: &ChartPlan)
     } else {
         None
     };
-    let chart = Chart {
+    let encounters: Vec<Encounter> =
+        for_patient(conn, "SELECT body FROM encounters WHERE patient_id = ?1 ORDER BY started_at, id", id)?;
+    let mut chart = Chart {
         patient: load_patient(conn, id)?,
-        encounters: for_patient(conn, "SELECT body FROM encounters WHERE patient_id = ?1 ORDER BY started_at, id", id)?,
+        todays_encounter: super::today::todays_among(&encounters, today),
+        encounters,
         appointments: for_patient(
             conn,
             "SELECT body FROM appointments WHERE patient_id = ?1 ORDER BY scheduled_at, id",
@@ -332,7 +351,9 @@ fn read_chart(conn: &Connection, keys: &SectionKeys, id: Uuid, plan: &ChartPlan)
         vitals: sealed_section(conn, keys, may(Section::Vitals), ClinicalKind::Vitals, id)?,
         prescriptions: sealed_section(conn, keys, may(Section::Prescriptions), ClinicalKind::Prescription, id)?,
         lab_reports: sealed_section(conn, keys, may(Section::Results), ClinicalKind::LabReport, id)?,
+        staff_names: BTreeMap::new(),
     };
+    chart.staff_names = super::staff::display_names(conn, named_staff(&chart))?;
     // One event per chart open, naming every section served: a row per section would make an
     // audited open cost three times an unaudited one.
     let mut event = NewEvent::allowed(Action::Read, None, Some(id));
@@ -344,6 +365,17 @@ fn read_chart(conn: &Connection, keys: &SectionKeys, id: Uuid, plan: &ChartPlan)
     }
     let events = vec![event];
     Ok((chart, events))
+}
+
+/// Every login the chart's served records name.
+fn named_staff(chart: &Chart) -> Vec<&str> {
+    let mut logins: Vec<&str> = chart.encounters.iter().map(|e| e.clinician.as_str()).collect();
+    for note in chart.notes.iter().flatten() {
+        logins.push(&note.author);
+        logins.extend(note.signed_by.as_deref());
+    }
+    logins.extend(chart.prescriptions.iter().flatten().map(|rx| rx.prescriber.as_str()));
+    logins
 }
 
 fn unreadable() -> Error {

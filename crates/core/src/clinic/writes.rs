@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
-use super::access::note_section;
+use super::access::{self, note_section};
 use super::Clinic;
-use crate::changelog::{ClinicalBody, OpenBody};
+use crate::changelog::{ChangeBody, ClinicalBody, OpenBody};
 use crate::domain::validation::Problem as Why;
 use crate::domain::*;
 use crate::policy::{Access, Section};
@@ -109,6 +109,8 @@ impl Clinic {
         Ok(amendment)
     }
 
+    /// Vitals measured now, filed under today's visit (`encounter_id` may name it; a visit of an
+    /// earlier day is refused).
     pub fn record_vitals(
         &mut self,
         patient_id: Uuid,
@@ -117,6 +119,7 @@ impl Clinic {
     ) -> Result<Vitals> {
         self.authorize(Section::Vitals, Access::Write, Some(patient_id))?;
         self.load_patient(patient_id)?;
+        let encounter_id = self.visit_for_now(patient_id, encounter_id)?;
         let vitals = Vitals::build(self.new_id()?, patient_id, encounter_id, self.now(), input)?;
         self.commit(ClinicalBody::VitalsRecorded(vitals.clone()))?;
         Ok(vitals)
@@ -138,6 +141,7 @@ impl Clinic {
         Ok(problem)
     }
 
+    /// A prescription issued now, filed under today's visit like [`Clinic::record_vitals`].
     pub fn prescribe(
         &mut self,
         patient_id: Uuid,
@@ -146,6 +150,7 @@ impl Clinic {
     ) -> Result<Prescription> {
         self.authorize(Section::Prescriptions, Access::Sign, Some(patient_id))?;
         self.load_patient(patient_id)?;
+        let encounter_id = self.visit_for_now(patient_id, encounter_id)?;
         let rx = Prescription::build(self.new_id()?, patient_id, encounter_id, &self.user.name, self.now(), items)?;
         self.commit(ClinicalBody::PrescriptionIssued(rx.clone()))?;
         Ok(rx)
@@ -157,6 +162,7 @@ impl Clinic {
         let previous = self
             .latest_prescription(patient_id)?
             .ok_or_else(|| Error::invalid(Field::Prescription, Why::NothingToRepeat))?;
+        let encounter_id = self.visit_for_now(patient_id, encounter_id)?;
         let rx = previous.repeat(self.new_id()?, encounter_id, &self.user.name, self.now());
         self.commit(ClinicalBody::PrescriptionIssued(rx.clone()))?;
         Ok(rx)
@@ -186,21 +192,31 @@ impl Clinic {
         Ok(appointment)
     }
 
-    /// 受付: marks a booked appointment as arrived.
+    /// 受付: marks a booked appointment as arrived and opens the patient's visit for today
+    /// (unless one is open), so the nurse's vitals and the doctor's note have a visit to go to.
     pub fn check_in(&mut self, appointment_id: Uuid) -> Result<Appointment> {
         self.authorize(Section::Appointments, Access::Write, None)?;
         let appointment = self.load_appointment(appointment_id)?.checked_in(self.now())?;
-        self.commit(OpenBody::AppointmentSaved(appointment.clone()))?;
+        self.commit_check_in(&appointment)?;
         Ok(appointment)
     }
 
-    /// 受付 without a booking.
+    /// 受付 without a booking; opens today's visit like [`Clinic::check_in`].
     pub fn check_in_walk_in(&mut self, patient_id: Uuid, purpose: &str) -> Result<Appointment> {
         self.authorize(Section::Appointments, Access::Write, Some(patient_id))?;
         self.load_patient(patient_id)?;
         let appointment = Appointment::walk_in(self.new_id()?, patient_id, self.now(), purpose)?;
-        self.commit(OpenBody::AppointmentSaved(appointment.clone()))?;
+        self.commit_check_in(&appointment)?;
         Ok(appointment)
+    }
+
+    /// The arrival and, in the same transaction, today's visit if none is open yet.
+    fn commit_check_in(&mut self, appointment: &Appointment) -> Result<()> {
+        let mut bodies: Vec<ChangeBody> = vec![OpenBody::AppointmentSaved(appointment.clone()).into()];
+        bodies.extend(self.todays_visit_opening(appointment.patient_id)?.map(ChangeBody::from));
+        let events = bodies.iter().map(access::audit_of).collect();
+        let author = self.user.name.clone();
+        self.commit_as(bodies.into_iter().map(|body| (author.clone(), body)).collect(), events)
     }
 
     /// Authorizes `access` to the user's own note section first, then loads the note and, if it

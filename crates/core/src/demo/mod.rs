@@ -17,7 +17,7 @@ use crate::auth::Enrollment;
 use crate::changelog::OpenBody;
 use crate::clinic::{Clinic, DataDir};
 use crate::clock::Clock;
-use crate::domain::{Appointment, AppointmentInput, Role, User};
+use crate::domain::{Appointment, AppointmentInput, Encounter, EncounterKind, Role, User};
 use crate::secret::Password;
 use crate::vault::DeviceSecretStore;
 use crate::{Error, Result};
@@ -197,10 +197,22 @@ pub fn populate_with_progress(
                 patient.id,
                 &AppointmentInput { scheduled_at: at, purpose: "再診".into() },
             )?;
-            if at <= now {
-                appointment = appointment.checked_in(at - Duration::minutes(rng.range(0, 15)))?;
+            let arrived = (at <= now).then(|| at - Duration::minutes(rng.range(0, 15)));
+            if let Some(arrived) = arrived {
+                appointment = appointment.checked_in(arrived)?;
             }
             batch.push((staff.reception.into(), OpenBody::AppointmentSaved(appointment).into()));
+            // Check-in opens today's visit, as at the real desk.
+            if let Some(arrived) = arrived {
+                let visit = Encounter {
+                    id: rng.id_at(arrived),
+                    patient_id: patient.id,
+                    kind: EncounterKind::Outpatient,
+                    started_at: arrived,
+                    clinician: staff.reception.into(),
+                };
+                batch.push((staff.reception.into(), OpenBody::EncounterOpened(visit).into()));
+            }
         }
         if (n as usize + 1) % PATIENTS_PER_TRANSACTION == 0 {
             clinic.commit_as(std::mem::take(&mut batch), Vec::new())?;

@@ -94,6 +94,8 @@ fields! {
     Reason = "reason",
     Section = "section",
     Report = "report",
+    // The visit a record is filed under.
+    Encounter = "encounter",
 }
 
 #[cfg(test)]

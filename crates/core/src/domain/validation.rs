@@ -74,6 +74,10 @@ pub enum Problem {
     NoteIsDraft,
     AlreadyAmended,
     AppointmentCancelled,
+    /// The visit named belongs to another patient.
+    OtherPatientsVisit,
+    /// The visit named is of an earlier day; what is recorded now belongs to today's visit.
+    EarlierDaysVisit,
     AlreadyCheckedIn,
     UnknownRole,
     BadUserName {
@@ -142,6 +146,8 @@ impl Problem {
             | NoteIsDraft
             | AlreadyAmended
             | AppointmentCancelled
+            | OtherPatientsVisit
+            | EarlierDaysVisit
             | AlreadyCheckedIn
             | UnknownRole
             | BadUserName { .. }
@@ -190,6 +196,8 @@ impl Problem {
             NoteIsDraft,
             AlreadyAmended,
             AppointmentCancelled,
+            OtherPatientsVisit,
+            EarlierDaysVisit,
             AlreadyCheckedIn,
             UnknownRole,
             BadUserName { min: 2, max: 32 },
