@@ -1,6 +1,7 @@
 //! Every end-to-end story, in one binary (the app is driven one story at a time; `App::launch`
 //! takes a process-wide turn).
 
+mod admin_audit;
 mod clinical;
 mod front_desk;
 mod locking;

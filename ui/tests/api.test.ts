@@ -97,6 +97,8 @@ describe('command wrappers', () => {
       [() => api.unlockAccount('nurse1'), 'unlock_account', { name: 'nurse1' }],
       [() => api.auditReport({ patientId: PATIENT }), 'audit_report', { patientId: PATIENT }],
       [() => api.auditReport({ user: 'dr' }), 'audit_report', { user: 'dr' }],
+      [() => api.auditReportByChartNo('000123'), 'audit_report_by_chart_no', { chartNo: '000123' }],
+      [() => api.auditAlerts(), 'audit_alerts', undefined],
       [() => api.setIdleTimeout(15), 'set_idle_timeout', { minutes: 15 }],
     ];
     for (const [run, command, args] of calls) {

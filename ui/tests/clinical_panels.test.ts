@@ -21,6 +21,8 @@ function session(role: Role): Session {
     readable: ['demographics', 'appointments', ...clinical],
     writable: role === 'doctor' ? ['demographics', 'appointments', ...clinical] : ['vitals', 'nursing_notes'],
     idle_timeout_minutes: 10,
+    idle_timeout_min_minutes: 1,
+    idle_timeout_max_minutes: 240,
   };
 }
 

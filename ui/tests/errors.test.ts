@@ -77,13 +77,13 @@ describe('an invalid form', () => {
     expect(errorText(threeBad)).toBe(
       '入力内容を確認してください。' +
         'セイ（カナ）：カタカナまたはひらがなで入力してください（例: ヤマダ）。' +
-        '生年月日：日付として読めません。1950-03-12 や S25.3.12 のように入力してください。' +
+        '生年月日：暦にない日付です。月と日を確認してください。' +
         '体重：0.3〜400の範囲で入力してください。',
     );
     setLocale('en');
     expect(errorText(threeBad)).toBe(
       'Please check the input. Family name (kana): Write it in kana only (katakana or hiragana), e.g. ヤマダ. ' +
-        'Birth date: Not a date; write it like 1950-03-12 or S25.3.12. Weight: Must be between 0.3 and 400.',
+        'Birth date: No such day in the calendar; check the month and day. Weight: Must be between 0.3 and 400.',
     );
   });
 

@@ -20,7 +20,7 @@ describe('the registration form', () => {
     const shown = formErrors(threeBad);
     expect(shown.fields).toEqual({
       family_kana: 'カタカナまたはひらがなで入力してください（例: ヤマダ）。',
-      birth_date: '日付として読めません。1950-03-12 や S25.3.12 のように入力してください。',
+      birth_date: '暦にない日付です。月と日を確認してください。',
       phone: '0から始まる10桁または11桁の番号を入力してください（例: 03-1234-5678）。',
     });
     expect(shown.message).toBe('入力内容を確認してください。');

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashSet};
 use mamori_core::audit::{AuditEvent, ExplainedEvent};
 use mamori_core::clinic::{BreakGlassGrant, Chart, PatientAuditReport, Visit};
 use mamori_core::domain::*;
-use mamori_core::ErrorReport;
 use mamori_core::policy::Section;
 use mamori_core::search::PatientSummary;
+use mamori_core::ErrorReport;
 use ts_rs::{Config, TypeVisitor, TS};
 
 use super::drift::Generated;

@@ -17,4 +17,14 @@ export type Chart = { patient: Patient, encounters: Array<Encounter>, appointmen
 /**
  * Every version of every note the reader may see; amendments name the version they replace.
  */
-notes: Array<SoapNote> | null, vitals: Array<Vitals> | null, prescriptions: Array<Prescription> | null, lab_reports: Array<LabReport> | null, };
+notes: Array<SoapNote> | null, vitals: Array<Vitals> | null, prescriptions: Array<Prescription> | null, lab_reports: Array<LabReport> | null, 
+/**
+ * Display names by login of the staff the records above name (visit openers, note authors
+ * and signers, prescribers) — of those only.
+ */
+staff_names: { [key in string]: string }, 
+/**
+ * Today's visit (Japan time), opened at check-in or by a clinician: what is recorded today
+ * is filed under it.
+ */
+todays_encounter: string | null, };

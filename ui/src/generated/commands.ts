@@ -36,6 +36,8 @@ export const COMMANDS = [
   'reset_second_factor',
   'unlock_account',
   'audit_report',
+  'audit_report_by_chart_no',
+  'audit_alerts',
   'set_idle_timeout',
 ] as const;
 

@@ -4,36 +4,20 @@
 // (`retry_after_secs`, `section`, …). Texts come from the shared catalog (`errors.<code>`,
 // `validation.<code>`, `fields.<id>`); nothing here reads the English message for data.
 
+import type { ErrorCode, ErrorReport as CoreErrorReport, FieldError } from '../generated';
 import { getLocale, has, t, type Params } from './i18n';
 
-/** One refused field: its id (e.g. `family_kana`), the problem code (e.g. `wrong_kana`), the
- * problem's parameters (`max`, `min`, …) and, in a list, the 1-based item it is in. */
-export interface FieldProblem {
-  field: string;
-  problem: string;
-  item?: number;
-  [param: string]: string | number | undefined;
-}
+/** One refused field (`FieldError`, generated from the core): its id (e.g. `family_kana`), the
+ * problem code (e.g. `wrong_kana`) with the problem's parameters (`max`, `min`, …) and, in a
+ * list, the 1-based item it is in. */
+export type FieldProblem = FieldError;
 
-/** What a failed command rejects with (`mamori_core::ErrorReport`). */
-export interface ErrorReport {
-  code: string;
-  message: string;
-  fields: FieldProblem[];
-  retry_after_secs?: number;
-  section?: string;
-  access?: string;
-  what?: string;
-  path?: string;
-  device?: string;
-  name?: string;
-  found?: number;
-  supported?: number;
-  detail?: string;
-}
+/** What a failed command rejects with: the core's `ErrorReport` (generated), or the window's own
+ * `unexpected` report for a rejection that is not one. */
+export type ErrorReport = Omit<CoreErrorReport, 'code'> & { code: ErrorCode | 'unexpected' };
 
 export class CommandError extends Error {
-  readonly code: string;
+  readonly code: ErrorReport['code'];
   readonly report: ErrorReport;
 
   constructor(report: ErrorReport) {
@@ -74,7 +58,8 @@ function isFieldProblem(value: unknown): value is FieldProblem {
 /** The report's members as given, keeping only those of the expected type. */
 function toReport(value: Shape & Record<string, unknown>): ErrorReport {
   const report: ErrorReport = {
-    code: value.code,
+    // The shell sends only the core's codes; an unknown one is shown by its English message.
+    code: value.code as ErrorCode,
     message: value.message,
     fields: Array.isArray(value.fields) ? value.fields.filter(isFieldProblem) : [],
   };

@@ -143,7 +143,7 @@ impl LogSafe for Duration {
 impl sealed::Sealed for crate::Error {}
 impl LogSafe for crate::Error {
     fn log_value(&self) -> SafeValue {
-        SafeValue(Repr::code(self.code()))
+        SafeValue(Repr::code(self.code().as_str()))
     }
 }
 
