@@ -7,13 +7,14 @@ use mamori_core::domain::validation::{Field, FieldError, Problem, ValidationErro
 use mamori_core::ErrorReport;
 use serde::Serialize;
 
+/// Boxed: a command's `Result` stays small on its happy path.
 #[derive(Debug, Serialize)]
 #[serde(transparent)]
-pub struct UiError(pub ErrorReport);
+pub struct UiError(pub Box<ErrorReport>);
 
 impl UiError {
     pub fn no_session() -> Self {
-        Self(ErrorReport::no_session())
+        Self(Box::new(ErrorReport::no_session()))
     }
 
     /// A command argument the window got wrong, as the core would report it.
@@ -24,19 +25,19 @@ impl UiError {
 
 impl From<mamori_core::Error> for UiError {
     fn from(error: mamori_core::Error) -> Self {
-        Self(error.report())
+        Self(Box::new(error.report()))
     }
 }
 
 impl From<ValidationErrors> for UiError {
     fn from(errors: ValidationErrors) -> Self {
-        Self(errors.into())
+        Self(Box::new(errors.into()))
     }
 }
 
 impl From<FieldError> for UiError {
     fn from(error: FieldError) -> Self {
-        Self(error.into())
+        Self(Box::new(error.into()))
     }
 }
 

@@ -5,7 +5,8 @@
 //! the staff named by their display names, and no one learns a name the records do not show.
 
 use mamori_core::clinic::Clinic;
-use mamori_core::domain::{PrescriptionItemInput, SoapText, VitalsInput};
+use mamori_core::domain::validation::Problem;
+use mamori_core::domain::{Field, PrescriptionItemInput, SoapText, VitalsInput};
 use mamori_core::vault::MemoryStore;
 use mamori_core::Error;
 use mamori_story_tests::*;
@@ -64,7 +65,10 @@ fn check_in_opens_todays_visit_and_todays_vitals_notes_and_prescriptions_land_on
     assert_eq!(recorded.encounter_id, Some(today), "today's vitals belong to today's visit");
     // A window that still had the old visit selected is refused, not filed nine days back.
     let refused = nurse.record_vitals(patient, Some(old_visit), &vitals);
-    assert!(matches!(refused, Err(Error::Invalid(ref e)) if e.field == "encounter"), "{refused:?}");
+    assert!(
+        matches!(refused, Err(Error::Invalid(ref e)) if e.problem(Field::Encounter) == Some(&Problem::EarlierDaysVisit)),
+        "{refused:?}"
+    );
 
     // The doctor writes on today's visit and prescribes without naming it.
     let mut doctor = site.login("doctor");

@@ -191,7 +191,7 @@ mod tests {
         let window = |s: &str, p: &str| SoapText { subjective: s.into(), plan: p.into(), ..SoapText::default() };
         assert_eq!(window(" 咳 ", "").validated().expect("valid").subjective, "咳");
         let blank = window(" \n", "\t").validated().expect_err("blank");
-        assert_eq!(blank.field, "note");
+        assert_eq!(blank.fields(), [FieldError::new(Field::Note, Problem::EmptyNote)]);
         assert!(window("咳", "\u{7}").validated().is_err(), "control characters refused");
         assert!(window(&"あ".repeat(MAX_SECTION_CHARS + 1), "").validated().is_err(), "over-long refused");
     }
