@@ -1,5 +1,7 @@
 //! Story: the receptionist logs in, registers a new patient and checks her in as a walk-in; she
-//! appears on today's list, checked in. The front desk never sees a clinical menu.
+//! appears on today's list, checked in. Her first try has three mistakes (kanji in the kana
+//! field, a 昭和 year that never was, a short phone number): one submit shows all three, each next
+//! to its field, in Japanese. The front desk never sees a clinical menu.
 
 use mamori_e2e::App;
 
@@ -19,6 +21,21 @@ async fn reception_registers_a_patient_and_checks_her_in() {
     app.fill("register-given-name", "ゆき").await;
     app.fill("register-family-kana", "モリヤマ").await;
     app.fill("register-given-kana", "ユキ").await;
+    app.fill("register-family-kana", "守山").await;
+    app.fill("register-birth-date", "S70.1.1").await;
+    app.fill("register-phone", "12-3456").await;
+    app.click("register-submit").await;
+    let kana = app.wait_text("field-error-family_kana", "カタカナ").await;
+    let birth = app.text("field-error-birth_date").await;
+    let phone = app.text("field-error-phone").await;
+    assert!(birth.contains("昭和") && birth.contains("1989-01-07"), "the era's end, in Japanese: {birth}");
+    assert!(phone.contains("桁"), "{phone}");
+    for shown in [&kana, &birth, &phone] {
+        assert!(!shown.is_ascii() && !shown.contains("must"), "translated, not English: {shown}");
+    }
+    app.screenshot("register-three-errors-at-once").await;
+
+    app.fill("register-family-kana", "モリヤマ").await;
     app.fill("register-birth-date", "1962-04-01").await;
     app.fill("register-phone", "03-5555-0123").await;
     app.screenshot("register-form").await;

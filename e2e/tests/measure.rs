@@ -37,7 +37,8 @@ pub async fn line_counts(app: &App, selector: &str) -> Vec<f64> {
 }
 
 /// Scrolls the box `scroller` to its end; returns (how far it scrolled, the gap in px between the
-/// top of the box and the top of its header `header`). A sticky header keeps that gap at zero.
+/// top of the box and the top of its (first) header cell `header`. A sticky header keeps that gap
+/// at zero. WebKit sticks header cells, not the `thead` box, so measure a `th`.
 pub async fn scroll_to_end(app: &App, scroller: &str, header: &str) -> (f64, f64) {
     let script = "const box = document.querySelector(arguments[0]);
         box.scrollTop = box.scrollHeight;

@@ -77,6 +77,7 @@ async fn a_nurse_records_todays_vitals_on_todays_visit_and_sees_the_doctor_by_na
         }
         app.screenshot(&format!("search-columns-{locale}")).await;
     }
+    app.select("lang-switch", "ja").await;
 
     // Her chart: today's visit, opened by the check-in, is the one selected.
     app.fill("search-input", &her.chart_no).await;

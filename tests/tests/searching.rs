@@ -60,8 +60,14 @@ fn kana_in_any_width_or_script_finds_the_same_patients() {
     // Three characters and more also match inside a reading: ヤマダ finds オヤマダ.
     let yamada = charts(&mut clinic, "ﾔﾏﾀﾞ");
     assert!(yamada.contains(&"900001".to_string()) && yamada.contains(&"900002".to_string()));
-    // A full name with a space.
-    assert_eq!(charts(&mut clinic, "やまだ たろう")[0], "900001");
+    // A full name with a space finds her, and only people of that name (the demo has namesakes).
+    let full = clinic.search_patients("やまだ たろう", 500).expect("search");
+    assert!(full.iter().any(|p| p.chart_no == "900001"), "山田 太郎 is found");
+    assert!(
+        full.iter().all(|p| p.kana == "ヤマダ タロウ"),
+        "only 山田 太郎: {:?}",
+        full.iter().map(|p| &p.kana).collect::<Vec<_>>()
+    );
 }
 
 #[test]

@@ -27,6 +27,46 @@ fn a_wrong_password_or_unknown_user_is_refused_with_a_clear_error() {
     assert_eq!(site.login("doctor").user().role, Role::Doctor);
 }
 
+/// People type passwords (and patients' names) into the user field. Such a name is counted and
+/// audited as one unknown user: neither the keyring's login-guard record nor the audit log, which
+/// every login that opens the database can read with raw SQL, ever holds what was typed.
+#[test]
+fn a_password_typed_as_the_user_name_is_kept_nowhere() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::new(tmp.path(), test_keyring("typed-as-user"));
+    let password = site.password("nurse");
+    for typed in [password.as_str(), "山田花子", &"x".repeat(100_000)] {
+        let refused = site.login_with(typed, &password, code(&site, "nurse")).expect_err("no such user");
+        assert!(matches!(refused, Error::WrongPassword), "{refused:?}");
+        site.clock.advance(chrono::Duration::minutes(5));
+    }
+    let device = mamori_core::vault::KeyFile::load(&site.dir.key_file()).expect("key file").device_id;
+    let guard = site.keyring.load_record(&device, "login-guard").expect("keyring").expect("a guard record");
+    let guard = String::from_utf8(guard).expect("JSON");
+    assert!(guard.len() < 2_000, "typing long names does not grow the record ({} bytes)", guard.len());
+    for typed in [password.as_str(), "山田花子", "xxxxxxxxxx"] {
+        assert!(!guard.contains(typed), "the guard record keeps {typed:?}");
+    }
+
+    let mut admin = site.login("admin");
+    let events = admin.audit_events(&Filter::All).expect("events");
+    let failed: Vec<_> = events.iter().filter(|e| e.action == Action::LoginFailed).collect();
+    assert_eq!(failed.len(), 3, "each attempt is still audited");
+    assert!(failed.iter().all(|e| e.subject.as_deref() == Some(mamori_core::clinic::UNKNOWN_USER)), "{failed:?}");
+    let exported = serde_json::to_string(&events).expect("json");
+    for typed in [password.as_str(), "山田花子", "xxxxxxxxxx"] {
+        assert!(!exported.contains(typed), "the audit log keeps {typed:?}");
+    }
+
+    // Failures under names that are no account's never lock a real account, nor themselves.
+    for _ in 0..12 {
+        site.clock.advance(chrono::Duration::hours(1));
+        let refused = site.login_with("no-such-user", "wrong-password-1", code(&site, "nurse"));
+        assert!(matches!(refused, Err(Error::WrongPassword)), "{refused:?}");
+    }
+    assert_eq!(site.login("nurse").user().role, Role::Nurse);
+}
+
 #[test]
 fn a_wrong_or_replayed_one_time_code_is_refused_and_recorded() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -193,14 +193,15 @@ pub struct DemoArgs {
 #[derive(Args)]
 pub struct Unlock {
     /// Login name.
-    #[arg(long, env = "MAMORI_USER")]
+    #[arg(long, env = "MAMORI_USER", hide_env_values = true)]
     pub user: String,
     /// Read the password from the first line of standard input instead of prompting (and the
     /// one-time code from the second line, unless --totp is given).
     #[arg(long)]
     pub password_stdin: bool,
-    /// The six-digit code from the authenticator app (otherwise prompted).
-    #[arg(long, env = "MAMORI_TOTP", conflicts_with = "recovery_code")]
+    /// The six-digit code from the authenticator app (otherwise prompted). `--help` never shows
+    /// the value of MAMORI_TOTP.
+    #[arg(long, env = "MAMORI_TOTP", hide_env_values = true, conflicts_with = "recovery_code")]
     pub totp: Option<String>,
     /// A one-time recovery code, instead of the authenticator's code.
     #[arg(long)]

@@ -34,7 +34,8 @@ pub fn error_line(error: &anyhow::Error, lang: Lang) -> String {
         }
         parts.push(cause.to_string());
     }
-    parts.join(": ").replace('\n', " ")
+    // One line, and no terminal control sequence from any text a cause carries.
+    parts.join(": ").chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// The report of a core error, including a validation a command ran itself (`Role::parse`).

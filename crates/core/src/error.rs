@@ -88,7 +88,9 @@ pub enum Error {
     #[error("a user named {0} already exists")]
     UserExists(String),
 
-    #[error("{what} {id} was not found")]
+    /// `id` is for the code that handles the error; the message never repeats it (it may be what
+    /// someone typed).
+    #[error("{what} was not found")]
     NotFound { what: &'static str, id: String },
 
     #[error("{0}")]
@@ -97,7 +99,7 @@ pub enum Error {
     #[error("the change log holds an entry this version cannot read (change {id}); update Mamori")]
     UnreadableChange { id: String },
 
-    #[error("database error: {0}")]
+    #[error("database error: {}", database_detail(.0))]
     Database(#[from] rusqlite::Error),
 
     #[error("this chart database has schema version {found}, newer than this Mamori ({supported}); update Mamori")]
@@ -172,5 +174,14 @@ impl Error {
 impl From<FieldError> for Error {
     fn from(error: FieldError) -> Self {
         Error::Invalid(error.into())
+    }
+}
+
+/// What a database error may say outside the core: SQLite's result code, never its message,
+/// which can be text that a trigger planted with raw SQL chose (`RAISE(ABORT, '…')`).
+pub(crate) fn database_detail(error: &rusqlite::Error) -> String {
+    match error {
+        rusqlite::Error::SqliteFailure(failure, _) => format!("SQLite {:?} ({})", failure.code, failure.extended_code),
+        other => other.to_string(),
     }
 }

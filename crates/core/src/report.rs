@@ -181,7 +181,7 @@ impl From<&Error> for ErrorReport {
             Error::UserExists(name) => report.name = Some(name.clone()),
             Error::NotFound { what, .. } => report.what = Some(what),
             Error::InvalidState(detail) => report.detail = Some((*detail).to_string()),
-            Error::Database(source) => report.detail = Some(source.to_string()),
+            Error::Database(source) => report.detail = Some(crate::error::database_detail(source)),
             Error::SchemaTooNew { found, supported } => {
                 report.found = Some(*found);
                 report.supported = Some(*supported);

@@ -53,6 +53,8 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<PatientAuditReport>();
     // What every failed command rejects with.
     v.visit::<ErrorReport>();
+    // Flattened into FieldError; its own file names the problem codes for the UI.
+    v.visit::<mamori_core::domain::validation::Problem>();
 }
 
 /// How the Rust types become TypeScript. Integers arrive as JSON numbers (serde_json writes

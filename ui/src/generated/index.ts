@@ -44,6 +44,7 @@ export type { Sex } from './Sex';
 export type { SoapNote } from './SoapNote';
 export type { SoapText } from './SoapText';
 export type { User } from './User';
+export type { ValidationProblem } from './ValidationProblem';
 export type { Visit } from './Visit';
 export type { Vitals } from './Vitals';
 export type { VitalsInput } from './VitalsInput';

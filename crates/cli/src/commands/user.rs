@@ -29,7 +29,10 @@ pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::
             let role = Role::from(role);
             let user = User::build(&name, display_name.as_deref().unwrap_or(&name), role)?;
             let first_password = match password_env {
-                Some(var) => Password::new(std::env::var(&var).with_context(|| format!("{var} is not set"))?),
+                Some(var) => Password::new(std::env::var(&var).context(
+                    // Never the name itself: a password pasted here by mistake must not be echoed.
+                    "the environment variable named by --password-env is not set",
+                )?),
                 None => password::read_new(false)?,
             };
             let enrollment = clinic.add_user(&context.keyring, &user, &first_password)?;

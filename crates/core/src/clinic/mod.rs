@@ -26,6 +26,7 @@ pub use data_dir::DataDir;
 pub use idle::{valid_idle_timeout, DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};
 pub use reads::Chart;
 pub use reception::Visit;
+pub use setup::UNKNOWN_USER;
 
 use crate::audit::{self, Actor, DeviceIdentity, NewEvent};
 use crate::changelog::{self, Change, ChangeBody, HlcClock};

@@ -309,6 +309,8 @@ impl Clinic {
     /// Lifts a lockout after too many failed logins (admin only).
     pub fn unlock_account(&mut self, secrets: &dyn DeviceSecretStore, user_name: &str) -> Result<()> {
         self.authorize(Section::Administration, Access::Write, None)?;
+        load_user(&self.keys()?.store, user_name)
+            .map_err(|_| Error::NotFound { what: "user", id: user_name.to_string() })?;
         LoginGuard::new(secrets, &self.device_id).release(user_name)?;
         log_safe!(info, "account unlocked by an administrator", by = LoginName::of(&self.user));
         self.record(vec![NewEvent::admin(format!("unlocked the account of {user_name}"))])
@@ -350,6 +352,10 @@ struct Opened {
 
 /// Password and device secret → the open store, the user, the device id and the user's key pair.
 /// Counts a wrong password against the login guard.
+/// How a failed login with a name that is no account's is counted and audited: never as the
+/// text typed (a password, a patient's name). Not a valid login name, so no account can be it.
+pub const UNKNOWN_USER: &str = "(unknown user)";
+
 fn open_keys(
     dir: &DataDir,
     secrets: &dyn DeviceSecretStore,
@@ -361,16 +367,20 @@ fn open_keys(
     let mut key_file = KeyFile::load(&dir.key_file())?;
     let device_secret = load_required(secrets, &key_file.device_id, dir.root())?;
     let guard = LoginGuard::new(secrets, &key_file.device_id);
-    // A name typed at login is logged only when it is an account's: people type passwords there.
-    let account = key_file.has_user(user_name).then(|| LoginName::listed(user_name));
-    if let Err(error) = guard.check(user_name, now) {
+    // A name typed at login is kept — logged, counted, audited — only when it is an account's:
+    // people type passwords there. Every other name is counted and audited as one unknown user.
+    let known = key_file.has_user(user_name);
+    let account = known.then(|| LoginName::listed(user_name));
+    let counted_as = if known { user_name } else { UNKNOWN_USER };
+    if let Err(error) = guard.check(counted_as, now) {
         log_safe!(warn, "login refused by the login guard", user = account, code = error);
-        return Err(error);
+        // No account to lock: a name that is none stays "wrong user name or password".
+        return Err(if !known && matches!(error, Error::LockedOut) { Error::WrongPassword } else { error });
     }
     let unwrapped = match key_file.unwrap_for(user_name, password, &device_secret) {
         Err(Error::WrongPassword) => {
-            log_safe!(warn, "login failed: wrong password or unknown user", known = account.is_some(), user = account);
-            guard.failed(user_name, now, Some("wrong password"))?;
+            log_safe!(warn, "login failed: wrong password or unknown user", known = known, user = account);
+            guard.failed(counted_as, now, Some("wrong password"))?;
             return Err(Error::WrongPassword);
         }
         other => other?,

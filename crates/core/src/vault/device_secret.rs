@@ -70,9 +70,24 @@ impl Default for KeyringStore {
 /// unlock and lock, so the queue costs nothing a person notices.
 static KEYRING_CALL: Mutex<()> = Mutex::new(());
 
+/// ... and one at a time across this user's processes (the CLI beside the desktop app; a story's
+/// helper process beside the stories): the same crash came back when the crash-safety story's
+/// writer process and the other stories used the keyring at once. An advisory lock on a file in
+/// the user's cache folder; where there is none, the in-process queue alone.
 fn one_at_a_time<T>(call: impl FnOnce() -> keyring::Result<T>) -> keyring::Result<T> {
     let _turn = KEYRING_CALL.lock().unwrap_or_else(PoisonError::into_inner);
+    let _across_processes = cross_process_turn();
     call()
+}
+
+/// The locked file (unlocked when dropped), or `None` when it cannot be had.
+fn cross_process_turn() -> Option<std::fs::File> {
+    let dir = directories::BaseDirs::new()?.cache_dir().join("mamori");
+    std::fs::create_dir_all(&dir).ok()?;
+    let file =
+        std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("keyring.lock")).ok()?;
+    file.lock().ok()?;
+    Some(file)
 }
 
 fn keyring_error(error: keyring::Error) -> Error {
