@@ -138,6 +138,9 @@ impl App {
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("MAMORI_DATA_DIR", dir.root())
             .env("MAMORI_KEYRING_SERVICE", &keyring_service)
+            // Each story's window starts as on a fresh computer: its own webview storage, so a
+            // language chosen in an earlier story (kept in localStorage) does not carry over.
+            .env("XDG_DATA_HOME", tmp.path().join("webview-data"))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -214,8 +217,17 @@ impl App {
         }
     }
 
+    /// Clicks `testid` as a person would: scrolled to the middle of the window first, so that the
+    /// status bar fixed at the bottom never lies over it (WebKit's driver scrolls an element only
+    /// just into view and then refuses a click that would land on the bar).
     pub async fn click(&self, testid: &str) {
-        self.wait(testid).await.click().await.unwrap_or_else(|e| panic!("click {testid}: {e}"));
+        let element = self.wait(testid).await;
+        let arg = serde_json::to_value(&element).expect("an element as a script argument");
+        self.client
+            .execute("arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' });", vec![arg])
+            .await
+            .unwrap_or_else(|e| panic!("scroll to {testid}: {e}"));
+        element.click().await.unwrap_or_else(|e| panic!("click {testid}: {e}"));
     }
 
     /// Clears the field and types `text`, as a person would.
