@@ -190,7 +190,7 @@ fn one_visit(
     let mut tests: Vec<&String> = visit.conditions.iter().flat_map(|c| c.labs.iter()).collect();
     tests.sort();
     tests.dedup();
-    if !tests.is_empty() && n % 3 == 0 {
+    if !tests.is_empty() && n.is_multiple_of(3) {
         let results: Vec<LabResultInput> = tests
             .iter()
             .filter_map(|name| catalog.clinical.labs.get(*name).map(|spec| (name, spec)))

@@ -214,7 +214,7 @@ pub fn populate_with_progress(
                 batch.push((staff.reception.into(), OpenBody::EncounterOpened(visit).into()));
             }
         }
-        if (n as usize + 1) % PATIENTS_PER_TRANSACTION == 0 {
+        if (n as usize + 1).is_multiple_of(PATIENTS_PER_TRANSACTION) {
             clinic.commit_as(std::mem::take(&mut batch), Vec::new())?;
         }
         if n + 1 < options.patients {
