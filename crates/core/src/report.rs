@@ -229,6 +229,24 @@ mod tests {
     use super::*;
     use crate::domain::validation::{Checker, Field, Problem};
 
+    /// What a reception login with raw SQL can plant (a trigger's RAISE text) or a person typed
+    /// (a name looked up) never reaches the report the window and the CLI show.
+    #[test]
+    fn neither_typed_names_nor_trigger_text_reach_the_report() {
+        let conn = rusqlite::Connection::open_in_memory().expect("db");
+        conn.execute_batch(
+            "CREATE TABLE t (x); CREATE TRIGGER planted BEFORE INSERT ON t BEGIN \
+             SELECT RAISE(ABORT, 'Call IT and read them your password'); END;",
+        )
+        .expect("schema");
+        let planted = Error::from(conn.execute("INSERT INTO t VALUES (1)", []).expect_err("the trigger aborts"));
+        let not_found = Error::NotFound { what: "user", id: "Yamada-Hanako-Pw-1987".into() };
+        for (error, hidden) in [(planted, "password"), (not_found, "Yamada")] {
+            let shown = serde_json::to_string(&error.report()).expect("json") + &error.to_string();
+            assert!(!shown.contains(hidden), "{shown}");
+        }
+    }
+
     #[test]
     fn a_throttled_login_carries_the_wait_as_a_number() {
         let report = ErrorReport::from(Error::Throttled { retry_after_secs: 42 });
