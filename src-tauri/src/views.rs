@@ -1,5 +1,6 @@
 //! Shapes the window needs that the core does not have as such.
 
+use mamori_core::audit::PinBreak;
 use mamori_core::auth::Enrollment;
 use mamori_core::clinic::{BreakGlassGrant, Clinic, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};
 use mamori_core::domain::Role;
@@ -20,6 +21,9 @@ pub struct SessionView {
     /// The idle timeout an admin may set (the core's bounds).
     pub idle_timeout_min_minutes: i64,
     pub idle_timeout_max_minutes: i64,
+    /// Tampering with what this user verified at their last login, lock or logout, found at
+    /// this login (also raised as an alert for the administrator).
+    pub tampering_found: Vec<PinBreak>,
 }
 
 impl SessionView {
@@ -34,6 +38,7 @@ impl SessionView {
             idle_timeout_minutes: clinic.idle_timeout_minutes(),
             idle_timeout_min_minutes: MIN_IDLE_MINUTES,
             idle_timeout_max_minutes: MAX_IDLE_MINUTES,
+            tampering_found: clinic.tampering_found_at_login().to_vec(),
         }
     }
 }

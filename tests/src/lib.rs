@@ -119,6 +119,13 @@ impl<K: DeviceSecretStore> Site<K> {
         self.logins.get(user).map(|(p, _)| p.clone()).unwrap_or_default()
     }
 
+    /// A user's new authenticator secret (after a second-factor reset).
+    pub fn set_totp_secret(&mut self, user: &str, secret_base32: &str) {
+        if let Some(login) = self.logins.get_mut(user) {
+            login.1 = secret_base32.to_string();
+        }
+    }
+
     pub fn totp_secret(&self, user: &str) -> String {
         self.logins.get(user).map(|(_, s)| s.clone()).unwrap_or_default()
     }

@@ -46,9 +46,14 @@ fn no_patient_data_appears_in_any_file_of_the_data_directory() {
         .map(|n| n.to_string_lossy().into_owned())
         .collect();
     assert!(
-        names.iter().all(|n| ["chart.db", "chart.db-wal", "chart.db-shm", "keys.json"].contains(&n.as_str())),
+        names.iter().all(|n| {
+            ["chart.db", "chart.db-wal", "chart.db-shm", "keys.json", "keys.json.lock"].contains(&n.as_str())
+        }),
         "unexpected files: {names:?}"
     );
+    // The key file's lock (taken by every process that changes it) holds nothing.
+    let lock = tmp.path().join("clinic").join("keys.json.lock");
+    assert!(std::fs::read(&lock).map_or(true, |bytes| bytes.is_empty()), "the lock file is empty");
 }
 
 fn assert_no_file_holds(dir: &std::path::Path, secrets: &[String], when: &str) {

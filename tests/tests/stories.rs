@@ -13,6 +13,8 @@ mod demo_clinic;
 mod encryption_at_rest;
 mod front_desk_day;
 mod idle_lock;
+mod insider_audit;
+mod insider_key_file;
 mod keyring_load;
 mod replay;
 mod searching;

@@ -296,10 +296,9 @@ fn reachable_keys(site: &Site<KeyringStore>, secrets: &mut Secrets, users: &[(&s
     let device_secret = site.keyring.load(&key_file.device_id).expect("keyring").expect("device secret");
     secrets.key("device secret", device_secret.expose());
     for (user, password) in users {
-        let opened = key_file.unwrap_for(user, &Password::new(password.as_str()), &device_secret).expect("unwrap");
-        secrets.key("database key", opened.dek.expose());
-        if let Some(pair) = opened.user_key {
-            secrets.key("user key seed", pair.secret_key().expose());
-        }
+        let opened = key_file.open(user, &Password::new(password.as_str()), &device_secret).expect("open");
+        secrets.key("database key", opened.secrets.dek.expose());
+        secrets.key("user key seed", opened.secrets.user_key.secret_key().expose());
+        secrets.key("key-encryption key", opened.kek.expose());
     }
 }

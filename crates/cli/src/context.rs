@@ -27,7 +27,13 @@ impl Context {
         self.dir.check_initialized()?;
         let password = password::read(unlock.password_stdin, "Password: ")?;
         let second_factor = password::read_second_factor(unlock)?;
-        Ok(Clinic::unlock(&self.dir, &self.keyring, clock(), &unlock.user, &password, &second_factor)?)
+        let clinic = Clinic::unlock(&self.dir, &self.keyring, clock(), &unlock.user, &password, &second_factor)?;
+        // Tampering with what this user verified at their last visit: said before anything else.
+        let lang = crate::locale::lang();
+        for found in clinic.tampering_found_at_login() {
+            eprintln!("{}", mamori_core::messages::tampering(found, lang));
+        }
+        Ok(clinic)
     }
 }
 

@@ -99,17 +99,24 @@ fn every_invalid_input_is_one_clear_line_and_changes_nothing() {
         ),
         (vec!["store", "check", "--user", "nurse", "--password-stdin"], "nope\n".into(), "Wrong user name or password"),
     ];
+    // A login re-seals only its own user's entry (what they verified, the code they used).
+    let others = |user: &str| -> Vec<serde_json::Value> {
+        let file: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("keys.json")).expect("key file")).expect("json");
+        file["users"].as_array().expect("users").iter().filter(|e| e["user"] != user).cloned().collect()
+    };
     for (args, stdin, expected) in cases {
         let before = fingerprint(&dir);
+        let user = args.iter().position(|a| *a == "--user").map_or("", |i| args[i + 1]);
+        let others_before = others(user);
         let out = mamori(&dir, &args, &stdin);
         let err = stderr(&out);
         let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
         assert!(!out.status.success(), "{args:?} should fail");
         assert_eq!(lines.len(), 1, "{args:?}: one line expected, got {err:?}");
         assert!(lines[0].starts_with("mamori: error: ") && lines[0].contains(expected), "{args:?}: {err:?}");
-        let key_file = |f: &Vec<(String, u64)>| f.iter().find(|(n, _)| n == "keys.json").cloned();
         let after = fingerprint(&dir);
-        assert_eq!(key_file(&after), key_file(&before), "{args:?} changed the key file in {dir_arg}");
+        assert_eq!(others(user), others_before, "{args:?} changed another user's key-file entry in {dir_arg}");
         if stderr(&out).contains("Wrong user name or password") {
             assert_eq!(after, before, "{args:?} failed before logging in, yet changed {dir_arg}");
         }
@@ -359,4 +366,46 @@ fn errors_are_printed_in_japanese_under_a_japanese_locale_and_in_english_otherwi
     let wrong = ["patient", "search", "1", "--user", "doctor", "--password-stdin"];
     let refused = mamori_in_locale(&dir, &wrong, "not-the-password\n", &[("LANG", "ja_JP.UTF-8")]);
     assert!(stderr(&refused).contains("ユーザー名またはパスワードが違います。"), "{}", stderr(&refused));
+}
+
+/// The insider restores an older copy of the database (no SQL needed) to erase a colleague's
+/// session from the audit log; the colleague's next command says so before anything else.
+#[test]
+fn a_database_rolled_back_under_a_doctors_pin_is_reported_at_his_next_login() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = demo_clinic(tmp.path(), "5");
+    let saved = tmp.path().join("saved");
+    std::fs::create_dir_all(&saved).expect("mkdir");
+    let database_files = || {
+        std::fs::read_dir(&dir)
+            .expect("data folder")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("chart.db")))
+            .collect::<Vec<_>>()
+    };
+    for file in database_files() {
+        std::fs::copy(&file, saved.join(file.file_name().expect("name"))).expect("copy");
+    }
+    let doctor = |locale: &str| {
+        mamori_in_locale(
+            &dir,
+            &["patient", "search", "1", "--user", "doctor", "--password-stdin"],
+            &format!("{DOCTOR}\n"),
+            &[("LANG", locale)],
+        )
+    };
+    let first = doctor("C");
+    assert!(first.status.success() && !stderr(&first).contains("audit log"), "{}", stderr(&first));
+    for file in database_files() {
+        std::fs::remove_file(&file).expect("remove");
+    }
+    for file in std::fs::read_dir(&saved).expect("saved").map(|e| e.expect("entry").path()) {
+        std::fs::copy(&file, dir.join(file.file_name().expect("name"))).expect("restore");
+    }
+    let next = doctor("ja_JP.UTF-8");
+    assert!(next.status.success(), "{}", stderr(&next));
+    assert!(stderr(&next).contains("監査ログがイベント"), "{}", stderr(&next));
+    // Reported once; the doctor's pin now covers the log as it is (with the alert in it).
+    let after = doctor("C");
+    assert!(!stderr(&after).contains("audit log"), "{}", stderr(&after));
 }

@@ -88,6 +88,30 @@ pub enum Error {
     #[error("a user named {0} already exists")]
     UserExists(String),
 
+    #[error(
+        "the clinic's signed membership record on this computer does not verify at link {seq} ({problem}); \
+         sign-in is refused. Tell an administrator: this computer's data must be restored from a backup"
+    )]
+    ChainBroken { seq: u64, problem: &'static str },
+
+    #[error(
+        "the clinic's signed membership record on this computer is older than the one you last verified \
+         (cut back or replaced); sign-in is refused. Tell an administrator"
+    )]
+    ChainRolledBack,
+
+    #[error(
+        "this chart database was made by a development version of Mamori, before signed membership; \
+         create a new one with `mamori init` or `mamori demo`"
+    )]
+    StorePredatesChain,
+
+    #[error(
+        "{0} is not yet confirmed by a doctor or nurse as a recipient of the clinical key; a clinician \
+         must check their name, role and key fingerprint with them first"
+    )]
+    RecipientNotConfirmed(String),
+
     /// `id` is for the code that handles the error; the message never repeats it (it may be what
     /// someone typed).
     #[error("{what} was not found")]
@@ -158,6 +182,10 @@ impl Error {
             Error::KeyFileVersion { .. } => ErrorCode::KeyFileVersion,
             Error::DatabaseKeyRejected => ErrorCode::DatabaseKeyRejected,
             Error::UserExists(_) => ErrorCode::UserExists,
+            Error::ChainBroken { .. } => ErrorCode::ChainBroken,
+            Error::ChainRolledBack => ErrorCode::ChainRolledBack,
+            Error::StorePredatesChain => ErrorCode::StorePredatesChain,
+            Error::RecipientNotConfirmed(_) => ErrorCode::RecipientNotConfirmed,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::InvalidState(_) => ErrorCode::InvalidState,
             Error::UnreadableChange { .. } => ErrorCode::UnreadableChange,

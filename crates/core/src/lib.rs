@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod chain;
 pub(crate) mod changelog;
 pub mod clinic;
 pub mod clock;

@@ -147,6 +147,13 @@ pub fn render(report: &ErrorReport, lang: Lang) -> String {
     parts.join(if lang == Lang::Ja { "" } else { " " })
 }
 
+/// The warning shown at login for tampering found with what the user pinned.
+pub fn tampering(found: &crate::audit::PinBreak, lang: Lang) -> String {
+    let params = params(found, lang);
+    let kind = params.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
+    text(lang, &format!("tampering.{kind}"), &params)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -185,6 +192,10 @@ mod tests {
             ErrorCode::KeyFileVersion => Error::KeyFileVersion { path: dir(), found: 9, supported: 1 },
             ErrorCode::DatabaseKeyRejected => Error::DatabaseKeyRejected,
             ErrorCode::UserExists => Error::UserExists("nurse".into()),
+            ErrorCode::ChainBroken => Error::ChainBroken { seq: 4, problem: "the link does not follow the one before it" },
+            ErrorCode::ChainRolledBack => Error::ChainRolledBack,
+            ErrorCode::StorePredatesChain => Error::StorePredatesChain,
+            ErrorCode::RecipientNotConfirmed => Error::RecipientNotConfirmed("nurse".into()),
             ErrorCode::NotFound => Error::NotFound { what: "patient", id: "x".into() },
             ErrorCode::InvalidState => Error::InvalidState("a stored record is unreadable"),
             ErrorCode::UnreadableChange => Error::UnreadableChange { id: "c1".into() },
@@ -227,7 +238,19 @@ mod tests {
         // The kinds of record `Error::NotFound` names.
         let records = ["patient", "note", "user", "appointment", "encounter"].map(|r| format!("record_names.{r}"));
         let others = ["format.field_problem", "format.field_in_item", "errors.unexpected"].map(String::from);
-        errors.chain(problems).chain(fields).chain(sections).chain(accesses).chain(records).chain(others).collect()
+        let tampering = crate::audit::PinBreak::samples().map(|found| {
+            let value = serde_json::to_value(found).expect("serializable");
+            format!("tampering.{}", value["kind"].as_str().expect("a kind"))
+        });
+        errors
+            .chain(problems)
+            .chain(fields)
+            .chain(sections)
+            .chain(accesses)
+            .chain(records)
+            .chain(others)
+            .chain(tampering)
+            .collect()
     }
 
     #[test]
@@ -282,6 +305,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn tampering_found_at_login_reads_with_its_numbers_in_both_languages() {
+        for found in crate::audit::PinBreak::samples() {
+            for lang in LANGS {
+                let text = tampering(&found, lang);
+                assert!(placeholders(&text).is_empty() && !text.starts_with("tampering."), "{found:?} {lang:?}: {text}");
+            }
+        }
+        let text = tampering(&crate::audit::PinBreak::Truncated { events: 9, pinned: 12 }, Lang::En);
+        assert!(text.contains("ends at event 9"), "{text}");
     }
 
     #[test]

@@ -58,6 +58,12 @@ error_codes! {
     KeyFileVersion = "key_file_version",
     DatabaseKeyRejected = "database_key_rejected",
     UserExists = "user_exists",
+    /// `found` is the link where the chain breaks; `detail` says how.
+    ChainBroken = "chain_broken",
+    ChainRolledBack = "chain_rolled_back",
+    StorePredatesChain = "store_predates_chain",
+    /// `name` is the user waiting for a clinician's confirmation.
+    RecipientNotConfirmed = "recipient_not_confirmed",
     /// `what` says what kind of record.
     NotFound = "not_found",
     InvalidState = "invalid_state",
@@ -178,7 +184,11 @@ impl From<&Error> for ErrorReport {
                 report.found = Some(i64::from(*found));
                 report.supported = Some(i64::from(*supported));
             }
-            Error::UserExists(name) => report.name = Some(name.clone()),
+            Error::UserExists(name) | Error::RecipientNotConfirmed(name) => report.name = Some(name.clone()),
+            Error::ChainBroken { seq, problem } => {
+                report.found = i64::try_from(*seq).ok();
+                report.detail = Some((*problem).to_string());
+            }
             Error::NotFound { what, .. } => report.what = Some(what),
             Error::InvalidState(detail) => report.detail = Some((*detail).to_string()),
             Error::Database(source) => report.detail = Some(crate::error::database_detail(source)),
@@ -191,6 +201,8 @@ impl From<&Error> for ErrorReport {
                 report.detail = Some(format!("could not {action} {}: {source}", file.display()));
             }
             Error::WrongPassword
+            | Error::ChainRolledBack
+            | Error::StorePredatesChain
             | Error::WrongSecondFactor
             | Error::SecondFactorNotEnrolled
             | Error::LockedOut

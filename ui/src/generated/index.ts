@@ -43,6 +43,7 @@ export type { Severity } from './Severity';
 export type { Sex } from './Sex';
 export type { SoapNote } from './SoapNote';
 export type { SoapText } from './SoapText';
+export type { TamperingFound } from './TamperingFound';
 export type { User } from './User';
 export type { ValidationProblem } from './ValidationProblem';
 export type { Visit } from './Visit';

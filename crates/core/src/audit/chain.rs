@@ -149,37 +149,10 @@ pub enum Verdict {
 }
 
 pub fn verify(conn: &Connection, key: &VerifyingKey) -> Result<Verdict> {
-    let mut stmt = conn.prepare("SELECT seq, patient_id, user_name, body, hash FROM audit_events ORDER BY seq")?;
-    let mut rows = stmt.query([])?;
-    let mut previous: Vec<u8> = Vec::new();
-    let mut expected: u64 = 1;
-    while let Some(row) = rows.next()? {
-        let seq = u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0);
-        let patient: Option<String> = row.get(1)?;
-        let user: String = row.get(2)?;
-        let body: String = row.get(3)?;
-        let hash: Vec<u8> = row.get(4)?;
-        let broken = |problem: &str| Ok(Verdict::Broken { seq: seq.min(expected), problem: problem.to_string() });
-        if seq != expected {
-            return broken(if seq > expected {
-                "events are missing before this one (deleted)"
-            } else {
-                "an event was inserted out of sequence"
-            });
-        }
-        if event_hash(&previous, body.as_bytes()).as_slice() != hash.as_slice() {
-            return broken("the event does not match its hash or its predecessor (edited, inserted or reordered)");
-        }
-        let Ok(event) = serde_json::from_str::<AuditEvent>(&body) else {
-            return broken("the event is not readable");
-        };
-        if event.seq != seq || event.patient.map(|p| p.to_string()) != patient || event.user != user {
-            return broken("the event's indexed columns disagree with its signed content (edited)");
-        }
-        previous = hash;
-        expected += 1;
-    }
-    let events = expected - 1;
+    let (events, previous) = match walk(conn, None)? {
+        Walked::Whole { events, last_hash } => (events, last_hash),
+        Walked::Broken { seq, problem } => return Ok(Verdict::Broken { seq, problem }),
+    };
     let Some(head) = StoredHead::load(conn)? else {
         return Ok(if events == 0 {
             Verdict::Intact { events, signed_through: 0 }
@@ -211,6 +184,100 @@ pub fn verify(conn: &Connection, key: &VerifyingKey) -> Result<Verdict> {
         return Ok(Verdict::Broken { seq, problem: "the report index disagrees with the event (edited)".into() });
     }
     Ok(Verdict::Intact { events, signed_through: signed_seq })
+}
+
+/// The chain read from its first event: whole up to `events` (ending in `last_hash`), or broken.
+enum Walked {
+    Whole { events: u64, last_hash: Vec<u8> },
+    Broken { seq: u64, problem: String },
+}
+
+/// Recomputes the chain from the stored events, up to event `upto` (all of them when `None`).
+fn walk(conn: &Connection, upto: Option<u64>) -> Result<Walked> {
+    let limit = upto.map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    let mut stmt =
+        conn.prepare("SELECT seq, patient_id, user_name, body, hash FROM audit_events WHERE seq <= ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([limit])?;
+    let mut previous: Vec<u8> = Vec::new();
+    let mut expected: u64 = 1;
+    while let Some(row) = rows.next()? {
+        let seq = u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0);
+        let patient: Option<String> = row.get(1)?;
+        let user: String = row.get(2)?;
+        let body: String = row.get(3)?;
+        let hash: Vec<u8> = row.get(4)?;
+        let broken =
+            |problem: &str| Ok(Walked::Broken { seq: seq.min(expected), problem: problem.to_string() });
+        if seq != expected {
+            return broken(if seq > expected {
+                "events are missing before this one (deleted)"
+            } else {
+                "an event was inserted out of sequence"
+            });
+        }
+        if event_hash(&previous, body.as_bytes()).as_slice() != hash.as_slice() {
+            return broken("the event does not match its hash or its predecessor (edited, inserted or reordered)");
+        }
+        let Ok(event) = serde_json::from_str::<AuditEvent>(&body) else {
+            return broken("the event is not readable");
+        };
+        if event.seq != seq || event.patient.map(|p| p.to_string()) != patient || event.user != user {
+            return broken("the event's indexed columns disagree with its signed content (edited)");
+        }
+        previous = hash;
+        expected += 1;
+    }
+    Ok(Walked::Whole { events: expected - 1, last_hash: previous })
+}
+
+/// The newest event's place and hash (what a user pins), or `None` for an empty log.
+pub fn head(conn: &Connection) -> Result<Option<(u64, [u8; 32])>> {
+    let row: Option<(i64, Vec<u8>)> = conn
+        .prepare_cached("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.and_then(|(seq, hash)| Some((u64::try_from(seq).ok()?, hash.try_into().ok()?))))
+}
+
+/// How the log disagrees with what a user pinned at their last login, lock or logout. Shown to
+/// the user at login (`tampering.<kind>` in the message catalog).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(rename = "TamperingFound")]
+pub enum PinBreak {
+    /// The device's audit signing key is not the one pinned (a new key was put in its place).
+    KeyReplaced,
+    /// The log now ends before the pinned event (events were cut off).
+    Truncated { events: u64, pinned: u64 },
+    /// An event at or below the pin was edited, deleted, inserted or the chain re-computed.
+    Rewritten { seq: u64 },
+}
+
+impl PinBreak {
+    /// One of each kind (for the message catalog's tests).
+    pub fn samples() -> [PinBreak; 3] {
+        [PinBreak::KeyReplaced, PinBreak::Truncated { events: 9, pinned: 12 }, PinBreak::Rewritten { seq: 7 }]
+    }
+}
+
+/// Checks the chain against a user's pin: the same verifying key, and events 1..=`pin_seq` that
+/// still chain, from the stored bytes, to `pin_hash`.
+pub fn check_pin(
+    conn: &Connection,
+    key: &VerifyingKey,
+    pinned_key: &[u8; 32],
+    pin_seq: u64,
+    pin_hash: &[u8; 32],
+) -> Result<Option<PinBreak>> {
+    if key.as_bytes() != pinned_key {
+        return Ok(Some(PinBreak::KeyReplaced));
+    }
+    Ok(match walk(conn, Some(pin_seq))? {
+        Walked::Broken { seq, .. } => Some(PinBreak::Rewritten { seq }),
+        Walked::Whole { events, .. } if events < pin_seq => Some(PinBreak::Truncated { events, pinned: pin_seq }),
+        Walked::Whole { last_hash, .. } if last_hash.as_slice() != pin_hash => Some(PinBreak::Rewritten { seq: pin_seq }),
+        Walked::Whole { .. } => None,
+    })
 }
 
 /// The `audit_head` row: where the chain ends, and the last signed checkpoint.

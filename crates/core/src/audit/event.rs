@@ -30,6 +30,8 @@ pub enum Action {
     Denied,
     BreakGlass,
     Admin,
+    /// Something a user had verified was found changed (the audit log below their pin): an alert.
+    Tampering,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -116,6 +118,13 @@ impl NewEvent {
     pub fn failed_login(user: &str, reason: impl Into<String>) -> Self {
         let mut event = Self::allowed(Action::LoginFailed, None, None).with_reason(reason);
         event.outcome = Outcome::Denied;
+        event.subject = Some(user.to_string());
+        event
+    }
+
+    /// Tampering found by a check (an alert): what was found, about whose verified state.
+    pub fn tampering(user: &str, reason: impl Into<String>) -> Self {
+        let mut event = Self::allowed(Action::Tampering, Some(Section::Administration), None).with_reason(reason);
         event.subject = Some(user.to_string());
         event
     }

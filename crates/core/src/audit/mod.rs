@@ -10,7 +10,7 @@ mod reports;
 
 use uuid::Uuid;
 
-pub use chain::{append, event_hash, verify, Actor, Verdict, SIGN_EVERY};
+pub use chain::{append, check_pin, event_hash, head, verify, Actor, PinBreak, Verdict, SIGN_EVERY};
 pub use event::{Action, AuditEvent, NewEvent, Outcome};
 pub use identity::DeviceIdentity;
 pub use reasons::{explain, ExplainedEvent, ReasonCode};
@@ -29,6 +29,8 @@ pub enum Filter {
 impl AuditEvent {
     /// True for the events the admin's alert list shows.
     pub fn is_alert(&self) -> bool {
-        self.break_glass || self.outcome == Outcome::Denied || self.action == Action::LoginFailed
+        self.break_glass
+            || self.outcome == Outcome::Denied
+            || matches!(self.action, Action::LoginFailed | Action::Tampering)
     }
 }

@@ -2,6 +2,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Builder, Totp};
 use unicode_normalization::UnicodeNormalization;
@@ -97,27 +98,85 @@ fn recovery_hash(salt: &[u8], code: &str) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// Gives `user` a new TOTP secret and recovery codes, replacing any earlier ones.
-pub(crate) fn enroll(conn: &Connection, user: &str) -> Result<Enrollment> {
+/// A user's second factor as this device keeps it: inside the user's own sealed key-file entry
+/// (`vault::entry`), so nobody who merely opens the database can read the TOTP secret.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct SecondFactorState {
+    #[serde(with = "hex::serde")]
+    secret: Vec<u8>,
+    /// The newest time step accepted, so a code is accepted only once.
+    last_step: i64,
+    #[serde(with = "hex::serde")]
+    recovery_salt: Vec<u8>,
+    /// Hex SHA-256 hashes of the unused recovery codes.
+    recovery_hashes: Vec<String>,
+}
+
+impl SecondFactorState {
+    /// A copy for sealing into a key-file entry (the type is deliberately not `Clone`).
+    pub(crate) fn duplicate(&self) -> Self {
+        Self {
+            secret: self.secret.clone(),
+            last_step: self.last_step,
+            recovery_salt: self.recovery_salt.clone(),
+            recovery_hashes: self.recovery_hashes.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for SecondFactorState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecondFactorState([redacted])")
+    }
+}
+
+/// Gives `user` a new TOTP secret and recovery codes: what to show them once, and what to keep.
+pub(crate) fn enroll(user: &str) -> Result<(Enrollment, SecondFactorState)> {
     let mut secret = Zeroizing::new([0u8; SECRET_BYTES]);
     fill_random(secret.as_mut())?;
     let mut salt = [0u8; 16];
     fill_random(&mut salt)?;
     let totp = totp(user, secret.as_ref())?;
     let recovery_codes = (0..RECOVERY_CODES).map(|_| random_code()).collect::<Result<Vec<_>>>()?;
-    let hashes: Vec<String> = recovery_codes.iter().map(|c| recovery_hash(&salt, c)).collect();
-    conn.execute(
-        "INSERT OR REPLACE INTO user_second_factor (user_name, totp_secret, last_step, recovery_salt, recovery_hashes)
-         VALUES (?1, ?2, -1, ?3, ?4)",
-        params![user, secret.to_vec(), salt.to_vec(), serde_json::to_string(&hashes).unwrap_or_default()],
-    )?;
+    let recovery_hashes: Vec<String> = recovery_codes.iter().map(|c| recovery_hash(&salt, c)).collect();
     let otpauth_uri = totp.to_url().map_err(|_| Error::InvalidState("the otpauth URI could not be made"))?;
-    Ok(Enrollment { user: user.to_string(), secret_base32: totp.secret().to_base32(), otpauth_uri, recovery_codes })
+    let enrollment =
+        Enrollment { user: user.to_string(), secret_base32: totp.secret().to_base32(), otpauth_uri, recovery_codes };
+    let state = SecondFactorState { secret: secret.to_vec(), last_step: -1, recovery_salt: salt.to_vec(), recovery_hashes };
+    Ok((enrollment, state))
 }
 
 /// Accepts a code once: a TOTP code of a step newer than the last accepted one, or an unused
-/// recovery code (which is then used up).
-pub(crate) fn verify(conn: &Connection, user: &str, factor: &SecondFactor, now: DateTime<Utc>) -> Result<()> {
+/// recovery code (which is then used up). The caller saves `state` in the same locked update
+/// of the key file that read it, so two processes cannot both accept one code.
+pub(crate) fn verify(state: &mut SecondFactorState, user: &str, factor: &SecondFactor, now: DateTime<Utc>) -> Result<()> {
+    match factor {
+        SecondFactor::Totp(code) => {
+            let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+            let now_secs = u64::try_from(now.timestamp()).unwrap_or(0);
+            let step = totp(user, &state.secret)?.check(&digits, now_secs).ok_or(Error::WrongSecondFactor)?;
+            let step = i64::try_from(step).unwrap_or(i64::MAX);
+            if step <= state.last_step {
+                return Err(Error::WrongSecondFactor);
+            }
+            state.last_step = step;
+        }
+        SecondFactor::RecoveryCode(code) => {
+            let hash = recovery_hash(&state.recovery_salt, code);
+            let before = state.recovery_hashes.len();
+            state.recovery_hashes.retain(|h| *h != hash);
+            if state.recovery_hashes.len() == before {
+                return Err(Error::WrongSecondFactor);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A second factor an administrator set before this device kept them in users' sealed entries
+/// (the `user_second_factor` table): read once, at the user's next login, then moved into their
+/// entry and deleted.
+pub(crate) fn take_stored(conn: &Connection, user: &str) -> Result<Option<SecondFactorState>> {
     type Row = (Vec<u8>, i64, Vec<u8>, String);
     let row: Option<Row> = conn
         .query_row(
@@ -126,35 +185,33 @@ pub(crate) fn verify(conn: &Connection, user: &str, factor: &SecondFactor, now: 
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
-    let Some((secret, last_step, salt, hashes)) = row else {
-        return Err(Error::SecondFactorNotEnrolled);
-    };
-    let secret = Zeroizing::new(secret);
-    match factor {
-        SecondFactor::Totp(code) => {
-            let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-            let now_secs = u64::try_from(now.timestamp()).unwrap_or(0);
-            let step = totp(user, &secret)?.check(&digits, now_secs).ok_or(Error::WrongSecondFactor)?;
-            let step = i64::try_from(step).unwrap_or(i64::MAX);
-            if step <= last_step {
-                return Err(Error::WrongSecondFactor);
-            }
-            conn.execute("UPDATE user_second_factor SET last_step = ?1 WHERE user_name = ?2", params![step, user])?;
-        }
-        SecondFactor::RecoveryCode(code) => {
-            let mut unused: Vec<String> = serde_json::from_str(&hashes).unwrap_or_default();
-            let hash = recovery_hash(&salt, code);
-            let before = unused.len();
-            unused.retain(|h| *h != hash);
-            if unused.len() == before {
-                return Err(Error::WrongSecondFactor);
-            }
-            conn.execute(
-                "UPDATE user_second_factor SET recovery_hashes = ?1 WHERE user_name = ?2",
-                params![serde_json::to_string(&unused).unwrap_or_default(), user],
-            )?;
-        }
-    }
+    Ok(row.map(|(secret, last_step, recovery_salt, hashes)| SecondFactorState {
+        secret,
+        last_step,
+        recovery_salt,
+        recovery_hashes: serde_json::from_str(&hashes).unwrap_or_default(),
+    }))
+}
+
+/// Stores an administrator's reset of `user`'s second factor, to be taken up at their next login.
+pub(crate) fn store_reset(conn: &Connection, user: &str, state: &SecondFactorState) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO user_second_factor (user_name, totp_secret, last_step, recovery_salt, recovery_hashes)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            user,
+            state.secret,
+            state.last_step,
+            state.recovery_salt,
+            serde_json::to_string(&state.recovery_hashes).unwrap_or_default()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Forgets a stored second factor once it lives in the user's sealed entry.
+pub(crate) fn forget_stored(conn: &Connection, user: &str) -> Result<()> {
+    conn.execute("DELETE FROM user_second_factor WHERE user_name = ?1", [user])?;
     Ok(())
 }
 
@@ -167,6 +224,10 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("open");
         crate::store::migrations::migrate(&mut conn).expect("migrate");
         conn
+    }
+
+    fn state_of(user: &str) -> (Enrollment, SecondFactorState) {
+        enroll(user).expect("enroll")
     }
 
     fn at(secs: i64) -> DateTime<Utc> {
@@ -192,48 +253,44 @@ mod tests {
 
     #[test]
     fn an_authenticator_app_set_up_from_the_uri_produces_accepted_codes_once() {
-        let conn = store();
-        let enrollment = enroll(&conn, "doctor").expect("enroll");
+        let (enrollment, mut state) = state_of("doctor");
         assert!(enrollment.otpauth_uri.starts_with("otpauth://totp/Mamori:doctor?"));
         let app = Totp::from_url(&enrollment.otpauth_uri).expect("an authenticator parses the URI");
         let now = at(1_800_000_000);
         let code = app.generate(1_800_000_000).to_string();
-        verify(&conn, "doctor", &SecondFactor::Totp(code.clone()), now).expect("the code works");
+        verify(&mut state, "doctor", &SecondFactor::Totp(code.clone()), now).expect("the code works");
         assert!(
-            matches!(verify(&conn, "doctor", &SecondFactor::Totp(code), now), Err(Error::WrongSecondFactor)),
+            matches!(verify(&mut state, "doctor", &SecondFactor::Totp(code), now), Err(Error::WrongSecondFactor)),
             "replay refused"
         );
         assert!(matches!(
-            verify(&conn, "doctor", &SecondFactor::Totp("000000".into()), now),
+            verify(&mut state, "doctor", &SecondFactor::Totp("000000".into()), now),
             Err(Error::WrongSecondFactor)
         ));
     }
 
     #[test]
     fn codes_from_one_step_of_drift_are_accepted_and_older_ones_refused() {
-        let conn = store();
-        let enrollment = enroll(&conn, "nurse").expect("enroll");
+        let (enrollment, mut state) = state_of("nurse");
         let app = Totp::from_url(&enrollment.otpauth_uri).expect("uri");
         let now = 1_800_000_000u64;
         let late = app.generate(now - STEP_SECONDS).to_string();
-        verify(&conn, "nurse", &SecondFactor::Totp(late), at(now as i64)).expect("30 s behind is fine");
+        verify(&mut state, "nurse", &SecondFactor::Totp(late), at(now as i64)).expect("30 s behind is fine");
         let early = app.generate(now + STEP_SECONDS).to_string();
-        verify(&conn, "nurse", &SecondFactor::Totp(early), at(now as i64)).expect("30 s ahead is fine");
+        verify(&mut state, "nurse", &SecondFactor::Totp(early), at(now as i64)).expect("30 s ahead is fine");
         let stale = app.generate(now - 3 * STEP_SECONDS).to_string();
-        assert!(verify(&conn, "nurse", &SecondFactor::Totp(stale), at(now as i64)).is_err());
+        assert!(verify(&mut state, "nurse", &SecondFactor::Totp(stale), at(now as i64)).is_err());
     }
 
     #[test]
     fn a_recovery_code_works_once_and_is_stored_only_as_a_hash() {
-        let conn = store();
-        let enrollment = enroll(&conn, "admin").expect("enroll");
+        let (enrollment, mut state) = state_of("admin");
         let code = enrollment.recovery_codes[3].clone();
-        let stored: String =
-            conn.query_row("SELECT recovery_hashes FROM user_second_factor", [], |r| r.get(0)).expect("row");
+        let stored = serde_json::to_string(&state).expect("json");
         assert!(!stored.contains(&code) && !stored.contains(&code.replace('-', "")));
         let now = at(1_800_000_000);
-        verify(&conn, "admin", &SecondFactor::RecoveryCode(code.to_lowercase()), now).expect("first use");
-        assert!(verify(&conn, "admin", &SecondFactor::RecoveryCode(code), now).is_err(), "second use refused");
+        verify(&mut state, "admin", &SecondFactor::RecoveryCode(code.to_lowercase()), now).expect("first use");
+        assert!(verify(&mut state, "admin", &SecondFactor::RecoveryCode(code), now).is_err(), "second use refused");
     }
 
     fn read(typed: &str) -> (&'static str, String) {
@@ -255,13 +312,25 @@ mod tests {
     }
 
     #[test]
-    fn a_recovery_code_typed_with_the_ime_on_still_logs_in() {
+    fn a_second_factor_an_administrator_stored_is_taken_once_and_forgotten() {
         let conn = store();
-        let enrollment = enroll(&conn, "nurse").expect("enroll");
+        let (enrollment, state) = state_of("nurse");
+        store_reset(&conn, "nurse", &state).expect("store");
+        let mut taken = take_stored(&conn, "nurse").expect("read").expect("stored");
+        let code = Totp::from_url(&enrollment.otpauth_uri).expect("uri").generate(1_800_000_000).to_string();
+        verify(&mut taken, "nurse", &SecondFactor::Totp(code), at(1_800_000_000)).expect("the stored secret works");
+        forget_stored(&conn, "nurse").expect("forget");
+        assert!(take_stored(&conn, "nurse").expect("read").is_none());
+        assert!(take_stored(&conn, "doctor").expect("read").is_none());
+    }
+
+    #[test]
+    fn a_recovery_code_typed_with_the_ime_on_still_logs_in() {
+        let (enrollment, mut state) = state_of("nurse");
         let full_width: String = enrollment.recovery_codes[0]
             .chars()
             .map(|c| char::from_u32(c as u32 - 0x21 + 0xFF01).expect("full-width form"))
             .collect();
-        verify(&conn, "nurse", &SecondFactor::parse(&full_width), at(1_800_000_000)).expect("recovery code");
+        verify(&mut state, "nurse", &SecondFactor::parse(&full_width), at(1_800_000_000)).expect("recovery code");
     }
 }

@@ -1,9 +1,10 @@
-//! Second factor at login (TOTP, RFC 6238), offline: the secret lives in the encrypted database,
-//! a code is accepted once, and one-time recovery codes are stored hashed.
+//! Second factor at login (TOTP, RFC 6238), offline: the secret lives in the user's own sealed
+//! key-file entry, a code is accepted once, and one-time recovery codes are stored hashed.
 
 mod enrollment;
 pub mod guard;
 mod qr;
 
-pub(crate) use enrollment::{enroll, verify};
+pub(crate) use enrollment::{enroll, forget_stored, store_reset, take_stored, verify};
+pub use enrollment::SecondFactorState;
 pub use enrollment::{Enrollment, SecondFactor, ISSUER, SKEW_STEPS, STEP_SECONDS};

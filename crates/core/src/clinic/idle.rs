@@ -61,11 +61,13 @@ impl Clinic {
         self.lock_recording(NewEvent::allowed(Action::Lock, None, None))
     }
 
+    /// Records the lock and pins the audit head, then drops every key, even when recording or
+    /// pinning failed (a lock must never leave a session open); such a failure is returned.
     fn lock_recording(&mut self, event: NewEvent) -> Result<()> {
-        self.record(vec![event])?;
+        let recorded = self.record(vec![event]).and_then(|()| self.save_pins());
         self.keys = None;
         self.grants.clear();
-        Ok(())
+        recorded
     }
 
     pub fn is_locked(&self) -> bool {

@@ -7,6 +7,7 @@ mod audit_lookup;
 mod break_glass;
 mod data_dir;
 mod idle;
+mod pins;
 mod reads;
 mod reception;
 mod section_keys;
@@ -50,14 +51,19 @@ pub struct Clinic {
     keys: Option<Keys>,
     idle: idle::IdleClock,
     grants: Vec<BreakGlassGrant>,
+    /// What the checks of this user's pins found at their login (shown to them; also audited).
+    tampering_found: Vec<audit::PinBreak>,
 }
 
 /// What an unlocked session holds. Dropping it wipes the database key, closes the SQLCipher
-/// connection (which wipes its own copy) and wipes the device's signing key and the clinical
-/// section keys.
+/// connection (which wipes its own copy) and wipes the device's signing key, the user's KEK and
+/// the clinical section keys.
 struct Keys {
     store: Store,
     dek: Key32,
+    /// The user's key-encryption key, to re-seal their key-file entry (new pins) at lock and
+    /// logout without the password. `None` only for the benchmark's plain baseline.
+    kek: Option<Key32>,
     identity: DeviceIdentity,
     /// The clinical section keys; empty unless a clinical user is logged in.
     section: SectionKeys,
@@ -66,9 +72,9 @@ struct Keys {
 }
 
 impl Keys {
-    fn new(store: Store, dek: Key32, identity: DeviceIdentity) -> Self {
+    fn new(store: Store, dek: Key32, identity: DeviceIdentity, kek: Option<Key32>) -> Self {
         // Store::open leaves synchronous = FULL.
-        Self { store, dek, identity, section: SectionKeys::default(), full_sync: true }
+        Self { store, dek, kek, identity, section: SectionKeys::default(), full_sync: true }
     }
 
     /// Sets how commits reach the disk, issuing the pragma only when it changes.

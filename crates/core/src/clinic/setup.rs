@@ -17,7 +17,8 @@ use crate::policy::{self, Access, Section};
 use crate::secret::{Key32, Password};
 use crate::store::Store;
 use crate::vault::device_secret::load_required;
-use crate::vault::{DeviceSecretStore, KeyFile, UserKeyPair};
+use crate::vault::keyfile;
+use crate::vault::{DeviceSecretStore, EntrySecrets, KeyFile, Pins, UserKeyPair};
 use crate::{fsutil, Error, Result};
 
 impl Clinic {
@@ -78,14 +79,22 @@ impl Clinic {
             rusqlite::params![device_id, hlc.wall_clock().now().to_rfc3339()],
         )?;
         let identity = DeviceIdentity::load_or_create(store.conn())?;
-        let mut clinic = Clinic::assemble(dir, device_id, first.clone(), hlc, Keys::new(store, dek, identity))?;
-        let pair = UserKeyPair::generate()?;
-        clinic.add_first_user(first, &pair)?;
-        let enrollment = auth::enroll(clinic.conn()?, &first.name)?;
+        let entry_dek = Key32::from_bytes(*dek.expose());
+        let mut clinic = Clinic::assemble(dir, device_id, first.clone(), hlc, Keys::new(store, dek, identity, None))?;
+        let (enrollment, second_factor) = auth::enroll(&first.name)?;
+        let secrets = EntrySecrets {
+            dek: entry_dek,
+            user_key: UserKeyPair::generate()?,
+            second_factor: Some(second_factor),
+            pins: Pins::default(),
+        };
+        clinic.add_first_user(first, &secrets.user_key)?;
 
         let mut key_file = KeyFile::new(device_id);
-        key_file.add_user(&first.name, password, device_secret, &clinic.keys()?.dek, &pair)?;
+        let kek = key_file.add_user(&first.name, password, device_secret, &secrets)?;
         key_file.save(&dir.key_file())?;
+        clinic.keys.as_mut().ok_or(Error::SessionLocked)?.kek = Some(kek);
+        clinic.save_pins()?;
         Ok((clinic, enrollment))
     }
 
@@ -98,7 +107,7 @@ impl Clinic {
         let hlc = HlcClock::new(clock, changelog::Hlc::default());
         store.conn().execute("INSERT INTO device (singleton, device_id, created_at) VALUES (1, 'baseline', '')", [])?;
         let identity = DeviceIdentity::load_or_create(store.conn())?;
-        let keys = Keys::new(store, Key32::random()?, identity);
+        let keys = Keys::new(store, Key32::random()?, identity, None);
         let mut clinic = Clinic::assemble(dir, "baseline", first.clone(), hlc, keys)?;
         clinic.add_first_user(first, &UserKeyPair::generate()?)?;
         Ok(clinic)
@@ -132,8 +141,8 @@ impl Clinic {
         second_factor: &SecondFactor,
     ) -> Result<Clinic> {
         let started = std::time::Instant::now();
-        let (mut clinic, pair) = Self::open_session(dir, secrets, clock, user_name, password)?;
-        clinic.finish_login(secrets, second_factor, &pair)?;
+        let (mut clinic, opened) = Self::open_session(dir, secrets, clock, user_name, password)?;
+        clinic.finish_login(secrets, second_factor, &opened)?;
         log_safe!(
             info,
             "unlocked",
@@ -155,30 +164,35 @@ impl Clinic {
         user_name: &str,
         password: &Password,
     ) -> Result<Clinic> {
-        let (mut clinic, pair) = Self::open_session(dir, secrets, clock, user_name, password)?;
-        clinic.record(vec![NewEvent::allowed(Action::Login, None, None).with_reason("demo generator")])?;
-        clinic.take_up_section_keys(&pair)?;
+        let (mut clinic, opened) = Self::open_session(dir, secrets, clock, user_name, password)?;
+        let mut events = clinic.check_pins(&opened.pins)?;
+        events.push(NewEvent::allowed(Action::Login, None, None).with_reason("demo generator"));
+        clinic.record(events)?;
+        clinic.take_up_section_keys(&opened.pair)?;
+        clinic.save_pins()?;
         Ok(clinic)
     }
 
     /// A session on the store opened with `user_name`'s password, before any second factor or
-    /// login event; with the user's key pair for taking up their clinical keys.
+    /// login event; with what the user's entry held besides the keys.
     fn open_session(
         dir: &DataDir,
         secrets: &dyn DeviceSecretStore,
         clock: Box<dyn Clock>,
         user_name: &str,
         password: &Password,
-    ) -> Result<(Clinic, UserKeyPair)> {
-        let opened = open_keys(dir, secrets, clock.now(), user_name, password)?;
-        let hlc = HlcClock::new(clock, changelog::last_stamp(opened.keys.store.conn())?);
-        let clinic = Clinic::assemble(dir, &opened.device_id, opened.user, hlc, opened.keys)?;
-        Ok((clinic, opened.pair))
+    ) -> Result<(Clinic, Opened)> {
+        let mut opened = open_keys(dir, secrets, clock.now(), user_name, password)?;
+        let keys = opened.keys.take().ok_or(Error::SessionLocked)?;
+        let hlc = HlcClock::new(clock, changelog::last_stamp(keys.store.conn())?);
+        let clinic = Clinic::assemble(dir, &opened.device_id, opened.user.clone(), hlc, keys)?;
+        Ok((clinic, opened))
     }
 
     /// Ends the session like [`Clinic::logout`] and gives its clock back for the next one.
     pub(crate) fn logout_keeping_clock(mut self) -> Result<Box<dyn Clock>> {
         self.record(vec![NewEvent::allowed(Action::Logout, None, None)])?;
+        self.save_pins()?;
         self.keys = None;
         Ok(self.hlc.into_wall_clock())
     }
@@ -190,10 +204,10 @@ impl Clinic {
         password: &Password,
         second_factor: &SecondFactor,
     ) -> Result<()> {
-        let opened = open_keys(&self.dir, secrets, self.now(), &self.user.name, password)?;
-        self.user = opened.user;
-        self.keys = Some(opened.keys);
-        if let Err(error) = self.finish_login(secrets, second_factor, &opened.pair) {
+        let mut opened = open_keys(&self.dir, secrets, self.now(), &self.user.name, password)?;
+        self.user = opened.user.clone();
+        self.keys = opened.keys.take();
+        if let Err(error) = self.finish_login(secrets, second_factor, &opened) {
             self.keys = None;
             return Err(error);
         }
@@ -214,35 +228,59 @@ impl Clinic {
             keys: Some(keys),
             idle: super::idle::IdleClock::new(timeout, now),
             grants: Vec::new(),
+            tampering_found: Vec::new(),
         })
     }
 
-    /// Checks the second factor, then records the login (and failures the guard kept) and takes
-    /// up the user's clinical keys.
-    fn finish_login(
-        &mut self,
-        secrets: &dyn DeviceSecretStore,
-        second_factor: &SecondFactor,
-        pair: &UserKeyPair,
-    ) -> Result<()> {
+    /// Checks the second factor, then records the login (and failures the guard kept, and any
+    /// tampering with what this user pinned), takes up the user's clinical keys and pins the
+    /// audit head again.
+    fn finish_login(&mut self, secrets: &dyn DeviceSecretStore, second_factor: &SecondFactor, opened: &Opened) -> Result<()> {
         let now = self.now();
-        let guard = LoginGuard::new(secrets, &self.device_id);
         let user_name = self.user.name.clone();
-        if let Err(error) = auth::verify(self.conn()?, &user_name, second_factor, now) {
+        let path = self.dir.key_file();
+        // An administrator's reset (or a v1 entry's factor) waits in the database until now.
+        let stored = auth::take_stored(self.conn()?, &user_name)?;
+        let took_stored = stored.is_some();
+        let kek = self.keys()?.kek.as_ref().ok_or(Error::SessionLocked)?;
+        // Code check, its use and the failure count under the key file's lock: two processes
+        // cannot both accept one code, and parallel guesses cannot lose a count.
+        let lock = keyfile::lock(&path)?;
+        let guard = LoginGuard::new(secrets, &self.device_id);
+        let mut key_file = KeyFile::load(&path)?;
+        let mut entry = key_file.open_with_kek(&user_name, kek)?;
+        let mut state = match stored {
+            Some(state) => state,
+            None => entry.second_factor.take().ok_or(Error::SecondFactorNotEnrolled)?,
+        };
+        if let Err(error) = auth::verify(&mut state, &user_name, second_factor, now) {
             log_safe!(warn, "login failed: second factor refused", user = LoginName::of(&self.user), code = error);
             guard.failed(&user_name, now, None)?;
+            drop(lock);
             self.record(vec![NewEvent::failed_login(&user_name, "wrong one-time code")])?;
             return Err(error);
         }
+        entry.second_factor = Some(state);
+        key_file.reseal(&user_name, kek, &entry)?;
+        key_file.save(&path)?;
         // Failures that happened while the database was closed are audited now.
         let mut events: Vec<NewEvent> = guard
             .succeeded(&user_name)?
             .into_iter()
             .map(|f| NewEvent::failed_login(&f.user, format!("{} at {}", f.reason, f.at.to_rfc3339())))
             .collect();
+        drop(lock);
+        events.extend(self.check_pins(&opened.pins)?);
         events.push(NewEvent::allowed(Action::Login, None, None));
-        self.record(events)?;
-        self.take_up_section_keys(pair)
+        let name = user_name.clone();
+        self.transact(true, |conn, _, _, _| {
+            if took_stored {
+                auth::forget_stored(conn, &name)?;
+            }
+            Ok(((), events))
+        })?;
+        self.take_up_section_keys(&opened.pair)?;
+        self.save_pins()
     }
 
     /// Publishes the user's public key (a new key pair makes their old wraps useless), opens the
@@ -273,7 +311,8 @@ impl Clinic {
     /// Ends the session: records the logout; the keys are wiped as the session drops.
     pub fn logout(mut self) -> Result<()> {
         log_safe!(info, "logged out", user = LoginName::of(&self.user));
-        self.record(vec![NewEvent::allowed(Action::Logout, None, None)])
+        self.record(vec![NewEvent::allowed(Action::Logout, None, None)])?;
+        self.save_pins()
     }
 
     /// Adds a user who can unlock this device with their own password and second factor; the
@@ -286,20 +325,24 @@ impl Clinic {
     ) -> Result<Enrollment> {
         self.authorize(Section::Administration, Access::Write, None)?;
         check_password_strength(password.expose())?;
-        let path = self.dir.key_file();
-        let mut key_file = KeyFile::load(&path)?;
-        if key_file.has_user(&user.name) || load_user(&self.keys()?.store, &user.name).is_ok() {
+        if load_user(&self.keys()?.store, &user.name).is_ok() {
             return Err(Error::UserExists(user.name.clone()));
         }
-        let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
-        let enrollment = auth::enroll(self.conn()?, &user.name)?;
-        let pair = UserKeyPair::generate()?;
-        key_file.add_user(&user.name, password, &device_secret, &self.keys()?.dek, &pair)?;
-        key_file.save(&path)?;
+        let path = self.dir.key_file();
+        let (enrollment, second_factor) = auth::enroll(&user.name)?;
+        let entry = EntrySecrets {
+            dek: Key32::from_bytes(*self.keys()?.dek.expose()),
+            user_key: UserKeyPair::generate()?,
+            second_factor: Some(second_factor),
+            pins: Pins::default(),
+        };
+        keyfile::update(&path, |key_file| {
+            let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
+            key_file.add_user(&user.name, password, &device_secret, &entry).map(drop)
+        })?;
         // A clinical key started for this user is theirs alone: this (admin) session drops it.
-        if let Err(error) = self.record_new_user(user, &pair) {
-            key_file.users.retain(|u| u.user != user.name);
-            key_file.save(&path)?;
+        if let Err(error) = self.record_new_user(user, &entry.user_key) {
+            keyfile::update(&path, |key_file| Ok(key_file.remove_user(&user.name)))?;
             return Err(error);
         }
         log_safe!(info, "user added", user = LoginName::of(user), role = user.role, by = LoginName::of(&self.user));
@@ -311,7 +354,9 @@ impl Clinic {
         self.authorize(Section::Administration, Access::Write, None)?;
         load_user(&self.keys()?.store, user_name)
             .map_err(|_| Error::NotFound { what: "user", id: user_name.to_string() })?;
+        let lock = keyfile::lock(&self.dir.key_file())?;
         LoginGuard::new(secrets, &self.device_id).release(user_name)?;
+        drop(lock);
         log_safe!(info, "account unlocked by an administrator", by = LoginName::of(&self.user));
         self.record(vec![NewEvent::admin(format!("unlocked the account of {user_name}"))])
     }
@@ -321,9 +366,12 @@ impl Clinic {
         self.authorize(Section::Administration, Access::Write, None)?;
         load_user(&self.keys()?.store, user_name)
             .map_err(|_| Error::NotFound { what: "user", id: user_name.to_string() })?;
-        let enrollment = auth::enroll(self.conn()?, user_name)?;
+        let (enrollment, state) = auth::enroll(user_name)?;
         log_safe!(info, "second factor reset", user = LoginName::listed(user_name), by = LoginName::of(&self.user));
-        self.record(vec![NewEvent::admin(format!("reset the second factor of {user_name}"))])?;
+        self.transact(true, |conn, _, _, _| {
+            auth::store_reset(conn, user_name, &state)?;
+            Ok(((), vec![NewEvent::admin(format!("reset the second factor of {user_name}"))]))
+        })?;
         Ok(enrollment)
     }
 
@@ -331,31 +379,36 @@ impl Clinic {
     pub fn change_password(&mut self, secrets: &dyn DeviceSecretStore, old: &Password, new: &Password) -> Result<()> {
         check_password_strength(new.expose())?;
         let path = self.dir.key_file();
-        let mut key_file = KeyFile::load(&path)?;
-        let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
-        let opened = key_file.unwrap_for(&self.user.name, old, &device_secret)?;
-        let pair = opened.user_key.ok_or(Error::InvalidState("this user has no key pair yet; log in again first"))?;
-        key_file.rewrap_user(&self.user.name, new, &device_secret, &self.keys()?.dek, &pair)?;
-        key_file.save(&path)?;
+        let user = self.user.name.clone();
+        let root = self.dir.root().to_path_buf();
+        let kek = keyfile::update(&path, |key_file| {
+            let device_secret = load_required(secrets, &key_file.device_id, &root)?;
+            let opened = key_file.open(&user, old, &device_secret)?;
+            key_file.change_password(&user, new, &device_secret, &opened.secrets)
+        })?;
+        self.keys.as_mut().ok_or(Error::SessionLocked)?.kek = Some(kek);
         log_safe!(info, "password changed", user = LoginName::of(&self.user));
         self.record(vec![NewEvent::allowed(Action::Admin, None, None).with_reason("changed own password")])
     }
 }
 
-/// What a password opens: the store, the user, the device id and the user's key pair.
+/// What a password opens: the store (taken by the session), the user, the device id, and what
+/// the user's entry holds besides the keys: their key pair and their pins.
 struct Opened {
-    keys: Keys,
+    keys: Option<Keys>,
     user: User,
     device_id: String,
     pair: UserKeyPair,
+    pins: Pins,
 }
 
-/// Password and device secret → the open store, the user, the device id and the user's key pair.
-/// Counts a wrong password against the login guard.
 /// How a failed login with a name that is no account's is counted and audited: never as the
 /// text typed (a password, a patient's name). Not a valid login name, so no account can be it.
 pub const UNKNOWN_USER: &str = "(unknown user)";
 
+/// Password and device secret → the open store, the user, the device id and what their entry
+/// holds. The guard's check, the unwrap and a failure's count happen under the key file's lock,
+/// so parallel guesses cannot lose a count.
 fn open_keys(
     dir: &DataDir,
     secrets: &dyn DeviceSecretStore,
@@ -364,7 +417,9 @@ fn open_keys(
     password: &Password,
 ) -> Result<Opened> {
     dir.check_initialized()?;
-    let mut key_file = KeyFile::load(&dir.key_file())?;
+    let path = dir.key_file();
+    let _lock = keyfile::lock(&path)?;
+    let mut key_file = KeyFile::load(&path)?;
     let device_secret = load_required(secrets, &key_file.device_id, dir.root())?;
     let guard = LoginGuard::new(secrets, &key_file.device_id);
     // A name typed at login is kept — logged, counted, audited — only when it is an account's:
@@ -377,7 +432,7 @@ fn open_keys(
         // No account to lock: a name that is none stays "wrong user name or password".
         return Err(if !known && matches!(error, Error::LockedOut) { Error::WrongPassword } else { error });
     }
-    let unwrapped = match key_file.unwrap_for(user_name, password, &device_secret) {
+    let opened = match key_file.open(user_name, password, &device_secret) {
         Err(Error::WrongPassword) => {
             log_safe!(warn, "login failed: wrong password or unknown user", known = known, user = account);
             guard.failed(counted_as, now, Some("wrong password"))?;
@@ -385,24 +440,22 @@ fn open_keys(
         }
         other => other?,
     };
-    let store = Store::open(&dir.database(), &unwrapped.dek)?;
+    if opened.legacy {
+        // A key file v1 entry becomes a sealed v2 entry with the same password and costs.
+        key_file.reseal(user_name, &opened.kek, &opened.secrets)?;
+        key_file.save(&path)?;
+        log_safe!(info, "key-file entry upgraded to version 2", user = account);
+    }
+    let keyfile::Opened { kek, secrets: entry, .. } = opened;
+    let EntrySecrets { dek, user_key: pair, pins, .. } = entry;
+    let store = Store::open(&dir.database(), &dek)?;
     let user = load_user(&store, user_name)?;
     if user.disabled {
         log_safe!(warn, "login refused: account disabled", user = LoginName::of(&user));
         return Err(Error::AccountDisabled);
     }
-    let pair = match unwrapped.user_key {
-        Some(pair) => pair,
-        None => {
-            // A key file entry from before section keys: give the user a key pair now.
-            let pair = UserKeyPair::generate()?;
-            key_file.rewrap_user(user_name, password, &device_secret, &unwrapped.dek, &pair)?;
-            key_file.save(&dir.key_file())?;
-            pair
-        }
-    };
     let identity = DeviceIdentity::load_or_create(store.conn())?;
-    Ok(Opened { keys: Keys::new(store, unwrapped.dek, identity), user, device_id: key_file.device_id, pair })
+    Ok(Opened { keys: Some(Keys::new(store, dek, identity, Some(kek))), user, device_id: key_file.device_id, pair, pins })
 }
 
 /// Which kind of second factor was typed (never the code itself).

@@ -60,7 +60,7 @@ fn inputs() -> Inputs {
 }
 
 /// The v1 KEK, from the format's recipe rather than `vault::kdf`.
-fn kek_v1(password: &str, kdf: &Value, device_secret: &[u8; 32], user: &str) -> [u8; 32] {
+pub(super) fn kek_v1(password: &str, kdf: &Value, device_secret: &[u8; 32], user: &str) -> [u8; 32] {
     let cost = |name: &str| kdf[name].as_u64().and_then(|n| u32::try_from(n).ok()).expect("a cost");
     let salt = hex::decode(kdf["salt"].as_str().expect("salt")).expect("hex salt");
     let params = Params::new(cost("memory_kib"), cost("passes"), cost("lanes"), Some(32)).expect("argon2 params");
@@ -75,7 +75,7 @@ fn kek_v1(password: &str, kdf: &Value, device_secret: &[u8; 32], user: &str) -> 
     kek
 }
 
-fn hex_field(value: &Value, name: &str) -> Vec<u8> {
+pub(super) fn hex_field(value: &Value, name: &str) -> Vec<u8> {
     hex::decode(value[name].as_str().unwrap_or_else(|| panic!("{name} is a hex string"))).expect("hex")
 }
 
@@ -86,18 +86,18 @@ fn seal_v1(kek: &[u8; 32], nonce: &[u8], plaintext: &[u8], aad: &str) -> Vec<u8>
         .expect("encryption of a key")
 }
 
-fn open_v1(kek: &[u8; 32], sealed: &Value, nonce: &str, ciphertext: &str, aad: &str) -> Option<Vec<u8>> {
+pub(super) fn open_v1(kek: &[u8; 32], sealed: &Value, nonce: &str, ciphertext: &str, aad: &str) -> Option<Vec<u8>> {
     let nonce = <[u8; 24]>::try_from(hex_field(sealed, nonce).as_slice()).ok()?;
     XChaCha20Poly1305::new(kek.into())
         .decrypt(&XNonce::from(nonce), Payload { msg: &hex_field(sealed, ciphertext), aad: aad.as_bytes() })
         .ok()
 }
 
-fn entry<'a>(file: &'a Value, user: &str) -> &'a Value {
+pub(super) fn entry<'a>(file: &'a Value, user: &str) -> &'a Value {
     file["users"].as_array().and_then(|users| users.iter().find(|u| u["user"] == user)).expect("the user's entry")
 }
 
-fn keys_of(value: &Value) -> Vec<&str> {
+pub(super) fn keys_of(value: &Value) -> Vec<&str> {
     let mut keys: Vec<&str> = value.as_object().expect("an object").keys().map(String::as_str).collect();
     keys.sort_unstable();
     keys
@@ -108,26 +108,27 @@ fn a_v1_key_file_opens_with_each_users_password_and_this_device_secret() {
     let inputs = inputs();
     let device = Key32::from_bytes(inputs.device_secret);
     let file = KeyFile::load(Path::new(FIXTURE)).expect("keys_v1.json loads");
-    assert_eq!(
-        (file.format.as_str(), file.version, file.device_id.as_str()),
-        ("mamori-keyfile", 1, &*inputs.device_id)
-    );
+    // Read as a v2 file whose entries all wait for their user's next login.
+    assert_eq!((file.version, file.device_id.as_str()), (2, &*inputs.device_id));
+    assert!(file.users.is_empty() && file.legacy_users.len() == 2);
 
     let doctor = &inputs.doctor;
-    let opened = file.unwrap_for(&doctor.user, &Password::new(&doctor.password), &device).expect("doctor's entry");
-    assert_eq!(opened.dek.expose(), &inputs.dek);
-    assert_eq!(opened.user_key.map(|pair| pair.public()), doctor.user_public);
+    let opened = file.open(&doctor.user, &Password::new(&doctor.password), &device).expect("doctor's entry");
+    assert!(opened.legacy);
+    assert_eq!(opened.secrets.dek.expose(), &inputs.dek);
+    assert_eq!(Some(opened.secrets.user_key.public()), doctor.user_public);
     assert_eq!(doctor.user_public, doctor.user_secret.map(|s| UserKeyPair::from_key(&Key32::from_bytes(s)).public()));
+    assert!(opened.secrets.second_factor.is_none(), "a v1 user's second factor waits in the database");
 
+    // An entry from before user keys: refused, never given a new key pair (which would lose every
+    // clinical key wrapped to the old one).
     let reception = &inputs.reception;
-    let opened =
-        file.unwrap_for(&reception.user, &Password::new(&reception.password), &device).expect("reception's entry");
-    assert_eq!(opened.dek.expose(), &inputs.dek);
-    assert!(opened.user_key.is_none(), "an entry from before user keys has none");
+    let refused = file.open(&reception.user, &Password::new(&reception.password), &device);
+    assert!(matches!(refused, Err(Error::KeyFileInvalid { reason, .. }) if reason.contains("no user key")));
 
-    let wrong = file.unwrap_for(&doctor.user, &Password::new(&reception.password), &device);
+    let wrong = file.open(&doctor.user, &Password::new(&reception.password), &device);
     assert!(matches!(wrong, Err(Error::WrongPassword)));
-    let elsewhere = file.unwrap_for(&doctor.user, &Password::new(&doctor.password), &Key32::from_bytes([0; 32]));
+    let elsewhere = file.open(&doctor.user, &Password::new(&doctor.password), &Key32::from_bytes([0; 32]));
     assert!(matches!(elsewhere, Err(Error::WrongPassword)));
 }
 
@@ -150,32 +151,4 @@ fn the_v1_recipe_gives_the_wrapped_keys_again() {
             None => assert!(entry.get("user_key").is_none()),
         }
     }
-}
-
-#[test]
-fn todays_key_file_writer_still_writes_v1() {
-    let inputs = inputs();
-    let doctor = &inputs.doctor;
-    let secret = doctor.user_secret.expect("the doctor has a user key");
-    let mut file = KeyFile::new(inputs.device_id.clone());
-    let (device, dek) = (Key32::from_bytes(inputs.device_secret), Key32::from_bytes(inputs.dek));
-    let pair = UserKeyPair::from_key(&Key32::from_bytes(secret));
-    file.add_user(&doctor.user, &Password::new(&doctor.password), &device, &dek, &pair).expect("add");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("keys.json");
-    file.save(&path).expect("save");
-
-    let written: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("JSON");
-    assert_eq!(keys_of(&written), ["device_id", "format", "users", "version"]);
-    assert_eq!((&written["format"], &written["version"]), (&Value::from("mamori-keyfile"), &Value::from(1)));
-    let entry = entry(&written, &doctor.user);
-    assert_eq!(keys_of(entry), ["kdf", "nonce", "user", "user_key", "wrapped_key"]);
-    assert_eq!(keys_of(&entry["kdf"]), ["lanes", "memory_kib", "passes", "salt"]);
-    assert_eq!(keys_of(&entry["user_key"]), ["ciphertext", "nonce"]);
-
-    let kek = kek_v1(&doctor.password, &entry["kdf"], &inputs.device_secret, &doctor.user);
-    let ad = format!("mamori-keyfile v1\0{}\0{}", inputs.device_id, doctor.user);
-    assert_eq!(open_v1(&kek, entry, "nonce", "wrapped_key", &ad).as_deref(), Some(&inputs.dek[..]));
-    let user_key = open_v1(&kek, &entry["user_key"], "nonce", "ciphertext", &format!("{ad}\0user-key"));
-    assert_eq!(user_key.as_deref(), Some(&secret[..]));
 }

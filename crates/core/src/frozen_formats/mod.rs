@@ -16,6 +16,7 @@
 
 mod audit_chain;
 mod key_file;
+mod key_file_v2;
 mod sealed_record;
 
 use serde::de::{Deserializer, Error as _};

@@ -186,6 +186,7 @@ impl LogSafe for Action {
             Action::LoginFailed => "login_failed",
             Action::Denied => "denied",
             Action::BreakGlass => "break_glass",
+            Action::Tampering => "tampering",
             Action::Admin => "admin",
         }))
     }

@@ -17,6 +17,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0005_user_status.sql"),
     include_str!("../../migrations/0006_section_keys.sql"),
     include_str!("../../migrations/0007_audit_checkpoints.sql"),
+    include_str!("../../migrations/0008_membership_chain.sql"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -1,65 +1,77 @@
-//! The key file beside the database: the database key (DEK), and each user's X25519 secret key,
-//! wrapped once per local user under that user's KEK with XChaCha20-Poly1305. Versioned JSON;
-//! holds nothing usable without both a user's password and this computer's device secret.
+//! The key file beside the database (`keys.json`, v2): one sealed entry per local user. Each
+//! entry is one XChaCha20-Poly1305 ciphertext under that user's KEK (password + device secret)
+//! holding the database key, the user's key seed, their second factor and their pins
+//! (`vault::entry`); the file's format, version, device id, the user's name and the password
+//! hashing costs are its associated data. Nothing in it is usable, or can be edited unnoticed,
+//! without both a user's password and this computer's device secret.
+//!
+//! Entries written by key file v1 (`vault::keyfile_v1`) are still read; each is re-sealed as a
+//! v2 entry at its user's next login.
+//!
+//! Every change goes through [`update`], which holds an exclusive lock on `keys.json.lock` from
+//! reading to writing, so two processes (the desktop app and the CLI) never lose each other's
+//! changes and never both accept one one-time code.
 
+use std::fs::File;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::entry::EntrySecrets;
 use super::kdf::{derive_kek, KdfParams};
-use super::section_key::UserKeyPair;
+use super::keyfile_v1::LegacyEntry;
 use crate::crypto::{self, Sealed, NONCE_LEN};
 use crate::secret::{Key32, Password};
 use crate::{fsutil, Error, Result};
 
 pub const FORMAT: &str = "mamori-keyfile";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct KeyFile {
     pub format: String,
     pub version: u32,
-    /// Names the device secret in the keyring. Not secret.
+    /// Names the device secret in the keyring. Not secret; bound into every entry.
     pub device_id: String,
-    pub users: Vec<WrappedKey>,
+    pub users: Vec<SealedEntry>,
+    /// Entries written by key file v1, waiting for their user's next login.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub legacy_users: Vec<LegacyEntry>,
 }
 
-/// One user's copy of the database key.
+/// One user's sealed entry.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct WrappedKey {
+pub struct SealedEntry {
     pub user: String,
     pub kdf: KdfParams,
     #[serde(with = "hex::serde")]
     pub nonce: [u8; NONCE_LEN],
     #[serde(with = "hex::serde")]
-    pub wrapped_key: Vec<u8>,
-    /// The user's X25519 secret key under the same KEK. Missing only in entries written before
-    /// section keys existed; the user's next login adds it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_key: Option<WrappedUserKey>,
+    pub sealed: Vec<u8>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct WrappedUserKey {
-    #[serde(with = "hex::serde")]
-    pub nonce: [u8; NONCE_LEN],
-    #[serde(with = "hex::serde")]
-    pub ciphertext: Vec<u8>,
-}
-
-/// What a user's password opens.
+/// What a password opens: the entry's secrets, and the KEK that re-seals them (kept by the
+/// session so that pins move at lock and logout without asking for the password again).
 #[derive(Debug)]
-pub struct Unwrapped {
-    pub dek: Key32,
-    /// `None` for an entry written before section keys existed.
-    pub user_key: Option<UserKeyPair>,
+pub struct Opened {
+    pub kek: Key32,
+    pub secrets: EntrySecrets,
+    /// The entry was written by key file v1 and is re-sealed as v2 at this login.
+    pub legacy: bool,
 }
 
 impl KeyFile {
     pub fn new(device_id: impl Into<String>) -> Self {
-        Self { format: FORMAT.into(), version: VERSION, device_id: device_id.into(), users: Vec::new() }
+        Self {
+            format: FORMAT.into(),
+            version: VERSION,
+            device_id: device_id.into(),
+            users: Vec::new(),
+            legacy_users: Vec::new(),
+        }
     }
 
+    /// Reads a v2 file, or a v1 file whose entries become legacy entries.
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(Error::io("read", path))?;
         let invalid = |reason: String| Error::KeyFileInvalid { path: path.to_path_buf(), reason };
@@ -69,16 +81,24 @@ impl KeyFile {
             return Err(invalid("it does not say it is a Mamori key file".into()));
         }
         let found = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
-        if found != u64::from(VERSION) {
-            return Err(Error::KeyFileVersion {
-                path: path.to_path_buf(),
-                found: u32::try_from(found).unwrap_or(u32::MAX),
-                supported: VERSION,
-            });
+        let file = match found {
+            1 => super::keyfile_v1::load(value).map_err(|e| invalid(e.to_string()))?,
+            2 => serde_json::from_value::<KeyFile>(value).map_err(|e| invalid(e.to_string()))?,
+            _ => {
+                return Err(Error::KeyFileVersion {
+                    path: path.to_path_buf(),
+                    found: u32::try_from(found).unwrap_or(u32::MAX),
+                    supported: VERSION,
+                })
+            }
+        };
+        for kdf in file.users.iter().map(|u| &u.kdf).chain(file.legacy_users.iter().map(|u| &u.kdf)) {
+            kdf.check().map_err(invalid)?;
         }
-        let file: KeyFile = serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?;
-        for user in &file.users {
-            user.kdf.check().map_err(invalid)?;
+        let mut names: Vec<&str> = file.names().collect();
+        names.sort_unstable();
+        if names.windows(2).any(|pair| pair[0] == pair[1]) {
+            return Err(invalid("a user has two entries".into()));
         }
         Ok(file)
     }
@@ -89,205 +109,266 @@ impl KeyFile {
         fsutil::write_atomically(path, &json)
     }
 
-    pub fn has_user(&self, user: &str) -> bool {
-        self.users.iter().any(|u| u.user == user)
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.users.iter().map(|u| u.user.as_str()).chain(self.legacy_users.iter().map(|u| u.user.as_str()))
     }
 
-    /// Wraps `dek` and the user's key pair for a new user.
+    pub fn has_user(&self, user: &str) -> bool {
+        self.names().any(|name| name == user)
+    }
+
+    /// Seals a new user's entry under their password; returns their KEK.
     pub fn add_user(
         &mut self,
         user: &str,
         password: &Password,
         device_secret: &Key32,
-        dek: &Key32,
-        user_key: &UserKeyPair,
-    ) -> Result<()> {
+        secrets: &EntrySecrets,
+    ) -> Result<Key32> {
         if self.has_user(user) {
             return Err(Error::UserExists(user.to_string()));
         }
-        let wrapped = self.wrap(user, password, device_secret, dek, user_key)?;
-        self.users.push(wrapped);
+        let kdf = KdfParams::recommended()?;
+        let kek = derive_kek(password, &kdf, device_secret, user)?;
+        let entry = self.seal(user, kdf, &kek, secrets)?;
+        self.users.push(entry);
+        Ok(kek)
+    }
+
+    /// Opens `user`'s entry with their password. Unknown users cost the same time as known ones,
+    /// so the answer does not tell which user names exist.
+    pub fn open(&self, user: &str, password: &Password, device_secret: &Key32) -> Result<Opened> {
+        if let Some(entry) = self.users.iter().find(|u| u.user == user) {
+            let kek = derive_kek(password, &entry.kdf, device_secret, user)?;
+            let secrets = self.open_entry(entry, &kek)?;
+            return Ok(Opened { kek, secrets, legacy: false });
+        }
+        if let Some(entry) = self.legacy_users.iter().find(|u| u.user == user) {
+            let kek = derive_kek(password, &entry.kdf, device_secret, user)?;
+            let secrets = entry.open(&self.device_id, &kek)?;
+            return Ok(Opened { kek, secrets, legacy: true });
+        }
+        let decoy = KdfParams::recommended()?;
+        derive_kek(password, &decoy, device_secret, user)?;
+        Err(Error::WrongPassword)
+    }
+
+    /// Opens `user`'s v2 entry with a KEK their session kept.
+    pub fn open_with_kek(&self, user: &str, kek: &Key32) -> Result<EntrySecrets> {
+        let entry = self.users.iter().find(|u| u.user == user).ok_or(Error::InvalidState(
+            "your key-file entry is gone from keys.json; this session cannot save what it verified",
+        ))?;
+        self.open_entry(entry, kek)
+    }
+
+    /// Replaces `user`'s entry (v2 or legacy) with `secrets` sealed under `kek`, keeping the
+    /// password hashing parameters the KEK was derived with.
+    pub fn reseal(&mut self, user: &str, kek: &Key32, secrets: &EntrySecrets) -> Result<()> {
+        let kdf = match (self.users.iter().find(|u| u.user == user), self.legacy_users.iter().find(|u| u.user == user)) {
+            (Some(entry), _) => entry.kdf.clone(),
+            (None, Some(legacy)) => legacy.kdf.clone(),
+            (None, None) => return Err(Error::NotFound { what: "user", id: user.to_string() }),
+        };
+        let entry = self.seal(user, kdf, kek, secrets)?;
+        self.legacy_users.retain(|u| u.user != user);
+        match self.users.iter_mut().find(|u| u.user == user) {
+            Some(slot) => *slot = entry,
+            None => self.users.push(entry),
+        }
         Ok(())
     }
 
-    /// Re-wraps `dek` and the user's key pair under a (new) password. The database is not touched.
-    pub fn rewrap_user(
+    /// Seals `secrets` under a new password (new salt); returns the new KEK.
+    pub fn change_password(
         &mut self,
         user: &str,
         password: &Password,
         device_secret: &Key32,
-        dek: &Key32,
-        user_key: &UserKeyPair,
-    ) -> Result<()> {
-        let wrapped = self.wrap(user, password, device_secret, dek, user_key)?;
-        let slot = self
-            .users
-            .iter_mut()
-            .find(|u| u.user == user)
-            .ok_or(Error::NotFound { what: "user", id: user.to_string() })?;
-        *slot = wrapped;
-        Ok(())
-    }
-
-    /// The database key and the user's key pair, if `password` is this user's. Unknown users cost
-    /// the same time as known ones, so the answer does not tell which user names exist.
-    pub fn unwrap_for(&self, user: &str, password: &Password, device_secret: &Key32) -> Result<Unwrapped> {
-        let Some(entry) = self.users.iter().find(|u| u.user == user) else {
-            let decoy = KdfParams::recommended()?;
-            derive_kek(password, &decoy, device_secret, user)?;
-            return Err(Error::WrongPassword);
-        };
-        let kek = derive_kek(password, &entry.kdf, device_secret, user)?;
-        let sealed = Sealed { nonce: entry.nonce, ciphertext: entry.wrapped_key.clone() };
-        let plain = crypto::open(&kek, &sealed, &self.associated_data(user)).ok_or(Error::WrongPassword)?;
-        let dek = Key32::from_slice(&plain).ok_or(Error::WrongPassword)?;
-        let user_key = match &entry.user_key {
-            None => None,
-            Some(wrapped) => {
-                let sealed = Sealed { nonce: wrapped.nonce, ciphertext: wrapped.ciphertext.clone() };
-                let plain = crypto::open(&kek, &sealed, &self.user_key_associated_data(user))
-                    .ok_or_else(|| self.invalid_entry(user))?;
-                let key = Key32::from_slice(&plain).ok_or_else(|| self.invalid_entry(user))?;
-                Some(UserKeyPair::from_key(&key))
-            }
-        };
-        Ok(Unwrapped { dek, user_key })
-    }
-
-    fn wrap(
-        &self,
-        user: &str,
-        password: &Password,
-        device_secret: &Key32,
-        dek: &Key32,
-        user_key: &UserKeyPair,
-    ) -> Result<WrappedKey> {
+        secrets: &EntrySecrets,
+    ) -> Result<Key32> {
+        if !self.users.iter().any(|u| u.user == user) {
+            return Err(Error::NotFound { what: "user", id: user.to_string() });
+        }
         let kdf = KdfParams::recommended()?;
         let kek = derive_kek(password, &kdf, device_secret, user)?;
-        let sealed = crypto::seal(&kek, dek.expose(), &self.associated_data(user))?;
-        let sealed_user_key = crypto::seal(&kek, user_key.secret_key().expose(), &self.user_key_associated_data(user))?;
-        Ok(WrappedKey {
-            user: user.to_string(),
-            kdf,
-            nonce: sealed.nonce,
-            wrapped_key: sealed.ciphertext,
-            user_key: Some(WrappedUserKey { nonce: sealed_user_key.nonce, ciphertext: sealed_user_key.ciphertext }),
+        let entry = self.seal(user, kdf, &kek, secrets)?;
+        if let Some(slot) = self.users.iter_mut().find(|u| u.user == user) {
+            *slot = entry;
+        }
+        Ok(kek)
+    }
+
+    /// Removes `user`'s entry; true when there was one.
+    pub fn remove_user(&mut self, user: &str) -> bool {
+        let before = self.users.len() + self.legacy_users.len();
+        self.users.retain(|u| u.user != user);
+        self.legacy_users.retain(|u| u.user != user);
+        before != self.users.len() + self.legacy_users.len()
+    }
+
+    fn seal(&self, user: &str, kdf: KdfParams, kek: &Key32, secrets: &EntrySecrets) -> Result<SealedEntry> {
+        let sealed = crypto::seal(kek, &secrets.encode()?, &associated_data(&self.device_id, user, &kdf))?;
+        Ok(SealedEntry { user: user.to_string(), kdf, nonce: sealed.nonce, sealed: sealed.ciphertext })
+    }
+
+    fn open_entry(&self, entry: &SealedEntry, kek: &Key32) -> Result<EntrySecrets> {
+        let sealed = Sealed { nonce: entry.nonce, ciphertext: entry.sealed.clone() };
+        let plain = crypto::open(kek, &sealed, &associated_data(&self.device_id, &entry.user, &entry.kdf))
+            .ok_or(Error::WrongPassword)?;
+        EntrySecrets::decode(&plain).ok_or_else(|| Error::KeyFileInvalid {
+            path: std::path::PathBuf::from("keys.json"),
+            reason: format!("the entry of {} opens but is not readable by this version", entry.user),
         })
     }
+}
 
-    fn associated_data(&self, user: &str) -> Vec<u8> {
-        format!("{FORMAT} v{VERSION}\0{}\0{user}", self.device_id).into_bytes()
-    }
+/// Binds an entry to its file format and version, this device, its user and its password costs.
+fn associated_data(device_id: &str, user: &str, kdf: &KdfParams) -> Vec<u8> {
+    let salt = hex::encode(kdf.salt);
+    format!(
+        "{FORMAT} v{VERSION}\0{device_id}\0{user}\0argon2id m={} t={} p={} salt={salt}",
+        kdf.memory_kib, kdf.passes, kdf.lanes
+    )
+    .into_bytes()
+}
 
-    fn user_key_associated_data(&self, user: &str) -> Vec<u8> {
-        format!("{FORMAT} v{VERSION}\0{}\0{user}\0user-key", self.device_id).into_bytes()
-    }
+/// Reads `keys.json`, lets `change` edit it, and writes it back, all under an exclusive lock that
+/// every Mamori process on this computer takes. Nothing is written when `change` fails.
+pub fn update<T>(path: &Path, change: impl FnOnce(&mut KeyFile) -> Result<T>) -> Result<T> {
+    let _lock = lock(path)?;
+    let mut file = KeyFile::load(path)?;
+    let value = change(&mut file)?;
+    file.save(path)?;
+    Ok(value)
+}
 
-    /// The password opened the database key but not the user key beside it: the entry was edited.
-    fn invalid_entry(&self, user: &str) -> Error {
-        Error::KeyFileInvalid {
-            path: std::path::PathBuf::from("keys.json"),
-            reason: format!("the user key of {user} does not open with their password"),
-        }
-    }
+/// Holds the key file's lock until dropped (for reading and deciding under one lock).
+pub struct KeyFileLock {
+    _file: File,
+}
+
+pub fn lock(path: &Path) -> Result<KeyFileLock> {
+    let lock_path = path.with_extension("json.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(Error::io("open", &lock_path))?;
+    file.lock().map_err(Error::io("lock", &lock_path))?;
+    Ok(KeyFileLock { _file: file })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vault::pins::{AuditPin, Pins};
+    use crate::vault::UserKeyPair;
+
+    fn secrets(dek: &Key32) -> EntrySecrets {
+        EntrySecrets {
+            dek: Key32::from_bytes(*dek.expose()),
+            user_key: UserKeyPair::generate().expect("pair"),
+            second_factor: Some(crate::auth::enroll("doctor").expect("enroll").1),
+            pins: Pins::default(),
+        }
+    }
 
     fn fixture() -> (KeyFile, Key32, Key32) {
         let mut file = KeyFile::new("device-1");
         let device_secret = Key32::random().expect("random");
         let dek = Key32::random().expect("random");
-        file.add_user("doctor", &Password::new("pw-doctor"), &device_secret, &dek, &pair()).expect("add");
+        file.add_user("doctor", &Password::new("pw-doctor"), &device_secret, &secrets(&dek)).expect("add");
         (file, device_secret, dek)
     }
 
-    fn pair() -> UserKeyPair {
-        UserKeyPair::generate().expect("pair")
-    }
-
     #[test]
-    fn each_user_unwraps_the_same_database_key_with_their_own_password() {
+    fn each_user_opens_the_same_database_key_with_their_own_password() {
         let (mut file, device_secret, dek) = fixture();
-        file.add_user("nurse", &Password::new("pw-nurse"), &device_secret, &dek, &pair()).expect("add");
+        file.add_user("nurse", &Password::new("pw-nurse"), &device_secret, &secrets(&dek)).expect("add");
         for (user, pw) in [("doctor", "pw-doctor"), ("nurse", "pw-nurse")] {
-            let got = file.unwrap_for(user, &Password::new(pw), &device_secret).expect("unwrap");
-            assert_eq!(got.dek.expose(), dek.expose());
+            let got = file.open(user, &Password::new(pw), &device_secret).expect("open");
+            assert_eq!(got.secrets.dek.expose(), dek.expose());
+            assert!(got.secrets.second_factor.is_some() && !got.legacy);
         }
+        assert!(matches!(file.open("nurse", &Password::new("pw-doctor"), &device_secret), Err(Error::WrongPassword)));
+        assert!(matches!(file.open("nobody", &Password::new("pw-doctor"), &device_secret), Err(Error::WrongPassword)));
         assert!(matches!(
-            file.unwrap_for("nurse", &Password::new("pw-doctor"), &device_secret),
-            Err(Error::WrongPassword)
-        ));
-        assert!(matches!(
-            file.unwrap_for("nobody", &Password::new("pw-doctor"), &device_secret),
-            Err(Error::WrongPassword)
-        ));
-        assert!(matches!(
-            file.add_user("nurse", &Password::new("x"), &device_secret, &dek, &pair()),
+            file.add_user("nurse", &Password::new("x"), &device_secret, &secrets(&dek)),
             Err(Error::UserExists(_))
         ));
+        let other_device = Key32::random().expect("random");
+        assert!(matches!(file.open("doctor", &Password::new("pw-doctor"), &other_device), Err(Error::WrongPassword)));
     }
 
     #[test]
-    fn the_user_key_comes_back_with_the_password_and_an_entry_without_one_still_opens() {
+    fn pins_resealed_with_the_kept_kek_come_back_and_nothing_else_changes() {
         let (mut file, device_secret, dek) = fixture();
-        let first = file.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).expect("unwrap");
-        let again = file.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).expect("unwrap");
-        assert_eq!(first.user_key.map(|k| k.public()), again.user_key.map(|k| k.public()));
-
-        // An entry written before section keys existed: the database key still opens.
-        file.users[0].user_key = None;
-        let legacy = file.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).expect("unwrap");
-        assert_eq!(legacy.dek.expose(), dek.expose());
-        assert!(legacy.user_key.is_none());
+        let opened = file.open("doctor", &Password::new("pw-doctor"), &device_secret).expect("open");
+        let public = opened.secrets.user_key.public();
+        let mut secrets = file.open_with_kek("doctor", &opened.kek).expect("kek opens");
+        secrets.pins.audit = Some(AuditPin { verifying_key: [7; 32], seq: 42, hash: [9; 32] });
+        file.reseal("doctor", &opened.kek, &secrets).expect("reseal");
+        let again = file.open("doctor", &Password::new("pw-doctor"), &device_secret).expect("open");
+        assert_eq!(again.secrets.pins.audit.map(|p| p.seq), Some(42));
+        assert_eq!(again.secrets.user_key.public(), public);
+        assert_eq!(again.secrets.dek.expose(), dek.expose());
     }
 
+    /// Every field of an entry is bound: its user, this device, the password costs and the bytes.
     #[test]
-    fn another_device_secret_cannot_unwrap() {
-        let (file, _, _) = fixture();
-        let other = Key32::random().expect("random");
-        assert!(matches!(file.unwrap_for("doctor", &Password::new("pw-doctor"), &other), Err(Error::WrongPassword)));
-    }
-
-    #[test]
-    fn a_wrapped_key_moved_to_another_user_does_not_open() {
+    fn an_entry_moved_relabelled_or_edited_does_not_open() {
         let (mut file, device_secret, dek) = fixture();
-        file.add_user("nurse", &Password::new("pw-doctor"), &device_secret, &dek, &pair()).expect("add");
-        // Swap the two users' entries: same password, but the associated data names the user.
+        file.add_user("nurse", &Password::new("pw-doctor"), &device_secret, &secrets(&dek)).expect("add");
+        let pw = Password::new("pw-doctor");
+        // Same password, entries swapped between the two users.
         let (a, b) = file.users.split_at_mut(1);
-        std::mem::swap(&mut a[0].wrapped_key, &mut b[0].wrapped_key);
+        std::mem::swap(&mut a[0].sealed, &mut b[0].sealed);
         std::mem::swap(&mut a[0].nonce, &mut b[0].nonce);
-        assert!(file.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).is_err());
+        assert!(file.open("doctor", &pw, &device_secret).is_err());
+        let (mut file, device_secret, _) = fixture();
+        file.device_id = "device-2".into();
+        assert!(file.open("doctor", &pw, &device_secret).is_err(), "another device's id");
+        let (mut file, device_secret, _) = fixture();
+        file.users[0].kdf.passes += 1;
+        assert!(file.open("doctor", &pw, &device_secret).is_err(), "other costs");
+        let (mut file, device_secret, _) = fixture();
+        file.users[0].sealed[3] ^= 1;
+        assert!(file.open("doctor", &pw, &device_secret).is_err(), "a flipped bit");
     }
 
     #[test]
-    fn changing_a_password_rewraps_the_same_key() {
+    fn changing_a_password_reseals_the_same_secrets_under_a_new_salt() {
         let (mut file, device_secret, dek) = fixture();
-        let before = file.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).expect("unwrap");
-        let user_key = before.user_key.expect("user key");
-        file.rewrap_user("doctor", &Password::new("new-pw"), &device_secret, &dek, &user_key).expect("rewrap");
-        assert!(file.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).is_err());
-        let got = file.unwrap_for("doctor", &Password::new("new-pw"), &device_secret).expect("unwrap");
-        assert_eq!(got.dek.expose(), dek.expose());
-        assert_eq!(got.user_key.map(|k| k.public()), Some(user_key.public()));
+        let before = file.open("doctor", &Password::new("pw-doctor"), &device_secret).expect("open");
+        let salt = file.users[0].kdf.salt;
+        file.change_password("doctor", &Password::new("new-pw"), &device_secret, &before.secrets).expect("change");
+        assert_ne!(file.users[0].kdf.salt, salt);
+        assert!(file.open("doctor", &Password::new("pw-doctor"), &device_secret).is_err());
+        let got = file.open("doctor", &Password::new("new-pw"), &device_secret).expect("open");
+        assert_eq!(got.secrets.dek.expose(), dek.expose());
+        assert_eq!(got.secrets.user_key.public(), before.secrets.user_key.public());
     }
 
     #[test]
-    fn save_and_load_round_trip_and_reject_other_versions_and_garbage() {
+    fn save_and_load_round_trip_and_reject_other_versions_garbage_and_twin_entries() {
         let (file, device_secret, dek) = fixture();
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("keys.json");
         file.save(&path).expect("save");
         let loaded = KeyFile::load(&path).expect("load");
-        let got = loaded.unwrap_for("doctor", &Password::new("pw-doctor"), &device_secret).expect("unwrap");
-        assert_eq!(got.dek.expose(), dek.expose());
+        let got = loaded.open("doctor", &Password::new("pw-doctor"), &device_secret).expect("open");
+        assert_eq!(got.secrets.dek.expose(), dek.expose());
 
         let text = std::fs::read_to_string(&path).expect("read");
-        std::fs::write(&path, text.replace("\"version\": 1", "\"version\": 2")).expect("write");
-        assert!(matches!(KeyFile::load(&path), Err(Error::KeyFileVersion { found: 2, .. })));
+        std::fs::write(&path, text.replace("\"version\": 2", "\"version\": 3")).expect("write");
+        assert!(matches!(KeyFile::load(&path), Err(Error::KeyFileVersion { found: 3, .. })));
         std::fs::write(&path, b"not json").expect("write");
+        assert!(matches!(KeyFile::load(&path), Err(Error::KeyFileInvalid { .. })));
+        let mut value: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let twin = value["users"][0].clone();
+        value["users"].as_array_mut().expect("users").push(twin);
+        std::fs::write(&path, value.to_string()).expect("write");
         assert!(matches!(KeyFile::load(&path), Err(Error::KeyFileInvalid { .. })));
     }
 
@@ -300,5 +381,22 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("read");
         std::fs::write(&path, text.replace("\"passes\": 3", "\"passes\": 1")).expect("write");
         assert!(matches!(KeyFile::load(&path), Err(Error::KeyFileInvalid { .. })));
+    }
+
+    #[test]
+    fn an_update_that_fails_writes_nothing() {
+        let (file, device_secret, _) = fixture();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("keys.json");
+        file.save(&path).expect("save");
+        let before = std::fs::read(&path).expect("read");
+        let failed: Result<()> = update(&path, |file| {
+            file.remove_user("doctor");
+            Err(Error::WrongSecondFactor)
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read(&path).expect("read"), before);
+        update(&path, |file| Ok(file.remove_user("doctor"))).expect("update");
+        assert!(KeyFile::load(&path).expect("load").open("doctor", &Password::new("pw-doctor"), &device_secret).is_err());
     }
 }

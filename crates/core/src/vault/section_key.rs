@@ -37,6 +37,21 @@ impl UserKeyPair {
     pub fn public(&self) -> [u8; 32] {
         PublicKey::from(&self.secret).to_bytes()
     }
+
+    /// The user's Ed25519 key, derived from the same seed: it signs the links and changes they
+    /// author.
+    pub fn signing_key(&self) -> ed25519_dalek::SigningKey {
+        let seed = zeroize::Zeroizing::new(self.secret.to_bytes());
+        let mut okm = zeroize::Zeroizing::new([0u8; 32]);
+        Hkdf::<Sha256>::new(None, seed.as_ref())
+            .expand(b"mamori user signing key v1", okm.as_mut())
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        ed25519_dalek::SigningKey::from_bytes(&okm)
+    }
+
+    pub fn signing_public(&self) -> [u8; 32] {
+        self.signing_key().verifying_key().to_bytes()
+    }
 }
 
 impl std::fmt::Debug for UserKeyPair {
@@ -149,6 +164,15 @@ mod tests {
         let again = UserKeyPair::from_key(&pair.secret_key());
         assert_eq!(pair.public(), again.public());
         assert_eq!(format!("{pair:?}"), "UserKeyPair([redacted])");
+    }
+
+    #[test]
+    fn the_signing_key_follows_from_the_seed_and_differs_from_the_agreement_key() {
+        let pair = UserKeyPair::generate().expect("pair");
+        let again = UserKeyPair::from_key(&pair.secret_key());
+        assert_eq!(pair.signing_public(), again.signing_public());
+        assert_ne!(pair.signing_public(), pair.public());
+        assert_ne!(pair.signing_public(), UserKeyPair::generate().expect("pair").signing_public());
     }
 
     #[test]

@@ -1,0 +1,241 @@
+//! Who is in the clinic, with which role and keys, and which clinical key epochs exist: computed
+//! from the verified chain only. A link counts only if its signer held the power it needs at the
+//! link before it (DESIGN.md, "The membership chain").
+
+use std::collections::BTreeMap;
+
+use super::link::{genesis_prev, Link};
+use super::statement::{Hex32, Statement};
+use super::ChainError;
+use crate::domain::{Role, User};
+use crate::policy;
+
+/// A user as the chain says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub name: String,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub signing_key: Hex32,
+    pub x25519: Hex32,
+    /// Who added them (the root for the first admin).
+    pub added_by: Option<String>,
+    /// The clinician who confirmed them as a recipient of the clinical key, if one has.
+    pub confirmed_by: Option<String>,
+    /// The link that last took clinical power from them (role change or disabling).
+    pub left_clinical_at: Option<u64>,
+}
+
+impl Member {
+    pub fn user(&self) -> User {
+        User {
+            name: self.name.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            disabled: self.disabled,
+        }
+    }
+
+    /// An enabled doctor or nurse.
+    pub fn is_clinical(&self) -> bool {
+        !self.disabled && policy::holds_clinical_key(self.role)
+    }
+
+    fn is_admin(&self) -> bool {
+        !self.disabled && self.role == Role::Admin
+    }
+}
+
+/// A clinical key epoch as the chain records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpochRecord {
+    pub commitment: Hex32,
+    pub started_by: String,
+    pub at_seq: u64,
+}
+
+/// The verified chain's state.
+#[derive(Clone, Debug)]
+pub struct Membership {
+    root: Hex32,
+    members: BTreeMap<String, Member>,
+    epochs: BTreeMap<u32, EpochRecord>,
+    /// Every link's hash, by sequence (from 1).
+    hashes: Vec<Hex32>,
+}
+
+impl Membership {
+    /// Verifies `links` (in order, from the first) against the clinic root `root`.
+    pub fn verify(root: &Hex32, links: &[Link]) -> Result<Self, ChainError> {
+        let mut state =
+            Membership { root: *root, members: BTreeMap::new(), epochs: BTreeMap::new(), hashes: Vec::new() };
+        for link in links {
+            state.apply(link)?;
+        }
+        if state.hashes.is_empty() {
+            return Err(ChainError::new(1, "the chain is empty"));
+        }
+        Ok(state)
+    }
+
+    pub fn root(&self) -> &Hex32 {
+        &self.root
+    }
+
+    /// The newest link's sequence and hash.
+    pub fn head(&self) -> (u64, Hex32) {
+        let seq = self.hashes.len() as u64;
+        (seq, self.hashes.last().copied().unwrap_or_else(|| genesis_prev(&self.root)))
+    }
+
+    /// True when link `seq` is in this chain with `hash` (the chain extends a pinned head).
+    pub fn contains(&self, seq: u64, hash: &Hex32) -> bool {
+        usize::try_from(seq).ok().and_then(|s| s.checked_sub(1)).and_then(|i| self.hashes.get(i)) == Some(hash)
+    }
+
+    pub fn member(&self, name: &str) -> Option<&Member> {
+        self.members.get(name)
+    }
+
+    pub fn members(&self) -> impl Iterator<Item = &Member> {
+        self.members.values()
+    }
+
+    pub fn epoch(&self, epoch: u32) -> Option<&EpochRecord> {
+        self.epochs.get(&epoch)
+    }
+
+    pub fn newest_epoch(&self) -> Option<(u32, &EpochRecord)> {
+        self.epochs.iter().next_back().map(|(e, r)| (*e, r))
+    }
+
+    /// True when someone left the clinical roles after the newest epoch began: the next
+    /// clinical session must start a new one. Signed data, so no row deletion resets it.
+    pub fn rotation_due(&self) -> bool {
+        let Some((_, newest)) = self.newest_epoch() else {
+            return false;
+        };
+        self.members.values().any(|m| m.left_clinical_at.is_some_and(|at| at > newest.at_seq))
+    }
+
+    /// Clinical members who may receive the clinical key: enabled doctors and nurses confirmed
+    /// by a clinician (or who started an epoch themselves).
+    pub fn confirmed_clinicians(&self) -> impl Iterator<Item = &Member> {
+        self.members.values().filter(|m| m.is_clinical() && m.confirmed_by.is_some())
+    }
+
+    /// Clinical members still waiting for a clinician's confirmation.
+    pub fn unconfirmed_clinicians(&self) -> impl Iterator<Item = &Member> {
+        self.members.values().filter(|m| m.is_clinical() && m.confirmed_by.is_none())
+    }
+
+    fn signer(&self, key: &Hex32) -> Option<&Member> {
+        self.members.values().find(|m| &m.signing_key == key)
+    }
+
+    /// Checks one more link against the state so far and applies it.
+    pub fn apply(&mut self, link: &Link) -> Result<(), ChainError> {
+        let seq = self.hashes.len() as u64 + 1;
+        let body = link.open(seq)?;
+        let broken = |problem: &'static str| ChainError::new(seq, problem);
+        if body.root != self.root {
+            return Err(broken("the link belongs to another clinic"));
+        }
+        if body.prev != self.head().1 {
+            return Err(broken("the link does not follow the one before it"));
+        }
+        let signer = self.signer(&body.signer).cloned();
+        match body.statement {
+            Statement::FirstUser { user, display_name, role, signing_key, x25519 } => {
+                if seq != 1 || body.signer != self.root {
+                    return Err(broken("only the clinic root key names the first user, in the first link"));
+                }
+                self.insert(Member {
+                    name: user,
+                    display_name,
+                    role,
+                    disabled: false,
+                    signing_key,
+                    x25519,
+                    added_by: None,
+                    confirmed_by: None,
+                    left_clinical_at: None,
+                })
+                .map_err(broken)?;
+            }
+            Statement::AddUser { user, display_name, role, signing_key, x25519 } => {
+                let admin = signer.filter(Member::is_admin).ok_or(broken("only an administrator adds users"))?;
+                self.insert(Member {
+                    name: user,
+                    display_name,
+                    role,
+                    disabled: false,
+                    signing_key,
+                    x25519,
+                    added_by: Some(admin.name),
+                    confirmed_by: None,
+                    left_clinical_at: None,
+                })
+                .map_err(broken)?;
+            }
+            Statement::SetRole { user, role } => {
+                signer.filter(Member::is_admin).ok_or(broken("only an administrator changes roles"))?;
+                self.change(&user, seq, |m| m.role = role).map_err(broken)?;
+            }
+            Statement::SetDisabled { user, disabled } => {
+                signer.filter(Member::is_admin).ok_or(broken("only an administrator disables users"))?;
+                self.change(&user, seq, |m| m.disabled = disabled).map_err(broken)?;
+            }
+            Statement::ClinicalKeyEpoch { epoch, commitment } => {
+                let by = signer.filter(Member::is_clinical).ok_or(broken("only a doctor or nurse starts a clinical key epoch"))?;
+                if self.newest_epoch().is_some_and(|(newest, _)| epoch <= newest) {
+                    return Err(broken("a clinical key epoch must be newer than the last"));
+                }
+                // Whoever starts an epoch holds it: they count as confirmed.
+                if let Some(member) = self.members.get_mut(&by.name) {
+                    member.confirmed_by.get_or_insert_with(|| by.name.clone());
+                }
+                self.epochs.insert(epoch, EpochRecord { commitment, started_by: by.name, at_seq: seq });
+            }
+            Statement::ConfirmRecipient { user, x25519 } => {
+                let by = signer.filter(Member::is_clinical).ok_or(broken("only a doctor or nurse confirms a recipient"))?;
+                let member = self.members.get_mut(&user).ok_or(broken("the link names no user of this clinic"))?;
+                if member.x25519 != x25519 {
+                    return Err(broken("the confirmation names another key than the user's"));
+                }
+                member.confirmed_by = Some(by.name);
+            }
+        }
+        self.hashes.push(link.hash);
+        Ok(())
+    }
+
+    fn insert(&mut self, member: Member) -> Result<(), &'static str> {
+        if self.members.contains_key(&member.name) {
+            return Err("the user already exists");
+        }
+        if self.members.values().any(|m| m.signing_key == member.signing_key || m.x25519 == member.x25519) {
+            return Err("another user already has these keys");
+        }
+        self.members.insert(member.name.clone(), member);
+        Ok(())
+    }
+
+    /// Changes a member; the clinic always keeps an enabled administrator, and a member who
+    /// loses clinical power is marked for the next epoch.
+    fn change(&mut self, user: &str, seq: u64, edit: impl FnOnce(&mut Member)) -> Result<(), &'static str> {
+        let was_admin_clinic = self.members.values().any(Member::is_admin);
+        let member = self.members.get_mut(user).ok_or("the link names no user of this clinic")?;
+        let was_clinical = member.is_clinical();
+        edit(member);
+        if was_clinical && !member.is_clinical() {
+            member.left_clinical_at = Some(seq);
+            member.confirmed_by = None;
+        }
+        if was_admin_clinic && !self.members.values().any(Member::is_admin) {
+            return Err("the clinic would have no enabled administrator");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,75 @@
+//! What a user has verified on this device, pinned in their own sealed key-file entry: the
+//! device's audit signing key and the audit chain's head. Checked at each login, moved forward at
+//! each login, lock and logout. A log rewritten or cut below any user's pin is reported to that
+//! user at their next login and raised as an alert; the pin itself cannot be moved back without
+//! their password (only by restoring an older copy of the whole key file: see
+//! docs/security-model.md).
+
+use super::Clinic;
+use crate::audit::{self, NewEvent, PinBreak};
+use crate::log::LoginName;
+use crate::vault::{keyfile, AuditPin, Pins};
+use crate::{Error, Result};
+
+impl Clinic {
+    /// What the checks of this user's pins found at their login; empty when all held.
+    pub fn tampering_found_at_login(&self) -> &[PinBreak] {
+        &self.tampering_found
+    }
+
+    /// Checks the log against the user's pins; returns the alerts to record with the login.
+    pub(super) fn check_pins(&mut self, pins: &Pins) -> Result<Vec<NewEvent>> {
+        self.tampering_found.clear();
+        let Some(pin) = &pins.audit else {
+            return Ok(Vec::new());
+        };
+        let started = std::time::Instant::now();
+        let key = self.keys()?.identity.verifying_key();
+        let found = audit::check_pin(self.conn()?, &key, &pin.verifying_key, pin.seq, &pin.hash)?;
+        crate::log_safe!(info, "audit pin checked", through = pin.seq, elapsed_ms = started.elapsed());
+        let Some(found) = found else {
+            return Ok(Vec::new());
+        };
+        let user = self.user.name.clone();
+        crate::log_safe!(error, "audit log changed below a user's pin", user = LoginName::of(&self.user), pinned = pin.seq);
+        let reason = match &found {
+            PinBreak::KeyReplaced => {
+                "the audit signing key is not the one pinned at the last login, lock or logout".to_string()
+            }
+            PinBreak::Truncated { events, .. } => format!(
+                "the audit log ends at event {events}, before the event {} pinned at the last login, lock or logout",
+                pin.seq
+            ),
+            PinBreak::Rewritten { seq } => {
+                format!("the audit log was changed at or below event {seq}, pinned at the last login, lock or logout")
+            }
+        };
+        self.tampering_found.push(found);
+        Ok(vec![NewEvent::tampering(&user, reason)])
+    }
+
+    /// Pins the audit chain's head as it is now in the user's sealed entry.
+    pub(super) fn save_pins(&self) -> Result<()> {
+        let keys = self.keys()?;
+        let Some(kek) = &keys.kek else {
+            return Ok(());
+        };
+        let pin = audit::head(keys.store.conn())?.map(|(seq, hash)| AuditPin {
+            verifying_key: keys.identity.verifying_key().to_bytes(),
+            seq,
+            hash,
+        });
+        keyfile::update(&self.dir.key_file(), |file| {
+            let mut entry = file.open_with_kek(&self.user.name, kek)?;
+            if entry.pins.audit == pin {
+                return Ok(());
+            }
+            entry.pins.audit = pin;
+            file.reseal(&self.user.name, kek, &entry)
+        })
+        .map_err(|error| match error {
+            Error::WrongPassword => Error::InvalidState("your key-file entry was replaced while you were logged in"),
+            other => other,
+        })
+    }
+}

@@ -1,0 +1,56 @@
+//! What one user's sealed key-file entry holds once their password has opened it: the database
+//! key, their user key seed, their second factor and their pins. One AEAD seals all of it, so no
+//! part can be swapped, dropped or rolled forward without the user's password.
+
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use super::pins::Pins;
+use super::section_key::UserKeyPair;
+use crate::auth::SecondFactorState;
+use crate::secret::Key32;
+use crate::{Error, Result};
+
+/// The opened entry. Secrets are wiped when it drops.
+#[derive(Debug)]
+pub struct EntrySecrets {
+    pub dek: Key32,
+    pub user_key: UserKeyPair,
+    /// `None` only while an administrator's reset (or an entry from key file v1) waits in the
+    /// database to be taken up at the user's next login.
+    pub second_factor: Option<SecondFactorState>,
+    pub pins: Pins,
+}
+
+/// The sealed plaintext: JSON, secrets as hex, wiped on drop.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+struct Plain {
+    dek: String,
+    user_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    second_factor: Option<SecondFactorState>,
+    #[zeroize(skip)]
+    #[serde(default)]
+    pins: Pins,
+}
+
+impl EntrySecrets {
+    pub(super) fn encode(&self) -> Result<Zeroizing<Vec<u8>>> {
+        let plain = Plain {
+            dek: self.dek.to_hex().to_string(),
+            user_key: self.user_key.secret_key().to_hex().to_string(),
+            second_factor: self.second_factor.as_ref().map(SecondFactorState::duplicate),
+            pins: self.pins.clone(),
+        };
+        serde_json::to_vec(&plain).map(Zeroizing::new).map_err(|_| Error::InvalidState("a key-file entry could not be encoded"))
+    }
+
+    /// `None` when the bytes are not an entry (they opened, so only a bug or a newer writer).
+    pub(super) fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut plain: Plain = serde_json::from_slice(bytes).ok()?;
+        let key = |text: &str| hex::decode(text).ok().map(Zeroizing::new).and_then(|b| Key32::from_slice(&b));
+        let dek = key(&plain.dek)?;
+        let user_key = UserKeyPair::from_key(&key(&plain.user_key)?);
+        Some(Self { dek, user_key, second_factor: plain.second_factor.take(), pins: std::mem::take(&mut plain.pins) })
+    }
+}
