@@ -37,6 +37,8 @@ macro_rules! ipc_commands {
             chart::prescribe,
             chart::prescribe_do,
             chart::break_glass,
+            clinical_key::pending_recipients,
+            clinical_key::confirm_recipient,
             admin::users,
             admin::add_user,
             admin::set_user_disabled,

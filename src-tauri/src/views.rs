@@ -2,6 +2,7 @@
 
 use mamori_core::audit::PinBreak;
 use mamori_core::auth::Enrollment;
+use mamori_core::chain::RecoveryKit;
 use mamori_core::clinic::{BreakGlassGrant, Clinic, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};
 use mamori_core::domain::Role;
 use mamori_core::policy::{self, Access, Section};
@@ -24,6 +25,9 @@ pub struct SessionView {
     /// Tampering with what this user verified at their last login, lock or logout, found at
     /// this login (also raised as an alert for the administrator).
     pub tampering_found: Vec<PinBreak>,
+    /// This user's key fingerprint, which a colleague checks with them before confirming them
+    /// as a recipient of the clinical key.
+    pub key_fingerprint: String,
 }
 
 impl SessionView {
@@ -39,6 +43,7 @@ impl SessionView {
             idle_timeout_min_minutes: MIN_IDLE_MINUTES,
             idle_timeout_max_minutes: MAX_IDLE_MINUTES,
             tampering_found: clinic.tampering_found_at_login().to_vec(),
+            key_fingerprint: clinic.key_fingerprint().unwrap_or_default(),
         }
     }
 }
@@ -52,6 +57,18 @@ pub struct EnrollmentView {
     pub otpauth_uri: String,
     pub qr_svg: String,
     pub recovery_codes: Vec<String>,
+    /// At the clinic's first setup only: the root key's recovery kit, printed once and kept by
+    /// Mamori nowhere.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_kit: Option<RecoveryKitView>,
+}
+
+/// The clinic's recovery kit as the setup screen shows it.
+#[derive(Serialize, TS)]
+pub struct RecoveryKitView {
+    pub clinic_fingerprint: String,
+    pub secret: String,
 }
 
 impl EnrollmentView {
@@ -62,7 +79,18 @@ impl EnrollmentView {
             otpauth_uri: enrollment.otpauth_uri.clone(),
             qr_svg: enrollment.qr_svg()?,
             recovery_codes: enrollment.recovery_codes.clone(),
+            recovery_kit: None,
         })
+    }
+
+    /// The first setup's view: the admin's second factor and the clinic's recovery kit.
+    pub fn with_kit(enrollment: &Enrollment, kit: &RecoveryKit) -> mamori_core::Result<Self> {
+        let mut view = Self::of(enrollment)?;
+        view.recovery_kit = Some(RecoveryKitView {
+            clinic_fingerprint: kit.clinic_fingerprint.clone(),
+            secret: kit.secret.to_string(),
+        });
+        Ok(view)
     }
 }
 

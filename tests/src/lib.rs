@@ -56,10 +56,21 @@ impl<K: DeviceSecretStore> Site<K> {
     /// once, so the nurse holds the clinical key too.
     pub fn new(tmp: &Path, keyring: K) -> Self {
         let site = Self::before_first_login(tmp, keyring);
-        // The doctor, first clinical user, holds the clinical key; their first login passes it
-        // on to the nurse (the admin who added them never holds it).
-        site.login("doctor").logout().expect("doctor logs out");
+        // The doctor, first clinical user, starts the clinical key at their first login and
+        // confirms the nurse (checking her key's fingerprint), which passes it on to her. The
+        // admin who added them never holds it.
+        let mut doctor = site.login("doctor");
+        site.confirm_all(&mut doctor);
+        doctor.logout().expect("doctor logs out");
         site
+    }
+
+    /// The clinician confirms every colleague waiting for the clinical key, with the fingerprint
+    /// each one's own screen would show.
+    pub fn confirm_all(&self, clinician: &mut Clinic) {
+        for pending in clinician.pending_recipients().expect("pending recipients") {
+            clinician.confirm_recipient(&pending.user, &pending.fingerprint).expect("confirm");
+        }
     }
 
     /// A new clinic in `tmp/clinic` as the admin left it: admin, doctor and nurse added, nobody
@@ -68,7 +79,7 @@ impl<K: DeviceSecretStore> Site<K> {
         let dir = data_dir(tmp);
         let clock = clinic_clock();
         let admin = User::build("admin", "管理 一郎", Role::Admin).expect("user");
-        let (mut clinic, enrollment) =
+        let (mut clinic, enrollment, _recovery_kit) =
             Clinic::init(&dir, &keyring, Box::new(clock.clone()), &admin, &Password::new(password_of("admin")))
                 .expect("init");
         let mut logins = HashMap::new();
@@ -117,6 +128,11 @@ impl<K: DeviceSecretStore> Site<K> {
 
     pub fn password(&self, user: &str) -> String {
         self.logins.get(user).map(|(p, _)| p.clone()).unwrap_or_default()
+    }
+
+    /// A user added after the site was made: their password and authenticator secret.
+    pub fn add_login(&mut self, user: &str, password: &str, secret_base32: &str) {
+        self.logins.insert(user.to_string(), (password.to_string(), secret_base32.to_string()));
     }
 
     /// A user's new authenticator secret (after a second-factor reset).

@@ -136,29 +136,31 @@ fn a_sealed_record_moved_to_another_row_does_not_open() {
 }
 
 #[test]
-fn a_nurse_added_by_the_admin_waits_for_a_clinical_colleague_to_pass_the_key_on() {
+fn the_first_clinician_in_starts_the_key_and_the_next_waits_for_their_confirmation() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let site = Site::before_first_login(tmp.path(), MemoryStore::default());
-    // The nurse is first in: nobody who holds the key has logged in since she was added.
-    let mut early = site.login("nurse");
+    // The doctor is first in: his login starts the clinical key. The nurse, added by the admin
+    // like him, waits until a clinician who holds it confirms her.
     let (p, _) = chart_with_secrets(&site);
+    let mut early = site.login("nurse");
     let vitals = VitalsInput { pulse_bpm: Some(70), ..Default::default() };
     assert!(matches!(early.record_vitals(p, None, &vitals), Err(Error::SectionKeyMissing)));
     assert!(matches!(early.chart(p), Err(Error::SectionKeyMissing)), "no plaintext, a clear error");
+    // She cannot confirm herself, nor start a key of her own choosing.
+    assert!(matches!(early.confirm_recipient("nurse", "x"), Err(Error::SectionKeyMissing)));
     drop(early);
 
-    // The doctor's login (inside chart_with_secrets) passed the key on: her next login has it.
+    let mut doctor = site.login("doctor");
+    site.confirm_all(&mut doctor);
+    doctor.logout().expect("logout");
     let mut nurse = site.login("nurse");
     assert_eq!(nurse.chart(p).expect("chart").notes.expect("notes")[0].text.subjective, NOTE_TEXT);
     nurse.record_vitals(p, None, &vitals).expect("vitals");
 
-    let passed = site
-        .login("admin")
-        .audit_events(&mamori_core::audit::Filter::User("doctor".into()))
-        .expect("events")
-        .into_iter()
-        .any(|e| e.reason.as_deref() == Some("passed clinical key epoch 1 to nurse"));
-    assert!(passed, "passing the key on is audited");
+    let events = site.login("admin").audit_events(&mamori_core::audit::Filter::User("doctor".into())).expect("events");
+    let reasons: Vec<&str> = events.iter().filter_map(|e| e.reason.as_deref()).collect();
+    assert!(reasons.contains(&"confirmed nurse as a clinical key recipient"), "{reasons:?}");
+    assert!(reasons.contains(&"passed clinical key epoch 1 to nurse"), "passing the key on is audited");
 }
 
 #[test]
@@ -180,7 +182,7 @@ fn a_nurse_who_moves_to_the_front_desk_loses_the_key_and_later_content_uses_a_ne
     let mut pending = site.login("nurse");
     assert!(matches!(pending.chart(p), Err(Error::SectionKeyMissing)));
 
-    // The doctor's next login starts epoch 2 and passes both epochs to the nurse.
+    // The doctor's next login starts epoch 2; confirming the nurse again passes both epochs on.
     let mut doctor = site.login("doctor");
     let visit = doctor.open_encounter(p, EncounterKind::Outpatient).expect("visit");
     let later =
@@ -191,6 +193,7 @@ fn a_nurse_who_moves_to_the_front_desk_loses_the_key_and_later_content_uses_a_ne
         .query_row("SELECT body FROM notes WHERE id = ?1", [later.id.to_string()], |r| r.get(0))
         .expect("row");
     assert_eq!(u32::from_be_bytes([epoch_of_later[1], epoch_of_later[2], epoch_of_later[3], epoch_of_later[4]]), 2);
+    site.confirm_all(&mut doctor);
 
     let notes = site.login("nurse").chart(p).expect("chart").notes.expect("notes");
     let texts: Vec<&str> = notes.iter().map(|n| n.text.subjective.as_str()).collect();
@@ -200,8 +203,9 @@ fn a_nurse_who_moves_to_the_front_desk_loses_the_key_and_later_content_uses_a_ne
 #[test]
 fn the_last_holder_of_the_clinical_key_cannot_be_disabled_or_moved_away() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    // The doctor holds the key; the nurse is still waiting for it.
+    // The doctor holds the key (his first login started it); the nurse is still waiting for it.
     let site = Site::before_first_login(tmp.path(), MemoryStore::default());
+    site.login("doctor").logout().expect("logout");
     let mut admin = site.login("admin");
     for refused in [
         admin.set_user_disabled("doctor", true).map(drop),
@@ -214,9 +218,12 @@ fn the_last_holder_of_the_clinical_key_cannot_be_disabled_or_moved_away() {
     }
     assert!(!admin.users().expect("users").iter().any(|u| u.name == "doctor" && u.disabled));
 
-    // Once the doctor's login has passed the key to the nurse, the doctor may leave, and the
-    // nurse still reads what the doctor wrote.
+    // Once the doctor has confirmed the nurse (which passes her the key), the doctor may leave,
+    // and the nurse still reads what the doctor wrote.
     let (p, _) = chart_with_secrets(&site);
+    let mut doctor = site.login("doctor");
+    site.confirm_all(&mut doctor);
+    doctor.logout().expect("logout");
     admin.set_user_disabled("doctor", true).expect("the nurse still holds the key");
     assert_eq!(site.login("nurse").chart(p).expect("chart").notes.expect("notes")[0].text.subjective, NOTE_TEXT);
     assert!(matches!(admin.set_user_disabled("nurse", true), Err(Error::Invalid(_))), "now she is the last holder");

@@ -120,9 +120,8 @@ fn cutting_off_the_newest_events_and_replacing_the_device_key_are_reported() {
     let desk = site.login("reception");
     let sql = desk.raw_sql_for_inspection().expect("open");
     // She cuts the log back to before the doctor's session (and her own login) and re-signs.
-    let last_doctor_seq: i64 = sql
-        .query_row("SELECT max(seq) FROM audit_events WHERE user_name = 'doctor'", [], |r| r.get(0))
-        .expect("seq");
+    let last_doctor_seq: i64 =
+        sql.query_row("SELECT max(seq) FROM audit_events WHERE user_name = 'doctor'", [], |r| r.get(0)).expect("seq");
     sql.execute_batch("DROP TRIGGER audit_events_are_never_deleted;").expect("drop trigger");
     sql.execute("DELETE FROM audit_events WHERE seq >= ?1", [last_doctor_seq - 3]).expect("cut");
     drop(desk);

@@ -14,6 +14,7 @@ mod encryption_at_rest;
 mod front_desk_day;
 mod idle_lock;
 mod insider_audit;
+mod insider_chain;
 mod insider_key_file;
 mod keyring_load;
 mod replay;

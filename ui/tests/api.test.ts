@@ -93,6 +93,12 @@ describe('command wrappers', () => {
         { name: 'nurse1', displayName: '看護 花子', role: 'nurse', password: 'pw' },
       ],
       [() => api.setUserDisabled('nurse1', true), 'set_user_disabled', { name: 'nurse1', disabled: true }],
+      [() => api.pendingRecipients(), 'pending_recipients', undefined],
+      [
+        () => api.confirmRecipient('nurse1', 'AB12 CD34'),
+        'confirm_recipient',
+        { user: 'nurse1', fingerprint: 'AB12 CD34' },
+      ],
       [() => api.resetSecondFactor('nurse1'), 'reset_second_factor', { name: 'nurse1' }],
       [() => api.unlockAccount('nurse1'), 'unlock_account', { name: 'nurse1' }],
       [() => api.auditReport({ patientId: PATIENT }), 'audit_report', { patientId: PATIENT }],

@@ -23,6 +23,8 @@ function session(role: Role): Session {
     idle_timeout_minutes: 10,
     idle_timeout_min_minutes: 1,
     idle_timeout_max_minutes: 240,
+    tampering_found: [],
+    key_fingerprint: 'ABCD 1234 ABCD 1234 ABCD 1234 ABCD 1234',
   };
 }
 

@@ -49,6 +49,13 @@ pub enum Command {
         #[command(flatten)]
         unlock: Unlock,
     },
+    /// Pass the clinical key to a new doctor or nurse (doctors and nurses only).
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+        #[command(flatten)]
+        unlock: Unlock,
+    },
     /// Print a shell completion script (e.g. `mamori completions bash > /etc/bash_completion.d/mamori`).
     Completions {
         /// The shell to complete for.
@@ -91,6 +98,23 @@ pub enum CompletionShell {
     Zsh,
     /// Fish.
     Fish,
+}
+
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// List colleagues waiting for a clinician to confirm them, with who added them; and your own
+    /// key fingerprint.
+    Pending,
+    /// Confirm a colleague after checking their name, role and key fingerprint with them in
+    /// person (they see it with `mamori key pending` or in the app's status bar); passes them the
+    /// clinical key.
+    Confirm {
+        /// The colleague's login name.
+        name: String,
+        /// The key fingerprint their own screen shows, as they read it to you.
+        #[arg(long)]
+        fingerprint: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -156,7 +156,18 @@ fn invalid_setup_arguments_create_nothing() {
     assert!(text.contains("otpauth://totp/Mamori:dr?") && text.contains('█'), "URI and terminal QR shown");
     assert!(std::fs::read(&png).expect("png written").starts_with(b"\x89PNG"));
     // No phone at hand: a printed recovery code typed where the one-time code goes also logs in.
-    let recovery = text.lines().last().expect("recovery codes listed").trim();
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("One-time recovery codes"));
+    let recovery = lines.nth(1).expect("recovery codes listed").trim();
+    // The clinic's root key is printed once, for the recovery kit, and kept nowhere.
+    let root_key = text.lines().find_map(|l| l.trim().strip_prefix("root key: ")).expect("recovery kit shown");
+    assert_eq!(root_key.split('-').count(), 8, "{root_key}");
+    let compact: String = root_key.chars().filter(|c| *c != '-').collect();
+    let holds = |bytes: &[u8], needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    for (file, bytes) in snapshot(&dir) {
+        for form in [compact.clone(), compact.to_lowercase()] {
+            assert!(!holds(&bytes, form.as_bytes()), "{} holds the root key", file.display());
+        }
+    }
     let by_recovery = mamori(
         &dir,
         &["patient", "search", "山田", "--user", "dr", "--password-stdin"],
@@ -292,10 +303,39 @@ fn the_admin_manages_users_from_the_command_line() {
     let to_nursing = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "role", "clerk", "nurse"], admin);
     assert!(stdout(&to_nursing).contains("clerk is now nurse."), "{}", stdout(&to_nursing));
     assert!(
-        stdout(&to_nursing).contains("can read clinical sections after a doctor or nurse who already can logs in"),
+        stdout(&to_nursing)
+            .contains("can read clinical sections after a doctor or nurse who already can confirms them"),
         "the admin learns that the clinical key is still to be passed on: {}",
         stdout(&to_nursing)
     );
+
+    // The new nurse reads her key fingerprint off her own screen; the doctor sees her waiting,
+    // and confirms her only with that fingerprint.
+    let own = mamori(
+        &dir,
+        &["key", "--user", "clerk", "--password-stdin", "pending"],
+        "clerk-password-1
+",
+    );
+    let fingerprint =
+        stdout(&own).lines().find_map(|l| l.strip_prefix("Your key fingerprint: ").map(str::to_string)).expect("shown");
+    let doctor = format!("{DOCTOR}\n");
+    let waiting = mamori(&dir, &["key", "--user", "doctor", "--password-stdin", "pending"], &doctor);
+    assert!(stdout(&waiting).lines().any(|l| l.starts_with("clerk") && l.contains("nurse") && l.ends_with("admin")));
+    let wrong = mamori(
+        &dir,
+        &["key", "--user", "doctor", "--password-stdin", "confirm", "clerk", "--fingerprint", "0000 0000"],
+        &doctor,
+    );
+    assert!(stderr(&wrong).contains("fingerprint"), "{}", stderr(&wrong));
+    let confirmed = mamori(
+        &dir,
+        &["key", "--user", "doctor", "--password-stdin", "confirm", "clerk", "--fingerprint", &fingerprint],
+        &doctor,
+    );
+    assert!(stdout(&confirmed).contains("clerk is confirmed"), "{}", stderr(&confirmed));
+    let nobody = mamori(&dir, &["key", "--user", "doctor", "--password-stdin", "pending"], &doctor);
+    assert!(stdout(&nobody).contains("Nobody is waiting"), "{}", stdout(&nobody));
 
     let disabled = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "disable", "clerk"], admin);
     assert!(disabled.status.success(), "{}", stderr(&disabled));

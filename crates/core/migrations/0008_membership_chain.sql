@@ -9,3 +9,21 @@ CREATE TABLE membership_links (
     signature  BLOB NOT NULL,
     hash       BLOB NOT NULL
 );
+
+-- What granted the clinical key before is now read from the chain: public keys from the users'
+-- links, epochs from signed `clinical_key_epoch` links with a commitment to the key, rotation
+-- from the signed link that took a clinician's role away. The tables that held them go.
+DROP TABLE section_key_rotation_due;
+DROP TABLE user_public_keys;
+CREATE TABLE section_key_wraps_v8 (
+    user              TEXT NOT NULL,
+    epoch             INTEGER NOT NULL CHECK (epoch >= 1),
+    ephemeral_public  BLOB NOT NULL,
+    nonce             BLOB NOT NULL,
+    ciphertext        BLOB NOT NULL,
+    PRIMARY KEY (user, epoch)
+) WITHOUT ROWID;
+INSERT INTO section_key_wraps_v8 SELECT user, epoch, ephemeral_public, nonce, ciphertext FROM section_key_wraps;
+DROP TABLE section_key_wraps;
+ALTER TABLE section_key_wraps_v8 RENAME TO section_key_wraps;
+DROP TABLE section_key_epochs;

@@ -192,7 +192,9 @@ mod tests {
             ErrorCode::KeyFileVersion => Error::KeyFileVersion { path: dir(), found: 9, supported: 1 },
             ErrorCode::DatabaseKeyRejected => Error::DatabaseKeyRejected,
             ErrorCode::UserExists => Error::UserExists("nurse".into()),
-            ErrorCode::ChainBroken => Error::ChainBroken { seq: 4, problem: "the link does not follow the one before it" },
+            ErrorCode::ChainBroken => {
+                Error::ChainBroken { seq: 4, problem: "the link does not follow the one before it" }
+            }
             ErrorCode::ChainRolledBack => Error::ChainRolledBack,
             ErrorCode::StorePredatesChain => Error::StorePredatesChain,
             ErrorCode::RecipientNotConfirmed => Error::RecipientNotConfirmed("nurse".into()),
@@ -312,7 +314,10 @@ mod tests {
         for found in crate::audit::PinBreak::samples() {
             for lang in LANGS {
                 let text = tampering(&found, lang);
-                assert!(placeholders(&text).is_empty() && !text.starts_with("tampering."), "{found:?} {lang:?}: {text}");
+                assert!(
+                    placeholders(&text).is_empty() && !text.starts_with("tampering."),
+                    "{found:?} {lang:?}: {text}"
+                );
             }
         }
         let text = tampering(&crate::audit::PinBreak::Truncated { events: 9, pinned: 12 }, Lang::En);

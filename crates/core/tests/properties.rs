@@ -94,7 +94,7 @@ fn any_search_text_gives_results_or_a_validation_error() {
     let dir = mamori_core::clinic::DataDir::new(tmp.path().join("clinic"));
     let doctor = User::build("doctor", "守", Role::Doctor).expect("user");
     let clock = ManualClock::at(chrono::Utc::now());
-    let (mut clinic, _) =
+    let (mut clinic, _, _) =
         Clinic::init(&dir, &keyring, Box::new(clock), &doctor, &Password::new("doctor-password-1")).expect("init");
     mamori_core::demo::populate(&mut clinic, &mamori_core::demo::DemoOptions { patients: 30, seed: 1 }).expect("demo");
 

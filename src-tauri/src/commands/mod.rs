@@ -4,5 +4,6 @@
 
 pub mod admin;
 pub mod chart;
+pub mod clinical_key;
 pub mod front_desk;
 pub mod session;

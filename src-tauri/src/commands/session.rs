@@ -31,7 +31,8 @@ pub async fn app_status(state: State<'_, AppState>) -> UiResult<AppStatus> {
     })
 }
 
-/// First run: creates the clinic with its administrator and shows their second factor once.
+/// First run: creates the clinic with its administrator and shows their second factor and the
+/// clinic's recovery kit once.
 /// The new admin then logs in like anyone else (which proves the authenticator was set up).
 #[tauri::command]
 pub async fn setup_clinic(
@@ -42,8 +43,8 @@ pub async fn setup_clinic(
 ) -> UiResult<EnrollmentView> {
     let password = Password::new(password);
     let admin = User::build(&user, &display_name, Role::Admin)?;
-    let (clinic, enrollment) = Clinic::init(&state.dir, state.keyring.as_ref(), state.clock(), &admin, &password)?;
-    let view = EnrollmentView::of(&enrollment)?;
+    let (clinic, enrollment, kit) = Clinic::init(&state.dir, state.keyring.as_ref(), state.clock(), &admin, &password)?;
+    let view = EnrollmentView::with_kit(&enrollment, &kit)?;
     clinic.logout()?;
     Ok(view)
 }

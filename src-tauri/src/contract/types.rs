@@ -51,6 +51,7 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<AuditEvent>();
     v.visit::<ExplainedEvent>();
     v.visit::<PatientAuditReport>();
+    v.visit::<mamori_core::clinic::PendingRecipient>();
     // What every failed command rejects with.
     v.visit::<ErrorReport>();
     // Flattened into FieldError; its own file names the problem codes for the UI.

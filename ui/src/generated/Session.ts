@@ -15,4 +15,9 @@ idle_timeout_min_minutes: number, idle_timeout_max_minutes: number,
  * Tampering with what this user verified at their last login, lock or logout, found at
  * this login (also raised as an alert for the administrator).
  */
-tampering_found: Array<TamperingFound>, };
+tampering_found: Array<TamperingFound>, 
+/**
+ * This user's key fingerprint, which a colleague checks with them before confirming them
+ * as a recipient of the clinical key.
+ */
+key_fingerprint: string, };

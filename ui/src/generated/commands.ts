@@ -30,6 +30,8 @@ export const COMMANDS = [
   'prescribe',
   'prescribe_do',
   'break_glass',
+  'pending_recipients',
+  'confirm_recipient',
   'users',
   'add_user',
   'set_user_disabled',

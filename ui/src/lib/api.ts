@@ -22,6 +22,7 @@ import type {
   PatientInput,
   PatientAuditReport,
   PatientSummary,
+  PendingRecipient,
   Prescription,
   PrescriptionItemInput,
   Problem,
@@ -143,6 +144,15 @@ export const prescribeDo = (patientId: Uuid, encounterId?: Uuid) =>
 
 export const breakGlass = (patientId: Uuid, section: Section, reason: string) =>
   call<BreakGlassGrant>('break_glass', { patientId, section, reason });
+
+// ---- the clinical key ----
+
+/** Colleagues waiting for a clinician to confirm them before the clinical key is passed on. */
+export const pendingRecipients = () => call<PendingRecipient[]>('pending_recipients');
+
+/** Confirms a colleague after checking their name, role and key fingerprint with them. */
+export const confirmRecipient = (user: string, fingerprint: string) =>
+  call<null>('confirm_recipient', { user, fingerprint });
 
 // ---- administration ----
 

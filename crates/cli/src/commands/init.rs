@@ -10,7 +10,8 @@ pub fn run(context: &Context, args: &InitArgs) -> anyhow::Result<()> {
     let role = Role::from(args.role);
     let user = User::build(&args.user, args.display_name.as_deref().unwrap_or(&args.user), role)?;
     let password = password::read_new(args.password_stdin)?;
-    let (clinic, enrollment) = Clinic::init(&context.dir, &context.keyring, crate::context::clock(), &user, &password)?;
+    let (clinic, enrollment, kit) =
+        Clinic::init(&context.dir, &context.keyring, crate::context::clock(), &user, &password)?;
     println!(
         "Created an encrypted chart store in {} (device {}) with user {} ({}).",
         context.dir.root().display(),
@@ -18,5 +19,12 @@ pub fn run(context: &Context, args: &InitArgs) -> anyhow::Result<()> {
         user.name,
         role.as_str()
     );
-    super::enrollment::show(&enrollment, args.qr_png.as_deref())
+    super::enrollment::show(&enrollment, args.qr_png.as_deref())?;
+    // Printed once and kept nowhere by Mamori: the clinic root key signed the first link.
+    println!(
+        "\nClinic recovery kit (print it for the clinic's director and keep it locked away; Mamori keeps no copy):"
+    );
+    println!("  clinic fingerprint: {}", kit.clinic_fingerprint);
+    println!("  root key: {}", kit.secret.as_str());
+    Ok(())
 }

@@ -5,6 +5,7 @@ mod chart_text;
 mod demo;
 mod enrollment;
 mod init;
+mod key;
 mod patient;
 mod shell;
 mod store;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Store(command) => store::run(&context, command),
         Command::Audit(command) => audit::run(&context, command),
         Command::User { command, unlock } => user::run(&context, command, &unlock),
+        Command::Key { command, unlock } => key::run(&context, command, &unlock),
         Command::Completions { .. } | Command::Man => Ok(()),
     }
 }

@@ -76,8 +76,9 @@ pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::
 fn explain_waiting(clinic: &mut mamori_core::clinic::Clinic, name: &str) -> anyhow::Result<()> {
     if clinic.waiting_for_clinical_key()?.iter().any(|waiting| waiting == name) {
         println!(
-            "{name} can read clinical sections after a doctor or nurse who already can logs in on this computer \
-             (the clinical key is passed on at that login; administrators never hold it)."
+            "{name} can read clinical sections after a doctor or nurse who already can confirms them on this \
+             computer (`mamori key confirm {name} --fingerprint …`, after checking their key fingerprint with \
+             them); administrators never hold the clinical key."
         );
     }
     Ok(())

@@ -206,8 +206,7 @@ fn walk(conn: &Connection, upto: Option<u64>) -> Result<Walked> {
         let user: String = row.get(2)?;
         let body: String = row.get(3)?;
         let hash: Vec<u8> = row.get(4)?;
-        let broken =
-            |problem: &str| Ok(Walked::Broken { seq: seq.min(expected), problem: problem.to_string() });
+        let broken = |problem: &str| Ok(Walked::Broken { seq: seq.min(expected), problem: problem.to_string() });
         if seq != expected {
             return broken(if seq > expected {
                 "events are missing before this one (deleted)"
@@ -275,7 +274,9 @@ pub fn check_pin(
     Ok(match walk(conn, Some(pin_seq))? {
         Walked::Broken { seq, .. } => Some(PinBreak::Rewritten { seq }),
         Walked::Whole { events, .. } if events < pin_seq => Some(PinBreak::Truncated { events, pinned: pin_seq }),
-        Walked::Whole { last_hash, .. } if last_hash.as_slice() != pin_hash => Some(PinBreak::Rewritten { seq: pin_seq }),
+        Walked::Whole { last_hash, .. } if last_hash.as_slice() != pin_hash => {
+            Some(PinBreak::Rewritten { seq: pin_seq })
+        }
         Walked::Whole { .. } => None,
     })
 }

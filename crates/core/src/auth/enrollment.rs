@@ -142,14 +142,20 @@ pub(crate) fn enroll(user: &str) -> Result<(Enrollment, SecondFactorState)> {
     let otpauth_uri = totp.to_url().map_err(|_| Error::InvalidState("the otpauth URI could not be made"))?;
     let enrollment =
         Enrollment { user: user.to_string(), secret_base32: totp.secret().to_base32(), otpauth_uri, recovery_codes };
-    let state = SecondFactorState { secret: secret.to_vec(), last_step: -1, recovery_salt: salt.to_vec(), recovery_hashes };
+    let state =
+        SecondFactorState { secret: secret.to_vec(), last_step: -1, recovery_salt: salt.to_vec(), recovery_hashes };
     Ok((enrollment, state))
 }
 
 /// Accepts a code once: a TOTP code of a step newer than the last accepted one, or an unused
 /// recovery code (which is then used up). The caller saves `state` in the same locked update
 /// of the key file that read it, so two processes cannot both accept one code.
-pub(crate) fn verify(state: &mut SecondFactorState, user: &str, factor: &SecondFactor, now: DateTime<Utc>) -> Result<()> {
+pub(crate) fn verify(
+    state: &mut SecondFactorState,
+    user: &str,
+    factor: &SecondFactor,
+    now: DateTime<Utc>,
+) -> Result<()> {
     match factor {
         SecondFactor::Totp(code) => {
             let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();

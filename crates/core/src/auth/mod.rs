@@ -5,6 +5,6 @@ mod enrollment;
 pub mod guard;
 mod qr;
 
-pub(crate) use enrollment::{enroll, forget_stored, store_reset, take_stored, verify};
 pub use enrollment::SecondFactorState;
+pub(crate) use enrollment::{enroll, forget_stored, store_reset, take_stored, verify};
 pub use enrollment::{Enrollment, SecondFactor, ISSUER, SKEW_STEPS, STEP_SECONDS};

@@ -2,7 +2,7 @@
 //! bytes of the link's body (JSON: format, clinic root, sequence, previous hash, statement,
 //! signer); the link's hash covers the body and the signature, and the next link names it.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -51,7 +51,13 @@ fn link_hash(body: &[u8], signature: &[u8]) -> Hex32 {
 
 impl Link {
     /// Signs `statement` as link `seq` after `prev`.
-    pub fn sign(root: &Hex32, seq: u64, prev: &Hex32, statement: Statement, key: &SigningKey) -> Result<Link, ChainError> {
+    pub fn sign(
+        root: &Hex32,
+        seq: u64,
+        prev: &Hex32,
+        statement: Statement,
+        key: &SigningKey,
+    ) -> Result<Link, ChainError> {
         let body = Body {
             format: FORMAT.into(),
             root: *root,

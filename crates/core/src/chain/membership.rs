@@ -188,9 +188,16 @@ impl Membership {
                 self.change(&user, seq, |m| m.disabled = disabled).map_err(broken)?;
             }
             Statement::ClinicalKeyEpoch { epoch, commitment } => {
-                let by = signer.filter(Member::is_clinical).ok_or(broken("only a doctor or nurse starts a clinical key epoch"))?;
+                let by = signer
+                    .filter(Member::is_clinical)
+                    .ok_or(broken("only a doctor or nurse starts a clinical key epoch"))?;
                 if self.newest_epoch().is_some_and(|(newest, _)| epoch <= newest) {
                     return Err(broken("a clinical key epoch must be newer than the last"));
+                }
+                // After the first epoch, only a clinician colleagues confirmed (who holds the key)
+                // starts the next: an unconfirmed newcomer must not pick the key for new content.
+                if self.newest_epoch().is_some() && by.confirmed_by.is_none() {
+                    return Err(broken("only a confirmed doctor or nurse starts a new clinical key epoch"));
                 }
                 // Whoever starts an epoch holds it: they count as confirmed.
                 if let Some(member) = self.members.get_mut(&by.name) {
@@ -199,7 +206,8 @@ impl Membership {
                 self.epochs.insert(epoch, EpochRecord { commitment, started_by: by.name, at_seq: seq });
             }
             Statement::ConfirmRecipient { user, x25519 } => {
-                let by = signer.filter(Member::is_clinical).ok_or(broken("only a doctor or nurse confirms a recipient"))?;
+                let by =
+                    signer.filter(Member::is_clinical).ok_or(broken("only a doctor or nurse confirms a recipient"))?;
                 let member = self.members.get_mut(&user).ok_or(broken("the link names no user of this clinic"))?;
                 if member.x25519 != x25519 {
                     return Err(broken("the confirmation names another key than the user's"));
@@ -237,5 +245,179 @@ impl Membership {
             return Err("the clinic would have no enabled administrator");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::{key_commitment, RootKey};
+    use crate::secret::Key32;
+    use crate::vault::UserKeyPair;
+    use ed25519_dalek::SigningKey;
+
+    /// A chain under construction: each person's key pair, and the links so far.
+    struct Clinic {
+        root: RootKey,
+        keys: BTreeMap<&'static str, UserKeyPair>,
+        links: Vec<Link>,
+    }
+
+    impl Clinic {
+        /// Root → admin; admin adds a doctor, a nurse and a receptionist.
+        fn new() -> Self {
+            let mut clinic =
+                Clinic { root: RootKey::generate().expect("root"), keys: BTreeMap::new(), links: Vec::new() };
+            let admin = clinic.pair("admin");
+            let first = Statement::FirstUser {
+                user: "admin".into(),
+                display_name: "管理".into(),
+                role: Role::Admin,
+                signing_key: admin.0,
+                x25519: admin.1,
+            };
+            let root_key = SigningKey::from_bytes(&clinic.root.signer().to_bytes());
+            clinic.push_signed(first, &root_key).expect("first link");
+            for (name, role) in [("doctor", Role::Doctor), ("nurse", Role::Nurse), ("reception", Role::Reception)] {
+                clinic.add("admin", name, role).expect("add");
+            }
+            clinic
+        }
+
+        fn pair(&mut self, name: &'static str) -> (Hex32, Hex32) {
+            let pair = UserKeyPair::generate().expect("pair");
+            let keys = (pair.signing_public(), pair.public());
+            self.keys.insert(name, pair);
+            keys
+        }
+
+        fn add(&mut self, by: &'static str, name: &'static str, role: Role) -> Result<Membership, ChainError> {
+            let (signing_key, x25519) = self.pair(name);
+            let statement =
+                Statement::AddUser { user: name.into(), display_name: name.into(), role, signing_key, x25519 };
+            self.push(by, statement)
+        }
+
+        fn push(&mut self, by: &str, statement: Statement) -> Result<Membership, ChainError> {
+            let key = self.keys[by].signing_key();
+            self.push_signed(statement, &key)
+        }
+
+        /// Signs and appends a link if the chain accepts it; the chain's state after it.
+        fn push_signed(&mut self, statement: Statement, key: &SigningKey) -> Result<Membership, ChainError> {
+            let root = self.root.public();
+            let (seq, prev) = if self.links.is_empty() {
+                (0, genesis_prev(&root))
+            } else {
+                Membership::verify(&root, &self.links)?.head()
+            };
+            let link = Link::sign(&root, seq + 1, &prev, statement, key)?;
+            let mut links = self.links.clone();
+            links.push(link);
+            let state = Membership::verify(&root, &links)?;
+            self.links = links;
+            Ok(state)
+        }
+
+        fn state(&self) -> Membership {
+            Membership::verify(&self.root.public(), &self.links).expect("verifies")
+        }
+
+        fn epoch(&mut self, by: &str, epoch: u32) -> Result<Membership, ChainError> {
+            let commitment = key_commitment(epoch, &Key32::random().expect("key"));
+            self.push(by, Statement::ClinicalKeyEpoch { epoch, commitment })
+        }
+    }
+
+    #[test]
+    fn users_roles_and_keys_come_from_the_signed_links() {
+        let clinic = Clinic::new();
+        let state = clinic.state();
+        assert_eq!(state.head().0, 4);
+        let doctor = state.member("doctor").expect("doctor");
+        assert_eq!((doctor.role, doctor.added_by.as_deref()), (Role::Doctor, Some("admin")));
+        assert_eq!(doctor.x25519, clinic.keys["doctor"].public());
+        assert!(state.contains(2, &clinic.links[1].hash) && !state.contains(2, &clinic.links[2].hash));
+    }
+
+    #[test]
+    fn only_an_administrator_adds_users_or_changes_roles() {
+        let mut clinic = Clinic::new();
+        assert!(clinic.add("reception", "friend", Role::Doctor).is_err(), "reception adds a doctor");
+        let promote = Statement::SetRole { user: "reception".into(), role: Role::Doctor };
+        assert!(clinic.push("reception", promote.clone()).is_err(), "reception promotes herself");
+        assert!(clinic.push("doctor", promote.clone()).is_err(), "a doctor is no administrator");
+        assert_eq!(
+            clinic.push("admin", promote).expect("the admin may").member("reception").map(|m| m.role),
+            Some(Role::Doctor)
+        );
+        // A key nobody in the clinic holds signs nothing.
+        let stranger = SigningKey::from_bytes(&[9; 32]);
+        let add = Statement::SetDisabled { user: "doctor".into(), disabled: true };
+        assert!(clinic.push_signed(add, &stranger).is_err());
+    }
+
+    #[test]
+    fn an_edited_dropped_or_foreign_link_breaks_verification_where_it_happens() {
+        let clinic = Clinic::new();
+        let root = clinic.root.public();
+        let mut edited = clinic.links.clone();
+        let text = String::from_utf8(edited[2].body.clone()).expect("utf-8");
+        edited[2].body =
+            text.replace("\"doctor\"", "\"nurse\"").replace("\"role\":\"nurse\"", "\"role\":\"doctor\"").into_bytes();
+        assert_eq!(
+            Membership::verify(&root, &edited).map(|_| ()),
+            Err(ChainError::new(3, "the signature does not match the link"))
+        );
+        let mut dropped = clinic.links.clone();
+        dropped.remove(1);
+        assert_eq!(Membership::verify(&root, &dropped).map(|_| ()).map_err(|e| e.seq), Err(2));
+        let other_root = RootKey::generate().expect("root").public();
+        assert!(Membership::verify(&other_root, &clinic.links).is_err(), "another clinic's root");
+        assert!(Membership::verify(&root, &[]).is_err(), "an empty chain");
+    }
+
+    #[test]
+    fn clinical_key_epochs_come_only_from_confirmed_clinicians() {
+        let mut clinic = Clinic::new();
+        assert!(clinic.epoch("reception", 1).is_err(), "reception plants an epoch");
+        assert!(clinic.epoch("admin", 1).is_err(), "an administrator never starts one");
+        let state = clinic.epoch("doctor", 1).expect("the first clinician starts the key");
+        assert_eq!(state.member("doctor").and_then(|m| m.confirmed_by.clone()).as_deref(), Some("doctor"));
+        assert!(clinic.epoch("nurse", 2).is_err(), "an unconfirmed nurse may not pick the next key");
+        assert!(clinic.epoch("doctor", 1).is_err(), "epochs only move forward");
+
+        // A confirmation must name the key the admin's link gave her.
+        let wrong = Statement::ConfirmRecipient { user: "nurse".into(), x25519: clinic.keys["reception"].public() };
+        assert!(clinic.push("doctor", wrong).is_err());
+        let right = Statement::ConfirmRecipient { user: "nurse".into(), x25519: clinic.keys["nurse"].public() };
+        assert!(clinic.push("reception", right.clone()).is_err(), "reception confirms nobody");
+        let state = clinic.push("doctor", right).expect("confirmed");
+        assert_eq!(state.confirmed_clinicians().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["doctor", "nurse"]);
+        assert!(!state.rotation_due());
+    }
+
+    #[test]
+    fn a_clinician_leaving_makes_a_new_epoch_due_and_needs_confirming_again() {
+        let mut clinic = Clinic::new();
+        clinic.epoch("doctor", 1).expect("epoch");
+        clinic
+            .push("doctor", Statement::ConfirmRecipient { user: "nurse".into(), x25519: clinic.keys["nurse"].public() })
+            .expect("confirm");
+        let state =
+            clinic.push("admin", Statement::SetRole { user: "nurse".into(), role: Role::Reception }).expect("move");
+        assert!(state.rotation_due());
+        let state = clinic.epoch("doctor", 2).expect("the doctor rotates");
+        assert!(!state.rotation_due());
+        let state = clinic.push("admin", Statement::SetRole { user: "nurse".into(), role: Role::Nurse }).expect("back");
+        assert_eq!(state.unconfirmed_clinicians().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["nurse"]);
+    }
+
+    #[test]
+    fn the_clinic_keeps_an_enabled_administrator() {
+        let mut clinic = Clinic::new();
+        let disable = Statement::SetDisabled { user: "admin".into(), disabled: true };
+        assert!(clinic.push("admin", disable).is_err());
+        assert!(clinic.add("admin", "admin", Role::Admin).is_err(), "a name is taken once");
     }
 }

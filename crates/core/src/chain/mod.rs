@@ -16,7 +16,7 @@ mod store;
 
 pub use link::{genesis_prev, Body, Link};
 pub use membership::{EpochRecord, Member, Membership};
-pub use root::{RecoveryKit, RootKey};
+pub use root::{fingerprint, RecoveryKit, RootKey};
 pub use statement::{Hex32, Statement};
 pub use store::{append, load};
 

@@ -14,7 +14,10 @@ pub fn load(conn: &Connection) -> Result<Vec<Link>> {
     let mut links = Vec::new();
     for row in rows {
         let (seq, body, signature, hash) = row?;
-        let hash = hash.try_into().map_err(|_| Error::ChainBroken { seq: u64::try_from(seq).unwrap_or(0), problem: "a stored hash has the wrong length" })?;
+        let hash = hash.try_into().map_err(|_| Error::ChainBroken {
+            seq: u64::try_from(seq).unwrap_or(0),
+            problem: "a stored hash has the wrong length",
+        })?;
         links.push(Link { body, signature, hash });
     }
     Ok(links)
@@ -22,8 +25,7 @@ pub fn load(conn: &Connection) -> Result<Vec<Link>> {
 
 /// Stores link `seq`. Call in the transaction of the change it belongs to.
 pub fn append(conn: &Connection, seq: u64, link: &Link) -> Result<()> {
-    conn.prepare_cached("INSERT INTO membership_links (seq, body, signature, hash) VALUES (?1, ?2, ?3, ?4)")?.execute(
-        params![i64::try_from(seq).unwrap_or(i64::MAX), link.body, link.signature, link.hash.to_vec()],
-    )?;
+    conn.prepare_cached("INSERT INTO membership_links (seq, body, signature, hash) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![i64::try_from(seq).unwrap_or(i64::MAX), link.body, link.signature, link.hash.to_vec()])?;
     Ok(())
 }

@@ -7,6 +7,7 @@ mod audit_lookup;
 mod break_glass;
 mod data_dir;
 mod idle;
+mod membership;
 mod pins;
 mod reads;
 mod reception;
@@ -27,14 +28,16 @@ pub use data_dir::DataDir;
 pub use idle::{valid_idle_timeout, DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};
 pub use reads::Chart;
 pub use reception::Visit;
+pub use section_keys::PendingRecipient;
 pub use setup::UNKNOWN_USER;
 
 use crate::audit::{self, Actor, DeviceIdentity, NewEvent};
+use crate::chain::Membership;
 use crate::changelog::{self, Change, ChangeBody, HlcClock};
 use crate::domain::User;
 use crate::secret::Key32;
 use crate::store::Store;
-use crate::vault::SectionKeys;
+use crate::vault::{SectionKeys, UserKeyPair};
 use crate::Result;
 
 /// Clinics keep Japan time; "today" at the front desk is today in JST.
@@ -64,6 +67,10 @@ struct Keys {
     /// The user's key-encryption key, to re-seal their key-file entry (new pins) at lock and
     /// logout without the password. `None` only for the benchmark's plain baseline.
     kek: Option<Key32>,
+    /// The user's key seed: X25519 for the clinical key, Ed25519 for what they sign.
+    user_key: UserKeyPair,
+    /// The membership chain as verified at login and extended by this session.
+    membership: Membership,
     identity: DeviceIdentity,
     /// The clinical section keys; empty unless a clinical user is logged in.
     section: SectionKeys,
@@ -72,9 +79,9 @@ struct Keys {
 }
 
 impl Keys {
-    fn new(store: Store, dek: Key32, identity: DeviceIdentity, kek: Option<Key32>) -> Self {
+    fn new(store: Store, dek: Key32, identity: DeviceIdentity, user_key: UserKeyPair, membership: Membership) -> Self {
         // Store::open leaves synchronous = FULL.
-        Self { store, dek, kek, identity, section: SectionKeys::default(), full_sync: true }
+        Self { store, dek, kek: None, user_key, membership, identity, section: SectionKeys::default(), full_sync: true }
     }
 
     /// Sets how commits reach the disk, issuing the pragma only when it changes.
@@ -172,7 +179,10 @@ impl Clinic {
         // A clinical session open when a colleague left the clinical roles starts the new epoch
         // before it seals anything more under the old one.
         let seals = bodies.iter().any(|(_, body)| matches!(body, ChangeBody::Clinical(_)));
-        if seals && !self.keys()?.section.is_empty() && section_keys::rotation_due(self.conn()?)? {
+        if seals {
+            self.refresh_membership()?;
+        }
+        if seals && !self.keys()?.section.is_empty() && self.keys()?.membership.rotation_due() {
             self.share_section_keys()?;
         }
         let section = &self.keys()?.section;

@@ -8,7 +8,8 @@
 use super::Clinic;
 use crate::audit::{self, NewEvent, PinBreak};
 use crate::log::LoginName;
-use crate::vault::{keyfile, AuditPin, Pins};
+use crate::secret::Key32;
+use crate::vault::{keyfile, AuditPin, ChainPin, Pins};
 use crate::{Error, Result};
 
 impl Clinic {
@@ -31,7 +32,12 @@ impl Clinic {
             return Ok(Vec::new());
         };
         let user = self.user.name.clone();
-        crate::log_safe!(error, "audit log changed below a user's pin", user = LoginName::of(&self.user), pinned = pin.seq);
+        crate::log_safe!(
+            error,
+            "audit log changed below a user's pin",
+            user = LoginName::of(&self.user),
+            pinned = pin.seq
+        );
         let reason = match &found {
             PinBreak::KeyReplaced => {
                 "the audit signing key is not the one pinned at the last login, lock or logout".to_string()
@@ -48,23 +54,33 @@ impl Clinic {
         Ok(vec![NewEvent::tampering(&user, reason)])
     }
 
-    /// Pins the audit chain's head as it is now in the user's sealed entry.
+    /// Pins the membership chain's and the audit chain's heads as this session verified them, in
+    /// the user's sealed entry.
     pub(super) fn save_pins(&self) -> Result<()> {
         let keys = self.keys()?;
         let Some(kek) = &keys.kek else {
             return Ok(());
         };
-        let pin = audit::head(keys.store.conn())?.map(|(seq, hash)| AuditPin {
+        let audit = audit::head(keys.store.conn())?.map(|(seq, hash)| AuditPin {
             verifying_key: keys.identity.verifying_key().to_bytes(),
             seq,
             hash,
         });
+        let (seq, hash) = keys.membership.head();
+        let chain = Some(ChainPin { root: *keys.membership.root(), seq, hash });
         keyfile::update(&self.dir.key_file(), |file| {
             let mut entry = file.open_with_kek(&self.user.name, kek)?;
-            if entry.pins.audit == pin {
+            let new_keys: Vec<u32> = keys.section.iter().map(|(epoch, _)| epoch).collect();
+            let kept_keys: Vec<u32> = entry.clinical_keys.iter().map(|(epoch, _)| epoch).collect();
+            if entry.pins.audit == audit && entry.pins.chain == chain && new_keys == kept_keys {
                 return Ok(());
             }
-            entry.pins.audit = pin;
+            entry.pins.audit = audit;
+            entry.pins.chain = chain;
+            entry.clinical_keys = Default::default();
+            for (epoch, key) in keys.section.iter() {
+                entry.clinical_keys.insert(epoch, Key32::from_bytes(*key.expose()));
+            }
             file.reseal(&self.user.name, kek, &entry)
         })
         .map_err(|error| match error {

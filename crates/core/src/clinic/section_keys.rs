@@ -1,148 +1,204 @@
-//! Who holds the clinical section key (CSK) on this device, and how it is passed on.
+//! Who holds the clinical section key (CSK) on this device, and how it is passed on. Every fact
+//! that grants it comes from the verified membership chain, never from a table:
 //!
-//! - Every user has an X25519 key pair; the public half is stored here, the secret half in the
-//!   key file under the user's KEK.
-//! - The first clinical user (doctor or nurse) starts epoch 1. Later clinical users are *pending*
-//!   until a clinical user who holds the key logs in and wraps it for them; an admin, who adds
-//!   them, never holds it.
-//! - A user who leaves the clinical roles (or is disabled) loses their wraps at once, and the next
-//!   clinical login starts a new epoch, so content written afterwards is sealed under a key they
-//!   never saw. Every epoch stays wrapped to every current clinical user.
+//! - Each user's X25519 public key is the one their `AddUser` (or `FirstUser`) link names.
+//! - Each epoch is a `ClinicalKeyEpoch` link signed by a doctor or nurse, with a commitment to
+//!   its key. A wrap is taken up only if it opens to exactly the committed key: a wrap planted with
+//!   raw SQL (the insider's own key wrapped to a doctor) is refused and raised as an alert.
+//! - The key is wrapped only to clinicians a colleague confirmed in a `ConfirmRecipient` link
+//!   (name, role, who added them and key fingerprint checked with them), so an administrator who
+//!   adds a "doctor" with keys of her own making does not receive it. Whoever starts an epoch
+//!   holds it.
+//! - Someone leaving the clinical roles or disabled is a signed link after the newest epoch: the
+//!   next clinical session starts a new one (no row to delete). Their wraps are deleted too.
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::Clinic;
 use crate::audit::NewEvent;
+use crate::chain::{self, Member, Membership, Statement};
 use crate::crypto::{Sealed, NONCE_LEN};
-use crate::policy::{self, Section};
+use crate::policy::{Access, Section};
 use crate::secret::Key32;
 use crate::vault::section_key::{self, WrappedSectionKey};
 use crate::vault::{SectionKeys, UserKeyPair};
 use crate::{Error, Result};
 
-/// A clinical key epoch and its key.
-pub(super) type Epoch = (u32, Key32);
+/// A clinician waiting for a colleague's confirmation before the clinical key is passed to them:
+/// what the colleague checks with them in person.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct PendingRecipient {
+    pub user: String,
+    pub display_name: String,
+    pub role: crate::domain::Role,
+    pub added_by: Option<String>,
+    /// Their X25519 key's fingerprint, as their own screen shows it.
+    pub fingerprint: String,
+}
 
 impl Clinic {
-    /// After a clinical login: starts a new epoch if one is due, then wraps every epoch this
-    /// session holds for each clinical user still waiting for it, in one audited transaction.
+    /// After a clinical login: starts an epoch if none exists or one is due, then wraps every
+    /// epoch this session holds for each confirmed clinician still waiting for it, in one audited
+    /// transaction.
     pub(super) fn share_section_keys(&mut self) -> Result<()> {
         let me = self.user.name.clone();
-        let now = self.now();
-        if self.keys()?.section.is_empty() {
+        let keys = self.keys()?;
+        // The first clinician to log in starts the key; a new epoch is due when someone left
+        // the clinical roles, and is started by a clinician who holds the newest one.
+        let start = match keys.membership.newest_epoch() {
+            None => true,
+            Some((newest, _)) => keys.membership.rotation_due() && keys.section.get(newest).is_some(),
+        };
+        if !start && keys.section.is_empty() {
             return Ok(());
         }
-        let started = self.transact(true, |conn, _, _, held| share(conn, &me, now, held))?;
-        self.keep_started_epoch(started);
-        Ok(())
-    }
-
-    /// Keeps the key of an epoch this session started, once the transaction that started it has
-    /// committed.
-    pub(super) fn keep_started_epoch(&mut self, started: Option<Epoch>) {
+        let started = if start { Some(self.start_epoch()?) } else { None };
+        let membership = self.keys()?.membership.clone();
+        let started_key = started.as_ref().map(|(epoch, key)| (*epoch, Key32::from_bytes(*key.expose())));
+        self.transact(true, |conn, _, _, held| {
+            let epochs: Vec<(u32, &Key32)> = held.iter().chain(started_key.as_ref().map(|(e, k)| (*e, k))).collect();
+            share(conn, &me, &membership, &epochs)
+        })?;
         if let (Some((epoch, key)), Some(keys)) = (started, self.keys.as_mut()) {
             keys.section.insert(epoch, key);
         }
+        Ok(())
+    }
+
+    /// Signs a new epoch into the chain (with a commitment to its fresh key) and wraps it to
+    /// this user; the key is kept by the session once the transaction has committed.
+    fn start_epoch(&mut self) -> Result<(u32, Key32)> {
+        let epoch = self.keys()?.membership.newest_epoch().map_or(1, |(e, _)| e + 1);
+        let key = Key32::random()?;
+        let statement = Statement::ClinicalKeyEpoch { epoch, commitment: chain::key_commitment(epoch, &key) };
+        let (me, public) = (self.user.name.clone(), self.keys()?.user_key.public());
+        let wrap = section_key::wrap(&key, epoch, &me, &public)?;
+        self.append_link(statement, vec![NewEvent::admin(format!("started clinical key epoch {epoch}"))], |conn| {
+            store_wrap(conn, &me, &wrap)
+        })?;
+        crate::log_safe!(info, "clinical key epoch started", epoch = epoch);
+        Ok((epoch, key))
     }
 
     /// Enabled doctors and nurses who do not yet hold the newest clinical key on this device (admin
-    /// only): they read clinical sections once a colleague who holds it logs in here.
+    /// only): they read clinical sections once a colleague who holds it confirms them (if nobody
+    /// has yet) and logs in here.
     pub fn waiting_for_clinical_key(&mut self) -> Result<Vec<String>> {
-        self.authorize(Section::Administration, crate::policy::Access::Read, None)?;
-        let conn = self.conn()?;
-        let Some(epoch) = current_epoch(conn)? else {
+        self.authorize(Section::Administration, Access::Read, None)?;
+        self.refresh_membership()?;
+        let membership = &self.keys()?.membership;
+        let Some((epoch, _)) = membership.newest_epoch() else {
             return Ok(Vec::new());
         };
-        let wraps = wraps(conn)?;
-        let users = clinical_users_with_keys(conn)?;
-        Ok(users.into_iter().map(|(user, _)| user).filter(|user| !wraps.contains(&(user.clone(), epoch))).collect())
+        let wraps = wraps(self.conn()?)?;
+        Ok(membership
+            .members()
+            .filter(|m| m.is_clinical() && !wraps.contains(&(m.name.clone(), epoch)))
+            .map(|m| m.name.clone())
+            .collect())
+    }
+
+    /// This user's key fingerprint, as a colleague checks it before confirming them.
+    pub fn key_fingerprint(&self) -> Result<String> {
+        Ok(chain::fingerprint(&self.keys()?.user_key.public()))
+    }
+
+    /// Clinicians waiting for a colleague's confirmation (doctors and nurses only).
+    pub fn pending_recipients(&mut self) -> Result<Vec<PendingRecipient>> {
+        self.authorize(Section::Notes, Access::Read, None)?;
+        self.refresh_membership()?;
+        let me = self.user.name.clone();
+        Ok(self
+            .keys()?
+            .membership
+            .unconfirmed_clinicians()
+            .filter(|m| m.name != me)
+            .map(|m| PendingRecipient {
+                user: m.name.clone(),
+                display_name: m.display_name.clone(),
+                role: m.role,
+                added_by: m.added_by.clone(),
+                fingerprint: chain::fingerprint(&m.x25519),
+            })
+            .collect())
+    }
+
+    /// A clinician confirms a new colleague as a recipient of the clinical key, after checking
+    /// their name, role and key fingerprint with them; the key is passed to them at once.
+    pub fn confirm_recipient(&mut self, user: &str, fingerprint: &str) -> Result<()> {
+        self.authorize(Section::Notes, Access::Read, None)?;
+        self.refresh_membership()?;
+        if self.keys()?.section.is_empty() {
+            return Err(Error::SectionKeyMissing);
+        }
+        let member = self.keys()?.membership.member(user).cloned();
+        let member =
+            member.filter(Member::is_clinical).ok_or_else(|| Error::NotFound { what: "user", id: user.to_string() })?;
+        if normalize(&chain::fingerprint(&member.x25519)) != normalize(fingerprint) {
+            return Err(Error::invalid(
+                crate::domain::validation::Field::Fingerprint,
+                crate::domain::validation::Problem::FingerprintMismatch,
+            ));
+        }
+        let statement = Statement::ConfirmRecipient { user: user.to_string(), x25519: member.x25519 };
+        self.append_link(
+            statement,
+            vec![NewEvent::admin(format!("confirmed {user} as a clinical key recipient"))],
+            |_| Ok(()),
+        )?;
+        crate::log_safe!(info, "clinical key recipient confirmed", user = crate::log::LoginName::listed(user));
+        self.share_section_keys()
     }
 }
 
-/// Returns the key of an epoch it started (kept by the session only once the transaction commits).
+/// Fingerprints compare without spaces, dashes or case (people type them back as they read them).
+fn normalize(fingerprint: &str) -> String {
+    fingerprint.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// Wraps each held epoch to each confirmed clinician who lacks it; returns the audit events.
 fn share(
     conn: &Connection,
     me: &str,
-    now: DateTime<Utc>,
-    held: &SectionKeys,
-) -> Result<(Option<Epoch>, Vec<NewEvent>)> {
+    membership: &Membership,
+    epochs: &[(u32, &Key32)],
+) -> Result<((), Vec<NewEvent>)> {
     let mut events = Vec::new();
-    let started = if rotation_due(conn)? {
-        let (epoch, key) = new_epoch(conn, me, now)?;
-        conn.execute("DELETE FROM section_key_rotation_due", [])?;
-        events.push(NewEvent::admin(format!("started clinical key epoch {epoch}")));
-        crate::log_safe!(info, "clinical key epoch started", epoch = epoch);
-        Some((epoch, key))
-    } else {
-        None
-    };
-    let epochs: Vec<(u32, &Key32)> = held.iter().chain(started.as_ref().map(|(e, k)| (*e, k))).collect();
     let wraps = wraps(conn)?;
-    for (user, public) in clinical_users_with_keys(conn)? {
+    for member in membership.confirmed_clinicians() {
         let mut passed = Vec::new();
-        for (epoch, key) in &epochs {
-            if !wraps.contains(&(user.clone(), *epoch)) {
-                store_wrap(conn, &user, &section_key::wrap(key, *epoch, &user, &public)?)?;
+        for (epoch, key) in epochs {
+            if !wraps.contains(&(member.name.clone(), *epoch)) {
+                store_wrap(conn, &member.name, &section_key::wrap(key, *epoch, &member.name, &member.x25519)?)?;
                 passed.push(epoch.to_string());
             }
         }
-        if !passed.is_empty() && user != me {
+        if !passed.is_empty() && member.name != me {
             crate::log_safe!(
                 info,
                 "clinical key passed on",
                 epochs = passed.len(),
-                to = crate::log::LoginName::listed(&user)
+                to = crate::log::LoginName::listed(&member.name)
             );
-            events.push(NewEvent::admin(format!("passed clinical key epoch {} to {user}", passed.join(", "))));
+            events.push(NewEvent::admin(format!("passed clinical key epoch {} to {}", passed.join(", "), member.name)));
         }
     }
-    Ok((started, events))
+    Ok(((), events))
 }
 
-/// Stores `user`'s public key and, when they are clinical and no epoch exists yet, starts epoch 1
-/// wrapped to them. Returns the key of a newly started epoch (the caller decides who keeps it).
-pub(super) fn enroll_user_key(
+/// The section keys wrapped to `user` that open with their key pair AND match the commitment
+/// the chain holds for their epoch. A wrap that does not (planted, or for an epoch no clinician
+/// signed) is left out and returned as an alert.
+pub(super) fn load_section_keys(
     conn: &Connection,
-    user: &crate::domain::User,
+    user: &str,
     pair: &UserKeyPair,
-    now: DateTime<Utc>,
-) -> Result<Option<Epoch>> {
-    store_public_key(conn, &user.name, &pair.public())?;
-    if !policy::holds_clinical_key(user.role) || current_epoch(conn)?.is_some() {
-        return Ok(None);
-    }
-    let (epoch, key) = new_epoch(conn, &user.name, now)?;
-    store_wrap(conn, &user.name, &section_key::wrap(&key, epoch, &user.name, &pair.public())?)?;
-    Ok(Some((epoch, key)))
-}
-
-fn store_public_key(conn: &Connection, user: &str, public: &[u8; 32]) -> Result<()> {
-    conn.prepare_cached("INSERT OR REPLACE INTO user_public_keys (user, public_key) VALUES (?1, ?2)")?
-        .execute(params![user, public.as_slice()])?;
-    Ok(())
-}
-
-pub(super) fn stored_public_key(conn: &Connection, user: &str) -> Result<Option<[u8; 32]>> {
-    let stored: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT public_key FROM user_public_keys WHERE user = ?1")?
-        .query_row([user], |r| r.get(0))
-        .optional()?;
-    stored.map(fixed).transpose()
-}
-
-/// A user's new public key; wraps made for the old one can no longer be opened and are dropped
-/// (the user waits for a colleague to pass the clinical key on again). Call inside a transaction.
-pub(super) fn replace_public_key(conn: &Connection, user: &str, public: &[u8; 32]) -> Result<()> {
-    drop_wraps(conn, user)?;
-    store_public_key(conn, user, public)
-}
-
-/// The section keys wrapped to `user`, opened with their key pair.
-pub(super) fn load_section_keys(conn: &Connection, user: &str, pair: &UserKeyPair) -> Result<SectionKeys> {
+    membership: &Membership,
+) -> Result<(SectionKeys, Vec<NewEvent>)> {
     let mut keys = SectionKeys::default();
+    let mut alerts = Vec::new();
     let mut stmt = conn.prepare_cached(
         "SELECT epoch, ephemeral_public, nonce, ciphertext FROM section_key_wraps WHERE user = ?1 ORDER BY epoch",
     )?;
@@ -153,35 +209,33 @@ pub(super) fn load_section_keys(conn: &Connection, user: &str, pair: &UserKeyPai
             ephemeral_public: fixed(row.get(1)?)?,
             sealed: Sealed { nonce: fixed::<NONCE_LEN>(row.get(2)?)?, ciphertext: row.get(3)? },
         };
-        let key = section_key::unwrap(&wrapped, user, pair)
-            .ok_or(Error::InvalidState("a clinical key wrapped for this user does not open"))?;
-        keys.insert(wrapped.epoch, key);
+        let epoch = wrapped.epoch;
+        let opened = section_key::unwrap(&wrapped, user, pair);
+        let committed = membership.epoch(epoch).map(|record| record.commitment);
+        match opened {
+            Some(key) if committed == Some(chain::key_commitment(epoch, &key)) => keys.insert(epoch, key),
+            _ => {
+                crate::log_safe!(error, "a clinical key wrap does not match the signed epoch", epoch = epoch);
+                alerts.push(NewEvent::tampering(
+                    user,
+                    format!("a clinical key wrap for epoch {epoch} does not match the epoch's signed commitment"),
+                ));
+            }
+        }
     }
-    Ok(keys)
+    Ok((keys, alerts))
 }
 
-/// Takes the key away from a user leaving the clinical roles (or disabled) and has the next
-/// clinical session start a new epoch. True when the user had wraps to remove.
-pub(super) fn revoke(conn: &Connection, user: &str, now: DateTime<Utc>) -> Result<bool> {
-    let removed = drop_wraps(conn, user)?;
-    if current_epoch(conn)?.is_some() {
-        conn.execute(
-            "INSERT OR IGNORE INTO section_key_rotation_due (singleton, since) VALUES (1, ?1)",
-            [now.to_rfc3339()],
-        )?;
-    }
-    Ok(removed > 0)
+/// Deletes the wraps of a user leaving the clinical roles (or disabled); true when there were
+/// any. The new epoch that must follow is decided by the chain, not by this.
+pub(super) fn drop_wraps(conn: &Connection, user: &str) -> Result<bool> {
+    Ok(conn.execute("DELETE FROM section_key_wraps WHERE user = ?1", [user])? > 0)
 }
 
-/// Deletes every wrap made for `user`; returns how many there were.
-fn drop_wraps(conn: &Connection, user: &str) -> Result<usize> {
-    Ok(conn.execute("DELETE FROM section_key_wraps WHERE user = ?1", [user])?)
-}
-
-/// True when `user` holds the newest epoch and no other enabled clinical user does: withdrawing
-/// it from them would leave nobody able to read clinical records or pass the key on.
-pub(super) fn is_last_holder(conn: &Connection, user: &str) -> Result<bool> {
-    let Some(epoch) = current_epoch(conn)? else {
+/// True when `user` holds the newest epoch and no other confirmed clinician does: withdrawing it
+/// from them would leave nobody able to read clinical records or pass the key on.
+pub(super) fn is_last_holder(conn: &Connection, membership: &Membership, user: &str) -> Result<bool> {
+    let Some((epoch, _)) = membership.newest_epoch() else {
         return Ok(false);
     };
     let wraps = wraps(conn)?;
@@ -189,44 +243,7 @@ pub(super) fn is_last_holder(conn: &Connection, user: &str) -> Result<bool> {
     if !holds(user) {
         return Ok(false);
     }
-    Ok(!clinical_users_with_keys(conn)?.iter().any(|(other, _)| other != user && holds(other)))
-}
-
-/// True when a user left the clinical roles since the newest epoch began.
-pub(super) fn rotation_due(conn: &Connection) -> Result<bool> {
-    Ok(conn.query_row("SELECT count(*) FROM section_key_rotation_due", [], |r| r.get::<_, i64>(0))? > 0)
-}
-
-fn current_epoch(conn: &Connection) -> Result<Option<u32>> {
-    Ok(conn.query_row("SELECT max(epoch) FROM section_key_epochs", [], |r| r.get(0))?)
-}
-
-fn new_epoch(conn: &Connection, by: &str, now: DateTime<Utc>) -> Result<Epoch> {
-    let epoch = current_epoch(conn)?.unwrap_or(0) + 1;
-    conn.execute(
-        "INSERT INTO section_key_epochs (epoch, created_at, created_by) VALUES (?1, ?2, ?3)",
-        params![epoch, now.to_rfc3339(), by],
-    )?;
-    Ok((epoch, Key32::random()?))
-}
-
-/// Enabled users whose role holds the clinical key, with their public keys.
-fn clinical_users_with_keys(conn: &Connection) -> Result<Vec<(String, [u8; 32])>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT u.name, u.role, k.public_key FROM users u JOIN user_public_keys k ON k.user = u.name
-         WHERE u.disabled = 0 ORDER BY u.name",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?)))?;
-    let mut users = Vec::new();
-    for row in rows {
-        let (name, role, public) = row?;
-        let role =
-            crate::domain::Role::parse(&role).map_err(|_| Error::InvalidState("a stored user has an unknown role"))?;
-        if policy::holds_clinical_key(role) {
-            users.push((name, fixed(public)?));
-        }
-    }
-    Ok(users)
+    Ok(!membership.confirmed_clinicians().any(|m| m.name != user && holds(&m.name)))
 }
 
 /// Which (user, epoch) wraps this device holds, read at once (a clinic has a handful of users and

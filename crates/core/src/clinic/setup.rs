@@ -2,15 +2,16 @@
 
 use std::fs;
 
-use super::section_keys::{self, enroll_user_key};
+use super::section_keys;
 use super::{Clinic, DataDir, Keys};
 use crate::audit::{Action, DeviceIdentity, NewEvent};
 use crate::auth::guard::LoginGuard;
 use crate::auth::{self, Enrollment, SecondFactor};
+use crate::chain::{self, genesis_prev, Link, Membership, RecoveryKit, RootKey, Statement};
 use crate::changelog::{self, HlcClock, OpenBody};
 use crate::clock::Clock;
 use crate::domain::user::check_password_strength;
-use crate::domain::{Role, User};
+use crate::domain::User;
 use crate::log::LoginName;
 use crate::log_safe;
 use crate::policy::{self, Access, Section};
@@ -18,19 +19,21 @@ use crate::secret::{Key32, Password};
 use crate::store::Store;
 use crate::vault::device_secret::load_required;
 use crate::vault::keyfile;
-use crate::vault::{DeviceSecretStore, EntrySecrets, KeyFile, Pins, UserKeyPair};
+use crate::vault::{ChainPin, DeviceSecretStore, EntrySecrets, KeyFile, Pins, SectionKeys, UserKeyPair};
 use crate::{fsutil, Error, Result};
 
 impl Clinic {
-    /// Creates a new encrypted store in `dir` with its first user. On any failure nothing is
-    /// left behind: no files, no keyring entry.
+    /// Creates a new encrypted store in `dir` with its first user, and the clinic's root key:
+    /// it signs the membership chain's first link and is then kept nowhere but in the returned
+    /// recovery kit, to be printed. On any failure nothing is left behind: no files, no keyring
+    /// entry.
     pub fn init(
         dir: &DataDir,
         secrets: &dyn DeviceSecretStore,
         clock: Box<dyn Clock>,
         first: &User,
         password: &Password,
-    ) -> Result<(Clinic, Enrollment)> {
+    ) -> Result<(Clinic, Enrollment, RecoveryKit)> {
         check_password_strength(password.expose())?;
         if dir.key_file().exists() {
             return Err(Error::AlreadyInitialized(dir.root().to_path_buf()));
@@ -70,7 +73,7 @@ impl Clinic {
         device_secret: &Key32,
         first: &User,
         password: &Password,
-    ) -> Result<(Clinic, Enrollment)> {
+    ) -> Result<(Clinic, Enrollment, RecoveryKit)> {
         let dek = Key32::random()?;
         let store = Store::create(&dir.database(), &dek)?;
         fsutil::restrict_to_owner(&dir.database(), 0o600)?;
@@ -79,23 +82,30 @@ impl Clinic {
             rusqlite::params![device_id, hlc.wall_clock().now().to_rfc3339()],
         )?;
         let identity = DeviceIdentity::load_or_create(store.conn())?;
-        let entry_dek = Key32::from_bytes(*dek.expose());
-        let mut clinic = Clinic::assemble(dir, device_id, first.clone(), hlc, Keys::new(store, dek, identity, None))?;
+        let user_key = UserKeyPair::generate()?;
+        let root = RootKey::generate()?;
+        let (membership, genesis) = first_link(&root, first, &user_key)?;
+        let pin = ChainPin { root: root.public(), seq: 1, hash: genesis.hash };
         let (enrollment, second_factor) = auth::enroll(&first.name)?;
         let secrets = EntrySecrets {
-            dek: entry_dek,
-            user_key: UserKeyPair::generate()?,
+            dek: Key32::from_bytes(*dek.expose()),
+            user_key: UserKeyPair::from_key(&user_key.secret_key()),
             second_factor: Some(second_factor),
-            pins: Pins::default(),
+            pins: Pins { chain: Some(pin), ..Pins::default() },
+            clinical_keys: Default::default(),
         };
-        clinic.add_first_user(first, &secrets.user_key)?;
+        let keys = Keys::new(store, dek, identity, user_key, membership);
+        let mut clinic = Clinic::assemble(dir, device_id, first.clone(), hlc, keys)?;
+        clinic.record_first_user(first, &genesis)?;
 
         let mut key_file = KeyFile::new(device_id);
         let kek = key_file.add_user(&first.name, password, device_secret, &secrets)?;
         key_file.save(&dir.key_file())?;
         clinic.keys.as_mut().ok_or(Error::SessionLocked)?.kek = Some(kek);
+        // A clinical first user (a single-handed clinic's doctor) starts the clinical key.
+        clinic.take_up_section_keys()?;
         clinic.save_pins()?;
-        Ok((clinic, enrollment))
+        Ok((clinic, enrollment, root.recovery_kit()))
     }
 
     /// An UNENCRYPTED clinic, only for the benchmark's plain-SQLite baseline (same schema, same
@@ -107,27 +117,18 @@ impl Clinic {
         let hlc = HlcClock::new(clock, changelog::Hlc::default());
         store.conn().execute("INSERT INTO device (singleton, device_id, created_at) VALUES (1, 'baseline', '')", [])?;
         let identity = DeviceIdentity::load_or_create(store.conn())?;
-        let keys = Keys::new(store, Key32::random()?, identity, None);
+        let user_key = UserKeyPair::generate()?;
+        let (membership, genesis) = first_link(&RootKey::generate()?, first, &user_key)?;
+        let keys = Keys::new(store, Key32::random()?, identity, user_key, membership);
         let mut clinic = Clinic::assemble(dir, "baseline", first.clone(), hlc, keys)?;
-        clinic.add_first_user(first, &UserKeyPair::generate()?)?;
+        clinic.record_first_user(first, &genesis)?;
+        clinic.take_up_section_keys()?;
         Ok(clinic)
     }
 
-    /// Records the device's first user; a clinical first user starts the clinical key and keeps
-    /// it in this, their own, session.
-    fn add_first_user(&mut self, first: &User, pair: &UserKeyPair) -> Result<()> {
-        let started = self.record_new_user(first, pair)?;
-        self.keep_started_epoch(started);
-        Ok(())
-    }
-
-    /// Records a new user and their public key in one transaction; returns the clinical key of
-    /// an epoch started for them (the first clinical user).
-    fn record_new_user(&mut self, user: &User, pair: &UserKeyPair) -> Result<Option<section_keys::Epoch>> {
-        let now = self.now();
-        self.commit_one_then(OpenBody::UserAdded(user.clone()), |tx| {
-            Ok((enroll_user_key(tx, user, pair, now)?, Vec::new()))
-        })
+    /// Records the device's first user and the chain's first link in one transaction.
+    fn record_first_user(&mut self, first: &User, genesis: &Link) -> Result<()> {
+        self.commit_one_then(OpenBody::UserAdded(first.clone()), |tx| Ok((chain::append(tx, 1, genesis)?, Vec::new())))
     }
 
     /// Opens the store in `dir` as `user_name`: password (with this computer's device secret),
@@ -168,7 +169,7 @@ impl Clinic {
         let mut events = clinic.check_pins(&opened.pins)?;
         events.push(NewEvent::allowed(Action::Login, None, None).with_reason("demo generator"));
         clinic.record(events)?;
-        clinic.take_up_section_keys(&opened.pair)?;
+        clinic.take_up_section_keys()?;
         clinic.save_pins()?;
         Ok(clinic)
     }
@@ -235,7 +236,12 @@ impl Clinic {
     /// Checks the second factor, then records the login (and failures the guard kept, and any
     /// tampering with what this user pinned), takes up the user's clinical keys and pins the
     /// audit head again.
-    fn finish_login(&mut self, secrets: &dyn DeviceSecretStore, second_factor: &SecondFactor, opened: &Opened) -> Result<()> {
+    fn finish_login(
+        &mut self,
+        secrets: &dyn DeviceSecretStore,
+        second_factor: &SecondFactor,
+        opened: &Opened,
+    ) -> Result<()> {
         let now = self.now();
         let user_name = self.user.name.clone();
         let path = self.dir.key_file();
@@ -279,31 +285,38 @@ impl Clinic {
             }
             Ok(((), events))
         })?;
-        self.take_up_section_keys(&opened.pair)?;
+        self.take_up_section_keys()?;
         self.save_pins()
     }
 
-    /// Publishes the user's public key (a new key pair makes their old wraps useless), opens the
-    /// clinical keys wrapped to them, and passes those keys on to clinical users waiting for them.
-    fn take_up_section_keys(&mut self, pair: &UserKeyPair) -> Result<()> {
-        let stored = section_keys::stored_public_key(self.conn()?, &self.user.name)?;
-        if stored != Some(pair.public()) {
-            let (name, public) = (self.user.name.clone(), pair.public());
-            let reason = if stored.is_some() {
-                "replaced own user key; earlier clinical key wraps dropped"
-            } else {
-                "published own user key"
-            };
-            self.transact(true, |conn, _, _, _| {
-                section_keys::replace_public_key(conn, &name, &public)?;
-                let event = NewEvent::admin(reason);
-                Ok(((), vec![event]))
-            })?;
-        }
+    /// Opens the clinical keys wrapped to this user (only those matching an epoch a clinician
+    /// signed; anything else is raised as an alert), then starts an epoch if none exists or one
+    /// is due, and passes the keys on to confirmed clinicians waiting for them.
+    fn take_up_section_keys(&mut self) -> Result<()> {
         if !policy::holds_clinical_key(self.user.role) {
+            // Someone who left the clinical roles keeps no clinical key (their entry drops its
+            // copy at the next pin).
+            self.keys.as_mut().ok_or(Error::SessionLocked)?.section = SectionKeys::default();
             return Ok(());
         }
-        let held = section_keys::load_section_keys(self.conn()?, &self.user.name, pair)?;
+        let keys = self.keys()?;
+        let (mut held, mut alerts) =
+            section_keys::load_section_keys(keys.store.conn(), &self.user.name, &keys.user_key, &keys.membership)?;
+        // The keys kept in the user's own sealed entry count too (wraps in the database can be
+        // deleted by anyone who opens it); each must match its epoch's signed commitment.
+        for (epoch, key) in keys.section.iter() {
+            if keys.membership.epoch(epoch).map(|r| r.commitment) == Some(chain::key_commitment(epoch, key)) {
+                held.insert(epoch, Key32::from_bytes(*key.expose()));
+            } else {
+                alerts.push(NewEvent::tampering(
+                    &self.user.name,
+                    format!("a clinical key wrap for epoch {epoch} does not match the epoch's signed commitment"),
+                ));
+            }
+        }
+        if !alerts.is_empty() {
+            self.record(alerts)?;
+        }
         self.keys.as_mut().ok_or(Error::SessionLocked)?.section = held;
         self.share_section_keys()
     }
@@ -325,26 +338,37 @@ impl Clinic {
     ) -> Result<Enrollment> {
         self.authorize(Section::Administration, Access::Write, None)?;
         check_password_strength(password.expose())?;
-        if load_user(&self.keys()?.store, &user.name).is_ok() {
+        self.refresh_membership()?;
+        if self.keys()?.membership.member(&user.name).is_some() {
             return Err(Error::UserExists(user.name.clone()));
         }
         let path = self.dir.key_file();
         let (enrollment, second_factor) = auth::enroll(&user.name)?;
+        let pair = UserKeyPair::generate()?;
+        let next = self.next_link(Statement::AddUser {
+            user: user.name.clone(),
+            display_name: user.display_name.clone(),
+            role: user.role,
+            signing_key: pair.signing_public(),
+            x25519: pair.public(),
+        })?;
         let entry = EntrySecrets {
             dek: Key32::from_bytes(*self.keys()?.dek.expose()),
-            user_key: UserKeyPair::generate()?,
+            user_key: pair,
             second_factor: Some(second_factor),
-            pins: Pins::default(),
+            pins: Pins { chain: Some(next.pin()), ..Pins::default() },
+            clinical_keys: Default::default(),
         };
         keyfile::update(&path, |key_file| {
             let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
             key_file.add_user(&user.name, password, &device_secret, &entry).map(drop)
         })?;
-        // A clinical key started for this user is theirs alone: this (admin) session drops it.
-        if let Err(error) = self.record_new_user(user, &entry.user_key) {
+        let recorded = self.commit_one_then(OpenBody::UserAdded(user.clone()), |tx| Ok((next.store(tx)?, Vec::new())));
+        if let Err(error) = recorded {
             keyfile::update(&path, |key_file| Ok(key_file.remove_user(&user.name)))?;
             return Err(error);
         }
+        self.adopt(next);
         log_safe!(info, "user added", user = LoginName::of(user), role = user.role, by = LoginName::of(&self.user));
         Ok(enrollment)
     }
@@ -352,8 +376,10 @@ impl Clinic {
     /// Lifts a lockout after too many failed logins (admin only).
     pub fn unlock_account(&mut self, secrets: &dyn DeviceSecretStore, user_name: &str) -> Result<()> {
         self.authorize(Section::Administration, Access::Write, None)?;
-        load_user(&self.keys()?.store, user_name)
-            .map_err(|_| Error::NotFound { what: "user", id: user_name.to_string() })?;
+        self.keys()?
+            .membership
+            .member(user_name)
+            .ok_or_else(|| Error::NotFound { what: "user", id: user_name.to_string() })?;
         let lock = keyfile::lock(&self.dir.key_file())?;
         LoginGuard::new(secrets, &self.device_id).release(user_name)?;
         drop(lock);
@@ -364,8 +390,10 @@ impl Clinic {
     /// A new second factor for a user who lost theirs (admin only); the old one stops working.
     pub fn reset_second_factor(&mut self, user_name: &str) -> Result<Enrollment> {
         self.authorize(Section::Administration, Access::Write, None)?;
-        load_user(&self.keys()?.store, user_name)
-            .map_err(|_| Error::NotFound { what: "user", id: user_name.to_string() })?;
+        self.keys()?
+            .membership
+            .member(user_name)
+            .ok_or_else(|| Error::NotFound { what: "user", id: user_name.to_string() })?;
         let (enrollment, state) = auth::enroll(user_name)?;
         log_safe!(info, "second factor reset", user = LoginName::listed(user_name), by = LoginName::of(&self.user));
         self.transact(true, |conn, _, _, _| {
@@ -393,12 +421,11 @@ impl Clinic {
 }
 
 /// What a password opens: the store (taken by the session), the user, the device id, and what
-/// the user's entry holds besides the keys: their key pair and their pins.
+/// the user had pinned.
 struct Opened {
     keys: Option<Keys>,
     user: User,
     device_id: String,
-    pair: UserKeyPair,
     pins: Pins,
 }
 
@@ -447,15 +474,21 @@ fn open_keys(
         log_safe!(info, "key-file entry upgraded to version 2", user = account);
     }
     let keyfile::Opened { kek, secrets: entry, .. } = opened;
-    let EntrySecrets { dek, user_key: pair, pins, .. } = entry;
+    let EntrySecrets { dek, user_key, pins, clinical_keys, .. } = entry;
     let store = Store::open(&dir.database(), &dek)?;
-    let user = load_user(&store, user_name)?;
+    // Who this is, with which role, comes from the signed chain, never from the users table.
+    let (membership, user) =
+        super::membership::verify_at_login(store.conn(), pins.chain.as_ref(), user_name, &user_key)?;
     if user.disabled {
         log_safe!(warn, "login refused: account disabled", user = LoginName::of(&user));
         return Err(Error::AccountDisabled);
     }
     let identity = DeviceIdentity::load_or_create(store.conn())?;
-    Ok(Opened { keys: Some(Keys::new(store, dek, identity, Some(kek))), user, device_id: key_file.device_id, pair, pins })
+    let mut keys = Keys::new(store, dek, identity, user_key, membership);
+    keys.kek = Some(kek);
+    // Accepted at an earlier login; checked against the signed commitments when taken up.
+    keys.section = clinical_keys;
+    Ok(Opened { keys: Some(keys), user, device_id: key_file.device_id, pins })
 }
 
 /// Which kind of second factor was typed (never the code itself).
@@ -466,17 +499,16 @@ fn factor_kind(factor: &SecondFactor) -> &'static str {
     }
 }
 
-pub(super) fn load_user(store: &Store, name: &str) -> Result<User> {
-    let found =
-        store.conn().query_row("SELECT name, display_name, role, disabled FROM users WHERE name = ?1", [name], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, bool>(3)?))
-        });
-    match found {
-        Ok((name, display_name, role, disabled)) => {
-            let role = Role::parse(&role).map_err(|_| Error::InvalidState("a stored user has an unknown role"))?;
-            Ok(User { name, display_name, role, disabled })
-        }
-        Err(rusqlite::Error::QueryReturnedNoRows) => Err(Error::WrongPassword),
-        Err(other) => Err(other.into()),
-    }
+/// The chain's first link, signed by the clinic root: the first user and their public keys.
+fn first_link(root: &RootKey, first: &User, user_key: &UserKeyPair) -> Result<(Membership, Link)> {
+    let statement = Statement::FirstUser {
+        user: first.name.clone(),
+        display_name: first.display_name.clone(),
+        role: first.role,
+        signing_key: user_key.signing_public(),
+        x25519: user_key.public(),
+    };
+    let genesis = Link::sign(&root.public(), 1, &genesis_prev(&root.public()), statement, root.signer())?;
+    let membership = Membership::verify(&root.public(), std::slice::from_ref(&genesis))?;
+    Ok((membership, genesis))
 }

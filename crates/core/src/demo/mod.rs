@@ -144,7 +144,8 @@ fn build(
     let mut users = demo_users();
     let as_user = |u: &DemoUser| User::build(&u.name, &u.display_name, u.role);
     let (first, others) = users.split_first_mut().expect("the demo has users");
-    let (mut clinic, enrollment) =
+    // The demo's root key signs its first link and is dropped: a demo clinic has no recovery kit.
+    let (mut clinic, enrollment, _kit) =
         Clinic::init(dir, secrets, clock, &as_user(first)?, &Password::new(first.password.clone()))?;
     *device = Some(clinic.device_id().to_string());
     first.remember(&enrollment);
@@ -153,11 +154,15 @@ fn build(
         user.remember(&enrollment);
     }
     // The admin never holds the clinical key: the history is written in the doctor's session,
-    // whose login also passes the key on to the nurse.
+    // whose login starts it; the doctor confirms the nurse (as a real doctor would, checking the
+    // fingerprint with her), which passes it on.
     clinic.logout_keeping_clock().and_then(|clock| {
         let doctor = users.iter().find(|u| u.role == Role::Doctor).ok_or(Error::InvalidState("no demo doctor"))?;
         let mut clinic =
             Clinic::open_for_generator(dir, secrets, clock, &doctor.name, &Password::new(doctor.password.clone()))?;
+        for pending in clinic.pending_recipients()? {
+            clinic.confirm_recipient(&pending.user, &pending.fingerprint)?;
+        }
         populate_with_progress(&mut clinic, options, progress)?;
         Ok(DemoReport { users, patients: options.patients, changes: clinic.change_count()? })
     })

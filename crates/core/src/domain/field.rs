@@ -89,6 +89,7 @@ fields! {
     Password = "password",
     User = "user",
     IdleTimeout = "idle_timeout",
+    Fingerprint = "fingerprint",
     // Search, break-the-glass and the audit report.
     Search = "search",
     Reason = "reason",

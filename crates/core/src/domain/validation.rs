@@ -90,6 +90,7 @@ pub enum Problem {
     ChartNoTaken,
     LastAdmin,
     LastKeyHolder,
+    FingerprintMismatch,
     ReasonTooShort {
         min: usize,
     },
@@ -155,6 +156,7 @@ impl Problem {
             | ChartNoTaken
             | LastAdmin
             | LastKeyHolder
+            | FingerprintMismatch
             | ReasonTooShort { .. }
             | NotBreakable
             | AlreadyAllowed
@@ -205,6 +207,7 @@ impl Problem {
             ChartNoTaken,
             LastAdmin,
             LastKeyHolder,
+            FingerprintMismatch,
             ReasonTooShort { min: 4 },
             NotBreakable,
             AlreadyAllowed,

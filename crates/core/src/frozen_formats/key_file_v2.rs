@@ -76,7 +76,8 @@ fn open_by_recipe(file: &Value, user: &str, password: &str, device_secret: &[u8;
     let entry = entry(file, user);
     let kek = kek_v1(password, &entry["kdf"], device_secret, user);
     let device_id = file["device_id"].as_str().expect("device id");
-    let plain = open_v1(&kek, entry, "nonce", "sealed", &ad_v2(device_id, user, &entry["kdf"])).expect("the recipe opens it");
+    let plain =
+        open_v1(&kek, entry, "nonce", "sealed", &ad_v2(device_id, user, &entry["kdf"])).expect("the recipe opens it");
     serde_json::from_slice(&plain).expect("the plaintext is JSON")
 }
 
@@ -122,6 +123,7 @@ fn todays_writer_writes_what_the_v2_recipe_opens() {
         user_key: UserKeyPair::from_key(&Key32::from_bytes(reception.user_secret)),
         second_factor: None,
         pins: Pins::default(),
+        clinical_keys: Default::default(),
     };
     let device = Key32::from_bytes(inputs.device_secret);
     file.add_user(&reception.user, &Password::new(&reception.password), &device, &secrets).expect("add");

@@ -1,12 +1,13 @@
 //! What one user's sealed key-file entry holds once their password has opened it: the database
-//! key, their user key seed, their second factor and their pins. One AEAD seals all of it, so no
-//! part can be swapped, dropped or rolled forward without the user's password.
+//! key, their user key seed, their second factor, their pins and (for clinicians) the clinical
+//! key epochs they accepted. One AEAD seals all of it, so no part can be swapped, dropped or
+//! rolled forward without the user's password.
 
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::pins::Pins;
-use super::section_key::UserKeyPair;
+use super::section_key::{SectionKeys, UserKeyPair};
 use crate::auth::SecondFactorState;
 use crate::secret::Key32;
 use crate::{Error, Result};
@@ -20,6 +21,17 @@ pub struct EntrySecrets {
     /// database to be taken up at the user's next login.
     pub second_factor: Option<SecondFactorState>,
     pub pins: Pins,
+    /// The clinical section keys this clinician accepted (each checked against its epoch's
+    /// signed commitment when taken up), so deleting their wraps from the database takes
+    /// nothing from them.
+    pub clinical_keys: SectionKeys,
+}
+
+/// One accepted clinical key in the sealed plaintext.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+struct PlainClinicalKey {
+    epoch: u32,
+    key: String,
 }
 
 /// The sealed plaintext: JSON, secrets as hex, wiped on drop.
@@ -32,6 +44,8 @@ struct Plain {
     #[zeroize(skip)]
     #[serde(default)]
     pins: Pins,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    clinical_keys: Vec<PlainClinicalKey>,
 }
 
 impl EntrySecrets {
@@ -41,8 +55,15 @@ impl EntrySecrets {
             user_key: self.user_key.secret_key().to_hex().to_string(),
             second_factor: self.second_factor.as_ref().map(SecondFactorState::duplicate),
             pins: self.pins.clone(),
+            clinical_keys: self
+                .clinical_keys
+                .iter()
+                .map(|(epoch, key)| PlainClinicalKey { epoch, key: key.to_hex().to_string() })
+                .collect(),
         };
-        serde_json::to_vec(&plain).map(Zeroizing::new).map_err(|_| Error::InvalidState("a key-file entry could not be encoded"))
+        serde_json::to_vec(&plain)
+            .map(Zeroizing::new)
+            .map_err(|_| Error::InvalidState("a key-file entry could not be encoded"))
     }
 
     /// `None` when the bytes are not an entry (they opened, so only a bug or a newer writer).
@@ -51,6 +72,16 @@ impl EntrySecrets {
         let key = |text: &str| hex::decode(text).ok().map(Zeroizing::new).and_then(|b| Key32::from_slice(&b));
         let dek = key(&plain.dek)?;
         let user_key = UserKeyPair::from_key(&key(&plain.user_key)?);
-        Some(Self { dek, user_key, second_factor: plain.second_factor.take(), pins: std::mem::take(&mut plain.pins) })
+        let mut clinical_keys = SectionKeys::default();
+        for accepted in &plain.clinical_keys {
+            clinical_keys.insert(accepted.epoch, key(&accepted.key)?);
+        }
+        Some(Self {
+            dek,
+            user_key,
+            second_factor: plain.second_factor.take(),
+            pins: std::mem::take(&mut plain.pins),
+            clinical_keys,
+        })
     }
 }

@@ -164,7 +164,8 @@ impl KeyFile {
     /// Replaces `user`'s entry (v2 or legacy) with `secrets` sealed under `kek`, keeping the
     /// password hashing parameters the KEK was derived with.
     pub fn reseal(&mut self, user: &str, kek: &Key32, secrets: &EntrySecrets) -> Result<()> {
-        let kdf = match (self.users.iter().find(|u| u.user == user), self.legacy_users.iter().find(|u| u.user == user)) {
+        let kdf = match (self.users.iter().find(|u| u.user == user), self.legacy_users.iter().find(|u| u.user == user))
+        {
             (Some(entry), _) => entry.kdf.clone(),
             (None, Some(legacy)) => legacy.kdf.clone(),
             (None, None) => return Err(Error::NotFound { what: "user", id: user.to_string() }),
@@ -271,6 +272,7 @@ mod tests {
             user_key: UserKeyPair::generate().expect("pair"),
             second_factor: Some(crate::auth::enroll("doctor").expect("enroll").1),
             pins: Pins::default(),
+            clinical_keys: Default::default(),
         }
     }
 
@@ -397,6 +399,9 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(std::fs::read(&path).expect("read"), before);
         update(&path, |file| Ok(file.remove_user("doctor"))).expect("update");
-        assert!(KeyFile::load(&path).expect("load").open("doctor", &Password::new("pw-doctor"), &device_secret).is_err());
+        assert!(KeyFile::load(&path)
+            .expect("load")
+            .open("doctor", &Password::new("pw-doctor"), &device_secret)
+            .is_err());
     }
 }

@@ -68,6 +68,12 @@ impl LegacyEntry {
         let plain = crypto::open(kek, &sealed, format!("{ad}\0user-key").as_bytes())
             .ok_or_else(|| invalid("holds a user key its password does not open"))?;
         let key = Key32::from_slice(&plain).ok_or_else(|| invalid("holds a damaged user key"))?;
-        Ok(EntrySecrets { dek, user_key: UserKeyPair::from_key(&key), second_factor: None, pins: Pins::default() })
+        Ok(EntrySecrets {
+            dek,
+            user_key: UserKeyPair::from_key(&key),
+            second_factor: None,
+            pins: Pins::default(),
+            clinical_keys: Default::default(),
+        })
     }
 }
