@@ -4,6 +4,7 @@
 mod admin_audit;
 mod clinical;
 mod front_desk;
+mod invitation;
 mod locking;
 mod measure;
 mod nurse_day;

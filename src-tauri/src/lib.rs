@@ -32,10 +32,15 @@ pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
 
 /// Starts the app on the data folder `MAMORI_DATA_DIR` (or the OS default) with the OS keyring.
 pub fn run() {
+    // Before any secret exists: no core dumps, no other process of this account reading ours.
+    let refused = mamori_core::hardening::keep_process_memory_private();
     if let Err(error) = mamori_core::log::install("mamori-desktop") {
         eprintln!("Mamori: no log file this time: {error}");
     }
     mamori_core::log_safe!(info, "desktop app starting", version = env!("CARGO_PKG_VERSION"));
+    for what in refused {
+        mamori_core::log_safe!(warn, "process protection refused by the OS", protection = what);
+    }
     let Some(dir) = DataDir::default_location() else {
         eprintln!("Mamori: the OS has no data folder for this user; set MAMORI_DATA_DIR");
         std::process::exit(2);

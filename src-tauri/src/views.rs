@@ -28,6 +28,10 @@ pub struct SessionView {
     /// This user's key fingerprint, which a colleague checks with them before confirming them
     /// as a recipient of the clinical key.
     pub key_fingerprint: String,
+    /// At the login that redeemed a second-factor reset only: the new authenticator, shown once.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_second_factor: Option<EnrollmentView>,
 }
 
 impl SessionView {
@@ -44,12 +48,30 @@ impl SessionView {
             idle_timeout_max_minutes: MAX_IDLE_MINUTES,
             tampering_found: clinic.tampering_found_at_login().to_vec(),
             key_fingerprint: clinic.key_fingerprint().unwrap_or_default(),
+            new_second_factor: None,
         }
+    }
+
+    /// The view a login (or resume) answers with: it also carries, once, an authenticator the
+    /// user enrolled by redeeming a reset code.
+    pub fn at_login(clinic: &mut Clinic) -> mamori_core::Result<Self> {
+        let new = clinic.take_new_second_factor();
+        let mut view = Self::of(clinic);
+        view.new_second_factor = new.as_ref().map(EnrollmentView::of).transpose()?;
+        Ok(view)
     }
 }
 
-/// A new second factor, shown once: the URI, its QR code as SVG, the secret and recovery codes.
+/// A one-time code for an administrator to hand over in person: an invitation (the user's first
+/// login) or a second-factor reset. Shown once.
 #[derive(Serialize, TS)]
+pub struct OneTimeCodeView {
+    pub user: String,
+    pub code: String,
+}
+
+/// A new second factor, shown once: the URI, its QR code as SVG, the secret and recovery codes.
+#[derive(Debug, Serialize, TS)]
 #[ts(rename = "Enrollment")]
 pub struct EnrollmentView {
     pub user: String,
@@ -65,7 +87,7 @@ pub struct EnrollmentView {
 }
 
 /// The clinic's recovery kit as the setup screen shows it.
-#[derive(Serialize, TS)]
+#[derive(Debug, Serialize, TS)]
 pub struct RecoveryKitView {
     pub clinic_fingerprint: String,
     pub secret: String,

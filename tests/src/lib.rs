@@ -84,14 +84,36 @@ impl<K: DeviceSecretStore> Site<K> {
                 .expect("init");
         let mut logins = HashMap::new();
         logins.insert("admin".to_string(), (password_of("admin"), enrollment.secret_base32.clone()));
+        let mut site = Self { dir, clock, keyring, demo: None, logins, typed: Mutex::default() };
         for (name, role) in [("doctor", Role::Doctor), ("nurse", Role::Nurse)] {
             let user = User::build(name, name, role).expect("user");
-            let enrollment: Enrollment =
-                clinic.add_user(&keyring, &user, &Password::new(password_of(name))).expect("add");
-            logins.insert(name.to_string(), (password_of(name), enrollment.secret_base32.clone()));
+            site.invite(&mut clinic, &user, &password_of(name));
         }
         drop(clinic);
-        Self { dir, clock, keyring, demo: None, logins, typed: Mutex::default() }
+        site
+    }
+
+    /// The admin invites `user`, who accepts at once with `password` (their first login), and
+    /// logs out; the site remembers their login.
+    pub fn invite(&mut self, admin: &mut Clinic, user: &User, password: &str) {
+        let invitation = admin.invite_user(&self.keyring, user).expect("invite");
+        let (session, enrollment) = self.accept(&user.name, &invitation.code, password).expect("accept");
+        session.logout().expect("logout");
+        self.logins.insert(user.name.clone(), (password.to_string(), enrollment.secret_base32.clone()));
+    }
+
+    /// `user`'s first login with the invitation `code`, choosing `password`.
+    pub fn accept(&self, user: &str, code: &str, password: &str) -> mamori_core::Result<(Clinic, Enrollment)> {
+        self.clock.advance(Duration::seconds(30));
+        self.typed.lock().unwrap_or_else(PoisonError::into_inner).extend([password.to_string(), code.to_string()]);
+        Clinic::accept_invitation(
+            &self.dir,
+            &self.keyring,
+            Box::new(self.clock.clone()),
+            user,
+            code,
+            &Password::new(password),
+        )
     }
 
     /// A demo clinic in `tmp/clinic` (users admin, doctor, nurse, reception).

@@ -74,7 +74,7 @@ fn every_reason_written_in_a_clinics_day_has_a_translation_key() {
     let mut admin = site.login("admin");
     admin.set_idle_timeout(45).expect("setting");
     let locum = User::build("locum", "代務 医師", Role::Doctor).expect("user");
-    admin.add_user(&site.keyring, &locum, &Password::new("locum-password-1")).expect("add");
+    admin.invite_user(&site.keyring, &locum).expect("invite");
     admin.change_role("locum", Role::Nurse).expect("role");
     admin.set_user_disabled("locum", true).expect("disable");
     admin.reset_second_factor("nurse").expect("reset");

@@ -76,7 +76,7 @@ fn a_rewritten_and_re_signed_audit_log_is_reported_at_the_doctors_next_login() {
     assert_eq!(chart_opens_of(&mut site.login("admin"), patient), 1);
 
     let desk = site.login("reception");
-    rewrite_without(&desk.raw_sql_for_inspection().expect("her own session's database"), patient);
+    rewrite_without(desk.raw_sql_for_inspection().expect("her own session's database"), patient);
     desk.logout().expect("she logs out");
 
     // The chain and its signature are consistent again: the log alone cannot tell. But the

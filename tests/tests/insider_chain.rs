@@ -20,15 +20,9 @@ fn allergy(substance: &str) -> AllergyInput {
 fn clinic(tmp: &std::path::Path) -> (Site<MemoryStore>, Uuid) {
     let mut site = Site::new(tmp, MemoryStore::default());
     let mut admin = site.login("admin");
-    let enrollment = admin
-        .add_user(
-            &site.keyring,
-            &User::build("reception", "受付 花子", Role::Reception).expect("user"),
-            &Password::new(password_of("reception")),
-        )
-        .expect("add reception");
+    let reception = User::build("reception", "受付 花子", Role::Reception).expect("user");
+    site.invite(&mut admin, &reception, &password_of("reception"));
     admin.logout().expect("logout");
-    site.add_login("reception", &password_of("reception"), &enrollment.secret_base32);
     let mut doctor = site.login("doctor");
     let p = doctor
         .register_patient(&patient("2001", ("守山", "花子"), ("モリヤマ", "ハナコ"), "1960-04-01", ""))
@@ -169,6 +163,7 @@ fn a_forged_edited_or_cut_chain_refuses_every_login() {
     // Restored, then cut back by one link: whoever pinned it is refused.
     restore_link(&site, seq, &original);
     site.login("reception").logout().expect("restored: she logs in again");
+    site.login("admin").logout().expect("the admin's pin now covers the newest link");
     let reception = site.login("reception");
     reception
         .raw_sql_for_inspection()
@@ -202,11 +197,12 @@ fn hex(bytes: &[u8]) -> String {
 fn a_clinician_added_by_the_admin_waits_for_a_colleagues_confirmation() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (mut site, p) = clinic(tmp.path());
+    // She invites a "doctor" and accepts the invitation herself (she holds the code), choosing
+    // the password and the authenticator.
     let mut admin = site.login("admin");
     let fake = User::build("doctor2", "新人 医師", Role::Doctor).expect("user");
-    let enrollment = admin.add_user(&site.keyring, &fake, &Password::new(password_of("doctor2"))).expect("add");
+    site.invite(&mut admin, &fake, &password_of("doctor2"));
     admin.logout().expect("logout");
-    site.add_login("doctor2", &password_of("doctor2"), &enrollment.secret_base32);
 
     let mut doctor = site.login("doctor");
     let pending = doctor.pending_recipients().expect("pending");

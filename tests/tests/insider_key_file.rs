@@ -4,6 +4,7 @@
 //! (and loses the clinical key), cannot move her own entry into his name, and finds no TOTP
 //! secret in the database.
 
+use mamori_core::auth::SecondFactor;
 use mamori_core::domain::{AllergyInput, Severity};
 use mamori_core::vault::MemoryStore;
 use mamori_core::Error;
@@ -77,8 +78,6 @@ fn the_database_holds_no_second_factor_secret() {
     let site = Site::demo(tmp.path(), MemoryStore::default(), 3, 23);
     let desk = site.login("reception");
     let conn = desk.raw_sql_for_inspection().expect("open");
-    let rows: i64 = conn.query_row("SELECT count(*) FROM user_second_factor", [], |r| r.get(0)).expect("count");
-    assert_eq!(rows, 0, "every user's TOTP secret lives in their own sealed entry");
     // Nor anywhere else in the database: each user's base32 secret, and its raw bytes.
     let dump: Vec<u8> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -115,17 +114,37 @@ fn the_database_holds_no_second_factor_secret() {
 }
 
 #[test]
-fn a_second_factor_reset_is_taken_into_the_users_entry_and_leaves_the_database() {
+fn a_second_factor_reset_is_a_signed_code_the_user_redeems_once_in_her_own_session() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut site = Site::new(tmp.path(), MemoryStore::default());
-    let enrollment = site.login("admin").reset_second_factor("nurse").expect("reset");
+    let reset = site.login("admin").reset_second_factor("nurse").expect("reset");
+    // The code alone, or with another user's password, opens nothing.
+    assert!(site.login_with("doctor", &site.password("doctor"), SecondFactor::parse(&reset.code)).is_err());
+    site.clock.advance(chrono::Duration::minutes(5));
+    let mut nurse = site
+        .login_with("nurse", &site.password("nurse"), SecondFactor::parse(&reset.code.to_lowercase()))
+        .expect("her password and the reset code");
+    let enrollment = nurse.take_new_second_factor().expect("her new authenticator, shown to her");
+    assert!(nurse.take_new_second_factor().is_none(), "shown once");
+    nurse.logout().expect("logout");
     site.set_totp_secret("nurse", &enrollment.secret_base32);
-    site.login("nurse").logout().expect("the new factor works");
-    let admin = site.login("admin");
-    let rows: i64 = admin
+    site.login("nurse").logout().expect("the new authenticator works");
+    site.clock.advance(chrono::Duration::minutes(5));
+    assert!(
+        matches!(
+            site.login_with("nurse", &site.password("nurse"), SecondFactor::parse(&reset.code)),
+            Err(Error::WrongSecondFactor)
+        ),
+        "a reset code works once"
+    );
+
+    // A reset planted with raw SQL: there is no table to plant it in, and a forged chain link
+    // breaks verification (tests/tests/insider_chain.rs).
+    let desk = site.login("admin");
+    let tables: i64 = desk
         .raw_sql_for_inspection()
         .expect("open")
-        .query_row("SELECT count(*) FROM user_second_factor", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'user_second_factor'", [], |r| r.get(0))
         .expect("count");
-    assert_eq!(rows, 0, "taken into the nurse's sealed entry at her login");
+    assert_eq!(tables, 0);
 }

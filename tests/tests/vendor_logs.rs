@@ -255,30 +255,36 @@ fn clinic_day(tmp: &std::path::Path) -> Secrets {
     admin.audit_events(&mamori_core::audit::Filter::Alerts).expect("alerts");
     admin.verify_audit().expect("verify");
     let reset = admin.reset_second_factor("nurse").expect("reset");
-    secrets.totp_secret(&reset.secret_base32);
-    secrets.add("otpauth URI", &reset.otpauth_uri);
-    for code in &reset.recovery_codes {
-        secrets.typed(code);
-    }
+    secrets.add("second-factor reset code", reset.code.as_str());
     let sato = User::build("k.sato", "佐藤 健", Role::Doctor).expect("user");
     secrets.add("staff display name", "佐藤 健");
+    let invitation = admin.invite_user(&site.keyring, &sato).expect("invite");
+    secrets.add("invitation code", invitation.code.as_str());
+    admin.rebuild().expect("rebuild");
+    admin.logout().expect("logout");
+    // The new doctor's first login: his own password and authenticator.
     let sato_password = "sato-first-password-9";
     secrets.add("password", sato_password);
-    let enrollment = admin.add_user(&site.keyring, &sato, &Password::new(sato_password)).expect("add user");
+    let (sato_session, enrollment) = site.accept("k.sato", &invitation.code, sato_password).expect("accept");
     secrets.totp_secret(&enrollment.secret_base32);
     for code in &enrollment.recovery_codes {
         secrets.typed(code);
     }
-    admin.rebuild().expect("rebuild");
-    admin.logout().expect("logout");
+    sato_session.logout().expect("logout");
 
-    // The nurse lost her phone: a recovery code, then her new authenticator after an idle lock.
+    // The nurse lost her phone: the reset code, then her new authenticator after an idle lock.
     site.clock.advance(Duration::seconds(30));
-    let recovery = SecondFactor::RecoveryCode(reset.recovery_codes[0].clone());
-    let mut nurse = site.login_with("nurse", &site.password("nurse"), recovery).expect("recovery login");
+    let redeem = SecondFactor::parse(&reset.code);
+    let mut nurse = site.login_with("nurse", &site.password("nurse"), redeem).expect("reset login");
+    let new_factor = nurse.take_new_second_factor().expect("a new authenticator to enroll");
+    secrets.totp_secret(&new_factor.secret_base32);
+    secrets.add("otpauth URI", &new_factor.otpauth_uri);
+    for code in &new_factor.recovery_codes {
+        secrets.typed(code);
+    }
     site.clock.advance(Duration::minutes(15));
     assert!(nurse.lock_if_idle().expect("idle check"), "locked after the idle timeout");
-    let code = totp_code(&reset.secret_base32, site.clock.now());
+    let code = totp_code(&new_factor.secret_base32, site.clock.now());
     secrets.typed(&code);
     nurse.resume(&site.keyring, &Password::new(site.password("nurse")), &SecondFactor::Totp(code)).expect("resume");
     nurse.logout().expect("logout");

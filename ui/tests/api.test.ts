@@ -87,11 +87,13 @@ describe('command wrappers', () => {
         { patientId: PATIENT, section: 'demographics', reason: 'alert review' },
       ],
       [() => api.users(), 'users', undefined],
+      [() => api.inviteUser('nurse1', '看護 花子', 'nurse'), 'invite_user', { name: 'nurse1', displayName: '看護 花子', role: 'nurse' }],
       [
-        () => api.addUser('nurse1', '看護 花子', 'nurse', 'pw'),
-        'add_user',
-        { name: 'nurse1', displayName: '看護 花子', role: 'nurse', password: 'pw' },
+        () => api.acceptInvitation('nurse1', 'ABCDE-FGHJK-LMNPQ-RSTUV', 'pw'),
+        'accept_invitation',
+        { user: 'nurse1', code: 'ABCDE-FGHJK-LMNPQ-RSTUV', password: 'pw' },
       ],
+      [() => api.changePassword('old-pw', 'new-pw'), 'change_password', { current: 'old-pw', new: 'new-pw' }],
       [() => api.setUserDisabled('nurse1', true), 'set_user_disabled', { name: 'nurse1', disabled: true }],
       [() => api.pendingRecipients(), 'pending_recipients', undefined],
       [

@@ -49,6 +49,14 @@ pub enum Command {
         #[command(flatten)]
         unlock: Unlock,
     },
+    /// First login with an invitation code: choose your own password and set up your
+    /// authenticator (shows its QR code and recovery codes once).
+    AcceptInvitation(AcceptArgs),
+    /// Change your own password.
+    Passwd {
+        #[command(flatten)]
+        unlock: Unlock,
+    },
     /// Pass the clinical key to a new doctor or nurse (doctors and nurses only).
     Key {
         #[command(subcommand)]
@@ -100,6 +108,20 @@ pub enum CompletionShell {
     Fish,
 }
 
+#[derive(Args)]
+pub struct AcceptArgs {
+    /// Your login name, as the administrator invited you.
+    #[arg(long, env = "MAMORI_USER", hide_env_values = true)]
+    pub user: String,
+    /// Read the invitation code and then your new password from standard input (one per line)
+    /// instead of prompting.
+    #[arg(long)]
+    pub stdin: bool,
+    /// Also write the authenticator QR code to this PNG file.
+    #[arg(long, value_name = "FILE")]
+    pub qr_png: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 pub enum KeyCommand {
     /// List colleagues waiting for a clinician to confirm them, with who added them; and your own
@@ -121,7 +143,9 @@ pub enum KeyCommand {
 pub enum UserCommand {
     /// List users with role and status.
     List,
-    /// Add a user; shows their authenticator QR code and recovery codes once.
+    /// Invite a user: prints a one-time code to hand them in person. At their first login
+    /// (`mamori accept-invitation`) they choose their own password and set up their own
+    /// authenticator; the administrator never sees either.
     Add {
         /// The new user's login name (lower-case letters, digits, '.', '_' or '-').
         name: String,
@@ -131,12 +155,6 @@ pub enum UserCommand {
         /// Name shown in the chart, e.g. 守 太郎 (default: the login name).
         #[arg(long)]
         display_name: Option<String>,
-        /// The new user's first password, from this environment variable instead of a prompt.
-        #[arg(long, value_name = "VAR")]
-        password_env: Option<String>,
-        /// Also write the authenticator QR code to this PNG file.
-        #[arg(long, value_name = "FILE")]
-        qr_png: Option<PathBuf>,
     },
     /// Change a user's role.
     Role {
@@ -156,13 +174,11 @@ pub enum UserCommand {
         /// The user's login name.
         name: String,
     },
-    /// Give a user a new second factor (lost phone).
+    /// Let a user who lost their authenticator set up a new one: prints a one-time reset code to
+    /// hand them in person; they type it where the one-time code goes at their next login.
     Reset2fa {
         /// The user's login name.
         name: String,
-        /// Also write the new authenticator QR code to this PNG file.
-        #[arg(long, value_name = "FILE")]
-        qr_png: Option<PathBuf>,
     },
     /// Lift a lockout after too many failed logins.
     Unlock {

@@ -26,12 +26,23 @@ impl Context {
         // Ask for nothing when there is nothing to open.
         self.dir.check_initialized()?;
         let password = password::read(unlock.password_stdin, "Password: ")?;
+        self.unlock_with(unlock, &password)
+    }
+
+    /// [`Context::unlock`] with the password already read (a command that needs it again).
+    pub fn unlock_with(&self, unlock: &Unlock, password: &mamori_core::secret::Password) -> anyhow::Result<Clinic> {
+        self.dir.check_initialized()?;
         let second_factor = password::read_second_factor(unlock)?;
-        let clinic = Clinic::unlock(&self.dir, &self.keyring, clock(), &unlock.user, &password, &second_factor)?;
+        let mut clinic = Clinic::unlock(&self.dir, &self.keyring, clock(), &unlock.user, password, &second_factor)?;
         // Tampering with what this user verified at their last visit: said before anything else.
         let lang = crate::locale::lang();
         for found in clinic.tampering_found_at_login() {
             eprintln!("{}", mamori_core::messages::tampering(found, lang));
+        }
+        // A reset code was redeemed: the new authenticator, shown once, to this user only.
+        if let Some(enrollment) = clinic.take_new_second_factor() {
+            println!("Your second factor was reset. Set up your new authenticator now:");
+            crate::commands::show_enrollment(&enrollment)?;
         }
         Ok(clinic)
     }

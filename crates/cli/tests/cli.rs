@@ -274,26 +274,28 @@ fn the_admin_manages_users_from_the_command_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = demo_clinic(tmp.path(), "3");
     let admin = "demo-admin-password\n";
-    let out = mamori_env(
-        &dir,
-        &[
-            "user",
-            "--user",
-            "admin",
-            "--password-stdin",
-            "add",
-            "clerk",
-            "--role",
-            "reception",
-            "--password-env",
-            "CLERK_PW",
-        ],
-        admin,
-        ("CLERK_PW", "clerk-password-1"),
-    );
+    let out =
+        mamori(&dir, &["user", "--user", "admin", "--password-stdin", "add", "clerk", "--role", "reception"], admin);
     assert!(out.status.success(), "{}", stderr(&out));
-    let secret = stdout(&out).lines().find_map(|l| l.strip_prefix("Or enter the secret by hand: ").map(str::to_string));
-    remember_secret(&dir, "clerk", &secret.expect("the new user's secret is shown"));
+    let code = stdout(&out).lines().find_map(|l| l.trim().strip_prefix("invitation code: ").map(str::to_string));
+    let code = code.expect("the invitation code is shown to the admin");
+    assert!(!stdout(&out).contains("otpauth://"), "the admin never sees the new user's authenticator");
+    // The clerk's first login: the code, then her own password; her authenticator is shown to her.
+    let wrong = mamori(
+        &dir,
+        &["accept-invitation", "--user", "clerk", "--stdin"],
+        "AAAAA-BBBBB-CCCCC-DDDDD\nclerk-password-1\n",
+    );
+    assert!(stderr(&wrong).contains("Wrong user name or password"), "{}", stderr(&wrong));
+    let accepted =
+        mamori(&dir, &["accept-invitation", "--user", "clerk", "--stdin"], &format!("{code}\nclerk-password-1\n"));
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    let secret =
+        stdout(&accepted).lines().find_map(|l| l.strip_prefix("Or enter the secret by hand: ").map(str::to_string));
+    remember_secret(&dir, "clerk", &secret.expect("her own authenticator secret is shown to her"));
+    let again =
+        mamori(&dir, &["accept-invitation", "--user", "clerk", "--stdin"], &format!("{code}\nclerk-password-2\n"));
+    assert!(!again.status.success(), "an invitation is used once");
 
     let listed = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "list"], admin);
     assert!(stdout(&listed).lines().any(|l| l.starts_with("clerk") && l.contains("reception") && l.contains("active")));
@@ -337,10 +339,33 @@ fn the_admin_manages_users_from_the_command_line() {
     let nobody = mamori(&dir, &["key", "--user", "doctor", "--password-stdin", "pending"], &doctor);
     assert!(stdout(&nobody).contains("Nobody is waiting"), "{}", stdout(&nobody));
 
+    // She changes her own password; the old one stops working.
+    let changed =
+        mamori(&dir, &["passwd", "--user", "clerk", "--password-stdin"], "clerk-password-1\nclerk-password-new\n");
+    assert!(stdout(&changed).contains("password is changed"), "{}", stderr(&changed));
+    let old = mamori(&dir, &["patient", "search", "1", "--user", "clerk", "--password-stdin"], "clerk-password-1\n");
+    assert!(stderr(&old).contains("Wrong user name or password"), "{}", stderr(&old));
+
+    // She lost her phone: the admin's reset code, typed where the one-time code goes, lets her
+    // in once and shows her (not the admin) a new authenticator.
+    let reset = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "reset2fa", "clerk"], admin);
+    let reset_code = stdout(&reset).lines().find_map(|l| l.trim().strip_prefix("reset code: ").map(str::to_string));
+    let reset_code = reset_code.unwrap_or_else(|| panic!("the reset code is shown to the admin: {}", stderr(&reset)));
+    assert!(!stdout(&reset).contains("otpauth://"));
+    let redeemed = mamori(
+        &dir,
+        &["patient", "search", "1", "--user", "clerk", "--password-stdin", "--recovery-code", &reset_code],
+        "clerk-password-new\n",
+    );
+    assert!(stdout(&redeemed).contains("Set up your new authenticator"), "{}", stderr(&redeemed));
+    let new_secret =
+        stdout(&redeemed).lines().find_map(|l| l.strip_prefix("Or enter the secret by hand: ").map(str::to_string));
+    remember_secret(&dir, "clerk", &new_secret.expect("shown to her"));
+
     let disabled = mamori(&dir, &["user", "--user", "admin", "--password-stdin", "disable", "clerk"], admin);
     assert!(disabled.status.success(), "{}", stderr(&disabled));
     let refused =
-        mamori(&dir, &["patient", "search", "1", "--user", "clerk", "--password-stdin"], "clerk-password-1\n");
+        mamori(&dir, &["patient", "search", "1", "--user", "clerk", "--password-stdin"], "clerk-password-new\n");
     assert!(stderr(&refused).contains("disabled"), "{}", stderr(&refused));
 
     let doctor = mamori(&dir, &["user", "--user", "doctor", "--password-stdin", "list"], &format!("{DOCTOR}\n"));
@@ -448,4 +473,42 @@ fn a_database_rolled_back_under_a_doctors_pin_is_reported_at_his_next_login() {
     // Reported once; the doctor's pin now covers the log as it is (with the alert in it).
     let after = doctor("C");
     assert!(!stderr(&after).contains("audit log"), "{}", stderr(&after));
+}
+
+/// While it waits for a password, the `mamori` process already keeps its memory to itself: a
+/// crash writes no core dump with keys in it.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_cli_writes_no_core_dump() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = demo_clinic(tmp.path(), "1");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["patient", "search", "1", "--user", "doctor", "--password-stdin", "--totp", "123456"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // It reads the password from stdin, which stays open: poll until the limits are set (the
+    // soft limit may already be 0 by inheritance; the hard limit is what only the CLI lowers).
+    let limits = std::path::PathBuf::from(format!("/proc/{}/limits", child.id()));
+    let mut core = String::new();
+    for _ in 0..200 {
+        core = std::fs::read_to_string(&limits)
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with("Max core file size"))
+            .unwrap_or_default()
+            .to_string();
+        if core.split_whitespace().nth(5) == Some("0") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(fields.get(4..6), Some(&["0", "0"][..]), "soft and hard limit: {core}");
 }

@@ -27,3 +27,7 @@ INSERT INTO section_key_wraps_v8 SELECT user, epoch, ephemeral_public, nonce, ci
 DROP TABLE section_key_wraps;
 ALTER TABLE section_key_wraps_v8 RENAME TO section_key_wraps;
 DROP TABLE section_key_epochs;
+
+-- Second factors live in each user's sealed key-file entry; an administrator's reset is a signed
+-- link naming a one-time code's hash. Nothing of the second factor stays in the database.
+DROP TABLE user_second_factor;

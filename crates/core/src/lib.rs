@@ -15,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 mod fsutil;
+pub mod hardening;
 pub mod log;
 pub mod messages;
 pub mod policy;

@@ -5,30 +5,32 @@ use mamori_core::audit::{ExplainedEvent, Filter};
 use mamori_core::clinic::PatientAuditReport;
 use mamori_core::domain::validation::{Field, Problem};
 use mamori_core::domain::{Role, User};
-use mamori_core::secret::Password;
 use tauri::State;
 use uuid::Uuid;
 
 use crate::error::{UiError, UiResult};
 use crate::state::AppState;
-use crate::views::EnrollmentView;
+use crate::views::OneTimeCodeView;
 
 #[tauri::command]
 pub async fn users(state: State<'_, AppState>) -> UiResult<Vec<User>> {
     state.with_session(|c| c.users())
 }
 
+/// Invites a user: answers the one-time code to hand them; they set their own password,
+/// authenticator and key at their first login.
 #[tauri::command]
-pub async fn add_user(
+pub async fn invite_user(
     state: State<'_, AppState>,
     name: String,
     display_name: String,
     role: Role,
-    password: String,
-) -> UiResult<EnrollmentView> {
-    let password = Password::new(password);
+) -> UiResult<OneTimeCodeView> {
     let user = User::build(&name, &display_name, role)?;
-    state.with_session(|c| EnrollmentView::of(&c.add_user(state.keyring.as_ref(), &user, &password)?))
+    state.with_session(|c| {
+        let invitation = c.invite_user(state.keyring.as_ref(), &user)?;
+        Ok(OneTimeCodeView { user: invitation.user.clone(), code: invitation.code.to_string() })
+    })
 }
 
 #[tauri::command]
@@ -37,8 +39,11 @@ pub async fn set_user_disabled(state: State<'_, AppState>, name: String, disable
 }
 
 #[tauri::command]
-pub async fn reset_second_factor(state: State<'_, AppState>, name: String) -> UiResult<EnrollmentView> {
-    state.with_session(|c| EnrollmentView::of(&c.reset_second_factor(&name)?))
+pub async fn reset_second_factor(state: State<'_, AppState>, name: String) -> UiResult<OneTimeCodeView> {
+    state.with_session(|c| {
+        let reset = c.reset_second_factor(&name)?;
+        Ok(OneTimeCodeView { user: reset.user.clone(), code: reset.code.to_string() })
+    })
 }
 
 #[tauri::command]

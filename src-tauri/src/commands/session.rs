@@ -52,7 +52,7 @@ pub async fn setup_clinic(
 #[tauri::command]
 pub async fn unlock(state: State<'_, AppState>, user: String, password: String, totp: String) -> UiResult<SessionView> {
     let password = Password::new(password);
-    let clinic = Clinic::unlock(
+    let mut clinic = Clinic::unlock(
         &state.dir,
         state.keyring.as_ref(),
         state.clock(),
@@ -64,7 +64,32 @@ pub async fn unlock(state: State<'_, AppState>, user: String, password: String, 
         // A new login on this window ends the previous one.
         let _ = previous.logout();
     }
-    Ok(state.install(clinic, SessionView::of))
+    let view = SessionView::at_login(&mut clinic)?;
+    Ok(state.install(clinic, |_| view))
+}
+
+/// An invited user's first login: their invitation code and the password they choose. Answers
+/// their new authenticator, shown once; they then log in like anyone else (which proves it works).
+#[tauri::command]
+pub async fn accept_invitation(
+    state: State<'_, AppState>,
+    user: String,
+    code: String,
+    password: String,
+) -> UiResult<EnrollmentView> {
+    let password = Password::new(password);
+    let (clinic, enrollment) =
+        Clinic::accept_invitation(&state.dir, state.keyring.as_ref(), state.clock(), &user, &code, &password)?;
+    let view = EnrollmentView::of(&enrollment)?;
+    clinic.logout()?;
+    Ok(view)
+}
+
+/// The logged-in user changes their own password (the current one is asked again).
+#[tauri::command]
+pub async fn change_password(state: State<'_, AppState>, current: String, new: String) -> UiResult<()> {
+    let (current, new) = (Password::new(current), Password::new(new));
+    state.with_session(|clinic| clinic.change_password(state.keyring.as_ref(), &current, &new))
 }
 
 #[tauri::command]
@@ -78,7 +103,7 @@ pub async fn resume(state: State<'_, AppState>, password: String, totp: String) 
     let factor = SecondFactor::parse(&totp);
     state.with_session(|clinic| {
         clinic.resume(state.keyring.as_ref(), &password, &factor)?;
-        Ok(SessionView::of(clinic))
+        SessionView::at_login(clinic)
     })
 }
 

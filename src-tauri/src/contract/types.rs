@@ -35,6 +35,7 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<SessionView>();
     v.visit::<SessionState>();
     v.visit::<EnrollmentView>();
+    v.visit::<crate::views::OneTimeCodeView>();
     v.visit::<PatientSummary>();
     v.visit::<Visit>();
     v.visit::<Patient>();

@@ -23,6 +23,7 @@ export type { LabReport } from './LabReport';
 export type { LabResult } from './LabResult';
 export type { NoteKind } from './NoteKind';
 export type { NoteStatus } from './NoteStatus';
+export type { OneTimeCodeView } from './OneTimeCodeView';
 export type { Patient } from './Patient';
 export type { PatientAuditReport } from './PatientAuditReport';
 export type { PatientInput } from './PatientInput';

@@ -21,6 +21,7 @@ import type {
   Patient,
   PatientInput,
   PatientAuditReport,
+  OneTimeCodeView,
   PatientSummary,
   PendingRecipient,
   Prescription,
@@ -80,6 +81,14 @@ export const setupClinic = (user: string, displayName: string, password: string)
 
 export const unlock = (user: string, password: string, totp: string) =>
   call<Session>('unlock', { user, password, totp });
+
+/** An invited user's first login: their code and the password they choose; answers their authenticator. */
+export const acceptInvitation = (user: string, code: string, password: string) =>
+  call<Enrollment>('accept_invitation', { user, code, password });
+
+/** The logged-in user's own password. */
+export const changePassword = (current: string, next: string) =>
+  call<null>('change_password', { current, new: next });
 
 export const lock = () => call<null>('lock');
 
@@ -158,13 +167,15 @@ export const confirmRecipient = (user: string, fingerprint: string) =>
 
 export const users = () => call<User[]>('users');
 
-export const addUser = (name: string, displayName: string, role: Role, password: string) =>
-  call<Enrollment>('add_user', { name, displayName, role, password });
+/** Invites a user: the one-time code to hand them; they choose their own password at first login. */
+export const inviteUser = (name: string, displayName: string, role: Role) =>
+  call<OneTimeCodeView>('invite_user', { name, displayName, role });
 
 export const setUserDisabled = (name: string, disabled: boolean) =>
   call<User>('set_user_disabled', { name, disabled });
 
-export const resetSecondFactor = (name: string) => call<Enrollment>('reset_second_factor', { name });
+/** A second-factor reset code to hand the user; they enroll a new authenticator in their own session. */
+export const resetSecondFactor = (name: string) => call<OneTimeCodeView>('reset_second_factor', { name });
 
 export const unlockAccount = (name: string) => call<null>('unlock_account', { name });
 

@@ -5,7 +5,7 @@ import * as api from './api';
 import { viewsFor, type View } from './roles';
 import type { BreakGlassGrant, Session } from './types';
 
-export type Screen = 'loading' | 'setup' | 'unlock' | 'resume' | 'ready' | 'failed';
+export type Screen = 'loading' | 'setup' | 'unlock' | 'accept' | 'resume' | 'ready' | 'failed';
 
 class AppState {
   screen = $state<Screen>('loading');

@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod account;
 mod audit;
 mod chart_text;
 mod demo;
@@ -13,6 +14,11 @@ mod user;
 
 use crate::args::{Cli, Command};
 use crate::context::Context;
+
+/// Shows a new second factor once (also after a login that redeemed a reset code).
+pub fn show_enrollment(enrollment: &mamori_core::auth::Enrollment) -> anyhow::Result<()> {
+    enrollment::show(enrollment, None)
+}
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     // These need no data folder.
@@ -30,6 +36,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(command) => audit::run(&context, command),
         Command::User { command, unlock } => user::run(&context, command, &unlock),
         Command::Key { command, unlock } => key::run(&context, command, &unlock),
+        Command::AcceptInvitation(args) => account::accept(&context, &args),
+        Command::Passwd { unlock } => account::change_password(&context, &unlock),
         Command::Completions { .. } | Command::Man => Ok(()),
     }
 }

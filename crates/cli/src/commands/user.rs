@@ -1,11 +1,8 @@
-use anyhow::Context as _;
 use mamori_core::domain::{Role, User};
-use mamori_core::secret::Password;
 
 use crate::args::{Unlock, UserCommand};
 use crate::context::Context;
 use crate::output::table;
-use crate::password;
 
 pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::Result<()> {
     // Check what was typed before asking for anything.
@@ -25,20 +22,19 @@ pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::
                 .collect();
             print!("{}", table::render(&rows));
         }
-        UserCommand::Add { name, role, display_name, password_env, qr_png } => {
+        UserCommand::Add { name, role, display_name } => {
             let role = Role::from(role);
             let user = User::build(&name, display_name.as_deref().unwrap_or(&name), role)?;
-            let first_password = match password_env {
-                Some(var) => Password::new(std::env::var(&var).context(
-                    // Never the name itself: a password pasted here by mistake must not be echoed.
-                    "the environment variable named by --password-env is not set",
-                )?),
-                None => password::read_new(false)?,
-            };
-            let enrollment = clinic.add_user(&context.keyring, &user, &first_password)?;
-            println!("Added {} ({}).", user.name, role.as_str());
+            let invitation = clinic.invite_user(&context.keyring, &user)?;
+            println!("Invited {} ({}).", user.name, role.as_str());
+            println!(
+                "Hand {} this one-time invitation code in person. At their first login \
+                 (`mamori accept-invitation --user {}`) they choose their own password and set up their \
+                 own authenticator:",
+                user.name, user.name
+            );
+            println!("  invitation code: {}", invitation.code.as_str());
             explain_waiting(&mut clinic, &user.name)?;
-            super::enrollment::show(&enrollment, qr_png.as_deref())?;
         }
         UserCommand::Role { name, role } => {
             let user = clinic.change_role(&name, Role::from(role))?;
@@ -54,10 +50,13 @@ pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::
             println!("{name} can log in again.");
             explain_waiting(&mut clinic, &name)?;
         }
-        UserCommand::Reset2fa { name, qr_png } => {
-            let enrollment = clinic.reset_second_factor(&name)?;
-            println!("New second factor for {name}; the old one no longer works.");
-            super::enrollment::show(&enrollment, qr_png.as_deref())?;
+        UserCommand::Reset2fa { name } => {
+            let reset = clinic.reset_second_factor(&name)?;
+            println!(
+                "Hand {name} this one-time reset code in person. At their next login they type it where the \
+                 one-time code goes, with their own password, and set up a new authenticator:"
+            );
+            println!("  reset code: {}", reset.code.as_str());
         }
         UserCommand::Unlock { name } => {
             clinic.unlock_account(&context.keyring, &name)?;

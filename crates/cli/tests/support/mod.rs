@@ -41,7 +41,7 @@ pub fn mamori_in_locale(dir: &Path, args: &[&str], stdin: &str, vars: &[(&str, &
     let at = args.iter().position(|a| a == "--user");
     let user = at.and_then(|i| args.get(i + 1)).cloned();
     if let (Some(at), Some(secret)) = (at, user.as_deref().and_then(|u| secret_of(dir, u))) {
-        if !args.iter().any(|a| a == "--totp") {
+        if !args.iter().any(|a| a == "--totp" || a == "--recovery-code") {
             // Right after `--user NAME`, where the login flags belong.
             args.insert(at + 2, code_at(&secret, now));
             args.insert(at + 2, "--totp".into());

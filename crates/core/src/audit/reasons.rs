@@ -40,6 +40,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("key_passed", "passed clinical key epoch {epochs} to {user}"),
     ("key_withdrawn", "withdrew the clinical key from {user}"),
     ("recipient_confirmed", "confirmed {user} as a clinical key recipient"),
+    ("invitation_accepted", "accepted the invitation: own password, second factor and key"),
+    ("second_factor_redeemed", "redeemed a second-factor reset and enrolled a new authenticator"),
     ("key_wrap_refused", "a clinical key wrap for epoch {epoch} does not match the epoch's signed commitment"),
     ("user_added", "added user {user} ({role})"),
     ("user_set_disabled", "set user {user} to {role}, disabled"),

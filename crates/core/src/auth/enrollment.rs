@@ -1,7 +1,6 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Builder, Totp};
@@ -179,58 +178,10 @@ pub(crate) fn verify(
     Ok(())
 }
 
-/// A second factor an administrator set before this device kept them in users' sealed entries
-/// (the `user_second_factor` table): read once, at the user's next login, then moved into their
-/// entry and deleted.
-pub(crate) fn take_stored(conn: &Connection, user: &str) -> Result<Option<SecondFactorState>> {
-    type Row = (Vec<u8>, i64, Vec<u8>, String);
-    let row: Option<Row> = conn
-        .query_row(
-            "SELECT totp_secret, last_step, recovery_salt, recovery_hashes FROM user_second_factor WHERE user_name = ?1",
-            [user],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    Ok(row.map(|(secret, last_step, recovery_salt, hashes)| SecondFactorState {
-        secret,
-        last_step,
-        recovery_salt,
-        recovery_hashes: serde_json::from_str(&hashes).unwrap_or_default(),
-    }))
-}
-
-/// Stores an administrator's reset of `user`'s second factor, to be taken up at their next login.
-pub(crate) fn store_reset(conn: &Connection, user: &str, state: &SecondFactorState) -> Result<()> {
-    conn.execute(
-        "INSERT OR REPLACE INTO user_second_factor (user_name, totp_secret, last_step, recovery_salt, recovery_hashes)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            user,
-            state.secret,
-            state.last_step,
-            state.recovery_salt,
-            serde_json::to_string(&state.recovery_hashes).unwrap_or_default()
-        ],
-    )?;
-    Ok(())
-}
-
-/// Forgets a stored second factor once it lives in the user's sealed entry.
-pub(crate) fn forget_stored(conn: &Connection, user: &str) -> Result<()> {
-    conn.execute("DELETE FROM user_second_factor WHERE user_name = ?1", [user])?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
-
-    fn store() -> Connection {
-        let mut conn = Connection::open_in_memory().expect("open");
-        crate::store::migrations::migrate(&mut conn).expect("migrate");
-        conn
-    }
 
     fn state_of(user: &str) -> (Enrollment, SecondFactorState) {
         enroll(user).expect("enroll")
@@ -315,19 +266,6 @@ mod tests {
         assert_eq!(read("1234567"), ("recovery", "1234567".into()));
         assert_eq!(read(" abcde-fghij "), ("recovery", "abcde-fghij".into()));
         assert_eq!(read("ＡＢＣＤＥ－ＦＧＨＩＪ"), ("recovery", "ABCDE-FGHIJ".into()));
-    }
-
-    #[test]
-    fn a_second_factor_an_administrator_stored_is_taken_once_and_forgotten() {
-        let conn = store();
-        let (enrollment, state) = state_of("nurse");
-        store_reset(&conn, "nurse", &state).expect("store");
-        let mut taken = take_stored(&conn, "nurse").expect("read").expect("stored");
-        let code = Totp::from_url(&enrollment.otpauth_uri).expect("uri").generate(1_800_000_000).to_string();
-        verify(&mut taken, "nurse", &SecondFactor::Totp(code), at(1_800_000_000)).expect("the stored secret works");
-        forget_stored(&conn, "nurse").expect("forget");
-        assert!(take_stored(&conn, "nurse").expect("read").is_none());
-        assert!(take_stored(&conn, "doctor").expect("read").is_none());
     }
 
     #[test]

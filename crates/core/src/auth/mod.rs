@@ -3,8 +3,11 @@
 
 mod enrollment;
 pub mod guard;
+mod invitation;
 mod qr;
 
 pub use enrollment::SecondFactorState;
-pub(crate) use enrollment::{enroll, forget_stored, store_reset, take_stored, verify};
+pub(crate) use enrollment::{enroll, verify};
 pub use enrollment::{Enrollment, SecondFactor, ISSUER, SKEW_STEPS, STEP_SECONDS};
+pub(crate) use invitation::{as_password as invitation_password, invitation_key, new_code, reset_hash};
+pub use invitation::{Invitation, SecondFactorReset};

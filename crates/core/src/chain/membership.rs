@@ -17,8 +17,13 @@ pub struct Member {
     pub display_name: String,
     pub role: Role,
     pub disabled: bool,
+    /// Their keys, once they accepted their invitation (zero before).
     pub signing_key: Hex32,
     pub x25519: Hex32,
+    /// While invited and not yet accepted: the key the invitation code derives.
+    pub invite_key: Option<Hex32>,
+    /// The newest second-factor reset an administrator issued for them: its link and code hash.
+    pub second_factor_reset: Option<(u64, Hex32)>,
     /// Who added them (the root for the first admin).
     pub added_by: Option<String>,
     /// The clinician who confirmed them as a recipient of the clinical key, if one has.
@@ -37,13 +42,18 @@ impl Member {
         }
     }
 
-    /// An enabled doctor or nurse.
+    /// An enabled doctor or nurse who has accepted their invitation.
     pub fn is_clinical(&self) -> bool {
-        !self.disabled && policy::holds_clinical_key(self.role)
+        self.accepted() && !self.disabled && policy::holds_clinical_key(self.role)
     }
 
     fn is_admin(&self) -> bool {
-        !self.disabled && self.role == Role::Admin
+        self.accepted() && !self.disabled && self.role == Role::Admin
+    }
+
+    /// They have their own keys (accepted their invitation, or were the first user).
+    pub fn accepted(&self) -> bool {
+        self.invite_key.is_none()
     }
 }
 
@@ -131,7 +141,7 @@ impl Membership {
     }
 
     fn signer(&self, key: &Hex32) -> Option<&Member> {
-        self.members.values().find(|m| &m.signing_key == key)
+        self.members.values().find(|m| m.accepted() && &m.signing_key == key)
     }
 
     /// Checks one more link against the state so far and applies it.
@@ -158,26 +168,49 @@ impl Membership {
                     disabled: false,
                     signing_key,
                     x25519,
+                    invite_key: None,
+                    second_factor_reset: None,
                     added_by: None,
                     confirmed_by: None,
                     left_clinical_at: None,
                 })
                 .map_err(broken)?;
             }
-            Statement::AddUser { user, display_name, role, signing_key, x25519 } => {
-                let admin = signer.filter(Member::is_admin).ok_or(broken("only an administrator adds users"))?;
+            Statement::InviteUser { user, display_name, role, invite_key } => {
+                let admin = signer.filter(Member::is_admin).ok_or(broken("only an administrator invites users"))?;
                 self.insert(Member {
                     name: user,
                     display_name,
                     role,
                     disabled: false,
-                    signing_key,
-                    x25519,
+                    signing_key: [0; 32],
+                    x25519: [0; 32],
+                    invite_key: Some(invite_key),
+                    second_factor_reset: None,
                     added_by: Some(admin.name),
                     confirmed_by: None,
                     left_clinical_at: None,
                 })
                 .map_err(broken)?;
+            }
+            Statement::AcceptInvitation { user, signing_key, x25519 } => {
+                let taken =
+                    self.members.values().any(|m| m.accepted() && (m.signing_key == signing_key || m.x25519 == x25519));
+                let member = self.members.get_mut(&user).ok_or(broken("the link names no user of this clinic"))?;
+                if member.invite_key != Some(body.signer) {
+                    return Err(broken("only the holder of the user's open invitation accepts it"));
+                }
+                if taken {
+                    return Err(broken("another user already has these keys"));
+                }
+                member.signing_key = signing_key;
+                member.x25519 = x25519;
+                member.invite_key = None;
+            }
+            Statement::ResetSecondFactor { user, code_hash } => {
+                signer.filter(Member::is_admin).ok_or(broken("only an administrator resets a second factor"))?;
+                let member = self.members.get_mut(&user).ok_or(broken("the link names no user of this clinic"))?;
+                member.second_factor_reset = Some((seq, code_hash));
             }
             Statement::SetRole { user, role } => {
                 signer.filter(Member::is_admin).ok_or(broken("only an administrator changes roles"))?;
@@ -223,7 +256,8 @@ impl Membership {
         if self.members.contains_key(&member.name) {
             return Err("the user already exists");
         }
-        if self.members.values().any(|m| m.signing_key == member.signing_key || m.x25519 == member.x25519) {
+        let same_keys = |m: &Member| m.signing_key == member.signing_key || m.x25519 == member.x25519;
+        if member.accepted() && self.members.values().any(|m| m.accepted() && same_keys(m)) {
             return Err("another user already has these keys");
         }
         self.members.insert(member.name.clone(), member);
@@ -291,11 +325,13 @@ mod tests {
             keys
         }
 
+        /// `by` invites `name`, who accepts with the invitation key and their own new keys.
         fn add(&mut self, by: &'static str, name: &'static str, role: Role) -> Result<Membership, ChainError> {
+            let invitation = SigningKey::from_bytes(&[name.len() as u8; 32]);
+            let invite_key = invitation.verifying_key().to_bytes();
+            self.push(by, Statement::InviteUser { user: name.into(), display_name: name.into(), role, invite_key })?;
             let (signing_key, x25519) = self.pair(name);
-            let statement =
-                Statement::AddUser { user: name.into(), display_name: name.into(), role, signing_key, x25519 };
-            self.push(by, statement)
+            self.push_signed(Statement::AcceptInvitation { user: name.into(), signing_key, x25519 }, &invitation)
         }
 
         fn push(&mut self, by: &str, statement: Statement) -> Result<Membership, ChainError> {
@@ -411,6 +447,34 @@ mod tests {
         assert!(!state.rotation_due());
         let state = clinic.push("admin", Statement::SetRole { user: "nurse".into(), role: Role::Nurse }).expect("back");
         assert_eq!(state.unconfirmed_clinicians().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["nurse"]);
+    }
+
+    #[test]
+    fn only_the_invitation_accepts_it_once_and_an_invitee_has_no_power_before() {
+        let mut clinic = Clinic::new();
+        let code_key = SigningKey::from_bytes(&[42; 32]);
+        let invite_key = code_key.verifying_key().to_bytes();
+        let invite =
+            Statement::InviteUser { user: "clerk".into(), display_name: "c".into(), role: Role::Doctor, invite_key };
+        assert!(clinic.push("reception", invite.clone()).is_err(), "reception invites nobody");
+        let state = clinic.push("admin", invite).expect("invited");
+        let clerk = state.member("clerk").expect("clerk");
+        assert!(!clerk.accepted() && !clerk.is_clinical());
+        // Not the admin, not a colleague: only the holder of the code accepts, with keys of her own.
+        let (signing_key, x25519) = clinic.pair("clerk");
+        let accept = Statement::AcceptInvitation { user: "clerk".into(), signing_key, x25519 };
+        assert!(clinic.push("admin", accept.clone()).is_err(), "the admin accepts for her");
+        let taken =
+            Statement::AcceptInvitation { user: "clerk".into(), signing_key, x25519: clinic.keys["doctor"].public() };
+        assert!(clinic.push_signed(taken, &code_key).is_err(), "another user's key");
+        let state = clinic.push_signed(accept.clone(), &code_key).expect("accepted");
+        assert!(state.member("clerk").expect("clerk").is_clinical());
+        assert!(clinic.push_signed(accept, &code_key).is_err(), "an invitation is used once");
+        // A second-factor reset is an administrator's signed statement.
+        let reset = Statement::ResetSecondFactor { user: "doctor".into(), code_hash: [7; 32] };
+        assert!(clinic.push("reception", reset.clone()).is_err());
+        let state = clinic.push("admin", reset).expect("reset");
+        assert_eq!(state.member("doctor").and_then(|m| m.second_factor_reset).map(|(_, h)| h), Some([7; 32]));
     }
 
     #[test]

@@ -22,15 +22,32 @@ pub enum Statement {
         #[serde(with = "hex::serde")]
         x25519: Hex32,
     },
-    /// A new user with their public keys. Signed by an enabled administrator.
-    AddUser {
+    /// A new user, invited: their keys are not known yet. `invite_key` is derived from the one-time
+    /// invitation code the administrator hands them; only its holder can accept. Signed by an
+    /// enabled administrator.
+    InviteUser {
         user: String,
         display_name: String,
         role: Role,
         #[serde(with = "hex::serde")]
+        invite_key: Hex32,
+    },
+    /// The invited user's own public keys, from the seed they made at their first login. Signed by
+    /// the invitation key (proof they hold the code), once.
+    AcceptInvitation {
+        user: String,
+        #[serde(with = "hex::serde")]
         signing_key: Hex32,
         #[serde(with = "hex::serde")]
         x25519: Hex32,
+    },
+    /// A new second factor for a user who lost theirs: a one-time reset code whose hash this
+    /// names; the user redeems it at their next login and enrolls a new authenticator in their own
+    /// session. Signed by an enabled administrator.
+    ResetSecondFactor {
+        user: String,
+        #[serde(with = "hex::serde")]
+        code_hash: Hex32,
     },
     /// A user's new role. Signed by an enabled administrator.
     SetRole { user: String, role: Role },
@@ -58,7 +75,9 @@ impl Statement {
     pub fn subject(&self) -> Option<&str> {
         match self {
             Statement::FirstUser { user, .. }
-            | Statement::AddUser { user, .. }
+            | Statement::InviteUser { user, .. }
+            | Statement::AcceptInvitation { user, .. }
+            | Statement::ResetSecondFactor { user, .. }
             | Statement::SetRole { user, .. }
             | Statement::SetDisabled { user, .. }
             | Statement::ConfirmRecipient { user, .. } => Some(user),

@@ -21,9 +21,10 @@ pub(super) fn verify_at_login(
     pair: &UserKeyPair,
 ) -> Result<(Membership, User)> {
     let pin = pin.ok_or(Error::StorePredatesChain)?;
+    // A user who pinned a chain finds it gone: removed, not a store from before chains.
     let links = chain::load(conn)?;
     if links.is_empty() {
-        return Err(Error::StorePredatesChain);
+        return Err(Error::ChainBroken { seq: 1, problem: "the membership record was deleted" });
     }
     let membership = Membership::verify(&pin.root, &links)?;
     if !membership.contains(pin.seq, &pin.hash) {

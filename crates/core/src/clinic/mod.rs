@@ -3,14 +3,17 @@
 //! transaction.
 
 mod access;
+mod accounts;
 mod audit_lookup;
 mod break_glass;
 mod data_dir;
 mod idle;
+mod invitations;
 mod membership;
 mod pins;
 mod reads;
 mod reception;
+mod second_factor;
 mod section_keys;
 mod setup;
 mod staff;
@@ -56,6 +59,9 @@ pub struct Clinic {
     grants: Vec<BreakGlassGrant>,
     /// What the checks of this user's pins found at their login (shown to them; also audited).
     tampering_found: Vec<audit::PinBreak>,
+    /// A second factor this user enrolled at this login by redeeming a reset code, to show them
+    /// once.
+    new_second_factor: Option<crate::auth::Enrollment>,
 }
 
 /// What an unlocked session holds. Dropping it wipes the database key, closes the SQLCipher

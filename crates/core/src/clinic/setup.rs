@@ -14,7 +14,7 @@ use crate::domain::user::check_password_strength;
 use crate::domain::User;
 use crate::log::LoginName;
 use crate::log_safe;
-use crate::policy::{self, Access, Section};
+use crate::policy;
 use crate::secret::{Key32, Password};
 use crate::store::Store;
 use crate::vault::device_secret::load_required;
@@ -218,7 +218,7 @@ impl Clinic {
         Ok(())
     }
 
-    fn assemble(dir: &DataDir, device_id: &str, user: User, hlc: HlcClock, keys: Keys) -> Result<Clinic> {
+    pub(super) fn assemble(dir: &DataDir, device_id: &str, user: User, hlc: HlcClock, keys: Keys) -> Result<Clinic> {
         let timeout = super::idle::configured_timeout(keys.store.conn())?;
         let now = hlc.wall_clock().now();
         Ok(Clinic {
@@ -230,61 +230,23 @@ impl Clinic {
             idle: super::idle::IdleClock::new(timeout, now),
             grants: Vec::new(),
             tampering_found: Vec::new(),
+            new_second_factor: None,
         })
     }
 
-    /// Checks the second factor, then records the login (and failures the guard kept, and any
+    /// Checks the second factor, then records the login (with failures the guard kept and any
     /// tampering with what this user pinned), takes up the user's clinical keys and pins the
-    /// audit head again.
+    /// chains' heads again.
     fn finish_login(
         &mut self,
         secrets: &dyn DeviceSecretStore,
         second_factor: &SecondFactor,
         opened: &Opened,
     ) -> Result<()> {
-        let now = self.now();
-        let user_name = self.user.name.clone();
-        let path = self.dir.key_file();
-        // An administrator's reset (or a v1 entry's factor) waits in the database until now.
-        let stored = auth::take_stored(self.conn()?, &user_name)?;
-        let took_stored = stored.is_some();
-        let kek = self.keys()?.kek.as_ref().ok_or(Error::SessionLocked)?;
-        // Code check, its use and the failure count under the key file's lock: two processes
-        // cannot both accept one code, and parallel guesses cannot lose a count.
-        let lock = keyfile::lock(&path)?;
-        let guard = LoginGuard::new(secrets, &self.device_id);
-        let mut key_file = KeyFile::load(&path)?;
-        let mut entry = key_file.open_with_kek(&user_name, kek)?;
-        let mut state = match stored {
-            Some(state) => state,
-            None => entry.second_factor.take().ok_or(Error::SecondFactorNotEnrolled)?,
-        };
-        if let Err(error) = auth::verify(&mut state, &user_name, second_factor, now) {
-            log_safe!(warn, "login failed: second factor refused", user = LoginName::of(&self.user), code = error);
-            guard.failed(&user_name, now, None)?;
-            drop(lock);
-            self.record(vec![NewEvent::failed_login(&user_name, "wrong one-time code")])?;
-            return Err(error);
-        }
-        entry.second_factor = Some(state);
-        key_file.reseal(&user_name, kek, &entry)?;
-        key_file.save(&path)?;
-        // Failures that happened while the database was closed are audited now.
-        let mut events: Vec<NewEvent> = guard
-            .succeeded(&user_name)?
-            .into_iter()
-            .map(|f| NewEvent::failed_login(&f.user, format!("{} at {}", f.reason, f.at.to_rfc3339())))
-            .collect();
-        drop(lock);
+        let mut events = self.check_second_factor(secrets, second_factor)?;
         events.extend(self.check_pins(&opened.pins)?);
         events.push(NewEvent::allowed(Action::Login, None, None));
-        let name = user_name.clone();
-        self.transact(true, |conn, _, _, _| {
-            if took_stored {
-                auth::forget_stored(conn, &name)?;
-            }
-            Ok(((), events))
-        })?;
+        self.record(events)?;
         self.take_up_section_keys()?;
         self.save_pins()
     }
@@ -292,7 +254,7 @@ impl Clinic {
     /// Opens the clinical keys wrapped to this user (only those matching an epoch a clinician
     /// signed; anything else is raised as an alert), then starts an epoch if none exists or one
     /// is due, and passes the keys on to confirmed clinicians waiting for them.
-    fn take_up_section_keys(&mut self) -> Result<()> {
+    pub(super) fn take_up_section_keys(&mut self) -> Result<()> {
         if !policy::holds_clinical_key(self.user.role) {
             // Someone who left the clinical roles keeps no clinical key (their entry drops its
             // copy at the next pin).
@@ -326,97 +288,6 @@ impl Clinic {
         log_safe!(info, "logged out", user = LoginName::of(&self.user));
         self.record(vec![NewEvent::allowed(Action::Logout, None, None)])?;
         self.save_pins()
-    }
-
-    /// Adds a user who can unlock this device with their own password and second factor; the
-    /// returned enrollment is shown to them once.
-    pub fn add_user(
-        &mut self,
-        secrets: &dyn DeviceSecretStore,
-        user: &User,
-        password: &Password,
-    ) -> Result<Enrollment> {
-        self.authorize(Section::Administration, Access::Write, None)?;
-        check_password_strength(password.expose())?;
-        self.refresh_membership()?;
-        if self.keys()?.membership.member(&user.name).is_some() {
-            return Err(Error::UserExists(user.name.clone()));
-        }
-        let path = self.dir.key_file();
-        let (enrollment, second_factor) = auth::enroll(&user.name)?;
-        let pair = UserKeyPair::generate()?;
-        let next = self.next_link(Statement::AddUser {
-            user: user.name.clone(),
-            display_name: user.display_name.clone(),
-            role: user.role,
-            signing_key: pair.signing_public(),
-            x25519: pair.public(),
-        })?;
-        let entry = EntrySecrets {
-            dek: Key32::from_bytes(*self.keys()?.dek.expose()),
-            user_key: pair,
-            second_factor: Some(second_factor),
-            pins: Pins { chain: Some(next.pin()), ..Pins::default() },
-            clinical_keys: Default::default(),
-        };
-        keyfile::update(&path, |key_file| {
-            let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
-            key_file.add_user(&user.name, password, &device_secret, &entry).map(drop)
-        })?;
-        let recorded = self.commit_one_then(OpenBody::UserAdded(user.clone()), |tx| Ok((next.store(tx)?, Vec::new())));
-        if let Err(error) = recorded {
-            keyfile::update(&path, |key_file| Ok(key_file.remove_user(&user.name)))?;
-            return Err(error);
-        }
-        self.adopt(next);
-        log_safe!(info, "user added", user = LoginName::of(user), role = user.role, by = LoginName::of(&self.user));
-        Ok(enrollment)
-    }
-
-    /// Lifts a lockout after too many failed logins (admin only).
-    pub fn unlock_account(&mut self, secrets: &dyn DeviceSecretStore, user_name: &str) -> Result<()> {
-        self.authorize(Section::Administration, Access::Write, None)?;
-        self.keys()?
-            .membership
-            .member(user_name)
-            .ok_or_else(|| Error::NotFound { what: "user", id: user_name.to_string() })?;
-        let lock = keyfile::lock(&self.dir.key_file())?;
-        LoginGuard::new(secrets, &self.device_id).release(user_name)?;
-        drop(lock);
-        log_safe!(info, "account unlocked by an administrator", by = LoginName::of(&self.user));
-        self.record(vec![NewEvent::admin(format!("unlocked the account of {user_name}"))])
-    }
-
-    /// A new second factor for a user who lost theirs (admin only); the old one stops working.
-    pub fn reset_second_factor(&mut self, user_name: &str) -> Result<Enrollment> {
-        self.authorize(Section::Administration, Access::Write, None)?;
-        self.keys()?
-            .membership
-            .member(user_name)
-            .ok_or_else(|| Error::NotFound { what: "user", id: user_name.to_string() })?;
-        let (enrollment, state) = auth::enroll(user_name)?;
-        log_safe!(info, "second factor reset", user = LoginName::listed(user_name), by = LoginName::of(&self.user));
-        self.transact(true, |conn, _, _, _| {
-            auth::store_reset(conn, user_name, &state)?;
-            Ok(((), vec![NewEvent::admin(format!("reset the second factor of {user_name}"))]))
-        })?;
-        Ok(enrollment)
-    }
-
-    /// Re-wraps the database key under a new password; the database itself is not re-encrypted.
-    pub fn change_password(&mut self, secrets: &dyn DeviceSecretStore, old: &Password, new: &Password) -> Result<()> {
-        check_password_strength(new.expose())?;
-        let path = self.dir.key_file();
-        let user = self.user.name.clone();
-        let root = self.dir.root().to_path_buf();
-        let kek = keyfile::update(&path, |key_file| {
-            let device_secret = load_required(secrets, &key_file.device_id, &root)?;
-            let opened = key_file.open(&user, old, &device_secret)?;
-            key_file.change_password(&user, new, &device_secret, &opened.secrets)
-        })?;
-        self.keys.as_mut().ok_or(Error::SessionLocked)?.kek = Some(kek);
-        log_safe!(info, "password changed", user = LoginName::of(&self.user));
-        self.record(vec![NewEvent::allowed(Action::Admin, None, None).with_reason("changed own password")])
     }
 }
 

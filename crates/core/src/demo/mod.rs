@@ -149,14 +149,24 @@ fn build(
         Clinic::init(dir, secrets, clock, &as_user(first)?, &Password::new(first.password.clone()))?;
     *device = Some(clinic.device_id().to_string());
     first.remember(&enrollment);
-    for user in others {
-        let enrollment = clinic.add_user(secrets, &as_user(user)?, &Password::new(user.password.clone()))?;
-        user.remember(&enrollment);
+    // The admin invites each demo user; each accepts in their own session, choosing their
+    // (demo) password and enrolling their own authenticator, as staff do at their first login.
+    let mut invitations = Vec::new();
+    for user in others.iter() {
+        invitations.push(clinic.invite_user(secrets, &as_user(user)?)?);
     }
-    // The admin never holds the clinical key: the history is written in the doctor's session,
-    // whose login starts it; the doctor confirms the nurse (as a real doctor would, checking the
-    // fingerprint with her), which passes it on.
-    clinic.logout_keeping_clock().and_then(|clock| {
+    let mut clock = clinic.logout_keeping_clock()?;
+    for (user, invitation) in others.iter_mut().zip(&invitations) {
+        let password = Password::new(user.password.clone());
+        let (session, enrollment) =
+            Clinic::accept_invitation(dir, secrets, clock, &user.name, &invitation.code, &password)?;
+        user.remember(&enrollment);
+        clock = session.logout_keeping_clock()?;
+    }
+    // The admin never holds the clinical key: the history is written in the doctor's session
+    // (the first clinician in, whose acceptance started the key); the doctor confirms the nurse
+    // (as a real doctor would, checking the fingerprint with her), which passes it on.
+    Ok(clock).and_then(|clock| {
         let doctor = users.iter().find(|u| u.role == Role::Doctor).ok_or(Error::InvalidState("no demo doctor"))?;
         let mut clinic =
             Clinic::open_for_generator(dir, secrets, clock, &doctor.name, &Password::new(doctor.password.clone()))?;

@@ -192,6 +192,16 @@ impl LogSafe for Action {
     }
 }
 
+impl sealed::Sealed for crate::hardening::Refused {}
+impl LogSafe for crate::hardening::Refused {
+    fn log_value(&self) -> SafeValue {
+        SafeValue(Repr::code(match self {
+            crate::hardening::Refused::CoreDumpLimit => "core_dump_limit",
+            crate::hardening::Refused::NotDumpable => "not_dumpable",
+        }))
+    }
+}
+
 impl sealed::Sealed for Outcome {}
 impl LogSafe for Outcome {
     fn log_value(&self) -> SafeValue {

@@ -37,6 +37,10 @@ pub struct KeyFile {
     /// Entries written by key file v1, waiting for their user's next login.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub legacy_users: Vec<LegacyEntry>,
+    /// Open invitations: the database key and the chain pin, sealed under a KEK from the
+    /// invitation code (instead of a password); replaced by the user's own entry when accepted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invitations: Vec<SealedEntry>,
 }
 
 /// One user's sealed entry.
@@ -68,6 +72,7 @@ impl KeyFile {
             device_id: device_id.into(),
             users: Vec::new(),
             legacy_users: Vec::new(),
+            invitations: Vec::new(),
         }
     }
 
@@ -95,9 +100,19 @@ impl KeyFile {
         for kdf in file.users.iter().map(|u| &u.kdf).chain(file.legacy_users.iter().map(|u| &u.kdf)) {
             kdf.check().map_err(invalid)?;
         }
-        let mut names: Vec<&str> = file.names().collect();
+        for kdf in file.invitations.iter().map(|u| &u.kdf) {
+            kdf.check().map_err(invalid)?;
+        }
+        let mut names: Vec<&str> = file
+            .users
+            .iter()
+            .map(|u| u.user.as_str())
+            .chain(file.legacy_users.iter().map(|u| u.user.as_str()))
+            .collect();
+        let mut invited: Vec<&str> = file.invitations.iter().map(|u| u.user.as_str()).collect();
         names.sort_unstable();
-        if names.windows(2).any(|pair| pair[0] == pair[1]) {
+        invited.sort_unstable();
+        if names.windows(2).chain(invited.windows(2)).any(|pair| pair[0] == pair[1]) {
             return Err(invalid("a user has two entries".into()));
         }
         Ok(file)
@@ -110,11 +125,73 @@ impl KeyFile {
     }
 
     fn names(&self) -> impl Iterator<Item = &str> {
-        self.users.iter().map(|u| u.user.as_str()).chain(self.legacy_users.iter().map(|u| u.user.as_str()))
+        self.users
+            .iter()
+            .map(|u| u.user.as_str())
+            .chain(self.legacy_users.iter().map(|u| u.user.as_str()))
+            .chain(self.invitations.iter().map(|u| u.user.as_str()))
     }
 
+    /// True when `user` has an entry (their own, or an open invitation).
     pub fn has_user(&self, user: &str) -> bool {
         self.names().any(|name| name == user)
+    }
+
+    /// Seals an invitation for `user` under a KEK from the invitation code.
+    pub fn add_invitation(
+        &mut self,
+        user: &str,
+        code: &Password,
+        device_secret: &Key32,
+        secrets: &EntrySecrets,
+    ) -> Result<()> {
+        if self.has_user(user) {
+            return Err(Error::UserExists(user.to_string()));
+        }
+        let kdf = KdfParams::recommended()?;
+        let kek = derive_kek(code, &kdf, device_secret, user)?;
+        let entry = self.seal_as(INVITATION, user, kdf, &kek, secrets)?;
+        self.invitations.push(entry);
+        Ok(())
+    }
+
+    /// Opens `user`'s open invitation with its code (the same cost whether there is one or not).
+    pub fn open_invitation(&self, user: &str, code: &Password, device_secret: &Key32) -> Result<EntrySecrets> {
+        let Some(entry) = self.invitations.iter().find(|u| u.user == user) else {
+            derive_kek(code, &KdfParams::recommended()?, device_secret, user)?;
+            return Err(Error::WrongPassword);
+        };
+        let kek = derive_kek(code, &entry.kdf, device_secret, user)?;
+        self.open_as(INVITATION, entry, &kek)
+    }
+
+    /// Adds `user`'s own entry, under the password they chose, beside their open invitation;
+    /// returns its KEK. [`KeyFile::close_invitation_accepted`] then keeps one of the two.
+    pub fn add_accepted(
+        &mut self,
+        user: &str,
+        password: &Password,
+        device_secret: &Key32,
+        secrets: &EntrySecrets,
+    ) -> Result<Key32> {
+        if !self.invitations.iter().any(|u| u.user == user) || self.users.iter().any(|u| u.user == user) {
+            return Err(Error::NotFound { what: "user", id: user.to_string() });
+        }
+        let kdf = KdfParams::recommended()?;
+        let kek = derive_kek(password, &kdf, device_secret, user)?;
+        let entry = self.seal(user, kdf, &kek, secrets)?;
+        self.users.push(entry);
+        Ok(kek)
+    }
+
+    /// Once the acceptance has committed (`accepted`), drops the invitation; otherwise drops the
+    /// new entry and keeps the invitation for another try.
+    pub fn close_invitation_accepted(&mut self, user: &str, accepted: bool) {
+        if accepted {
+            self.invitations.retain(|u| u.user != user);
+        } else {
+            self.users.retain(|u| u.user != user);
+        }
     }
 
     /// Seals a new user's entry under their password; returns their KEK.
@@ -199,22 +276,39 @@ impl KeyFile {
         Ok(kek)
     }
 
-    /// Removes `user`'s entry; true when there was one.
+    /// Removes `user`'s entry or invitation; true when there was one.
     pub fn remove_user(&mut self, user: &str) -> bool {
-        let before = self.users.len() + self.legacy_users.len();
+        let count = |f: &Self| f.users.len() + f.legacy_users.len() + f.invitations.len();
+        let before = count(self);
         self.users.retain(|u| u.user != user);
         self.legacy_users.retain(|u| u.user != user);
-        before != self.users.len() + self.legacy_users.len()
+        self.invitations.retain(|u| u.user != user);
+        before != count(self)
     }
 
     fn seal(&self, user: &str, kdf: KdfParams, kek: &Key32, secrets: &EntrySecrets) -> Result<SealedEntry> {
-        let sealed = crypto::seal(kek, &secrets.encode()?, &associated_data(&self.device_id, user, &kdf))?;
+        self.seal_as(USER, user, kdf, kek, secrets)
+    }
+
+    fn seal_as(
+        &self,
+        kind: &str,
+        user: &str,
+        kdf: KdfParams,
+        kek: &Key32,
+        secrets: &EntrySecrets,
+    ) -> Result<SealedEntry> {
+        let sealed = crypto::seal(kek, &secrets.encode()?, &associated_data(kind, &self.device_id, user, &kdf))?;
         Ok(SealedEntry { user: user.to_string(), kdf, nonce: sealed.nonce, sealed: sealed.ciphertext })
     }
 
     fn open_entry(&self, entry: &SealedEntry, kek: &Key32) -> Result<EntrySecrets> {
+        self.open_as(USER, entry, kek)
+    }
+
+    fn open_as(&self, kind: &str, entry: &SealedEntry, kek: &Key32) -> Result<EntrySecrets> {
         let sealed = Sealed { nonce: entry.nonce, ciphertext: entry.sealed.clone() };
-        let plain = crypto::open(kek, &sealed, &associated_data(&self.device_id, &entry.user, &entry.kdf))
+        let plain = crypto::open(kek, &sealed, &associated_data(kind, &self.device_id, &entry.user, &entry.kdf))
             .ok_or(Error::WrongPassword)?;
         EntrySecrets::decode(&plain).ok_or_else(|| Error::KeyFileInvalid {
             path: std::path::PathBuf::from("keys.json"),
@@ -223,11 +317,17 @@ impl KeyFile {
     }
 }
 
-/// Binds an entry to its file format and version, this device, its user and its password costs.
-fn associated_data(device_id: &str, user: &str, kdf: &KdfParams) -> Vec<u8> {
+/// A user's own entry, and an invitation's: each kind's associated data says which it is, so an
+/// invitation cannot be moved into the users' list or back.
+const USER: &str = "";
+const INVITATION: &str = " invitation";
+
+/// Binds an entry to its file format and version, its kind, this device, its user and its
+/// password costs.
+fn associated_data(kind: &str, device_id: &str, user: &str, kdf: &KdfParams) -> Vec<u8> {
     let salt = hex::encode(kdf.salt);
     format!(
-        "{FORMAT} v{VERSION}\0{device_id}\0{user}\0argon2id m={} t={} p={} salt={salt}",
+        "{FORMAT} v{VERSION}{kind}\0{device_id}\0{user}\0argon2id m={} t={} p={} salt={salt}",
         kdf.memory_kib, kdf.passes, kdf.lanes
     )
     .into_bytes()
@@ -383,6 +483,28 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("read");
         std::fs::write(&path, text.replace("\"passes\": 3", "\"passes\": 1")).expect("write");
         assert!(matches!(KeyFile::load(&path), Err(Error::KeyFileInvalid { .. })));
+    }
+
+    #[test]
+    fn an_invitation_opens_with_its_code_only_and_becomes_the_users_own_entry() {
+        let (mut file, device_secret, dek) = fixture();
+        let code = Password::new("ABCDEFGHJKLMNPQRSTUV");
+        file.add_invitation("nurse", &code, &device_secret, &secrets(&dek)).expect("invite");
+        assert!(file.has_user("nurse"));
+        assert!(matches!(file.open("nurse", &code, &device_secret), Err(Error::WrongPassword)), "not a user entry");
+        assert!(file.open_invitation("nurse", &Password::new("wrong"), &device_secret).is_err());
+        let opened = file.open_invitation("nurse", &code, &device_secret).expect("code opens it");
+        assert_eq!(opened.dek.expose(), dek.expose());
+        // Moved into the users' list, it does not open as hers.
+        let moved = file.invitations.remove(0);
+        file.users.push(SealedEntry { ..moved });
+        assert!(file.open("nurse", &code, &device_secret).is_err());
+        file.users.pop();
+        file.add_invitation("nurse", &code, &device_secret, &secrets(&dek)).expect("invite again");
+        file.add_accepted("nurse", &Password::new("pw-nurse-own"), &device_secret, &opened).expect("accept");
+        file.close_invitation_accepted("nurse", true);
+        assert!(file.invitations.is_empty());
+        assert!(file.open("nurse", &Password::new("pw-nurse-own"), &device_secret).is_ok());
     }
 
     #[test]

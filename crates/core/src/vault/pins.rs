@@ -11,6 +11,13 @@ pub struct Pins {
     pub audit: Option<AuditPin>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<ChainPin>,
+    /// The link of the newest second-factor reset this user redeemed (each redeems once).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub second_factor_reset_redeemed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The membership chain as a user last verified it: the clinic root (the clinic's identity) and
