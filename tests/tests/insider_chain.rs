@@ -223,3 +223,50 @@ fn a_clinician_added_by_the_admin_waits_for_a_colleagues_confirmation() {
     doctor.logout().expect("logout");
     assert_eq!(site.login("doctor2").chart(p).expect("chart").allergies.expect("allergies").len(), 1);
 }
+
+/// Review finding (issue 9): a disabled nurse kept her key-file entry and the database key, so
+/// with her own password she could still open the database and delete the link that disabled
+/// her. Disabling now removes her entry and rotates the database key: neither her entry nor a
+/// copy of the whole key file she kept opens it again. Everyone else takes the new key at their
+/// next login; an open invitation is withdrawn and can be issued again.
+#[test]
+fn a_disabled_nurse_cannot_open_the_database_again_even_with_an_old_key_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut site, p) = clinic(tmp.path());
+    let path = site.dir.key_file();
+    let kept = std::fs::read(&path).expect("she copies keys.json while she can");
+
+    let mut admin = site.login("admin");
+    let pending = User::build("clerk2", "受付 二郎", Role::Reception).expect("user");
+    let invitation = admin.invite_user(&site.keyring, &pending).expect("an open invitation");
+    admin.set_user_disabled("nurse", true).expect("disable");
+    admin.logout().expect("logout");
+
+    // Her entry is gone (her login says she is disabled); restoring the old key file, with her
+    // old entry in it, opens nothing: the database key changed.
+    assert!(matches!(site.try_login("nurse"), Err(Error::AccountDisabled)));
+    let current = std::fs::read(&path).expect("read");
+    std::fs::write(&path, &kept).expect("she restores the old key file");
+    assert!(matches!(site.try_login("nurse"), Err(Error::DatabaseKeyRejected)));
+    std::fs::write(&path, &current).expect("the clinic's key file back");
+
+    // The doctor takes the new key at his next login, and reads as before.
+    let mut doctor = site.login("doctor");
+    assert_eq!(doctor.chart(p).expect("chart").allergies.expect("allergies").len(), 1);
+    doctor.logout().expect("logout");
+    site.login("doctor").logout().expect("and again, from his own entry");
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    let waiting: Vec<&str> =
+        file["database_key_updates"].as_array().expect("updates").iter().filter_map(|u| u["user"].as_str()).collect();
+    assert_eq!(waiting, ["reception"], "the doctor took his; the receptionist has not logged in since");
+
+    // The open invitation was withdrawn (its code opened the old key); issued again, it works.
+    let withdrawn = site.accept("clerk2", &invitation.code, "clerk-password-22");
+    assert!(matches!(withdrawn, Err(Error::WrongPassword)), "{withdrawn:?}");
+    let mut admin = site.login("admin");
+    site.invite(&mut admin, &pending, "clerk-password-22");
+    let events = admin.audit_events(&Filter::All).expect("events");
+    let reasons: Vec<&str> = events.iter().filter_map(|e| e.reason.as_deref()).collect();
+    assert!(reasons.contains(&"rotated the database key after disabling nurse"), "{reasons:?}");
+    assert!(reasons.contains(&"withdrew the open invitation of clerk2"), "{reasons:?}");
+}

@@ -29,8 +29,10 @@ fn the_admin_changes_roles_and_disables_accounts_and_the_core_follows_at_once() 
     admin.set_user_disabled("reception", true).expect("disable");
     let refused = site.try_login("reception");
     assert!(matches!(refused, Err(Error::AccountDisabled)), "{refused:?}");
-    admin.set_user_disabled("reception", false).expect("enable");
-    site.login("reception");
+    // Disabling removed her entry and changed the database key: enabling invites her back.
+    let invitation = admin.enable_user(&site.keyring, "reception").expect("enable");
+    let (back, _) = site.accept("reception", &invitation.code, "reception-password-2").expect("she accepts again");
+    assert_eq!(back.user().role, Role::Reception);
 
     let everyone = admin.users().expect("users");
     assert_eq!(everyone.len(), 4);

@@ -169,7 +169,7 @@ pub enum UserCommand {
         /// The user's login name.
         name: String,
     },
-    /// Let a disabled user log in again.
+    /// Let a disabled user back in: prints a new invitation code to hand them.
     Enable {
         /// The user's login name.
         name: String,

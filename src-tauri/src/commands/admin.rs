@@ -33,9 +33,22 @@ pub async fn invite_user(
     })
 }
 
+/// Disables a user (their key leaves this computer and the database key changes), or enables
+/// them again, which answers a new invitation code to hand them.
 #[tauri::command]
-pub async fn set_user_disabled(state: State<'_, AppState>, name: String, disabled: bool) -> UiResult<User> {
-    state.with_session(|c| c.set_user_disabled(&name, disabled))
+pub async fn set_user_disabled(
+    state: State<'_, AppState>,
+    name: String,
+    disabled: bool,
+) -> UiResult<Option<OneTimeCodeView>> {
+    state.with_session(|c| {
+        if disabled {
+            c.set_user_disabled(&name, true)?;
+            return Ok(None);
+        }
+        let invitation = c.enable_user(state.keyring.as_ref(), &name)?;
+        Ok(Some(OneTimeCodeView { user: invitation.user.clone(), code: invitation.code.to_string() }))
+    })
 }
 
 #[tauri::command]

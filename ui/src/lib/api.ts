@@ -171,8 +171,9 @@ export const users = () => call<User[]>('users');
 export const inviteUser = (name: string, displayName: string, role: Role) =>
   call<OneTimeCodeView>('invite_user', { name, displayName, role });
 
+/** Disables a user, or enables them again (answering a new invitation code to hand them). */
 export const setUserDisabled = (name: string, disabled: boolean) =>
-  call<User>('set_user_disabled', { name, disabled });
+  call<OneTimeCodeView | null>('set_user_disabled', { name, disabled });
 
 /** A second-factor reset code to hand the user; they enroll a new authenticator in their own session. */
 export const resetSecondFactor = (name: string) => call<OneTimeCodeView>('reset_second_factor', { name });

@@ -43,11 +43,17 @@ pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::
         }
         UserCommand::Disable { name } => {
             clinic.set_user_disabled(&name, true)?;
-            println!("{name} can no longer log in.");
+            println!("{name} can no longer log in: their key is removed from this computer and the database key was changed.");
         }
         UserCommand::Enable { name } => {
-            clinic.set_user_disabled(&name, false)?;
-            println!("{name} can log in again.");
+            // Disabling removed their key-file entry and changed the database key: they come
+            // back through a new invitation.
+            let invitation = clinic.enable_user(&context.keyring, &name)?;
+            println!(
+                "{name} is enabled. Hand them this one-time invitation code in person; at their next login \
+                 (`mamori accept-invitation --user {name}`) they set a password and authenticator again:"
+            );
+            println!("  invitation code: {}", invitation.code.as_str());
             explain_waiting(&mut clinic, &name)?;
         }
         UserCommand::Reset2fa { name } => {

@@ -40,6 +40,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("key_passed", "passed clinical key epoch {epochs} to {user}"),
     ("key_withdrawn", "withdrew the clinical key from {user}"),
     ("recipient_confirmed", "confirmed {user} as a clinical key recipient"),
+    ("database_key_rotated", "rotated the database key after disabling {user}"),
+    ("invitation_withdrawn", "withdrew the open invitation of {user}"),
     ("invitation_accepted", "accepted the invitation: own password, second factor and key"),
     ("second_factor_redeemed", "redeemed a second-factor reset and enrolled a new authenticator"),
     ("key_wrap_refused", "a clinical key wrap for epoch {epoch} does not match the epoch's signed commitment"),

@@ -178,6 +178,25 @@ impl Membership {
             }
             Statement::InviteUser { user, display_name, role, invite_key } => {
                 let admin = signer.filter(Member::is_admin).ok_or(broken("only an administrator invites users"))?;
+                if let Some(member) = self.members.get_mut(&user) {
+                    // Invited again (a lost key-file entry, a withdrawn invitation): their keys
+                    // lose all power until they accept, and a clinician must confirm them again.
+                    if member.name == admin.name {
+                        return Err(broken("an administrator cannot invite herself again"));
+                    }
+                    if member.is_clinical() {
+                        member.left_clinical_at = Some(seq);
+                    }
+                    member.display_name = display_name;
+                    member.role = role;
+                    member.signing_key = [0; 32];
+                    member.x25519 = [0; 32];
+                    member.invite_key = Some(invite_key);
+                    member.confirmed_by = None;
+                    member.added_by = Some(admin.name);
+                    self.hashes.push(link.hash);
+                    return Ok(());
+                }
                 self.insert(Member {
                     name: user,
                     display_name,
@@ -369,7 +388,7 @@ mod tests {
     fn users_roles_and_keys_come_from_the_signed_links() {
         let clinic = Clinic::new();
         let state = clinic.state();
-        assert_eq!(state.head().0, 4);
+        assert_eq!(state.head().0, 7, "the first user, then an invitation and its acceptance for each of three");
         let doctor = state.member("doctor").expect("doctor");
         assert_eq!((doctor.role, doctor.added_by.as_deref()), (Role::Doctor, Some("admin")));
         assert_eq!(doctor.x25519, clinic.keys["doctor"].public());
@@ -470,6 +489,18 @@ mod tests {
         let state = clinic.push_signed(accept.clone(), &code_key).expect("accepted");
         assert!(state.member("clerk").expect("clerk").is_clinical());
         assert!(clinic.push_signed(accept, &code_key).is_err(), "an invitation is used once");
+        // Invited again (her entry was lost): her old keys lose all power until she accepts anew.
+        let again = SigningKey::from_bytes(&[43; 32]);
+        let reinvite = Statement::InviteUser {
+            user: "clerk".into(),
+            display_name: "c".into(),
+            role: Role::Doctor,
+            invite_key: again.verifying_key().to_bytes(),
+        };
+        let state = clinic.push("admin", reinvite).expect("invited again");
+        let clerk = state.member("clerk").expect("clerk");
+        assert!(!clerk.accepted() && clerk.left_clinical_at.is_some() && clerk.confirmed_by.is_none());
+        assert!(clinic.push("clerk", Statement::ClinicalKeyEpoch { epoch: 9, commitment: [0; 32] }).is_err());
         // A second-factor reset is an administrator's signed statement.
         let reset = Statement::ResetSecondFactor { user: "doctor".into(), code_hash: [7; 32] };
         assert!(clinic.push("reception", reset.clone()).is_err());

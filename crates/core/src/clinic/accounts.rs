@@ -27,7 +27,13 @@ impl Clinic {
     pub fn invite_user(&mut self, secrets: &dyn DeviceSecretStore, user: &User) -> Result<Invitation> {
         self.authorize(Section::Administration, Access::Write, None)?;
         self.refresh_membership()?;
-        if self.keys()?.membership.member(&user.name).is_some() {
+        // Someone who has their own entry on this computer is not invited again by mistake; a
+        // user whose entry was lost, or whose invitation was withdrawn, is (their old keys then
+        // lose all power until they accept).
+        let path = self.dir.key_file();
+        let has_entry = keyfile::KeyFile::load(&path)?.users.iter().any(|u| u.user == user.name);
+        let accepted = self.keys()?.membership.member(&user.name).is_some_and(|m| m.accepted());
+        if has_entry && accepted {
             return Err(Error::UserExists(user.name.clone()));
         }
         let code = auth::new_code()?;
@@ -47,12 +53,15 @@ impl Clinic {
             pins: Pins { chain: Some(next.pin()), ..Pins::default() },
             clinical_keys: Default::default(),
         };
-        let path = self.dir.key_file();
         keyfile::update(&path, |key_file| {
             let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
+            key_file.remove_user(&user.name);
+            key_file.disabled.retain(|d| *d != user.name);
             key_file.add_invitation(&user.name, &auth::invitation_password(&code), &device_secret, &entry)
         })?;
-        let recorded = self.commit_one_then(OpenBody::UserAdded(user.clone()), |tx| Ok((next.store(tx)?, Vec::new())));
+        let known = self.keys()?.membership.member(&user.name).is_some();
+        let body = if known { OpenBody::UserUpdated(user.clone()) } else { OpenBody::UserAdded(user.clone()) };
+        let recorded = self.commit_one_then(body, |tx| Ok((next.store(tx)?, Vec::new())));
         if let Err(error) = recorded {
             keyfile::update(&path, |key_file| Ok(key_file.remove_user(&user.name)))?;
             return Err(error);
@@ -60,6 +69,14 @@ impl Clinic {
         self.adopt(next);
         log_safe!(info, "user invited", user = LoginName::of(user), role = user.role, by = LoginName::of(&self.user));
         Ok(Invitation { user: user.name.clone(), code })
+    }
+
+    /// Lets a disabled user back in (admin only): a signed link, and a new invitation (their
+    /// key-file entry went when they were disabled, and the database key changed), whose code
+    /// is returned to hand them.
+    pub fn enable_user(&mut self, secrets: &dyn DeviceSecretStore, user_name: &str) -> Result<Invitation> {
+        let user = self.set_user_disabled(user_name, false)?;
+        self.invite_user(secrets, &user)
     }
 
     /// Lifts a lockout after too many failed logins (admin only).

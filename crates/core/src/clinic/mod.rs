@@ -13,6 +13,7 @@ mod membership;
 mod pins;
 mod reads;
 mod reception;
+mod rekey;
 mod second_factor;
 mod section_keys;
 mod setup;

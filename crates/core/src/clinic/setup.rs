@@ -18,7 +18,7 @@ use crate::policy;
 use crate::secret::{Key32, Password};
 use crate::store::Store;
 use crate::vault::device_secret::load_required;
-use crate::vault::keyfile;
+use crate::vault::{keyfile, section_key};
 use crate::vault::{ChainPin, DeviceSecretStore, EntrySecrets, KeyFile, Pins, SectionKeys, UserKeyPair};
 use crate::{fsutil, Error, Result};
 
@@ -344,9 +344,13 @@ fn open_keys(
         key_file.save(&path)?;
         log_safe!(info, "key-file entry upgraded to version 2", user = account);
     }
-    let keyfile::Opened { kek, secrets: entry, .. } = opened;
+    let keyfile::Opened { kek, secrets: mut entry, .. } = opened;
+    let store = match Store::open(&dir.database(), &entry.dek) {
+        // The database key was rotated since this user's last login (someone was disabled).
+        Err(Error::DatabaseKeyRejected) => take_database_key_update(&mut key_file, &path, user_name, &kek, &mut entry)?,
+        other => other?,
+    };
     let EntrySecrets { dek, user_key, pins, clinical_keys, .. } = entry;
-    let store = Store::open(&dir.database(), &dek)?;
     // Who this is, with which role, comes from the signed chain, never from the users table.
     let (membership, user) =
         super::membership::verify_at_login(store.conn(), pins.chain.as_ref(), user_name, &user_key)?;
@@ -360,6 +364,27 @@ fn open_keys(
     // Accepted at an earlier login; checked against the signed commitments when taken up.
     keys.section = clinical_keys;
     Ok(Opened { keys: Some(keys), user, device_id: key_file.device_id, pins })
+}
+
+/// Opens the database with the new key sealed to this user after a rotation, and re-seals their
+/// entry with it (under the key file's lock, which the caller holds).
+fn take_database_key_update(
+    key_file: &mut KeyFile,
+    path: &std::path::Path,
+    user: &str,
+    kek: &Key32,
+    entry: &mut EntrySecrets,
+) -> Result<Store> {
+    let update = key_file.database_key_updates.iter().find(|u| u.user == user).ok_or(Error::DatabaseKeyRejected)?;
+    let dek = section_key::unwrap_database_key(update, &key_file.device_id, &entry.user_key)
+        .ok_or(Error::DatabaseKeyRejected)?;
+    let store = Store::open(path.with_file_name(DataDir::DATABASE).as_path(), &dek)?;
+    entry.dek = dek;
+    key_file.reseal(user, kek, entry)?;
+    key_file.database_key_updates.retain(|u| u.user != user);
+    key_file.save(path)?;
+    log_safe!(info, "rotated database key taken up", user = LoginName::listed(user));
+    Ok(store)
 }
 
 /// Which kind of second factor was typed (never the code itself).

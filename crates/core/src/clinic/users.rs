@@ -1,5 +1,6 @@
 //! User administration (admin only): change a role, disable or enable an account. Each is a
 //! link the administrator signs into the membership chain, committed with its change-log entry.
+//! Disabling also removes the user's key-file entry and rotates the database key (`rekey.rs`).
 //! Users are never deleted — the audit log names them. The clinic always keeps one enabled admin.
 
 use super::{section_keys, Clinic};
@@ -23,6 +24,8 @@ impl Clinic {
         self.update_user(user_name, |u| u.role = role)
     }
 
+    /// Disables a user (their key-file entry goes and the database key is rotated), or records
+    /// that they are enabled again ([`Clinic::enable_user`] also invites them back).
     pub fn set_user_disabled(&mut self, user_name: &str, disabled: bool) -> Result<User> {
         self.update_user(user_name, |u| u.disabled = disabled)
     }
@@ -61,6 +64,10 @@ impl Clinic {
         self.adopt(next);
         if user.name == self.user.name {
             self.user = user.clone();
+        }
+        // Disabling is cryptographic: her entry goes and the database key changes.
+        if user.disabled && !before.disabled {
+            self.rotate_database_key(&name)?;
         }
         Ok(user)
     }

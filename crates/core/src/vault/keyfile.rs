@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::entry::EntrySecrets;
 use super::kdf::{derive_kek, KdfParams};
 use super::keyfile_v1::LegacyEntry;
+use super::section_key::WrappedDatabaseKey;
 use crate::crypto::{self, Sealed, NONCE_LEN};
 use crate::secret::{Key32, Password};
 use crate::{fsutil, Error, Result};
@@ -41,6 +42,14 @@ pub struct KeyFile {
     /// invitation code (instead of a password); replaced by the user's own entry when accepted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invitations: Vec<SealedEntry>,
+    /// After the database key was rotated (someone was disabled): the new key sealed to each
+    /// remaining user's X25519 key; their next login takes it into their own entry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub database_key_updates: Vec<WrappedDatabaseKey>,
+    /// Users disabled on this device (their entries were removed): only so their login says
+    /// "disabled" rather than "wrong password". Not trusted for anything else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disabled: Vec<String>,
 }
 
 /// One user's sealed entry.
@@ -73,6 +82,8 @@ impl KeyFile {
             users: Vec::new(),
             legacy_users: Vec::new(),
             invitations: Vec::new(),
+            database_key_updates: Vec::new(),
+            disabled: Vec::new(),
         }
     }
 
@@ -227,7 +238,7 @@ impl KeyFile {
         }
         let decoy = KdfParams::recommended()?;
         derive_kek(password, &decoy, device_secret, user)?;
-        Err(Error::WrongPassword)
+        Err(if self.disabled.iter().any(|d| d == user) { Error::AccountDisabled } else { Error::WrongPassword })
     }
 
     /// Opens `user`'s v2 entry with a KEK their session kept.

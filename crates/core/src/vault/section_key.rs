@@ -123,12 +123,78 @@ pub fn unwrap(wrapped: &WrappedSectionKey, user: &str, pair: &UserKeyPair) -> Op
 }
 
 fn wrapping_key(shared: &[u8; 32], ephemeral_public: &[u8; 32], recipient_public: &[u8; 32]) -> Result<Key32> {
+    wrapping_key_for(WRAP_INFO, shared, ephemeral_public, recipient_public)
+}
+
+fn wrapping_key_for(
+    info: &[u8],
+    shared: &[u8; 32],
+    ephemeral_public: &[u8; 32],
+    recipient_public: &[u8; 32],
+) -> Result<Key32> {
     let mut salt = [0u8; 64];
     salt[..32].copy_from_slice(ephemeral_public);
     salt[32..].copy_from_slice(recipient_public);
     let mut okm = [0u8; 32];
-    Hkdf::<Sha256>::new(Some(&salt), shared).expand(WRAP_INFO, &mut okm).map_err(|e| Error::Kdf(e.to_string()))?;
+    Hkdf::<Sha256>::new(Some(&salt), shared).expand(info, &mut okm).map_err(|e| Error::Kdf(e.to_string()))?;
     Ok(Key32::from_bytes(okm))
+}
+
+const DEK_WRAP_INFO: &[u8] = b"mamori dek wrap v1";
+
+/// A new database key sealed to one user's X25519 key, after the key was rotated (someone was
+/// disabled): their next login opens it with their user key and re-seals their own entry.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WrappedDatabaseKey {
+    pub user: String,
+    #[serde(with = "hex::serde")]
+    pub ephemeral_public: [u8; 32],
+    #[serde(with = "hex::serde")]
+    pub nonce: [u8; crate::crypto::NONCE_LEN],
+    #[serde(with = "hex::serde")]
+    pub ciphertext: Vec<u8>,
+}
+
+fn dek_associated_data(device_id: &str, user: &str) -> Vec<u8> {
+    format!("mamori-dek-wrap v1\0{device_id}\0{user}").into_bytes()
+}
+
+/// Seals `dek` so that only `user`, holding `recipient_public`'s secret half, opens it.
+pub fn wrap_database_key(
+    dek: &Key32,
+    device_id: &str,
+    user: &str,
+    recipient_public: &[u8; 32],
+) -> Result<WrappedDatabaseKey> {
+    let mut ephemeral = [0u8; 32];
+    fill_random(&mut ephemeral)?;
+    let ephemeral = StaticSecret::from(ephemeral);
+    let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
+    let shared = ephemeral.diffie_hellman(&PublicKey::from(*recipient_public));
+    if !shared.was_contributory() {
+        return Err(Error::InvalidState("a user's public key is not a valid X25519 key"));
+    }
+    let wrapping = wrapping_key_for(DEK_WRAP_INFO, shared.as_bytes(), &ephemeral_public, recipient_public)?;
+    let sealed = crypto::seal(&wrapping, dek.expose(), &dek_associated_data(device_id, user))?;
+    Ok(WrappedDatabaseKey {
+        user: user.to_string(),
+        ephemeral_public,
+        nonce: sealed.nonce,
+        ciphertext: sealed.ciphertext,
+    })
+}
+
+/// Opens a database key sealed to `pair`'s user; `None` when it is not theirs or was altered.
+pub fn unwrap_database_key(wrapped: &WrappedDatabaseKey, device_id: &str, pair: &UserKeyPair) -> Option<Key32> {
+    let shared = pair.secret.diffie_hellman(&PublicKey::from(wrapped.ephemeral_public));
+    if !shared.was_contributory() {
+        return None;
+    }
+    let wrapping =
+        wrapping_key_for(DEK_WRAP_INFO, shared.as_bytes(), &wrapped.ephemeral_public, &pair.public()).ok()?;
+    let sealed = Sealed { nonce: wrapped.nonce, ciphertext: wrapped.ciphertext.clone() };
+    let plain = crypto::open(&wrapping, &sealed, &dek_associated_data(device_id, &wrapped.user))?;
+    Key32::from_slice(&plain)
 }
 
 fn associated_data(user: &str, epoch: u32) -> Vec<u8> {
@@ -156,6 +222,19 @@ mod tests {
         let mut flipped = wrapped.clone();
         flipped.sealed.ciphertext[0] ^= 1;
         assert!(unwrap(&flipped, "doctor", &doctor).is_none(), "altered ciphertext");
+    }
+
+    #[test]
+    fn a_rotated_database_key_opens_only_for_its_user_on_its_device() {
+        let nurse = UserKeyPair::generate().expect("pair");
+        let dek = Key32::random().expect("key");
+        let wrapped = wrap_database_key(&dek, "device-1", "nurse", &nurse.public()).expect("wrap");
+        assert_eq!(unwrap_database_key(&wrapped, "device-1", &nurse).map(|k| *k.expose()), Some(*dek.expose()));
+        assert!(unwrap_database_key(&wrapped, "device-2", &nurse).is_none(), "another device");
+        assert!(unwrap_database_key(&wrapped, "device-1", &UserKeyPair::generate().expect("pair")).is_none());
+        let mut relabelled = wrapped.clone();
+        relabelled.user = "doctor".into();
+        assert!(unwrap_database_key(&relabelled, "device-1", &nurse).is_none(), "relabelled for another user");
     }
 
     #[test]
