@@ -4,6 +4,7 @@
 
 pub mod commands;
 mod error;
+mod idle_watch;
 mod state;
 mod views;
 
@@ -27,6 +28,7 @@ pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
             tauri::generate_handler![$(commands::$module::$name),*]
         };
     }
+    idle_watch::spawn(state.shared_session());
     builder.manage(state).invoke_handler(ipc_commands!(handler))
 }
 

@@ -1,6 +1,6 @@
 //! The window's state: which data folder, which keyring, and the session (one at a time).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use mamori_core::clinic::{Clinic, DataDir};
 use mamori_core::clock::{Clock, SystemClock};
@@ -12,7 +12,7 @@ pub struct AppState {
     pub dir: DataDir,
     pub keyring: Box<dyn DeviceSecretStore>,
     clock: Box<dyn Fn() -> Box<dyn Clock> + Send + Sync>,
-    session: Mutex<Option<Clinic>>,
+    session: Arc<Mutex<Option<Clinic>>>,
 }
 
 impl AppState {
@@ -26,7 +26,7 @@ impl AppState {
         keyring: Box<dyn DeviceSecretStore>,
         clock: impl Fn() -> Box<dyn Clock> + Send + Sync + 'static,
     ) -> Self {
-        Self { dir, keyring, clock: Box::new(clock), session: Mutex::new(None) }
+        Self { dir, keyring, clock: Box::new(clock), session: Arc::new(Mutex::new(None)) }
     }
 
     pub fn clock(&self) -> Box<dyn Clock> {
@@ -34,8 +34,17 @@ impl AppState {
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<Clinic>> {
-        // A panic while holding the lock leaves the session as it was; keep serving.
-        self.session.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock_slot(&self.session)
+    }
+
+    /// The session slot, for the shell's idle timer (`idle_watch`), which runs on its own thread.
+    pub(crate) fn shared_session(&self) -> Arc<Mutex<Option<Clinic>>> {
+        Arc::clone(&self.session)
+    }
+
+    /// Whether the session is locked, without applying the idle timeout (for tests).
+    pub fn session_is_locked(&self) -> Option<bool> {
+        self.slot().as_ref().map(Clinic::is_locked)
     }
 
     /// Runs `work` on the logged-in session.
@@ -57,4 +66,21 @@ impl AppState {
     pub fn take(&self) -> Option<Clinic> {
         self.slot().take()
     }
+}
+
+fn lock_slot(session: &Mutex<Option<Clinic>>) -> std::sync::MutexGuard<'_, Option<Clinic>> {
+    // A panic while holding the lock leaves the session as it was; keep serving.
+    session.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Applies the idle timeout to the session in `session`, whatever the window does; true when it
+/// locked the session just now.
+pub(crate) fn lock_if_idle(session: &Mutex<Option<Clinic>>) -> bool {
+    let mut slot = lock_slot(session);
+    let Some(clinic) = slot.as_mut() else { return false };
+    if clinic.is_locked() {
+        return false;
+    }
+    // A failure to record the lock still drops the keys (`Clinic::lock_if_idle`).
+    clinic.lock_if_idle().unwrap_or(true) && clinic.is_locked()
 }

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
+use tauri::Manager;
 use tauri::{WebviewWindow, WebviewWindowBuilder};
 
 struct Window {
@@ -230,6 +231,22 @@ fn an_idle_window_locks_and_resumes_with_password_and_a_new_code() {
     w.some_patient();
     assert_eq!(w.ok("lock", json!({})), Value::Null);
     assert_eq!(w.error_code("chart", json!({ "patientId": uuid_nil() })), "session_locked");
+}
+
+#[test]
+fn an_idle_session_locks_even_when_the_window_never_asks() {
+    let w = Window::on_demo();
+    let session = w.unlock("doctor");
+    let minutes = session["idle_timeout_minutes"].as_i64().expect("minutes");
+    let state = w._app.state::<mamori_desktop::AppState>();
+    assert_eq!(state.session_is_locked(), Some(false));
+    w.clock.advance(chrono::Duration::minutes(minutes + 1));
+    // No command from the window: the shell's own timer locks it within a check or two.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while state.session_is_locked() != Some(true) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(state.session_is_locked(), Some(true), "locked without the window's poll");
 }
 
 #[test]

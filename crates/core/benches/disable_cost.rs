@@ -33,8 +33,15 @@ fn main() {
     clock.advance(chrono::Duration::seconds(30));
     let app = totp_rs::Totp::from_url(&admin.otpauth_uri).expect("uri");
     let code = app.generate(u64::try_from(clock.now().timestamp()).expect("after 1970")).to_string();
-    let mut clinic = Clinic::unlock(&dir, &secrets, Box::new(clock.clone()), "admin", &Password::new(admin.password.as_str()), &SecondFactor::Totp(code))
-        .expect("unlock");
+    let mut clinic = Clinic::unlock(
+        &dir,
+        &secrets,
+        Box::new(clock.clone()),
+        "admin",
+        &Password::new(admin.password.as_str()),
+        &SecondFactor::Totp(code),
+    )
+    .expect("unlock");
 
     let start = Instant::now();
     clinic.change_role("reception", Role::Nurse).expect("role");
