@@ -44,7 +44,10 @@ impl Clinic {
         let statement = zeroize::Zeroizing::new(format!("PRAGMA rekey = \"x'{}'\";", new_dek.to_hex().as_str()));
         if let Err(error) = self.conn()?.execute_batch(&statement) {
             // The database keeps its key; the updates would open nothing: drop them.
-            keyfile::update(&path, |file| Ok(file.database_key_updates.clear()))?;
+            keyfile::update(&path, |file| {
+                file.database_key_updates.clear();
+                Ok(())
+            })?;
             return Err(error.into());
         }
         // This session takes the new key into its own entry at once.
