@@ -247,7 +247,7 @@ fn a_disabled_nurse_cannot_open_the_database_again_even_with_an_old_key_file() {
     assert!(matches!(site.try_login("nurse"), Err(Error::AccountDisabled)));
     let current = std::fs::read(&path).expect("read");
     std::fs::write(&path, &kept).expect("she restores the old key file");
-    assert!(matches!(site.try_login("nurse"), Err(Error::DatabaseKeyRejected)));
+    assert!(matches!(site.try_login("nurse"), Err(Error::DatabaseKeyChanged)), "her old entry opens nothing");
     std::fs::write(&path, &current).expect("the clinic's key file back");
 
     // The doctor takes the new key at his next login, and reads as before.
@@ -269,4 +269,47 @@ fn a_disabled_nurse_cannot_open_the_database_again_even_with_an_old_key_file() {
     let reasons: Vec<&str> = events.iter().filter_map(|e| e.reason.as_deref()).collect();
     assert!(reasons.contains(&"rotated the database key after disabling nurse"), "{reasons:?}");
     assert!(reasons.contains(&"withdrew the open invitation of clerk2"), "{reasons:?}");
+}
+
+/// Second review (issue 9): a lost key update strands a user, and disabling must be safe to run
+/// again. The admin sends the key again; a second disable is harmless; failed logins waiting in
+/// the keyring are audited when an invitation is accepted, not dropped.
+#[test]
+fn a_lost_key_update_is_sent_again_and_accepting_an_invitation_keeps_failed_logins() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (site, _) = clinic(tmp.path());
+    let mut admin = site.login("admin");
+    admin.set_user_disabled("nurse", true).expect("disable");
+    admin.set_user_disabled("nurse", true).expect("disabling again is harmless");
+    admin.logout().expect("logout");
+
+    // She deletes the doctor's pending key: his login says why, and the admin sends it again.
+    let path = site.dir.key_file();
+    let mut file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    file["database_key_updates"].as_array_mut().expect("updates").retain(|u| u["user"] != "doctor");
+    std::fs::write(&path, serde_json::to_vec_pretty(&file).expect("json")).expect("write");
+    assert!(matches!(site.try_login("doctor"), Err(Error::DatabaseKeyChanged)));
+    let mut admin = site.login("admin");
+    admin.resend_database_key("doctor").expect("resend");
+    admin.logout().expect("logout");
+    site.login("doctor").logout().expect("the doctor is back");
+
+    // Two wrong passwords for the doctor while nobody logs in, then someone accepts an
+    // invitation: the acceptance audits them (it used to drop them).
+    let mut admin = site.login("admin");
+    let clerk = User::build("clerk3", "受付 三郎", Role::Reception).expect("user");
+    let invitation = admin.invite_user(&site.keyring, &clerk).expect("invite");
+    admin.logout().expect("logout");
+    for _ in 0..2 {
+        site.clock.advance(chrono::Duration::minutes(5));
+        let wrong =
+            site.login_with("doctor", "not-his-password", mamori_core::auth::SecondFactor::Totp("000000".into()));
+        assert!(matches!(wrong, Err(Error::WrongPassword)));
+    }
+    site.clock.advance(chrono::Duration::minutes(5));
+    site.accept("clerk3", &invitation.code, "clerk-password-33").expect("accept").0.logout().expect("logout");
+    let events = site.login("admin").audit_events(&Filter::User("clerk3".into())).expect("events");
+    let audited_by_acceptance =
+        events.iter().filter(|e| e.action == Action::LoginFailed && e.subject.as_deref() == Some("doctor")).count();
+    assert_eq!(audited_by_acceptance, 2, "{events:?}");
 }

@@ -180,6 +180,12 @@ pub enum UserCommand {
         /// The user's login name.
         name: String,
     },
+    /// Seal the current database key to a user again (their key update after a disable was
+    /// lost, so their login says the database key changed).
+    ResendKey {
+        /// The user's login name.
+        name: String,
+    },
     /// Lift a lockout after too many failed logins.
     Unlock {
         /// The user's login name.

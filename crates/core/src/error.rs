@@ -89,6 +89,12 @@ pub enum Error {
     UserExists(String),
 
     #[error(
+        "the database key was changed since your last login and no new key is waiting for you on this \
+         computer; ask an administrator to send it again (mamori user resend-key)"
+    )]
+    DatabaseKeyChanged,
+
+    #[error(
         "the clinic's signed membership record on this computer does not verify at link {seq} ({problem}); \
          sign-in is refused. Tell an administrator: this computer's data must be restored from a backup"
     )]
@@ -183,6 +189,7 @@ impl Error {
             Error::DatabaseKeyRejected => ErrorCode::DatabaseKeyRejected,
             Error::UserExists(_) => ErrorCode::UserExists,
             Error::ChainBroken { .. } => ErrorCode::ChainBroken,
+            Error::DatabaseKeyChanged => ErrorCode::DatabaseKeyChanged,
             Error::ChainRolledBack => ErrorCode::ChainRolledBack,
             Error::StorePredatesChain => ErrorCode::StorePredatesChain,
             Error::RecipientNotConfirmed(_) => ErrorCode::RecipientNotConfirmed,

@@ -196,6 +196,7 @@ mod tests {
                 Error::ChainBroken { seq: 4, problem: "the link does not follow the one before it" }
             }
             ErrorCode::ChainRolledBack => Error::ChainRolledBack,
+            ErrorCode::DatabaseKeyChanged => Error::DatabaseKeyChanged,
             ErrorCode::StorePredatesChain => Error::StorePredatesChain,
             ErrorCode::RecipientNotConfirmed => Error::RecipientNotConfirmed("nurse".into()),
             ErrorCode::NotFound => Error::NotFound { what: "patient", id: "x".into() },

@@ -61,6 +61,7 @@ error_codes! {
     /// `found` is the link where the chain breaks; `detail` says how.
     ChainBroken = "chain_broken",
     ChainRolledBack = "chain_rolled_back",
+    DatabaseKeyChanged = "database_key_changed",
     StorePredatesChain = "store_predates_chain",
     /// `name` is the user waiting for a clinician's confirmation.
     RecipientNotConfirmed = "recipient_not_confirmed",
@@ -202,6 +203,7 @@ impl From<&Error> for ErrorReport {
             }
             Error::WrongPassword
             | Error::ChainRolledBack
+            | Error::DatabaseKeyChanged
             | Error::StorePredatesChain
             | Error::WrongSecondFactor
             | Error::SecondFactorNotEnrolled

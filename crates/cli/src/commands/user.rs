@@ -64,6 +64,10 @@ pub fn run(context: &Context, command: UserCommand, unlock: &Unlock) -> anyhow::
             );
             println!("  reset code: {}", reset.code.as_str());
         }
+        UserCommand::ResendKey { name } => {
+            clinic.resend_database_key(&name)?;
+            println!("{name} can log in again: the database key waits for them on this computer.");
+        }
         UserCommand::Unlock { name } => {
             clinic.unlock_account(&context.keyring, &name)?;
             println!("{name} may log in again.");

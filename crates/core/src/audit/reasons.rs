@@ -42,6 +42,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("recipient_confirmed", "confirmed {user} as a clinical key recipient"),
     ("database_key_rotated", "rotated the database key after disabling {user}"),
     ("invitation_withdrawn", "withdrew the open invitation of {user}"),
+    ("database_key_resent", "sent the database key again to {user}"),
+    ("database_key_taken_up", "took up the database key rotated since the last login"),
     ("invitation_accepted", "accepted the invitation: own password, second factor and key"),
     ("second_factor_redeemed", "redeemed a second-factor reset and enrolled a new authenticator"),
     ("key_wrap_refused", "a clinical key wrap for epoch {epoch} does not match the epoch's signed commitment"),

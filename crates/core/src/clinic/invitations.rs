@@ -99,9 +99,17 @@ impl Clinic {
         keys.kek = Some(kek);
         let user = accepted.member(user_name).map(|m| m.user()).unwrap_or_else(|| member.user());
         let mut clinic = Clinic::assemble(dir, &device_id, user, hlc, keys)?;
-        let event = NewEvent::allowed(Action::Login, None, None)
-            .with_reason("accepted the invitation: own password, second factor and key");
-        let committed = clinic.transact(true, |conn, _, _, _| Ok((chain::append(conn, head + 1, &link)?, vec![event])));
+        // Failed logins kept while the database was closed (anyone's) are audited with it.
+        let mut events: Vec<NewEvent> = guard
+            .succeeded(user_name)?
+            .into_iter()
+            .map(|f| NewEvent::failed_login(&f.user, format!("{} at {}", f.reason, f.at.to_rfc3339())))
+            .collect();
+        events.push(
+            NewEvent::allowed(Action::Login, None, None)
+                .with_reason("accepted the invitation: own password, second factor and key"),
+        );
+        let committed = clinic.transact(true, |conn, _, _, _| Ok((chain::append(conn, head + 1, &link)?, events)));
         if let Err(error) = committed {
             key_file.close_invitation_accepted(user_name, false);
             key_file.save(&path)?;
@@ -109,7 +117,6 @@ impl Clinic {
         }
         key_file.close_invitation_accepted(user_name, true);
         key_file.save(&path)?;
-        guard.succeeded(user_name)?;
         drop(lock);
         if let Some(keys) = clinic.keys.as_mut() {
             keys.membership = accepted;

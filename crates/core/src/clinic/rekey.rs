@@ -11,26 +11,27 @@ use crate::audit::NewEvent;
 use crate::log_safe;
 use crate::secret::Key32;
 use crate::vault::keyfile;
-use crate::vault::section_key::wrap_database_key;
+use crate::vault::section_key::{database_key_id, wrap_database_key};
 use crate::{Error, Result};
 
 impl Clinic {
-    /// Rotates the database key after `disabled` lost their account; returns the users whose
-    /// open invitations were withdrawn (their code opened the old key: invite them again).
+    /// Removes `disabled`'s key-file entry and rotates the database key (before the link that
+    /// disables them); returns the users whose open invitations were withdrawn (their code opened
+    /// the old key: invite them again). Safe to run again after an interruption.
     pub(super) fn rotate_database_key(&mut self, disabled: &str) -> Result<Vec<String>> {
         let started = Instant::now();
         let new_dek = Key32::random()?;
         let me = self.user.name.clone();
         let path = self.dir.key_file();
         let membership = self.keys()?.membership.clone();
-        let withdrawn = keyfile::update(&path, |file| {
+        let new_id = database_key_id(&new_dek);
+        // First her entry goes, and the new key is sealed to everyone else beside any earlier
+        // updates (which stay until this rotation has completed).
+        keyfile::update(&path, |file| {
             file.remove_user(disabled);
             if !file.disabled.iter().any(|d| d == disabled) {
                 file.disabled.push(disabled.to_string());
             }
-            let withdrawn: Vec<String> = file.invitations.drain(..).map(|i| i.user).collect();
-            // An update from an earlier rotation is superseded: this one reaches everyone.
-            file.database_key_updates.clear();
             let remaining: Vec<String> = file.users.iter().map(|u| u.user.clone()).collect();
             for user in remaining {
                 let Some(member) = membership.member(&user).filter(|m| m.accepted() && !m.disabled) else {
@@ -39,17 +40,24 @@ impl Clinic {
                 let update = wrap_database_key(&new_dek, &file.device_id, &user, &member.x25519)?;
                 file.database_key_updates.push(update);
             }
-            Ok(withdrawn)
+            Ok(())
         })?;
         let statement = zeroize::Zeroizing::new(format!("PRAGMA rekey = \"x'{}'\";", new_dek.to_hex().as_str()));
         if let Err(error) = self.conn()?.execute_batch(&statement) {
-            // The database keeps its key; the updates would open nothing: drop them.
+            // The database keeps its key: drop only this rotation's updates (her entry stays gone).
             keyfile::update(&path, |file| {
-                file.database_key_updates.clear();
+                file.database_key_updates.retain(|u| u.key_id != new_id);
                 Ok(())
             })?;
+            log_safe!(error, "database key rotation failed; the disable can be run again");
             return Err(error.into());
         }
+        // Completed: earlier updates are superseded, and open invitations (whose code opened the
+        // old key) are withdrawn.
+        let withdrawn = keyfile::update(&path, |file| {
+            file.database_key_updates.retain(|u| u.key_id == new_id);
+            Ok(file.invitations.drain(..).map(|i| i.user).collect::<Vec<String>>())
+        })?;
         // This session takes the new key into its own entry at once.
         let kek = Key32::from_bytes(*self.keys()?.kek.as_ref().ok_or(Error::SessionLocked)?.expose());
         let own_dek = Key32::from_bytes(*new_dek.expose());
@@ -71,5 +79,28 @@ impl Clinic {
         events.extend(withdrawn.iter().map(|user| NewEvent::admin(format!("withdrew the open invitation of {user}"))));
         self.record(events)?;
         Ok(withdrawn)
+    }
+}
+
+impl Clinic {
+    /// Seals the current database key to `user` again (admin only): for a user whose pending key
+    /// update was lost (deleted from `keys.json`), so they can log in after a rotation.
+    pub fn resend_database_key(&mut self, user: &str) -> Result<()> {
+        self.authorize(crate::policy::Section::Administration, crate::policy::Access::Write, None)?;
+        self.refresh_membership()?;
+        let member = self.keys()?.membership.member(user).filter(|m| m.accepted() && !m.disabled).cloned();
+        let member = member.ok_or_else(|| Error::NotFound { what: "user", id: user.to_string() })?;
+        let dek = Key32::from_bytes(*self.keys()?.dek.expose());
+        keyfile::update(&self.dir.key_file(), |file| {
+            if !file.users.iter().any(|u| u.user == user) {
+                return Err(Error::NotFound { what: "user", id: user.to_string() });
+            }
+            let update = wrap_database_key(&dek, &file.device_id, user, &member.x25519)?;
+            file.database_key_updates.retain(|u| u.user != user || u.key_id != update.key_id);
+            file.database_key_updates.push(update);
+            Ok(())
+        })?;
+        log_safe!(info, "database key sent again", user = crate::log::LoginName::listed(user));
+        self.record(vec![NewEvent::admin(format!("sent the database key again to {user}"))])
     }
 }

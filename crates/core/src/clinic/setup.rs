@@ -244,6 +244,9 @@ impl Clinic {
         opened: &Opened,
     ) -> Result<()> {
         let mut events = self.check_second_factor(secrets, second_factor)?;
+        if opened.took_new_database_key {
+            events.push(NewEvent::admin("took up the database key rotated since the last login"));
+        }
         events.extend(self.check_pins(&opened.pins)?);
         events.push(NewEvent::allowed(Action::Login, None, None));
         self.record(events)?;
@@ -298,6 +301,8 @@ struct Opened {
     user: User,
     device_id: String,
     pins: Pins,
+    /// This login took up a database key rotated since the user's last one (audited).
+    took_new_database_key: bool,
 }
 
 /// How a failed login with a name that is no account's is counted and audited: never as the
@@ -345,9 +350,13 @@ fn open_keys(
         log_safe!(info, "key-file entry upgraded to version 2", user = account);
     }
     let keyfile::Opened { kek, secrets: mut entry, .. } = opened;
+    let mut took_new_database_key = false;
     let store = match Store::open(&dir.database(), &entry.dek) {
         // The database key was rotated since this user's last login (someone was disabled).
-        Err(Error::DatabaseKeyRejected) => take_database_key_update(&mut key_file, &path, user_name, &kek, &mut entry)?,
+        Err(Error::DatabaseKeyRejected) => {
+            took_new_database_key = true;
+            take_database_key_update(&mut key_file, &path, user_name, &kek, &mut entry)?
+        }
         other => other?,
     };
     let EntrySecrets { dek, user_key, pins, clinical_keys, .. } = entry;
@@ -363,7 +372,7 @@ fn open_keys(
     keys.kek = Some(kek);
     // Accepted at an earlier login; checked against the signed commitments when taken up.
     keys.section = clinical_keys;
-    Ok(Opened { keys: Some(keys), user, device_id: key_file.device_id, pins })
+    Ok(Opened { keys: Some(keys), user, device_id: key_file.device_id, pins, took_new_database_key })
 }
 
 /// Opens the database with the new key sealed to this user after a rotation, and re-seals their
@@ -375,10 +384,18 @@ fn take_database_key_update(
     kek: &Key32,
     entry: &mut EntrySecrets,
 ) -> Result<Store> {
-    let update = key_file.database_key_updates.iter().find(|u| u.user == user).ok_or(Error::DatabaseKeyRejected)?;
-    let dek = section_key::unwrap_database_key(update, &key_file.device_id, &entry.user_key)
-        .ok_or(Error::DatabaseKeyRejected)?;
-    let store = Store::open(path.with_file_name(DataDir::DATABASE).as_path(), &dek)?;
+    let database = path.with_file_name(DataDir::DATABASE);
+    let mut opened = None;
+    for update in key_file.database_key_updates.iter().filter(|u| u.user == user) {
+        let Some(dek) = section_key::unwrap_database_key(update, &key_file.device_id, &entry.user_key) else {
+            continue;
+        };
+        if let Ok(store) = Store::open(&database, &dek) {
+            opened = Some((store, dek));
+            break;
+        }
+    }
+    let (store, dek) = opened.ok_or(Error::DatabaseKeyChanged)?;
     entry.dek = dek;
     key_file.reseal(user, kek, entry)?;
     key_file.database_key_updates.retain(|u| u.user != user);

@@ -10,6 +10,7 @@ use crate::changelog::OpenBody;
 use crate::domain::validation::{Field, Problem};
 use crate::domain::{Role, User};
 use crate::policy::{self, Access, Section};
+use crate::vault::KeyFile;
 use crate::{Error, Result};
 
 impl Clinic {
@@ -48,6 +49,18 @@ impl Clinic {
         if loses_key && section_keys::is_last_holder(self.conn()?, membership, user_name)? {
             return Err(Error::invalid(Field::User, Problem::LastKeyHolder));
         }
+        // Disabling is cryptographic, and done first: her entry goes and the database key changes
+        // before the link says she is disabled, so no interruption leaves her key working behind
+        // a signed "disabled". Disabling again redoes it if her entry is still here.
+        if user.disabled {
+            let has_entry = KeyFile::load(&self.dir.key_file())?.users.iter().any(|u| u.user == user.name);
+            if !before.disabled || has_entry {
+                self.rotate_database_key(&user.name)?;
+            }
+        }
+        if user == before {
+            return Ok(user);
+        }
         let statement = if user.role != before.role {
             Statement::SetRole { user: user.name.clone(), role: user.role }
         } else {
@@ -64,10 +77,6 @@ impl Clinic {
         self.adopt(next);
         if user.name == self.user.name {
             self.user = user.clone();
-        }
-        // Disabling is cryptographic: her entry goes and the database key changes.
-        if user.disabled && !before.disabled {
-            self.rotate_database_key(&name)?;
         }
         Ok(user)
     }

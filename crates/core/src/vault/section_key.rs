@@ -147,6 +147,9 @@ const DEK_WRAP_INFO: &[u8] = b"mamori dek wrap v1";
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WrappedDatabaseKey {
     pub user: String,
+    /// Which database key this is (a hash prefix, not the key): a failed rotation removes only
+    /// its own updates, a completed one those it supersedes.
+    pub key_id: String,
     #[serde(with = "hex::serde")]
     pub ephemeral_public: [u8; 32],
     #[serde(with = "hex::serde")]
@@ -178,10 +181,18 @@ pub fn wrap_database_key(
     let sealed = crypto::seal(&wrapping, dek.expose(), &dek_associated_data(device_id, user))?;
     Ok(WrappedDatabaseKey {
         user: user.to_string(),
+        key_id: database_key_id(dek),
         ephemeral_public,
         nonce: sealed.nonce,
         ciphertext: sealed.ciphertext,
     })
+}
+
+/// A database key's id: the first 8 bytes of a domain-separated SHA-256, in hex.
+pub fn database_key_id(dek: &Key32) -> String {
+    use sha2::Digest;
+    let digest = Sha256::new().chain_update(b"mamori database key id v1\0").chain_update(dek.expose()).finalize();
+    hex::encode(&digest[..8])
 }
 
 /// Opens a database key sealed to `pair`'s user; `None` when it is not theirs or was altered.
