@@ -98,6 +98,19 @@ pub struct WrappedSectionKey {
 
 /// Seals `key` so that only the holder of `recipient_public`'s secret half can open it.
 pub fn wrap(key: &Key32, epoch: u32, recipient: &str, recipient_public: &[u8; 32]) -> Result<WrappedSectionKey> {
+    let (ephemeral_public, sealed) = seal_to(WRAP_INFO, key, &associated_data(recipient, epoch), recipient_public)?;
+    Ok(WrappedSectionKey { epoch, ephemeral_public, sealed })
+}
+
+/// Opens a wrap made for `user`; `None` when it was made for someone else or was altered.
+pub fn unwrap(wrapped: &WrappedSectionKey, user: &str, pair: &UserKeyPair) -> Option<Key32> {
+    let ad = associated_data(user, wrapped.epoch);
+    open_from(WRAP_INFO, &wrapped.ephemeral_public, &wrapped.sealed, &ad, pair)
+}
+
+/// An ephemeral X25519 agreement with `recipient_public`, HKDF-SHA256 (`info`; salt: both public
+/// keys) and XChaCha20-Poly1305 over `key` with `ad`: the ephemeral public key and the sealed key.
+fn seal_to(info: &[u8], key: &Key32, ad: &[u8], recipient_public: &[u8; 32]) -> Result<([u8; 32], Sealed)> {
     let mut ephemeral = [0u8; 32];
     fill_random(&mut ephemeral)?;
     let ephemeral = StaticSecret::from(ephemeral);
@@ -106,24 +119,25 @@ pub fn wrap(key: &Key32, epoch: u32, recipient: &str, recipient_public: &[u8; 32
     if !shared.was_contributory() {
         return Err(Error::InvalidState("a user's public key is not a valid X25519 key"));
     }
-    let wrapping = wrapping_key(shared.as_bytes(), &ephemeral_public, recipient_public)?;
-    let sealed = crypto::seal(&wrapping, key.expose(), &associated_data(recipient, epoch))?;
-    Ok(WrappedSectionKey { epoch, ephemeral_public, sealed })
+    let wrapping = wrapping_key_for(info, shared.as_bytes(), &ephemeral_public, recipient_public)?;
+    Ok((ephemeral_public, crypto::seal(&wrapping, key.expose(), ad)?))
 }
 
-/// Opens a wrap made for `user`; `None` when it was made for someone else or was altered.
-pub fn unwrap(wrapped: &WrappedSectionKey, user: &str, pair: &UserKeyPair) -> Option<Key32> {
-    let shared = pair.secret.diffie_hellman(&PublicKey::from(wrapped.ephemeral_public));
+/// Opens what [`seal_to`] sealed to `pair`'s public key; `None` when not theirs or altered.
+fn open_from(
+    info: &[u8],
+    ephemeral_public: &[u8; 32],
+    sealed: &Sealed,
+    ad: &[u8],
+    pair: &UserKeyPair,
+) -> Option<Key32> {
+    let shared = pair.secret.diffie_hellman(&PublicKey::from(*ephemeral_public));
     if !shared.was_contributory() {
         return None;
     }
-    let wrapping = wrapping_key(shared.as_bytes(), &wrapped.ephemeral_public, &pair.public()).ok()?;
-    let plain = crypto::open(&wrapping, &wrapped.sealed, &associated_data(user, wrapped.epoch))?;
+    let wrapping = wrapping_key_for(info, shared.as_bytes(), ephemeral_public, &pair.public()).ok()?;
+    let plain = crypto::open(&wrapping, sealed, ad)?;
     Key32::from_slice(&plain)
-}
-
-fn wrapping_key(shared: &[u8; 32], ephemeral_public: &[u8; 32], recipient_public: &[u8; 32]) -> Result<Key32> {
-    wrapping_key_for(WRAP_INFO, shared, ephemeral_public, recipient_public)
 }
 
 fn wrapping_key_for(
@@ -169,16 +183,8 @@ pub fn wrap_database_key(
     user: &str,
     recipient_public: &[u8; 32],
 ) -> Result<WrappedDatabaseKey> {
-    let mut ephemeral = [0u8; 32];
-    fill_random(&mut ephemeral)?;
-    let ephemeral = StaticSecret::from(ephemeral);
-    let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
-    let shared = ephemeral.diffie_hellman(&PublicKey::from(*recipient_public));
-    if !shared.was_contributory() {
-        return Err(Error::InvalidState("a user's public key is not a valid X25519 key"));
-    }
-    let wrapping = wrapping_key_for(DEK_WRAP_INFO, shared.as_bytes(), &ephemeral_public, recipient_public)?;
-    let sealed = crypto::seal(&wrapping, dek.expose(), &dek_associated_data(device_id, user))?;
+    let ad = dek_associated_data(device_id, user);
+    let (ephemeral_public, sealed) = seal_to(DEK_WRAP_INFO, dek, &ad, recipient_public)?;
     Ok(WrappedDatabaseKey {
         user: user.to_string(),
         key_id: database_key_id(dek),
@@ -197,15 +203,9 @@ pub fn database_key_id(dek: &Key32) -> String {
 
 /// Opens a database key sealed to `pair`'s user; `None` when it is not theirs or was altered.
 pub fn unwrap_database_key(wrapped: &WrappedDatabaseKey, device_id: &str, pair: &UserKeyPair) -> Option<Key32> {
-    let shared = pair.secret.diffie_hellman(&PublicKey::from(wrapped.ephemeral_public));
-    if !shared.was_contributory() {
-        return None;
-    }
-    let wrapping =
-        wrapping_key_for(DEK_WRAP_INFO, shared.as_bytes(), &wrapped.ephemeral_public, &pair.public()).ok()?;
     let sealed = Sealed { nonce: wrapped.nonce, ciphertext: wrapped.ciphertext.clone() };
-    let plain = crypto::open(&wrapping, &sealed, &dek_associated_data(device_id, &wrapped.user))?;
-    Key32::from_slice(&plain)
+    let ad = dek_associated_data(device_id, &wrapped.user);
+    open_from(DEK_WRAP_INFO, &wrapped.ephemeral_public, &sealed, &ad, pair)
 }
 
 fn associated_data(user: &str, epoch: u32) -> Vec<u8> {
