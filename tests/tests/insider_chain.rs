@@ -208,6 +208,7 @@ fn a_clinician_added_by_the_admin_waits_for_a_colleagues_confirmation() {
     let pending = doctor.pending_recipients().expect("pending");
     assert_eq!(pending.len(), 1);
     assert_eq!((pending[0].user.as_str(), pending[0].added_by.as_deref()), ("doctor2", Some("admin")));
+    assert!(!pending[0].reinvited);
     doctor.logout().expect("the doctor logs out without confirming");
     assert!(matches!(site.login("doctor2").chart(p), Err(Error::SectionKeyMissing)));
 
@@ -312,4 +313,27 @@ fn a_lost_key_update_is_sent_again_and_accepting_an_invitation_keeps_failed_logi
     let audited_by_acceptance =
         events.iter().filter(|e| e.action == Action::LoginFailed && e.subject.as_deref() == Some("doctor")).count();
     assert_eq!(audited_by_acceptance, 2, "{events:?}");
+}
+
+/// Second review (I3): an administrator deletes a nurse's key-file entry, invites the name again
+/// and accepts it herself. The old keys lose all power, the clinical key does not follow, and the
+/// doctor asked to confirm "the nurse" is told the account was invited again.
+#[test]
+fn a_reinvited_account_is_flagged_to_the_confirming_clinician() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut site, p) = clinic(tmp.path());
+    let path = site.dir.key_file();
+    let mut file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    file["users"].as_array_mut().expect("users").retain(|u| u["user"] != "nurse");
+    std::fs::write(&path, serde_json::to_vec_pretty(&file).expect("json")).expect("write");
+
+    let mut admin = site.login("admin");
+    let nurse = User::build("nurse", "nurse", Role::Nurse).expect("user");
+    site.invite(&mut admin, &nurse, "admin-chosen-password-1");
+    admin.logout().expect("logout");
+    assert!(matches!(site.login("nurse").chart(p), Err(Error::SectionKeyMissing)));
+
+    let mut doctor = site.login("doctor");
+    let pending = doctor.pending_recipients().expect("pending");
+    assert_eq!(pending.iter().map(|r| (r.user.as_str(), r.reinvited)).collect::<Vec<_>>(), [("nurse", true)]);
 }

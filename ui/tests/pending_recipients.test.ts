@@ -9,6 +9,7 @@ const nurse: PendingRecipient = {
   role: 'nurse',
   added_by: 'admin',
   fingerprint: 'AB12 CD34 EF56 7890 AB12 CD34 EF56 7890',
+  reinvited: false,
 };
 
 describe('colleagues waiting for the clinical key', () => {
@@ -20,6 +21,11 @@ describe('colleagues waiting for the clinical key', () => {
     expect(shown).toContain('本人の画面の鍵の指紋');
     // The fingerprint is typed from the colleague's screen, never shown here to be copied.
     expect(shown).not.toContain('AB12 CD34');
+  });
+
+  it('warn when the account was invited again (whoever held that code chose its keys)', () => {
+    expect(text(html(PendingRecipients, { initial: [nurse] }))).not.toContain('再招待');
+    expect(text(html(PendingRecipients, { initial: [{ ...nurse, reinvited: true }] }))).toContain('再招待されています');
   });
 
   it('say it in English too', () => {

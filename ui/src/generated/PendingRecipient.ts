@@ -9,4 +9,9 @@ export type PendingRecipient = { user: string, display_name: string, role: Role,
 /**
  * Their X25519 key's fingerprint, as their own screen shows it.
  */
-fingerprint: string, };
+fingerprint: string, 
+/**
+ * The account was invited again (a lost key, a withdrawn invitation): whoever held that
+ * code chose its keys, so ask them whether they accepted it themselves.
+ */
+reinvited: boolean, };

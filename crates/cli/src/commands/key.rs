@@ -22,7 +22,7 @@ fn run_unlocked(clinic: &mut Clinic, command: KeyCommand) -> anyhow::Result<()> 
                 println!("Nobody is waiting for the clinical key.");
                 return Ok(());
             }
-            let header: Vec<String> = ["user", "name", "role", "added by"].map(String::from).to_vec();
+            let header: Vec<String> = ["user", "name", "role", "added by", "note"].map(String::from).to_vec();
             let rows: Vec<Vec<String>> = std::iter::once(header)
                 .chain(waiting.iter().map(|r| {
                     vec![
@@ -30,6 +30,11 @@ fn run_unlocked(clinic: &mut Clinic, command: KeyCommand) -> anyhow::Result<()> 
                         r.display_name.clone(),
                         r.role.as_str().to_string(),
                         r.added_by.clone().unwrap_or_default(),
+                        if r.reinvited {
+                            "invited again: ask whether they accepted it themselves".into()
+                        } else {
+                            String::new()
+                        },
                     ]
                 }))
                 .collect();

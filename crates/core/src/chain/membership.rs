@@ -24,6 +24,9 @@ pub struct Member {
     pub invite_key: Option<Hex32>,
     /// The newest second-factor reset an administrator issued for them: its link and code hash.
     pub second_factor_reset: Option<(u64, Hex32)>,
+    /// How many times they were invited (0 for the first user; more than 1 when invited again,
+    /// which a clinician confirming them should know).
+    pub invitations: u32,
     /// Who added them (the root for the first admin).
     pub added_by: Option<String>,
     /// The clinician who confirmed them as a recipient of the clinical key, if one has.
@@ -170,6 +173,7 @@ impl Membership {
                     x25519,
                     invite_key: None,
                     second_factor_reset: None,
+                    invitations: 0,
                     added_by: None,
                     confirmed_by: None,
                     left_clinical_at: None,
@@ -194,6 +198,7 @@ impl Membership {
                     member.invite_key = Some(invite_key);
                     member.confirmed_by = None;
                     member.added_by = Some(admin.name);
+                    member.invitations += 1;
                     self.hashes.push(link.hash);
                     return Ok(());
                 }
@@ -206,6 +211,7 @@ impl Membership {
                     x25519: [0; 32],
                     invite_key: Some(invite_key),
                     second_factor_reset: None,
+                    invitations: 1,
                     added_by: Some(admin.name),
                     confirmed_by: None,
                     left_clinical_at: None,
@@ -500,6 +506,7 @@ mod tests {
         let state = clinic.push("admin", reinvite).expect("invited again");
         let clerk = state.member("clerk").expect("clerk");
         assert!(!clerk.accepted() && clerk.left_clinical_at.is_some() && clerk.confirmed_by.is_none());
+        assert_eq!(clerk.invitations, 2, "a confirming clinician is told she was invited again");
         assert!(clinic.push("clerk", Statement::ClinicalKeyEpoch { epoch: 9, commitment: [0; 32] }).is_err());
         // A second-factor reset is an administrator's signed statement.
         let reset = Statement::ResetSecondFactor { user: "doctor".into(), code_hash: [7; 32] };

@@ -36,6 +36,9 @@ pub struct PendingRecipient {
     pub added_by: Option<String>,
     /// Their X25519 key's fingerprint, as their own screen shows it.
     pub fingerprint: String,
+    /// The account was invited again (a lost key, a withdrawn invitation): whoever held that
+    /// code chose its keys, so ask them whether they accepted it themselves.
+    pub reinvited: bool,
 }
 
 impl Clinic {
@@ -121,6 +124,7 @@ impl Clinic {
                 role: m.role,
                 added_by: m.added_by.clone(),
                 fingerprint: chain::fingerprint(&m.x25519),
+                reinvited: m.invitations > 1,
             })
             .collect())
     }
