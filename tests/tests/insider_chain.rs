@@ -337,3 +337,31 @@ fn a_reinvited_account_is_flagged_to_the_confirming_clinician() {
     let pending = doctor.pending_recipients().expect("pending");
     assert_eq!(pending.iter().map(|r| (r.user.as_str(), r.reinvited)).collect::<Vec<_>>(), [("nurse", true)]);
 }
+
+/// Third review (N1): a disable interrupted after the rekey and before its link used to be
+/// invisible, and `resend-key` would hand her the new key. The administrator's own sealed entry
+/// records the disable before anything else; their next login finishes it, and until then
+/// nobody can send her a key.
+#[test]
+fn an_interrupted_disable_is_finished_at_the_administrators_next_login() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (site, _) = clinic(tmp.path());
+    // As if the admin's disable of the receptionist stopped right after it began: her pending
+    // disable is in the admin's sealed entry, the chain still says she is enabled.
+    let path = site.dir.key_file();
+    let mut file = mamori_core::vault::KeyFile::load(&path).expect("key file");
+    let device = site.keyring.load(&file.device_id).expect("keyring").expect("device secret");
+    let opened = file.open("admin", &Password::new(site.password("admin")), &device).expect("admin's entry");
+    let mut entry = opened.secrets;
+    entry.pins.pending_disables.push("reception".into());
+    file.reseal("admin", &opened.kek, &entry).expect("reseal");
+    file.save(&path).expect("save");
+
+    let mut admin = site.login("admin");
+    assert!(admin.users().expect("users").iter().any(|u| u.name == "reception" && u.disabled), "finished at login");
+    assert!(matches!(admin.resend_database_key("reception"), Err(Error::NotFound { .. })), "no key for her");
+    let events = admin.audit_events(&Filter::All).expect("events");
+    assert!(events.iter().any(|e| e.reason.as_deref() == Some("finished the interrupted disable of reception")));
+    admin.logout().expect("logout");
+    assert!(matches!(site.try_login("reception"), Err(Error::AccountDisabled)));
+}

@@ -43,6 +43,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("database_key_rotated", "rotated the database key after disabling {user}"),
     ("invitation_withdrawn", "withdrew the open invitation of {user}"),
     ("database_key_resent", "sent the database key again to {user}"),
+    ("disable_finished", "finished the interrupted disable of {user}"),
     ("database_key_taken_up", "took up the database key rotated since the last login"),
     ("invitation_accepted", "accepted the invitation: own password, second factor and key"),
     ("second_factor_redeemed", "redeemed a second-factor reset and enrolled a new authenticator"),

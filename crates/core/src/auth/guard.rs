@@ -112,6 +112,21 @@ impl<'a> LoginGuard<'a> {
         Ok(pending)
     }
 
+    /// The failures still to be audited, left in the record until [`LoginGuard::audited`] says
+    /// they are in the audit log (a login that fails to save its audit loses none).
+    pub fn pending(&self) -> Result<Vec<FailedLogin>> {
+        Ok(self.load()?.pending)
+    }
+
+    /// After a successful login whose audit holds `written`: clears the user's failures and
+    /// forgets exactly those pending failures (any that arrived since stay).
+    pub fn audited(&self, user: &str, written: &[FailedLogin]) -> Result<()> {
+        let mut record = self.load()?;
+        record.users.remove(user);
+        record.pending.retain(|p| !written.iter().any(|w| w.user == p.user && w.at == p.at && w.reason == p.reason));
+        self.save(&record)
+    }
+
     /// An administrator lifts a lockout.
     pub fn release(&self, user: &str) -> Result<()> {
         let mut record = self.load()?;

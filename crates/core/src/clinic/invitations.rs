@@ -100,9 +100,9 @@ impl Clinic {
         let user = accepted.member(user_name).map(|m| m.user()).unwrap_or_else(|| member.user());
         let mut clinic = Clinic::assemble(dir, &device_id, user, hlc, keys)?;
         // Failed logins kept while the database was closed (anyone's) are audited with it.
-        let mut events: Vec<NewEvent> = guard
-            .succeeded(user_name)?
-            .into_iter()
+        let kept = guard.pending()?;
+        let mut events: Vec<NewEvent> = kept
+            .iter()
             .map(|f| NewEvent::failed_login(&f.user, format!("{} at {}", f.reason, f.at.to_rfc3339())))
             .collect();
         events.push(
@@ -117,6 +117,8 @@ impl Clinic {
         }
         key_file.close_invitation_accepted(user_name, true);
         key_file.save(&path)?;
+        // Only now, with them in the audit log, does the keyring forget those failures.
+        guard.audited(user_name, &kept)?;
         drop(lock);
         if let Some(keys) = clinic.keys.as_mut() {
             keys.membership = accepted;

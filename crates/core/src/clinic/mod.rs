@@ -63,6 +63,8 @@ pub struct Clinic {
     /// A second factor this user enrolled at this login by redeeming a reset code, to show them
     /// once.
     new_second_factor: Option<crate::auth::Enrollment>,
+    /// Failed logins this login audits; the keyring forgets them once the audit is written.
+    kept_failures: Vec<crate::auth::guard::FailedLogin>,
 }
 
 /// What an unlocked session holds. Dropping it wipes the database key, closes the SQLCipher

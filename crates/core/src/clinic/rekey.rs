@@ -20,6 +20,9 @@ impl Clinic {
     /// the old key: invite them again). Safe to run again after an interruption.
     pub(super) fn rotate_database_key(&mut self, disabled: &str) -> Result<Vec<String>> {
         let started = Instant::now();
+        // Recorded first, in this administrator's own sealed entry (which nobody else can edit):
+        // an interrupted disable is finished at their next login, and nobody sends her a key.
+        self.mark_pending_disable(disabled, true)?;
         let new_dek = Key32::random()?;
         let me = self.user.name.clone();
         let path = self.dir.key_file();
@@ -32,7 +35,8 @@ impl Clinic {
             if !file.disabled.iter().any(|d| d == disabled) {
                 file.disabled.push(disabled.to_string());
             }
-            let remaining: Vec<String> = file.users.iter().map(|u| u.user.clone()).collect();
+            let remaining: Vec<String> =
+                file.users.iter().map(|u| u.user.clone()).filter(|u| !file.disabled.contains(u)).collect();
             for user in remaining {
                 let Some(member) = membership.member(&user).filter(|m| m.accepted() && !m.disabled) else {
                     continue;
@@ -90,11 +94,19 @@ impl Clinic {
         self.refresh_membership()?;
         let member = self.keys()?.membership.member(user).filter(|m| m.accepted() && !m.disabled).cloned();
         let member = member.ok_or_else(|| Error::NotFound { what: "user", id: user.to_string() })?;
+        let kek = Key32::from_bytes(*self.keys()?.kek.as_ref().ok_or(Error::SessionLocked)?.expose());
+        let pending =
+            keyfile::KeyFile::load(&self.dir.key_file())?.open_with_kek(&self.user.name, &kek)?.pins.pending_disables;
+        if pending.iter().any(|p| p == user) {
+            return Err(Error::AccountDisabled);
+        }
         let dek = Key32::from_bytes(*self.keys()?.dek.expose());
         keyfile::update(&self.dir.key_file(), |file| {
             if !file.users.iter().any(|u| u.user == user) {
                 return Err(Error::NotFound { what: "user", id: user.to_string() });
             }
+            // The chain says she is enabled (checked above): a tombstone here is stale or planted.
+            file.disabled.retain(|d| d != user);
             let update = wrap_database_key(&dek, &file.device_id, user, &member.x25519)?;
             file.database_key_updates.retain(|u| u.user != user || u.key_id != update.key_id);
             file.database_key_updates.push(update);
@@ -102,5 +114,36 @@ impl Clinic {
         })?;
         log_safe!(info, "database key sent again", user = crate::log::LoginName::listed(user));
         self.record(vec![NewEvent::admin(format!("sent the database key again to {user}"))])
+    }
+}
+
+impl Clinic {
+    /// Adds (`begun`) or removes `user` in this administrator's pending disables.
+    pub(super) fn mark_pending_disable(&mut self, user: &str, begun: bool) -> Result<()> {
+        let me = self.user.name.clone();
+        let kek = Key32::from_bytes(*self.keys()?.kek.as_ref().ok_or(Error::SessionLocked)?.expose());
+        keyfile::update(&self.dir.key_file(), |file| {
+            let mut entry = file.open_with_kek(&me, &kek)?;
+            entry.pins.pending_disables.retain(|p| p != user);
+            if begun {
+                entry.pins.pending_disables.push(user.to_string());
+            }
+            file.reseal(&me, &kek, &entry)
+        })
+    }
+
+    /// At an administrator's login: finishes the disables they began and could not sign.
+    pub(super) fn finish_pending_disables(&mut self) -> Result<()> {
+        let Some(kek) = self.keys()?.kek.as_ref().map(|k| Key32::from_bytes(*k.expose())) else {
+            return Ok(());
+        };
+        let pending =
+            keyfile::KeyFile::load(&self.dir.key_file())?.open_with_kek(&self.user.name, &kek)?.pins.pending_disables;
+        for user in pending {
+            log_safe!(warn, "finishing an interrupted disable", user = crate::log::LoginName::listed(&user));
+            self.set_user_disabled(&user, true)?;
+            self.record(vec![NewEvent::admin(format!("finished the interrupted disable of {user}"))])?;
+        }
+        Ok(())
     }
 }

@@ -69,11 +69,22 @@ impl Clinic {
         }
         key_file.reseal(&user, kek, &entry)?;
         key_file.save(&path)?;
-        // Failures that happened while the database was closed are audited now.
-        let kept = guard.succeeded(&user)?;
+        // Failures that happened while the database was closed are audited with this login; the
+        // keyring forgets them only once that audit is written (`forget_audited_failures`).
+        let kept = guard.pending()?;
         drop(lock);
         let failures =
-            kept.into_iter().map(|f| NewEvent::failed_login(&f.user, format!("{} at {}", f.reason, f.at.to_rfc3339())));
-        Ok(failures.chain(events).collect())
+            kept.iter().map(|f| NewEvent::failed_login(&f.user, format!("{} at {}", f.reason, f.at.to_rfc3339())));
+        let events = failures.chain(events).collect();
+        self.kept_failures = kept;
+        Ok(events)
+    }
+
+    /// After the login's audit is written: the keyring clears this user's failures and forgets
+    /// the pending ones that audit holds.
+    pub(super) fn forget_audited_failures(&mut self, secrets: &dyn DeviceSecretStore) -> Result<()> {
+        let kept = std::mem::take(&mut self.kept_failures);
+        let _lock = keyfile::lock(&self.dir.key_file())?;
+        LoginGuard::new(secrets, &self.device_id).audited(&self.user.name, &kept)
     }
 }

@@ -231,6 +231,7 @@ impl Clinic {
             grants: Vec::new(),
             tampering_found: Vec::new(),
             new_second_factor: None,
+            kept_failures: Vec::new(),
         })
     }
 
@@ -250,6 +251,10 @@ impl Clinic {
         events.extend(self.check_pins(&opened.pins)?);
         events.push(NewEvent::allowed(Action::Login, None, None));
         self.record(events)?;
+        self.forget_audited_failures(secrets)?;
+        if self.user.role == crate::domain::Role::Admin {
+            self.finish_pending_disables()?;
+        }
         self.take_up_section_keys()?;
         self.save_pins()
     }
@@ -395,7 +400,10 @@ fn take_database_key_update(
             break;
         }
     }
-    let (store, dek) = opened.ok_or(Error::DatabaseKeyChanged)?;
+    // Someone disabled here is told so, not to ask for the key again.
+    let refused =
+        if key_file.disabled.iter().any(|d| d == user) { Error::AccountDisabled } else { Error::DatabaseKeyChanged };
+    let (store, dek) = opened.ok_or(refused)?;
     entry.dek = dek;
     key_file.reseal(user, kek, entry)?;
     key_file.database_key_updates.retain(|u| u.user != user);

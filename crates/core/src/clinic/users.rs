@@ -59,6 +59,9 @@ impl Clinic {
             }
         }
         if user == before {
+            if user.disabled {
+                self.mark_pending_disable(&user.name, false)?;
+            }
             return Ok(user);
         }
         let statement = if user.role != before.role {
@@ -77,6 +80,10 @@ impl Clinic {
         self.adopt(next);
         if user.name == self.user.name {
             self.user = user.clone();
+        }
+        if user.disabled {
+            // Signed: the disable this administrator began is done.
+            self.mark_pending_disable(&user.name, false)?;
         }
         Ok(user)
     }

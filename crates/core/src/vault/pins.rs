@@ -14,6 +14,10 @@ pub struct Pins {
     /// The link of the newest second-factor reset this user redeemed (each redeems once).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub second_factor_reset_redeemed: u64,
+    /// An administrator's disables begun (entry removed, database rekeyed) but not yet signed
+    /// into the chain: finished at their next login, and nobody on it is sent a database key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_disables: Vec<String>,
 }
 
 fn is_zero(n: &u64) -> bool {
