@@ -1,6 +1,8 @@
 //! The clinical section key (CSK): clinic-wide, by epoch, it seals every clinical record. It is
-//! wrapped only to clinical users' X25519 public keys (an ephemeral X25519 agreement, HKDF-SHA256
-//! and XChaCha20-Poly1305), never to a device or a non-clinical role. See docs/section-keys.md.
+//! wrapped only to clinical users' X25519 public keys, never to a device or a non-clinical role,
+//! with HPKE (RFC 9180, base mode: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305;
+//! the `hpke` crate). Wraps made before it (an ephemeral X25519 agreement, HKDF-SHA256 and
+//! XChaCha20-Poly1305, written out here) are still read. See docs/section-keys.md.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +11,7 @@ use sha2::Sha256;
 use x25519_dalek::{PublicKey, StaticSecret};
 
 use crate::crypto::{self, Sealed};
-use crate::secret::{fill_random, Key32};
+use crate::secret::Key32;
 use crate::{Error, Result};
 
 const WRAP_INFO: &[u8] = b"mamori csk wrap v1";
@@ -108,23 +110,62 @@ pub fn unwrap(wrapped: &WrappedSectionKey, user: &str, pair: &UserKeyPair) -> Op
     open_from(WRAP_INFO, &wrapped.ephemeral_public, &wrapped.sealed, &ad, pair)
 }
 
-/// An ephemeral X25519 agreement with `recipient_public`, HKDF-SHA256 (`info`; salt: both public
-/// keys) and XChaCha20-Poly1305 over `key` with `ad`: the ephemeral public key and the sealed key.
+type Kem = hpke::kem::X25519HkdfSha256;
+
+/// An HPKE wrap keeps the sealed value's nonce all zero (HPKE derives its own); a wrap of the
+/// earlier construction carries a random one. That is how the two are told apart when read.
+const HPKE_NONCE: [u8; crate::crypto::NONCE_LEN] = [0; crate::crypto::NONCE_LEN];
+
+/// Seals `key` to `recipient_public` with HPKE (`info`, `ad`): the encapsulated key and the
+/// sealed key.
 fn seal_to(info: &[u8], key: &Key32, ad: &[u8], recipient_public: &[u8; 32]) -> Result<([u8; 32], Sealed)> {
-    let mut ephemeral = [0u8; 32];
-    fill_random(&mut ephemeral)?;
-    let ephemeral = StaticSecret::from(ephemeral);
-    let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
-    let shared = ephemeral.diffie_hellman(&PublicKey::from(*recipient_public));
-    if !shared.was_contributory() {
-        return Err(Error::InvalidState("a user's public key is not a valid X25519 key"));
-    }
-    let wrapping = wrapping_key_for(info, shared.as_bytes(), &ephemeral_public, recipient_public)?;
-    Ok((ephemeral_public, crypto::seal(&wrapping, key.expose(), ad)?))
+    use hpke::{Deserializable, Serializable};
+    let recipient = <Kem as hpke::Kem>::PublicKey::from_bytes(recipient_public)
+        .map_err(|_| Error::InvalidState("a user's public key is not a valid X25519 key"))?;
+    let (encapped, ciphertext) = hpke::single_shot_seal::<hpke::aead::ChaCha20Poly1305, hpke::kdf::HkdfSha256, Kem>(
+        &hpke::OpModeS::Base,
+        &recipient,
+        info,
+        key.expose(),
+        ad,
+    )
+    .map_err(|_| Error::SealFailed)?;
+    let encapped: [u8; 32] = encapped.to_bytes().as_slice().try_into().map_err(|_| Error::SealFailed)?;
+    Ok((encapped, Sealed { nonce: HPKE_NONCE, ciphertext }))
 }
 
-/// Opens what [`seal_to`] sealed to `pair`'s public key; `None` when not theirs or altered.
+/// Opens what [`seal_to`] (or the earlier construction) sealed to `pair`'s public key; `None`
+/// when not theirs or altered.
 fn open_from(
+    info: &[u8],
+    ephemeral_public: &[u8; 32],
+    sealed: &Sealed,
+    ad: &[u8],
+    pair: &UserKeyPair,
+) -> Option<Key32> {
+    use hpke::Deserializable;
+    if sealed.nonce != HPKE_NONCE {
+        return open_from_v1(info, ephemeral_public, sealed, ad, pair);
+    }
+    let secret = zeroize::Zeroizing::new(pair.secret.to_bytes());
+    let recipient = <Kem as hpke::Kem>::PrivateKey::from_bytes(secret.as_ref()).ok()?;
+    let encapped = <Kem as hpke::Kem>::EncappedKey::from_bytes(ephemeral_public).ok()?;
+    let plain = hpke::single_shot_open::<hpke::aead::ChaCha20Poly1305, hpke::kdf::HkdfSha256, Kem>(
+        &hpke::OpModeR::Base,
+        &recipient,
+        &encapped,
+        info,
+        &sealed.ciphertext,
+        ad,
+    )
+    .ok()
+    .map(zeroize::Zeroizing::new)?;
+    Key32::from_slice(&plain)
+}
+
+/// The construction before HPKE: an ephemeral X25519 agreement, HKDF-SHA256 (`info`; salt: both
+/// public keys) and XChaCha20-Poly1305. Read, never written.
+fn open_from_v1(
     info: &[u8],
     ephemeral_public: &[u8; 32],
     sealed: &Sealed,
@@ -233,6 +274,24 @@ mod tests {
         let mut flipped = wrapped.clone();
         flipped.sealed.ciphertext[0] ^= 1;
         assert!(unwrap(&flipped, "doctor", &doctor).is_none(), "altered ciphertext");
+    }
+
+    /// A wrap of the construction before HPKE, made by its recipe here, still opens.
+    #[test]
+    fn a_wrap_made_before_hpke_still_opens_and_new_ones_are_hpke() {
+        let doctor = UserKeyPair::generate().expect("pair");
+        let csk = Key32::random().expect("key");
+        let ephemeral = StaticSecret::from([5u8; 32]);
+        let ephemeral_public = PublicKey::from(&ephemeral).to_bytes();
+        let shared = ephemeral.diffie_hellman(&PublicKey::from(doctor.public()));
+        let wrapping =
+            wrapping_key_for(WRAP_INFO, shared.as_bytes(), &ephemeral_public, &doctor.public()).expect("kdf");
+        let sealed = crypto::seal(&wrapping, csk.expose(), &associated_data("doctor", 1)).expect("seal");
+        let old = WrappedSectionKey { epoch: 1, ephemeral_public, sealed };
+        assert_eq!(unwrap(&old, "doctor", &doctor).map(|k| *k.expose()), Some(*csk.expose()));
+        let new = wrap(&csk, 1, "doctor", &doctor.public()).expect("wrap");
+        assert_eq!(new.sealed.nonce, HPKE_NONCE, "new wraps are HPKE");
+        assert_eq!(new.sealed.ciphertext.len(), 32 + 16, "the key and ChaCha20-Poly1305's tag");
     }
 
     #[test]
