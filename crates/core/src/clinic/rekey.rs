@@ -132,16 +132,12 @@ impl Clinic {
         })
     }
 
-    /// At an administrator's login: finishes the disables they began and could not sign.
-    pub(super) fn finish_pending_disables(&mut self) -> Result<()> {
-        let Some(kek) = self.keys()?.kek.as_ref().map(|k| Key32::from_bytes(*k.expose())) else {
-            return Ok(());
-        };
-        let pending =
-            keyfile::KeyFile::load(&self.dir.key_file())?.open_with_kek(&self.user.name, &kek)?.pins.pending_disables;
+    /// At an administrator's login: finishes the disables they began and could not sign (as
+    /// their entry, opened at this login, lists them).
+    pub(super) fn finish_pending_disables(&mut self, pending: &[String]) -> Result<()> {
         for user in pending {
-            log_safe!(warn, "finishing an interrupted disable", user = crate::log::LoginName::listed(&user));
-            self.set_user_disabled(&user, true)?;
+            log_safe!(warn, "finishing an interrupted disable", user = crate::log::LoginName::listed(user));
+            self.set_user_disabled(user, true)?;
             self.record(vec![NewEvent::admin(format!("finished the interrupted disable of {user}"))])?;
         }
         Ok(())

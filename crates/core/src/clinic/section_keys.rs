@@ -213,21 +213,33 @@ pub(super) fn load_section_keys(
             ephemeral_public: fixed(row.get(1)?)?,
             sealed: Sealed { nonce: fixed::<NONCE_LEN>(row.get(2)?)?, ciphertext: row.get(3)? },
         };
-        let epoch = wrapped.epoch;
         let opened = section_key::unwrap(&wrapped, user, pair);
-        let committed = membership.epoch(epoch).map(|record| record.commitment);
-        match opened {
-            Some(key) if committed == Some(chain::key_commitment(epoch, &key)) => keys.insert(epoch, key),
-            _ => {
-                crate::log_safe!(error, "a clinical key wrap does not match the signed epoch", epoch = epoch);
-                alerts.push(NewEvent::tampering(
-                    user,
-                    format!("a clinical key wrap for epoch {epoch} does not match the epoch's signed commitment"),
-                ));
-            }
-        }
+        take_if_committed(membership, user, wrapped.epoch, opened, &mut keys, &mut alerts);
     }
     Ok((keys, alerts))
+}
+
+/// Keeps `key` for `epoch` only if it is the key the epoch's signed link commits to; anything
+/// else (a wrap or an entry copy that does not open to it) is left out and raised as an alert.
+pub(super) fn take_if_committed(
+    membership: &Membership,
+    user: &str,
+    epoch: u32,
+    key: Option<Key32>,
+    keys: &mut SectionKeys,
+    alerts: &mut Vec<NewEvent>,
+) {
+    let committed = membership.epoch(epoch).map(|record| record.commitment);
+    match key {
+        Some(key) if committed == Some(chain::key_commitment(epoch, &key)) => keys.insert(epoch, key),
+        _ => {
+            crate::log_safe!(error, "a clinical key wrap does not match the signed epoch", epoch = epoch);
+            alerts.push(NewEvent::tampering(
+                user,
+                format!("a clinical key wrap for epoch {epoch} does not match the epoch's signed commitment"),
+            ));
+        }
+    }
 }
 
 /// Deletes the wraps of a user leaving the clinical roles (or disabled); true when there were

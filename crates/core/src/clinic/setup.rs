@@ -253,7 +253,7 @@ impl Clinic {
         self.record(events)?;
         self.forget_audited_failures(secrets)?;
         if self.user.role == crate::domain::Role::Admin {
-            self.finish_pending_disables()?;
+            self.finish_pending_disables(&opened.pins.pending_disables)?;
         }
         self.take_up_section_keys()?;
         self.save_pins()
@@ -275,14 +275,8 @@ impl Clinic {
         // The keys kept in the user's own sealed entry count too (wraps in the database can be
         // deleted by anyone who opens it); each must match its epoch's signed commitment.
         for (epoch, key) in keys.section.iter() {
-            if keys.membership.epoch(epoch).map(|r| r.commitment) == Some(chain::key_commitment(epoch, key)) {
-                held.insert(epoch, Key32::from_bytes(*key.expose()));
-            } else {
-                alerts.push(NewEvent::tampering(
-                    &self.user.name,
-                    format!("a clinical key wrap for epoch {epoch} does not match the epoch's signed commitment"),
-                ));
-            }
+            let copy = Some(Key32::from_bytes(*key.expose()));
+            section_keys::take_if_committed(&keys.membership, &self.user.name, epoch, copy, &mut held, &mut alerts);
         }
         if !alerts.is_empty() {
             self.record(alerts)?;

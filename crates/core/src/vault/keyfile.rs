@@ -188,9 +188,7 @@ impl KeyFile {
         if !self.invitations.iter().any(|u| u.user == user) || self.users.iter().any(|u| u.user == user) {
             return Err(Error::NotFound { what: "user", id: user.to_string() });
         }
-        let kdf = KdfParams::recommended()?;
-        let kek = derive_kek(password, &kdf, device_secret, user)?;
-        let entry = self.seal(user, kdf, &kek, secrets)?;
+        let (entry, kek) = self.seal_under_password(user, password, device_secret, secrets)?;
         self.users.push(entry);
         Ok(kek)
     }
@@ -216,9 +214,7 @@ impl KeyFile {
         if self.has_user(user) {
             return Err(Error::UserExists(user.to_string()));
         }
-        let kdf = KdfParams::recommended()?;
-        let kek = derive_kek(password, &kdf, device_secret, user)?;
-        let entry = self.seal(user, kdf, &kek, secrets)?;
+        let (entry, kek) = self.seal_under_password(user, password, device_secret, secrets)?;
         self.users.push(entry);
         Ok(kek)
     }
@@ -278,9 +274,7 @@ impl KeyFile {
         if !self.users.iter().any(|u| u.user == user) {
             return Err(Error::NotFound { what: "user", id: user.to_string() });
         }
-        let kdf = KdfParams::recommended()?;
-        let kek = derive_kek(password, &kdf, device_secret, user)?;
-        let entry = self.seal(user, kdf, &kek, secrets)?;
+        let (entry, kek) = self.seal_under_password(user, password, device_secret, secrets)?;
         if let Some(slot) = self.users.iter_mut().find(|u| u.user == user) {
             *slot = entry;
         }
@@ -295,6 +289,20 @@ impl KeyFile {
         self.legacy_users.retain(|u| u.user != user);
         self.invitations.retain(|u| u.user != user);
         before != count(self)
+    }
+
+    /// Seals `secrets` under a KEK from `password` with fresh Argon2 costs and salt.
+    fn seal_under_password(
+        &self,
+        user: &str,
+        password: &Password,
+        device_secret: &Key32,
+        secrets: &EntrySecrets,
+    ) -> Result<(SealedEntry, Key32)> {
+        let kdf = KdfParams::recommended()?;
+        let kek = derive_kek(password, &kdf, device_secret, user)?;
+        let entry = self.seal(user, kdf, &kek, secrets)?;
+        Ok((entry, kek))
     }
 
     fn seal(&self, user: &str, kdf: KdfParams, kek: &Key32, secrets: &EntrySecrets) -> Result<SealedEntry> {
