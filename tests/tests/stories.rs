@@ -16,6 +16,7 @@ mod idle_lock;
 mod insider_audit;
 mod insider_chain;
 mod insider_key_file;
+mod insider_records;
 mod keyring_load;
 mod replay;
 mod searching;

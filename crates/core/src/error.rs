@@ -95,6 +95,18 @@ pub enum Error {
     DatabaseKeyChanged,
 
     #[error(
+        "a clinical record does not verify: it was altered, moved to another chart or visit, or is not \
+         signed by the colleague it names; it is not shown, and the finding is in the audit log"
+    )]
+    RecordNotVerified,
+
+    #[error(
+        "a clinical record was sealed by a development version of Mamori, before author signatures, so \
+         who wrote it cannot be proven; create the clinic again with `mamori init` or `mamori demo`"
+    )]
+    RecordUnsigned,
+
+    #[error(
         "the clinic's signed membership record on this computer does not verify at link {seq} ({problem}); \
          sign-in is refused. Tell an administrator: this computer's data must be restored from a backup"
     )]
@@ -190,6 +202,8 @@ impl Error {
             Error::UserExists(_) => ErrorCode::UserExists,
             Error::ChainBroken { .. } => ErrorCode::ChainBroken,
             Error::DatabaseKeyChanged => ErrorCode::DatabaseKeyChanged,
+            Error::RecordNotVerified => ErrorCode::RecordNotVerified,
+            Error::RecordUnsigned => ErrorCode::RecordUnsigned,
             Error::ChainRolledBack => ErrorCode::ChainRolledBack,
             Error::StorePredatesChain => ErrorCode::StorePredatesChain,
             Error::RecipientNotConfirmed(_) => ErrorCode::RecipientNotConfirmed,

@@ -25,9 +25,13 @@ pub mod secret;
 pub(crate) mod store;
 pub mod vault;
 
+/// The sealed clinical record format (v2: bound to its place, signed by its author).
+pub use changelog::record;
 /// What a change does, and the sealed boundary: the log takes an [`OpenBody`] in the clear or a
 /// [`SealedBody`], which only [`ClinicalBody::seal`] makes. The log itself stays private.
-pub use changelog::{ChangeBody, ClinicalBody, ClinicalIndex, ClinicalOp, LoggedBody, OpenBody, SealedBody};
+pub use changelog::{
+    ChangeBody, ClinicalBody, ClinicalIndex, ClinicalKind, ClinicalOp, LoggedBody, OpenBody, SealedBody,
+};
 pub use error::{Error, ErrorCode, ErrorReport, Result};
 
 #[cfg(test)]

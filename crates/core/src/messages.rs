@@ -197,6 +197,8 @@ mod tests {
             }
             ErrorCode::ChainRolledBack => Error::ChainRolledBack,
             ErrorCode::DatabaseKeyChanged => Error::DatabaseKeyChanged,
+            ErrorCode::RecordNotVerified => Error::RecordNotVerified,
+            ErrorCode::RecordUnsigned => Error::RecordUnsigned,
             ErrorCode::StorePredatesChain => Error::StorePredatesChain,
             ErrorCode::RecipientNotConfirmed => Error::RecipientNotConfirmed("nurse".into()),
             ErrorCode::NotFound => Error::NotFound { what: "patient", id: "x".into() },

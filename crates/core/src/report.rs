@@ -62,6 +62,8 @@ error_codes! {
     ChainBroken = "chain_broken",
     ChainRolledBack = "chain_rolled_back",
     DatabaseKeyChanged = "database_key_changed",
+    RecordNotVerified = "record_not_verified",
+    RecordUnsigned = "record_unsigned",
     StorePredatesChain = "store_predates_chain",
     /// `name` is the user waiting for a clinician's confirmation.
     RecipientNotConfirmed = "recipient_not_confirmed",
@@ -204,6 +206,8 @@ impl From<&Error> for ErrorReport {
             Error::WrongPassword
             | Error::ChainRolledBack
             | Error::DatabaseKeyChanged
+            | Error::RecordNotVerified
+            | Error::RecordUnsigned
             | Error::StorePredatesChain
             | Error::WrongSecondFactor
             | Error::SecondFactorNotEnrolled

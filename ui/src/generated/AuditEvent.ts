@@ -32,4 +32,9 @@ sections_read: Array<Section>,
  * The account an event is about when that is not the actor: the user a failed login tried
  * (recorded by whoever logs in next when the password was wrong).
  */
-subject?: string | null, };
+subject?: string | null, 
+/**
+ * For a clinical write: the record it put (note version, vitals, prescription …). A record
+ * the log names that the chart no longer holds was deleted.
+ */
+record?: string | null, };

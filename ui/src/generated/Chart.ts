@@ -27,4 +27,14 @@ staff_names: { [key in string]: string },
  * Today's visit (Japan time), opened at check-in or by a clinician: what is recorded today
  * is filed under it.
  */
-todays_encounter: string | null, };
+todays_encounter: string | null, 
+/**
+ * Clinical records of this chart left out because they do not verify (altered, moved, or
+ * not signed by the author they name); each chart open that finds any raises an alert.
+ */
+records_withheld: number, 
+/**
+ * Clinical records the audit log says were written that this chart or the change log no
+ * longer holds (deleted); each chart open that finds any raises an alert.
+ */
+records_missing: number, };

@@ -43,6 +43,20 @@ pub fn render(chart: &Chart, today: NaiveDate) -> String {
             ins.copay_percent / 10
         );
     }
+    if chart.records_withheld > 0 {
+        let _ = writeln!(
+            out,
+            "⚠ 検証できない臨床記録 {} 件を表示していません（改ざん・移動・記載者以外の署名）。管理者に報告しました。",
+            chart.records_withheld
+        );
+    }
+    if chart.records_missing > 0 {
+        let _ = writeln!(
+            out,
+            "⚠ 監査ログに記録がある臨床記録 {} 件がこのカルテから消えています（削除）。管理者に報告しました。",
+            chart.records_missing
+        );
+    }
     match chart.allergies.as_deref() {
         None => {}
         Some([]) => {

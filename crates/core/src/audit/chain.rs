@@ -96,6 +96,7 @@ pub fn append(
             patients_listed: event.patients_listed,
             sections_read: event.sections_read,
             subject: event.subject,
+            record: event.record,
         };
         let body =
             serde_json::to_string(&full).map_err(|_| Error::InvalidState("an audit event could not be encoded"))?;

@@ -68,6 +68,10 @@ pub struct AuditEvent {
     /// (recorded by whoever logs in next when the password was wrong).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// For a clinical write: the record it put (note version, vitals, prescription …). A record
+    /// the log names that the chart no longer holds was deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<Uuid>,
 }
 
 /// An event before it has a place in the chain.
@@ -83,6 +87,7 @@ pub struct NewEvent {
     /// Done under a break-the-glass grant.
     pub break_glass: bool,
     pub subject: Option<String>,
+    pub record: Option<Uuid>,
 }
 
 impl NewEvent {
@@ -97,6 +102,7 @@ impl NewEvent {
             sections_read: Vec::new(),
             break_glass: false,
             subject: None,
+            record: None,
         }
     }
 
@@ -111,6 +117,7 @@ impl NewEvent {
             sections_read: Vec::new(),
             break_glass: false,
             subject: None,
+            record: None,
         }
     }
 

@@ -48,6 +48,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("invitation_accepted", "accepted the invitation: own password, second factor and key"),
     ("second_factor_redeemed", "redeemed a second-factor reset and enrolled a new authenticator"),
     ("key_wrap_refused", "a clinical key wrap for epoch {epoch} does not match the epoch's signed commitment"),
+    (
+        "records_withheld",
+        "{count} clinical records of this chart do not verify (altered, moved or not signed by their author)",
+    ),
+    ("records_missing", "{count} clinical records the audit log names are missing from this chart (deleted)"),
     ("user_added", "added user {user} ({role})"),
     ("user_set_disabled", "set user {user} to {role}, disabled"),
     ("user_set", "set user {user} to {role}"),

@@ -38,8 +38,9 @@ pub fn events(conn: &Connection, filter: &Filter) -> Result<Vec<AuditEvent>> {
     })
 }
 
-/// Files every event appended since the last report under its patient and its user.
-fn catch_up(conn: &Connection) -> Result<()> {
+/// Files every event appended since the last report under its patient and its user, and each
+/// clinical write under the record it put.
+pub(crate) fn catch_up(conn: &Connection) -> Result<()> {
     let done: i64 = conn
         .query_row("SELECT seq FROM audit_report_position WHERE singleton = 1", [], |r| r.get(0))
         .optional()?
@@ -55,6 +56,12 @@ fn catch_up(conn: &Connection) -> Result<()> {
          SELECT user_name, seq FROM audit_events WHERE seq > ?1
          UNION SELECT json_extract(body, '$.subject'), seq FROM audit_events
              WHERE seq > ?1 AND json_extract(body, '$.subject') IS NOT NULL",
+        [done],
+    )?;
+    conn.execute(
+        "INSERT OR IGNORE INTO audit_records (patient_id, record_id, seq)
+         SELECT patient_id, json_extract(body, '$.record'), seq FROM audit_events
+         WHERE seq > ?1 AND patient_id IS NOT NULL AND json_extract(body, '$.record') IS NOT NULL",
         [done],
     )?;
     conn.execute(
@@ -86,6 +93,13 @@ pub(super) fn first_misfiled(conn: &Connection) -> Result<Option<u64>> {
              UNION ALL
              SELECT seq FROM (SELECT seq, user_name FROM audit_by_user
                               EXCEPT SELECT seq, name FROM people)
+             UNION ALL
+             SELECT seq FROM (SELECT seq, patient_id, json_extract(body, '$.record') FROM audit_events, filed
+                              WHERE json_extract(body, '$.record') IS NOT NULL AND seq <= filed.upto
+                              EXCEPT SELECT seq, patient_id, record_id FROM audit_records)
+             UNION ALL
+             SELECT seq FROM (SELECT seq, patient_id, record_id FROM audit_records
+                              EXCEPT SELECT seq, patient_id, json_extract(body, '$.record') FROM audit_events)
          )",
         [],
         |r| r.get(0),

@@ -20,6 +20,9 @@ pub struct Member {
     /// Their keys, once they accepted their invitation (zero before).
     pub signing_key: Hex32,
     pub x25519: Hex32,
+    /// Signing keys they held before they were invited again: what they signed with them stays
+    /// theirs.
+    pub former_signing_keys: Vec<Hex32>,
     /// While invited and not yet accepted: the key the invitation code derives.
     pub invite_key: Option<Hex32>,
     /// The newest second-factor reset an administrator issued for them: its link and code hash.
@@ -171,6 +174,7 @@ impl Membership {
                     disabled: false,
                     signing_key,
                     x25519,
+                    former_signing_keys: Vec::new(),
                     invite_key: None,
                     second_factor_reset: None,
                     invitations: 0,
@@ -193,6 +197,9 @@ impl Membership {
                     }
                     member.display_name = display_name;
                     member.role = role;
+                    if member.accepted() {
+                        member.former_signing_keys.push(member.signing_key);
+                    }
                     member.signing_key = [0; 32];
                     member.x25519 = [0; 32];
                     member.invite_key = Some(invite_key);
@@ -209,6 +216,7 @@ impl Membership {
                     disabled: false,
                     signing_key: [0; 32],
                     x25519: [0; 32],
+                    former_signing_keys: Vec::new(),
                     invite_key: Some(invite_key),
                     second_factor_reset: None,
                     invitations: 1,
@@ -304,6 +312,18 @@ impl Membership {
             return Err("the clinic would have no enabled administrator");
         }
         Ok(())
+    }
+}
+
+/// The keys that sign a user's clinical records: their own since they accepted, and the ones
+/// they held before an invitation again. Nothing for a name the chain does not know.
+impl crate::changelog::AuthorKeys for Membership {
+    fn signing_keys_of(&self, user: &str) -> Vec<[u8; 32]> {
+        let Some(member) = self.members.get(user) else {
+            return Vec::new();
+        };
+        let current = member.accepted().then_some(member.signing_key);
+        member.former_signing_keys.iter().copied().chain(current).collect()
     }
 }
 

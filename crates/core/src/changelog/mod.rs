@@ -5,6 +5,7 @@ mod apply;
 mod change;
 mod digest;
 pub mod hlc;
+pub mod record;
 pub mod sealed;
 #[cfg(test)]
 mod tests;
@@ -17,6 +18,7 @@ pub(crate) use change::Change;
 pub use change::{ChangeBody, ClinicalBody, OpenBody};
 pub use digest::state_digest;
 pub use hlc::{Hlc, HlcClock};
+pub use record::{AuthorKeys, Authorship, RecordKeys, RecordPlace, RowIndex};
 pub use sealed::{ClinicalIndex, ClinicalKind, ClinicalOp, LoggedBody, SealedBody};
 
 use crate::store::migrations::STATE_TABLES;

@@ -5,18 +5,14 @@
 //! holds identical bytes; only a clinical user's unlocked session opens them.
 
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::change::{ChangeBody, ClinicalBody, OpenBody};
-use crate::crypto::{self, NONCE_LEN};
+use super::record::{self, Authorship, RecordPlace, RowIndex};
 use crate::domain::{NoteStatus, SoapNote};
 use crate::vault::SectionKeys;
 use crate::{Error, Result};
-
-const RECORD_VERSION: u8 = 1;
-const HEADER_LEN: usize = 1 + 4 + NONCE_LEN;
 
 /// The clinical kinds of change, each sealed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,11 +65,12 @@ impl ClinicalKind {
     }
 
     /// The columns a read of this kind's state row selects: `id, body` and the index columns the
-    /// sealed record is bound to (time, note status, replaced version; `NULL` where it has none).
+    /// sealed record is bound to (time, note status, replaced version, visit; `NULL` where it has
+    /// none).
     pub fn sealed_columns(self) -> String {
         match self {
-            ClinicalKind::Note => "id, body, written_at, status, replaces".to_string(),
-            _ => format!("id, body, {}, NULL, NULL", self.time_column().unwrap_or("NULL")),
+            ClinicalKind::Note => "id, body, written_at, status, replaces, encounter_id".to_string(),
+            _ => format!("id, body, {}, NULL, NULL, NULL", self.time_column().unwrap_or("NULL")),
         }
     }
 
@@ -119,6 +116,41 @@ pub struct ClinicalIndex {
     pub replaces: Option<Uuid>,
 }
 
+/// A clinical index's row columns as the state table stores them (text).
+pub struct IndexColumns {
+    at: Option<String>,
+    status: Option<&'static str>,
+    replaces: Option<String>,
+    encounter: Option<String>,
+}
+
+impl ClinicalIndex {
+    /// The state row's index columns this change will put, as stored.
+    pub fn columns(&self) -> IndexColumns {
+        IndexColumns {
+            at: self.at.map(|at| at.to_rfc3339()),
+            status: self.status.map(NoteStatus::as_str),
+            replaces: self.replaces.map(|r| r.to_string()),
+            encounter: self.encounter_id.map(|e| e.to_string()),
+        }
+    }
+
+    /// Where this change's record belongs, with `columns` from [`ClinicalIndex::columns`].
+    pub fn place<'a>(&self, columns: &'a IndexColumns) -> RecordPlace<'a> {
+        RecordPlace {
+            kind: self.op.kind(),
+            id: self.id,
+            patient: self.patient_id,
+            row: RowIndex {
+                at: columns.at.as_deref(),
+                status: columns.status,
+                replaces: columns.replaces.as_deref(),
+                encounter: columns.encounter.as_deref(),
+            },
+        }
+    }
+}
+
 /// A clinical change as the log keeps it: the plaintext index replay needs, and the record sealed
 /// under the clinical section key. Only [`ClinicalBody::seal`] makes one (and the log reader,
 /// from bytes an earlier seal wrote): its fields are private, so no other code can put plaintext
@@ -140,7 +172,8 @@ impl SealedBody {
         &self.index
     }
 
-    /// The sealed record: version, key epoch, nonce and ciphertext.
+    /// The sealed record ([`super::record`]): version, key epoch, change, author, nonce,
+    /// ciphertext and signature.
     pub fn record(&self) -> &[u8] {
         &self.record
     }
@@ -186,20 +219,20 @@ impl LoggedBody {
 
 impl ChangeBody {
     /// The body as the log keeps it: open bodies as they are, clinical ones sealed under the
-    /// newest section key (refused without one).
-    pub fn into_logged(self, keys: &SectionKeys) -> Result<LoggedBody> {
+    /// newest section key and signed by their author (refused without a section key).
+    pub fn into_logged(self, keys: &SectionKeys, by: &Authorship<'_>) -> Result<LoggedBody> {
         match self {
             ChangeBody::Open(body) => Ok(LoggedBody::Open(body)),
-            ChangeBody::Clinical(body) => Ok(LoggedBody::Sealed(body.seal(keys)?)),
+            ChangeBody::Clinical(body) => Ok(LoggedBody::Sealed(body.seal(keys, by)?)),
         }
     }
 }
 
 impl ClinicalBody {
-    /// Seals the record under the newest clinical section key, bound to its index as associated
-    /// data. Without a section key it is refused: a clinical record is never stored in the clear.
-    pub fn seal(&self, keys: &SectionKeys) -> Result<SealedBody> {
-        let (epoch, key) = keys.current().ok_or(Error::SectionKeyMissing)?;
+    /// Seals the record under the newest clinical section key, bound to its index and its change
+    /// as associated data, and signed by its author ([`super::record`]). Without a section key it
+    /// is refused: a clinical record is never stored in the clear.
+    pub fn seal(&self, keys: &SectionKeys, by: &Authorship<'_>) -> Result<SealedBody> {
         let index = self.index();
         let plain = zeroize::Zeroizing::new(match self {
             ClinicalBody::NoteDrafted(n) | ClinicalBody::NoteSigned(n) | ClinicalBody::NoteAmended(n) => to_json(n)?,
@@ -209,17 +242,8 @@ impl ClinicalBody {
             ClinicalBody::PrescriptionIssued(p) => to_json(p)?,
             ClinicalBody::LabReported(l) => to_json(l)?,
         });
-        let at = index.at.map(|at| at.to_rfc3339());
-        let replaces = index.replaces.map(|r| r.to_string());
-        let row =
-            RowIndex { at: at.as_deref(), status: index.status.map(NoteStatus::as_str), replaces: replaces.as_deref() };
-        let aad = associated_data(index.op.kind(), index.id, index.patient_id, epoch, &row);
-        let sealed = crypto::seal(key, &plain, &aad)?;
-        let mut record = Vec::with_capacity(HEADER_LEN + sealed.ciphertext.len());
-        record.push(RECORD_VERSION);
-        record.extend_from_slice(&epoch.to_be_bytes());
-        record.extend_from_slice(&sealed.nonce);
-        record.extend_from_slice(&sealed.ciphertext);
+        let columns = index.columns();
+        let record = record::seal_record(keys, &index.place(&columns), by, &plain)?;
         Ok(SealedBody { index, record })
     }
 
@@ -257,54 +281,6 @@ impl ClinicalBody {
     }
 }
 
-/// The plaintext index columns of a state row, exactly as stored, that its sealed record is bound
-/// to: a record does not open beside a changed time, note status or replaced version.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RowIndex<'a> {
-    pub at: Option<&'a str>,
-    pub status: Option<&'a str>,
-    pub replaces: Option<&'a str>,
-}
-
-/// Opens a sealed clinical record of `kind`, stored for record `id` of `patient` beside `row`.
-pub fn open_record<T: DeserializeOwned>(
-    keys: &SectionKeys,
-    kind: ClinicalKind,
-    id: Uuid,
-    patient: Uuid,
-    row: &RowIndex<'_>,
-    record: &[u8],
-) -> Result<T> {
-    if record.len() < HEADER_LEN || record[0] != RECORD_VERSION {
-        return Err(unreadable());
-    }
-    let epoch = u32::from_be_bytes([record[1], record[2], record[3], record[4]]);
-    let key = keys.get(epoch).ok_or(Error::SectionKeyMissing)?;
-    let mut nonce = [0u8; NONCE_LEN];
-    nonce.copy_from_slice(&record[5..HEADER_LEN]);
-    let aad = associated_data(kind, id, patient, epoch, row);
-    let plain = crypto::open_parts(key, &nonce, &record[HEADER_LEN..], &aad).ok_or_else(unreadable)?;
-    serde_json::from_slice(&plain).map_err(|_| unreadable())
-}
-
-/// Binds a sealed record to what it is, whose it is and its index columns: moved to another row,
-/// or left beside an edited status, time or replaced version, it does not open.
-fn associated_data(kind: ClinicalKind, id: Uuid, patient: Uuid, epoch: u32, row: &RowIndex<'_>) -> Vec<u8> {
-    let field = |v: Option<&str>| v.unwrap_or("").to_string();
-    format!(
-        "mamori-clinical v{RECORD_VERSION}\0{}\0{id}\0{patient}\0{epoch}\0{}\0{}\0{}",
-        kind.entity_kind(),
-        field(row.at),
-        field(row.status),
-        field(row.replaces)
-    )
-    .into_bytes()
-}
-
 fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(value).map_err(|_| Error::InvalidState("a record could not be encoded"))
-}
-
-fn unreadable() -> Error {
-    Error::InvalidState("a sealed clinical record does not open; it was altered or moved")
 }

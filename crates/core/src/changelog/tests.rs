@@ -5,7 +5,9 @@ use chrono::{TimeZone, Utc};
 use rusqlite::{params, Connection};
 use uuid::Uuid;
 
-use super::sealed::{open_record, RowIndex};
+use std::collections::BTreeMap;
+
+use super::record::open_record;
 use super::*;
 use crate::domain::{Allergy, AllergyInput, Severity};
 use crate::secret::Key32;
@@ -31,10 +33,27 @@ fn keys() -> SectionKeys {
     keys
 }
 
+fn doctor_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[7; 32])
+}
+
+fn doctor_keys() -> BTreeMap<String, Vec<[u8; 32]>> {
+    BTreeMap::from([("doctor".to_string(), vec![doctor_key().verifying_key().to_bytes()])])
+}
+
+fn sealed(keys: &SectionKeys, counter: u32) -> LoggedBody {
+    let signing_key = doctor_key();
+    let by = Authorship { change_id: change_id(counter), author: "doctor", signing_key: &signing_key };
+    ChangeBody::from(allergy()).into_logged(keys, &by).expect("sealed")
+}
+
+fn change_id(counter: u32) -> Uuid {
+    Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 + u128::from(counter))
+}
+
 fn log(conn: &Connection, body: LoggedBody, counter: u32) {
     let hlc = Hlc { wall_ms: 1_800_000_000_000, counter };
-    let change =
-        Change { id: new_change_id(hlc).expect("id"), hlc, author: "doctor".into(), device: "d1".into(), body };
+    let change = Change { id: change_id(counter), hlc, author: "doctor".into(), device: "d1".into(), body };
     append(conn, &change).expect("append");
     apply(conn, &change.body).expect("apply");
 }
@@ -49,11 +68,13 @@ fn open_bodies_keep_the_encoding_old_logs_hold() {
 
 #[test]
 fn a_clinical_body_reaches_the_log_only_sealed() {
-    let refused = ChangeBody::from(allergy()).into_logged(&SectionKeys::default());
+    let signing_key = doctor_key();
+    let by = Authorship { change_id: change_id(0), author: "doctor", signing_key: &signing_key };
+    let refused = ChangeBody::from(allergy()).into_logged(&SectionKeys::default(), &by);
     assert!(matches!(refused, Err(Error::SectionKeyMissing)), "no section key, no write");
 
     let keys = keys();
-    let logged = ChangeBody::from(allergy()).into_logged(&keys).expect("sealed");
+    let logged = sealed(&keys, 0);
     let LoggedBody::Sealed(sealed) = &logged else { panic!("a clinical body must be sealed") };
     let conn = store();
     log(&conn, logged.clone(), 0);
@@ -65,13 +86,14 @@ fn a_clinical_body_reaches_the_log_only_sealed() {
     assert_eq!(record, sealed.record());
 
     let index = sealed.index();
-    let opened: Allergy =
-        open_record(&keys, ClinicalKind::Allergy, index.id, index.patient_id, &RowIndex::default(), &record)
-            .expect("the same key opens it");
-    assert_eq!(opened.substance, SUBSTANCE);
-    let moved =
-        open_record::<Allergy>(&keys, ClinicalKind::Allergy, index.id, Uuid::nil(), &RowIndex::default(), &record);
-    assert!(moved.is_err(), "bound to its patient as associated data");
+    let authors = doctor_keys();
+    let keys = RecordKeys { section: &keys, authors: &authors };
+    let place =
+        RecordPlace { kind: ClinicalKind::Allergy, id: index.id, patient: index.patient_id, row: RowIndex::default() };
+    let opened = open_record::<Allergy>(keys, &place, &record).expect("the same key opens it");
+    assert_eq!((opened.value.substance.as_str(), opened.author.as_str()), (SUBSTANCE, "doctor"));
+    let moved = open_record::<Allergy>(keys, &RecordPlace { patient: Uuid::nil(), ..place }, &record);
+    assert!(matches!(moved, Err(Error::RecordNotVerified)), "bound to its patient as associated data");
 }
 
 #[test]
@@ -79,7 +101,7 @@ fn replay_gives_back_the_same_sealed_state() {
     let conn = store();
     let keys = keys();
     log(&conn, OpenBody::SettingChanged { key: "idle_timeout_minutes".into(), value: "15".into() }.into(), 0);
-    log(&conn, ChangeBody::from(allergy()).into_logged(&keys).expect("sealed"), 1);
+    log(&conn, sealed(&keys, 1), 1);
     let before = state_digest(&conn).expect("digest");
     assert_eq!(rebuild(&conn, &mut |_, _| {}).expect("rebuild"), 2);
     assert_eq!(state_digest(&conn).expect("digest"), before);

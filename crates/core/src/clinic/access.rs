@@ -6,10 +6,10 @@ use uuid::Uuid;
 
 use super::Clinic;
 use crate::audit::{Action, NewEvent};
+use crate::changelog::RecordKeys;
 use crate::changelog::{ChangeBody, ClinicalBody, OpenBody};
 use crate::domain::{NoteKind, Role, SoapNote};
 use crate::policy::{self, Access, Section};
-use crate::vault::SectionKeys;
 use crate::{Error, Result};
 
 impl Clinic {
@@ -62,15 +62,15 @@ impl Clinic {
     /// power cut in between could lose the last read events. An fsync per chart open would make
     /// every read cost a disk flush (about 4 ms here, 15× the read itself).
     pub(crate) fn audited<T>(&mut self, read: impl FnOnce(&Connection) -> Result<(T, Vec<NewEvent>)>) -> Result<T> {
-        self.transact(false, |conn, _, _, _| read(conn))
+        self.transact(false, |conn, _| read(conn))
     }
 
     /// [`Clinic::audited`] for reads that open sealed clinical records with the session's keys.
     pub(crate) fn audited_sealed<T>(
         &mut self,
-        read: impl FnOnce(&Connection, &SectionKeys) -> Result<(T, Vec<NewEvent>)>,
+        read: impl FnOnce(&Connection, RecordKeys<'_>) -> Result<(T, Vec<NewEvent>)>,
     ) -> Result<T> {
-        self.transact(false, |conn, _, _, sections| read(conn, sections))
+        self.transact(false, read)
     }
 
     /// The note section this user writes in: doctors write medical notes, nurses nursing notes.
@@ -128,17 +128,25 @@ pub(crate) fn audit_of(body: &ChangeBody) -> NewEvent {
         ChangeBody::Open(OpenBody::PatientRegistered(_) | OpenBody::PatientUpdated(_)) => write(Section::Demographics),
         ChangeBody::Open(OpenBody::EncounterOpened(_) | OpenBody::AppointmentSaved(_)) => write(Section::Appointments),
         ChangeBody::Open(OpenBody::SettingChanged { key, value }) => NewEvent::admin(format!("set {key} to {value}")),
-        ChangeBody::Clinical(clinical) => match clinical {
-            ClinicalBody::NoteDrafted(note) => note_event(Action::Write, note),
-            ClinicalBody::NoteSigned(note) => note_event(Action::Sign, note),
-            ClinicalBody::NoteAmended(note) => note_event(Action::Amend, note),
-            ClinicalBody::VitalsRecorded(_) => write(Section::Vitals),
-            ClinicalBody::AllergyRecorded(_) => write(Section::Allergies),
-            ClinicalBody::ProblemRecorded(_) => write(Section::Problems),
-            ClinicalBody::PrescriptionIssued(_) => {
-                NewEvent::allowed(Action::Sign, Some(Section::Prescriptions), body.patient())
-            }
-            ClinicalBody::LabReported(_) => write(Section::Results),
-        },
+        ChangeBody::Clinical(clinical) => {
+            NewEvent { record: Some(clinical.index().id), ..clinical_event(body, clinical) }
+        }
+    }
+}
+
+/// The audit event of a clinical write, before it names the record.
+fn clinical_event(body: &ChangeBody, clinical: &ClinicalBody) -> NewEvent {
+    let write = |section: Section| NewEvent::allowed(Action::Write, Some(section), body.patient());
+    match clinical {
+        ClinicalBody::NoteDrafted(note) => note_event(Action::Write, note),
+        ClinicalBody::NoteSigned(note) => note_event(Action::Sign, note),
+        ClinicalBody::NoteAmended(note) => note_event(Action::Amend, note),
+        ClinicalBody::VitalsRecorded(_) => write(Section::Vitals),
+        ClinicalBody::AllergyRecorded(_) => write(Section::Allergies),
+        ClinicalBody::ProblemRecorded(_) => write(Section::Problems),
+        ClinicalBody::PrescriptionIssued(_) => {
+            NewEvent::allowed(Action::Sign, Some(Section::Prescriptions), body.patient())
+        }
+        ClinicalBody::LabReported(_) => write(Section::Results),
     }
 }

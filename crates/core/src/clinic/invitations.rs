@@ -109,7 +109,7 @@ impl Clinic {
             NewEvent::allowed(Action::Login, None, None)
                 .with_reason("accepted the invitation: own password, second factor and key"),
         );
-        let committed = clinic.transact(true, |conn, _, _, _| Ok((chain::append(conn, head + 1, &link)?, events)));
+        let committed = clinic.transact(true, |conn, _| Ok((chain::append(conn, head + 1, &link)?, events)));
         if let Err(error) = committed {
             key_file.close_invitation_accepted(user_name, false);
             key_file.save(&path)?;

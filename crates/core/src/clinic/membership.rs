@@ -108,7 +108,7 @@ impl Clinic {
         then: impl FnOnce(&Connection) -> Result<()>,
     ) -> Result<()> {
         let next = self.next_link(statement)?;
-        self.transact(true, |conn, _, _, _| {
+        self.transact(true, |conn, _| {
             next.store(conn)?;
             then(conn)?;
             Ok(((), events))

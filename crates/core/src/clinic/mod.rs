@@ -10,6 +10,7 @@ mod data_dir;
 mod idle;
 mod invitations;
 mod membership;
+mod missing_records;
 mod pins;
 mod reads;
 mod reception;
@@ -22,7 +23,10 @@ mod today;
 mod users;
 mod writes;
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use ed25519_dalek::SigningKey;
 use rusqlite::TransactionBehavior;
 use uuid::Uuid;
 
@@ -37,7 +41,7 @@ pub use setup::UNKNOWN_USER;
 
 use crate::audit::{self, Actor, DeviceIdentity, NewEvent};
 use crate::chain::Membership;
-use crate::changelog::{self, Change, ChangeBody, HlcClock};
+use crate::changelog::{self, Authorship, Change, ChangeBody, HlcClock, RecordKeys};
 use crate::domain::User;
 use crate::secret::Key32;
 use crate::store::Store;
@@ -65,6 +69,9 @@ pub struct Clinic {
     new_second_factor: Option<crate::auth::Enrollment>,
     /// Failed logins this login audits; the keyring forgets them once the audit is written.
     kept_failures: Vec<crate::auth::guard::FailedLogin>,
+    /// The demo generator's only: the signing keys of the demo staff it writes history for,
+    /// handed over from their own sessions. Empty in every other session.
+    generator_signers: BTreeMap<String, SigningKey>,
 }
 
 /// What an unlocked session holds. Dropping it wipes the database key, closes the SQLCipher
@@ -88,6 +95,11 @@ struct Keys {
 }
 
 impl Keys {
+    /// What opening a sealed record needs: the section keys and the chain's signing keys.
+    fn record_keys(&self) -> RecordKeys<'_> {
+        RecordKeys { section: &self.section, authors: &self.membership }
+    }
+
     fn new(store: Store, dek: Key32, identity: DeviceIdentity, user_key: UserKeyPair, membership: Membership) -> Self {
         // Store::open leaves synchronous = FULL.
         Self { store, dek, kek: None, user_key, membership, identity, section: SectionKeys::default(), full_sync: true }
@@ -114,6 +126,18 @@ impl std::fmt::Debug for Clinic {
 }
 
 impl Clinic {
+    /// The key that signs `author`'s clinical changes: this user's own; the demo generator also
+    /// holds its staff's. A change in anyone else's name is refused.
+    fn signing_key_of(&self, author: &str) -> crate::Result<SigningKey> {
+        if author == self.user.name {
+            return Ok(self.keys()?.user_key.signing_key());
+        }
+        self.generator_signers
+            .get(author)
+            .cloned()
+            .ok_or(crate::Error::InvalidState("a clinical change can be signed only by its own author"))
+    }
+
     fn keys(&self) -> crate::Result<&Keys> {
         self.keys.as_ref().ok_or(crate::Error::SessionLocked)
     }
@@ -194,26 +218,33 @@ impl Clinic {
         if seals && !self.keys()?.section.is_empty() && self.keys()?.membership.rotation_due() {
             self.share_section_keys()?;
         }
-        let section = &self.keys()?.section;
-        let logged = bodies
-            .into_iter()
-            .map(|(author, body)| Ok((author, body.into_logged(section)?)))
-            .collect::<Result<Vec<_>>>()?;
-        let (started, changes) = (std::time::Instant::now(), logged.len());
+        // Each change gets its stamp and id first: its sealed record names and signs them.
+        let mut changes = Vec::with_capacity(bodies.len());
+        for (author, body) in bodies {
+            let hlc = self.hlc.tick();
+            let id = changelog::new_change_id(hlc)?;
+            let body = match body {
+                ChangeBody::Open(open) => open.into(),
+                ChangeBody::Clinical(clinical) => {
+                    let signing_key = self.signing_key_of(&author)?;
+                    let by = Authorship { change_id: id, author: &author, signing_key: &signing_key };
+                    clinical.seal(&self.keys()?.section, &by)?.into()
+                }
+            };
+            changes.push(Change { id, hlc, author, device: self.device_id.clone(), body });
+        }
+        let (started, count) = (std::time::Instant::now(), changes.len());
         // Every change is flushed to disk when it commits (see `audited` for reads).
-        let value = self.transact(true, |tx, hlc, device, _| {
-            for (author, body) in logged {
-                let hlc = hlc.tick();
-                let change =
-                    Change { id: changelog::new_change_id(hlc)?, hlc, author, device: device.to_string(), body };
-                changelog::append(tx, &change)?;
+        let value = self.transact(true, |tx, _| {
+            for change in &changes {
+                changelog::append(tx, change)?;
                 changelog::apply(tx, &change.body)?;
             }
             let (value, more) = then(tx)?;
             events.extend(more);
             Ok((value, events))
         })?;
-        crate::log_safe!(info, "changes committed", changes = changes, elapsed_ms = started.elapsed());
+        crate::log_safe!(info, "changes committed", changes = count, elapsed_ms = started.elapsed());
         Ok(value)
     }
 
@@ -222,13 +253,14 @@ impl Clinic {
     fn transact<T>(
         &mut self,
         durable: bool,
-        work: impl FnOnce(&rusqlite::Connection, &HlcClock, &str, &SectionKeys) -> Result<(T, Vec<NewEvent>)>,
+        work: impl FnOnce(&rusqlite::Connection, RecordKeys<'_>) -> Result<(T, Vec<NewEvent>)>,
     ) -> Result<T> {
         let now = self.now();
         let keys = self.keys.as_mut().ok_or(crate::Error::SessionLocked)?;
         keys.sync(durable)?;
         let tx = keys.store.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (value, events) = work(&tx, &self.hlc, &self.device_id, &keys.section)?;
+        let record_keys = RecordKeys { section: &keys.section, authors: &keys.membership };
+        let (value, events) = work(&tx, record_keys)?;
         let actor = Actor { user: &self.user.name, role: self.user.role, device: &self.device_id };
         audit::append(&tx, keys.identity.signer(), &actor, now, events)?;
         tx.commit()?;

@@ -13,12 +13,11 @@ use uuid::Uuid;
 use super::access::{note_section, Authorized};
 use super::Clinic;
 use crate::audit::{self, Action, AuditEvent, NewEvent, Verdict};
-use crate::changelog::sealed::{open_record, RowIndex};
-use crate::changelog::{self, ClinicalKind};
+use crate::changelog::record::{open_record, ClaimsAuthor};
+use crate::changelog::{self, ClinicalKind, RecordKeys, RecordPlace, RowIndex};
 use crate::domain::*;
 use crate::policy::{Access, Section};
 use crate::search::{self, PatientSummary};
-use crate::vault::SectionKeys;
 use crate::{Error, Result};
 
 /// One patient's chart, oldest first within each section. A section the reader's role may not
@@ -41,6 +40,12 @@ pub struct Chart {
     /// Today's visit (Japan time), opened at check-in or by a clinician: what is recorded today
     /// is filed under it.
     pub todays_encounter: Option<Uuid>,
+    /// Clinical records of this chart left out because they do not verify (altered, moved, or
+    /// not signed by the author they name); each chart open that finds any raises an alert.
+    pub records_withheld: u32,
+    /// Clinical records the audit log says were written that this chart or the change log no
+    /// longer holds (deleted); each chart open that finds any raises an alert.
+    pub records_missing: u32,
 }
 
 impl Clinic {
@@ -84,7 +89,8 @@ impl Clinic {
     pub fn chart_unaudited_for_benchmark(&mut self, patient_id: Uuid) -> Result<Chart> {
         let plan = self.chart_plan(patient_id)?;
         let keys = self.keys()?;
-        read_chart(keys.store.conn(), &keys.section, patient_id, &plan, self.today()).map(|(chart, _)| chart)
+        let record_keys = RecordKeys { section: &keys.section, authors: &keys.membership };
+        read_chart(keys.store.conn(), record_keys, patient_id, &plan, self.today()).map(|(chart, _)| chart)
     }
 
     /// Which sections this session may read in the chart, and which of them only by a grant.
@@ -195,6 +201,14 @@ impl Clinic {
         self.conn()
     }
 
+    /// What this user's own password unlocks from their key-file entry, for insider stories: the
+    /// clinical section keys and their signing key. Only with the `inspection` feature.
+    #[cfg(feature = "inspection")]
+    pub fn own_keys_for_inspection(&self) -> Result<(&crate::vault::SectionKeys, ed25519_dalek::SigningKey)> {
+        let keys = self.keys()?;
+        Ok((&keys.section, keys.user_key.signing_key()))
+    }
+
     /// Unaudited lookups that back a write the caller has already been authorized for.
     pub(super) fn load_patient(&self, id: Uuid) -> Result<Patient> {
         load_patient(self.conn()?, id)
@@ -217,7 +231,7 @@ impl Clinic {
             .optional()?;
         let (patient, row) = row.ok_or_else(|| Error::NotFound { what: "note", id: id.to_string() })?;
         let patient = Uuid::parse_str(&patient).map_err(|_| unreadable())?;
-        row.open(&keys.section, ClinicalKind::Note, patient)
+        row.open(keys.record_keys(), ClinicalKind::Note, patient)
     }
 
     pub(super) fn load_appointment(&self, id: Uuid) -> Result<Appointment> {
@@ -235,7 +249,7 @@ impl Clinic {
             ))?
             .query_row([patient_id.to_string()], |row| SealedRow::read(row, 0))
             .optional()?;
-        latest.map(|row| row.open(&keys.section, ClinicalKind::Prescription, patient_id)).transpose()
+        latest.map(|row| row.open(keys.record_keys(), ClinicalKind::Prescription, patient_id)).transpose()
     }
 }
 
@@ -255,34 +269,47 @@ fn for_patient<T: DeserializeOwned>(conn: &Connection, sql: &str, patient_id: Uu
     bodies.map(|body| serde_json::from_str(&body?).map_err(|_| unreadable())).collect()
 }
 
-/// The sealed records of a section the reader may see, or `None` without querying.
-fn sealed_section<T: DeserializeOwned>(
+/// The sealed records of a section the reader may see, or `None` without querying; records
+/// that do not verify are left out and counted in `withheld`.
+fn sealed_section<T: DeserializeOwned + ClaimsAuthor>(
     conn: &Connection,
-    keys: &SectionKeys,
+    keys: RecordKeys<'_>,
     allowed: bool,
     kind: ClinicalKind,
     patient_id: Uuid,
+    withheld: &mut u32,
 ) -> Result<Option<Vec<T>>> {
     if allowed {
-        sealed_for_patient(conn, keys, kind, patient_id).map(Some)
+        sealed_for_patient(conn, keys, kind, patient_id, withheld).map(Some)
     } else {
         Ok(None)
     }
 }
 
-/// One patient's sealed records of `kind`, opened, oldest first.
-fn sealed_for_patient<T: DeserializeOwned>(
+/// One patient's sealed records of `kind`, opened, oldest first. A record that does not verify
+/// (altered, moved, forged in a colleague's name, or unsigned) is left out and counted in
+/// `withheld`, so one planted row cannot keep a clinician from the rest of the chart.
+fn sealed_for_patient<T: DeserializeOwned + ClaimsAuthor>(
     conn: &Connection,
-    keys: &SectionKeys,
+    keys: RecordKeys<'_>,
     kind: ClinicalKind,
     patient_id: Uuid,
+    withheld: &mut u32,
 ) -> Result<Vec<T>> {
     let order = kind.time_column().map(|c| format!("{c}, ")).unwrap_or_default();
     let sql =
         format!("SELECT {} FROM {} WHERE patient_id = ?1 ORDER BY {order}id", kind.sealed_columns(), kind.table());
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([patient_id.to_string()], |row| SealedRow::read(row, 0))?;
-    rows.map(|row| row?.open(keys, kind, patient_id)).collect()
+    let mut opened = Vec::new();
+    for row in rows {
+        match row?.open(keys, kind, patient_id) {
+            Ok(record) => opened.push(record),
+            Err(Error::RecordNotVerified | Error::RecordUnsigned) => *withheld += 1,
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(opened)
 }
 
 /// A state row of sealed clinical content: id, sealed record and the index columns it is bound to.
@@ -292,10 +319,11 @@ struct SealedRow {
     at: Option<String>,
     status: Option<String>,
     replaces: Option<String>,
+    encounter: Option<String>,
 }
 
 impl SealedRow {
-    /// Reads `id, body, at, status, replaces` starting at column `first`.
+    /// Reads `id, body, at, status, replaces, encounter` starting at column `first`.
     fn read(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
         Ok(Self {
             id: row.get(first)?,
@@ -303,14 +331,24 @@ impl SealedRow {
             at: row.get(first + 2)?,
             status: row.get(first + 3)?,
             replaces: row.get(first + 4)?,
+            encounter: row.get(first + 5)?,
         })
     }
 
-    fn open<T: DeserializeOwned>(&self, keys: &SectionKeys, kind: ClinicalKind, patient: Uuid) -> Result<T> {
-        let id = Uuid::parse_str(&self.id).map_err(|_| unreadable())?;
-        let index =
-            RowIndex { at: self.at.as_deref(), status: self.status.as_deref(), replaces: self.replaces.as_deref() };
-        open_record(keys, kind, id, patient, &index, &self.record)
+    fn open<T: DeserializeOwned + ClaimsAuthor>(
+        &self,
+        keys: RecordKeys<'_>,
+        kind: ClinicalKind,
+        patient: Uuid,
+    ) -> Result<T> {
+        let id = Uuid::parse_str(&self.id).map_err(|_| Error::RecordNotVerified)?;
+        let row = RowIndex {
+            at: self.at.as_deref(),
+            status: self.status.as_deref(),
+            replaces: self.replaces.as_deref(),
+            encounter: self.encounter.as_deref(),
+        };
+        open_record(keys, &RecordPlace { kind, id, patient, row }, &self.record).map(|opened| opened.value)
     }
 }
 
@@ -319,23 +357,26 @@ struct ChartPlan {
     by_grant: Vec<Section>,
 }
 
-/// Reads the sections `plan` allows (and only those) and the audit events that record them.
+/// Reads the sections `plan` allows (and only those) and the audit events that record them,
+/// with an alert for records that do not verify or that were deleted.
 fn read_chart(
     conn: &Connection,
-    keys: &SectionKeys,
+    keys: RecordKeys<'_>,
     id: Uuid,
     plan: &ChartPlan,
     today: NaiveDate,
 ) -> Result<(Chart, Vec<NewEvent>)> {
     let may = |section: Section| plan.readable.contains(&section);
+    let mut withheld = 0;
     let notes = if may(Section::Notes) || may(Section::NursingNotes) {
-        let all: Vec<SoapNote> = sealed_for_patient(conn, keys, ClinicalKind::Note, id)?;
+        let all: Vec<SoapNote> = sealed_for_patient(conn, keys, ClinicalKind::Note, id, &mut withheld)?;
         Some(all.into_iter().filter(|n| may(note_section(n.kind))).collect())
     } else {
         None
     };
     let encounters: Vec<Encounter> =
         for_patient(conn, "SELECT body FROM encounters WHERE patient_id = ?1 ORDER BY started_at, id", id)?;
+    let w = &mut withheld;
     let mut chart = Chart {
         patient: load_patient(conn, id)?,
         todays_encounter: super::today::todays_among(&encounters, today),
@@ -345,14 +386,21 @@ fn read_chart(
             "SELECT body FROM appointments WHERE patient_id = ?1 ORDER BY scheduled_at, id",
             id,
         )?,
-        allergies: sealed_section(conn, keys, may(Section::Allergies), ClinicalKind::Allergy, id)?,
-        problems: sealed_section(conn, keys, may(Section::Problems), ClinicalKind::Problem, id)?,
+        allergies: sealed_section(conn, keys, may(Section::Allergies), ClinicalKind::Allergy, id, w)?,
+        problems: sealed_section(conn, keys, may(Section::Problems), ClinicalKind::Problem, id, w)?,
         notes,
-        vitals: sealed_section(conn, keys, may(Section::Vitals), ClinicalKind::Vitals, id)?,
-        prescriptions: sealed_section(conn, keys, may(Section::Prescriptions), ClinicalKind::Prescription, id)?,
-        lab_reports: sealed_section(conn, keys, may(Section::Results), ClinicalKind::LabReport, id)?,
+        vitals: sealed_section(conn, keys, may(Section::Vitals), ClinicalKind::Vitals, id, w)?,
+        prescriptions: sealed_section(conn, keys, may(Section::Prescriptions), ClinicalKind::Prescription, id, w)?,
+        lab_reports: sealed_section(conn, keys, may(Section::Results), ClinicalKind::LabReport, id, w)?,
         staff_names: BTreeMap::new(),
+        records_withheld: 0,
+        records_missing: 0,
     };
+    chart.records_withheld = withheld;
+    // Only a reader of clinical sections is told of (and checks for) deleted clinical records.
+    if plan.readable.iter().any(|s| s.is_clinical()) {
+        chart.records_missing = super::missing_records::count(conn, id)?;
+    }
     chart.staff_names = super::staff::display_names(conn, named_staff(&chart))?;
     // One event per chart open, naming every section served: a row per section would make an
     // audited open cost three times an unaudited one.
@@ -363,7 +411,24 @@ fn read_chart(
         let granted: Vec<&str> = plan.by_grant.iter().map(|s| s.as_str()).collect();
         event.reason = Some(format!("break-the-glass grant for {}", granted.join(", ")));
     }
-    let events = vec![event];
+    let mut events = vec![event];
+    let alert = |reason: String| {
+        NewEvent::allowed(Action::Tampering, Some(Section::Administration), Some(id)).with_reason(reason)
+    };
+    if chart.records_withheld > 0 {
+        crate::log_safe!(error, "clinical records do not verify", patient = id, count = chart.records_withheld);
+        events.push(alert(format!(
+            "{} clinical records of this chart do not verify (altered, moved or not signed by their author)",
+            chart.records_withheld
+        )));
+    }
+    if chart.records_missing > 0 {
+        crate::log_safe!(error, "clinical records missing", patient = id, count = chart.records_missing);
+        events.push(alert(format!(
+            "{} clinical records the audit log names are missing from this chart (deleted)",
+            chart.records_missing
+        )));
+    }
     Ok((chart, events))
 }
 

@@ -60,8 +60,9 @@ impl Clinic {
         let started = if start { Some(self.start_epoch()?) } else { None };
         let membership = self.keys()?.membership.clone();
         let started_key = started.as_ref().map(|(epoch, key)| (*epoch, Key32::from_bytes(*key.expose())));
-        self.transact(true, |conn, _, _, held| {
-            let epochs: Vec<(u32, &Key32)> = held.iter().chain(started_key.as_ref().map(|(e, k)| (*e, k))).collect();
+        self.transact(true, |conn, held| {
+            let epochs: Vec<(u32, &Key32)> =
+                held.section.iter().chain(started_key.as_ref().map(|(e, k)| (*e, k))).collect();
             share(conn, &me, &membership, &epochs)
         })?;
         if let (Some((epoch, key)), Some(keys)) = (started, self.keys.as_mut()) {

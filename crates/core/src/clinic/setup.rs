@@ -190,6 +190,22 @@ impl Clinic {
         Ok((clinic, opened))
     }
 
+    /// This user's signing key, for the demo generator to sign the history it writes in their
+    /// name (see [`Clinic::adopt_generator_signers`]).
+    pub(crate) fn signing_key_for_generator(&self) -> Result<(String, ed25519_dalek::SigningKey)> {
+        Ok((self.user.name.clone(), self.keys()?.user_key.signing_key()))
+    }
+
+    /// The demo generator's session signs clinical history in these demo users' names.
+    pub(crate) fn adopt_generator_signers(&mut self, signers: Vec<(String, ed25519_dalek::SigningKey)>) {
+        self.generator_signers.extend(signers);
+    }
+
+    /// Whether this session can sign a clinical change in `author`'s name.
+    pub(crate) fn signs_as(&self, author: &str) -> bool {
+        author == self.user.name || self.generator_signers.contains_key(author)
+    }
+
     /// Ends the session like [`Clinic::logout`] and gives its clock back for the next one.
     pub(crate) fn logout_keeping_clock(mut self) -> Result<Box<dyn Clock>> {
         self.record(vec![NewEvent::allowed(Action::Logout, None, None)])?;
@@ -232,6 +248,7 @@ impl Clinic {
             tampering_found: Vec::new(),
             new_second_factor: None,
             kept_failures: Vec::new(),
+            generator_signers: std::collections::BTreeMap::new(),
         })
     }
 

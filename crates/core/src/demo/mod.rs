@@ -156,11 +156,15 @@ fn build(
         invitations.push(clinic.invite_user(secrets, &as_user(user)?)?);
     }
     let mut clock = clinic.logout_keeping_clock()?;
+    // Each demo user's signing key is handed to the generator, which writes the history they
+    // sign (only the demo does this: a real session signs as its own user only).
+    let mut signers = Vec::new();
     for (user, invitation) in others.iter_mut().zip(&invitations) {
         let password = Password::new(user.password.clone());
         let (session, enrollment) =
             Clinic::accept_invitation(dir, secrets, clock, &user.name, &invitation.code, &password)?;
         user.remember(&enrollment);
+        signers.push(session.signing_key_for_generator()?);
         clock = session.logout_keeping_clock()?;
     }
     // The admin never holds the clinical key: the history is written in the doctor's session
@@ -173,6 +177,7 @@ fn build(
         for pending in clinic.pending_recipients()? {
             clinic.confirm_recipient(&pending.user, &pending.fingerprint)?;
         }
+        clinic.adopt_generator_signers(signers);
         populate_with_progress(&mut clinic, options, progress)?;
         Ok(DemoReport { users, patients: options.patients, changes: clinic.change_count()? })
     })
@@ -195,7 +200,12 @@ pub fn populate_with_progress(
     let mut rng = DemoRng::seeded(options.seed);
     let now = clinic.now();
     let today = clinic.today();
-    let staff = Staff { reception: "reception", nurse: "nurse", doctor: "doctor" };
+    // Clinical history is signed by its author: written in the demo nurse's or doctor's name
+    // when this session holds their key (the demo clinic), else in the session user's own.
+    let me = clinic.user().name.clone();
+    let clinician = |name: &'static str| if clinic.signs_as(name) { name.to_string() } else { me.clone() };
+    let (nurse, doctor) = (clinician("nurse"), clinician("doctor"));
+    let staff = Staff { reception: "reception", nurse: &nurse, doctor: &doctor };
     let first_chart_no = clinic.next_free_chart_no()?.parse::<u32>().unwrap_or(1);
     // About thirty patients are booked for today, some already at the desk.
     let booked_today = (30.0 / f64::from(options.patients.max(1))).min(1.0);

@@ -79,6 +79,7 @@ fn the_events() -> Vec<AuditEvent> {
         patients_listed: Vec::new(),
         sections_read: Vec::new(),
         subject: None,
+        record: None,
     };
     let allowed = Outcome::Allowed;
     vec![

@@ -10,6 +10,11 @@
 //! when the kind has none). Fixtures: `sealed_record_v1_note.bin` (a signed amendment: every index
 //! column set) and `sealed_record_v1_allergy.bin` (none set), with their key and inputs in
 //! `sealed_record_v1.json`.
+//!
+//! v1 records prove no author, so since v2 they are refused (`Error::RecordUnsigned`): only
+//! pre-release versions wrote them, and a reader that still opened them would let anyone holding
+//! the clinical key write a "signed" note in a colleague's name as v1. The recipe tests below keep
+//! the format itself on record; `sealed_record_v2.rs` reuses these records.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -18,11 +23,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::hex_array;
-use crate::changelog::sealed::{open_record, ClinicalKind, ClinicalOp, RowIndex};
-use crate::changelog::ClinicalBody;
+use crate::changelog::record::open_record;
+use crate::changelog::{ClinicalKind, RecordKeys, RecordPlace, RowIndex};
 use crate::domain::{Allergy, NoteKind, NoteStatus, Severity, SoapNote, SoapText};
 use crate::secret::Key32;
 use crate::vault::SectionKeys;
+use crate::Error;
 
 const INPUTS: &str = include_str!("../../tests/fixtures/sealed_record_v1.json");
 const NOTE: &[u8] = include_bytes!("../../tests/fixtures/sealed_record_v1_note.bin");
@@ -52,7 +58,12 @@ struct RecordInputs {
 
 impl RecordInputs {
     fn row(&self) -> RowIndex<'_> {
-        RowIndex { at: self.at.as_deref(), status: self.status.as_deref(), replaces: self.replaces.as_deref() }
+        RowIndex {
+            at: self.at.as_deref(),
+            status: self.status.as_deref(),
+            replaces: self.replaces.as_deref(),
+            encounter: None,
+        }
     }
 
     /// The v1 associated data, spelled out from the format rather than taken from the code.
@@ -78,8 +89,8 @@ fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 29, h, m, s).single().expect("a real time")
 }
 
-/// The note sealed in `sealed_record_v1_note.bin`: a doctor's signed amendment (version 2).
-fn the_note() -> SoapNote {
+/// The note sealed in `sealed_record_v1_note.bin` (and v2): a doctor's signed amendment.
+pub(super) fn the_note() -> SoapNote {
     SoapNote {
         id: Uuid::from_u128(0x0193_7a3c_5c00_7000_8000_0000_0000_0004),
         patient_id: Uuid::from_u128(0x0193_7a3c_5c00_7000_8000_0000_0000_0001),
@@ -101,8 +112,8 @@ fn the_note() -> SoapNote {
     }
 }
 
-/// The allergy sealed in `sealed_record_v1_allergy.bin`.
-fn the_allergy() -> Allergy {
+/// The allergy sealed in `sealed_record_v1_allergy.bin` (and v2).
+pub(super) fn the_allergy() -> Allergy {
     Allergy {
         id: Uuid::from_u128(0x0193_7a3c_5c00_7000_8000_0000_0000_0005),
         patient_id: Uuid::from_u128(0x0193_7a3c_5c00_7000_8000_0000_0000_0001),
@@ -135,21 +146,16 @@ fn open_v1(key: &[u8; 32], record: &RecordInputs, bytes: &[u8]) -> Option<Vec<u8
 }
 
 #[test]
-fn v1_sealed_records_open_with_todays_code_to_exactly_what_was_sealed() {
+fn v1_sealed_records_are_refused_as_unsigned() {
     let inputs = inputs();
-    let keys = keys(&inputs);
+    let section = keys(&inputs);
+    let authors = std::collections::BTreeMap::from([("doctor".to_string(), vec![[7u8; 32]])]);
+    let keys = RecordKeys { section: &section, authors: &authors };
     let (n, a) = (&inputs.note, &inputs.allergy);
-    let note: SoapNote = open_record(&keys, ClinicalKind::Note, n.id, n.patient, &n.row(), NOTE).expect("v1 note");
-    assert_eq!(note, the_note());
-    let allergy: Allergy =
-        open_record(&keys, ClinicalKind::Allergy, a.id, a.patient, &a.row(), ALLERGY).expect("v1 allergy");
-    assert_eq!(allergy, the_allergy());
-
-    // The binding to the row still holds for v1 bytes: beside another status, or as another
-    // patient's record, the note does not open.
-    let draft = RowIndex { status: Some("draft"), ..n.row() };
-    assert!(open_record::<SoapNote>(&keys, ClinicalKind::Note, n.id, n.patient, &draft, NOTE).is_err());
-    assert!(open_record::<SoapNote>(&keys, ClinicalKind::Note, n.id, a.id, &n.row(), NOTE).is_err());
+    let note = RecordPlace { kind: ClinicalKind::Note, id: n.id, patient: n.patient, row: n.row() };
+    assert!(matches!(open_record::<SoapNote>(keys, &note, NOTE), Err(Error::RecordUnsigned)));
+    let allergy = RecordPlace { kind: ClinicalKind::Allergy, id: a.id, patient: a.patient, row: a.row() };
+    assert!(matches!(open_record::<Allergy>(keys, &allergy, ALLERGY), Err(Error::RecordUnsigned)));
 }
 
 #[test]
@@ -166,25 +172,4 @@ fn the_v1_recipe_gives_the_fixture_bytes_again() {
     assert_eq!(inputs.note.status.as_deref(), Some(note.status.as_str()));
     assert_eq!(inputs.note.replaces, note.replaces.map(|r| r.to_string()));
     assert_eq!((inputs.note.kind.as_str(), inputs.allergy.kind.as_str()), ("note", "allergy"));
-}
-
-#[test]
-fn todays_sealing_still_writes_v1() {
-    let inputs = inputs();
-    let keys = keys(&inputs);
-    let sealed = [
-        (ClinicalBody::NoteSigned(the_note()).seal(&keys), &inputs.note, ClinicalOp::NoteSigned),
-        (ClinicalBody::AllergyRecorded(the_allergy()).seal(&keys), &inputs.allergy, ClinicalOp::AllergyRecorded),
-    ];
-    let mut opened = Vec::new();
-    for (body, record, op) in sealed {
-        let sealed = body.expect("a clinical change is sealed");
-        let (index, bytes) = (sealed.index(), sealed.record());
-        assert_eq!((index.op, index.id, index.patient_id), (op, record.id, record.patient));
-        assert_eq!(index.at.map(|at| at.to_rfc3339()), record.at);
-        assert_eq!((bytes[0], &bytes[1..5]), (1, &inputs.epoch.to_be_bytes()[..]), "version 1, then the epoch");
-        opened.push(open_v1(&inputs.section_key, record, bytes).expect("the v1 recipe opens today's record"));
-    }
-    assert_eq!(serde_json::from_slice::<SoapNote>(&opened[0]).expect("note JSON"), the_note());
-    assert_eq!(serde_json::from_slice::<Allergy>(&opened[1]).expect("allergy JSON"), the_allergy());
 }

@@ -18,6 +18,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0006_section_keys.sql"),
     include_str!("../../migrations/0007_audit_checkpoints.sql"),
     include_str!("../../migrations/0008_membership_chain.sql"),
+    include_str!("../../migrations/0009_signed_records.sql"),
 ];
 
 pub fn latest_version() -> i64 {

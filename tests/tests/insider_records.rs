@@ -1,0 +1,193 @@
+//! Insider stories (issue 9, attack 6): the nurse holds the clinical key and her own signing key,
+//! and has raw SQL on the database her login opens. She forges a signed note in the doctor's
+//! name, moves his note to another visit, and deletes one. Each record is bound to its place,
+//! signed by its author and named in the audit log, so the doctor's next look at the chart
+//! leaves the forgery and the moved note out, says what was found, and raises an alert.
+
+use mamori_core::audit::{Action, Filter};
+use mamori_core::clinic::Clinic;
+use mamori_core::domain::{EncounterKind, NoteStatus, SoapNote, SoapText};
+use mamori_core::record::Authorship;
+use mamori_core::vault::MemoryStore;
+use mamori_core::{ClinicalBody, SealedBody};
+use mamori_story_tests::*;
+use rusqlite::{params, Connection};
+use uuid::Uuid;
+
+struct Chart {
+    site: Site<MemoryStore>,
+    patient: Uuid,
+    /// The doctor's signed note, in the first visit.
+    note: SoapNote,
+    /// A second visit of the same patient.
+    other_visit: Uuid,
+}
+
+fn text(subjective: &str) -> SoapText {
+    SoapText {
+        subjective: subjective.into(),
+        objective: "咽頭発赤".into(),
+        assessment: String::new(),
+        plan: String::new(),
+    }
+}
+
+/// A clinic whose doctor wrote and signed one note, in the first of two visits.
+fn chart(tmp: &std::path::Path) -> Chart {
+    let site = Site::new(tmp, MemoryStore::default());
+    let mut doctor = site.login("doctor");
+    let p = doctor
+        .register_patient(&patient("3001", ("守田", "一郎"), ("モリタ", "イチロウ"), "1955-02-03", ""))
+        .expect("register");
+    let visit = doctor.open_encounter(p.id, EncounterKind::Outpatient).expect("visit");
+    let draft = doctor.write_note(visit.id, text("咳が続く")).expect("note");
+    let note = doctor.sign_note(draft.id).expect("sign");
+    let other_visit = doctor.open_encounter(p.id, EncounterKind::HomeVisit).expect("second visit").id;
+    doctor.logout().expect("logout");
+    Chart { site, patient: p.id, note, other_visit }
+}
+
+/// What she writes by hand: a sealed note put into the change log and the chart, the way the
+/// app would, under a name of her choosing, signed with her own key.
+fn plant(sql: &Connection, sealed: &SealedBody, author: &str) {
+    let index = sealed.index();
+    let at = index.at.expect("a note has a time").to_rfc3339();
+    sql.execute(
+        "INSERT INTO changes (id, hlc_wall, hlc_counter, author, device, entity_kind, entity_id, patient_id, body, sealed)
+         VALUES (?1, 9999999999999, 0, ?2, 'front-desk', 'note', ?3, ?4, ?5, ?6)",
+        params![
+            Uuid::new_v4().to_string(),
+            author,
+            index.id.to_string(),
+            index.patient_id.to_string(),
+            serde_json::to_string(index).expect("index"),
+            sealed.record()
+        ],
+    )
+    .expect("plant the change");
+    sql.execute(
+        "INSERT INTO notes (id, patient_id, encounter_id, status, replaces, written_at, body)
+         VALUES (?1, ?2, ?3, 'signed', NULL, ?4, ?5)",
+        params![
+            index.id.to_string(),
+            index.patient_id.to_string(),
+            index.encounter_id.expect("a note has a visit").to_string(),
+            at,
+            sealed.record()
+        ],
+    )
+    .expect("plant the note");
+}
+
+fn alerts(site: &Site<MemoryStore>) -> Vec<String> {
+    let mut admin = site.login("admin");
+    let alerts = admin.audit_events(&Filter::Alerts).expect("alerts");
+    admin.logout().expect("logout");
+    alerts.into_iter().filter(|e| e.action == Action::Tampering).filter_map(|e| e.reason).collect()
+}
+
+fn notes_seen_by_doctor(site: &Site<MemoryStore>, patient: Uuid) -> (Vec<SoapNote>, u32, u32) {
+    let mut doctor: Clinic = site.login("doctor");
+    let chart = doctor.chart(patient).expect("the chart still opens");
+    doctor.logout().expect("logout");
+    (chart.notes.expect("a doctor reads notes"), chart.records_withheld, chart.records_missing)
+}
+
+#[test]
+fn a_note_forged_in_the_doctors_name_is_left_out_and_raised() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = chart(tmp.path());
+    let nurse = c.site.login("nurse");
+    let (section, her_key) = nurse.own_keys_for_inspection().expect("what her password unlocks");
+    let sql = nurse.raw_sql_for_inspection().expect("her session's database");
+    // A signed note in the doctor's name, signed with her key; and one in her own name that
+    // claims the doctor signed it.
+    for (author, id) in [("doctor", Uuid::new_v4()), ("nurse", Uuid::new_v4())] {
+        let forged = SoapNote {
+            id,
+            text: text("処方変更の指示（偽）"),
+            status: NoteStatus::Signed,
+            signed_by: Some("doctor".into()),
+            ..c.note.clone()
+        };
+        let by = Authorship { change_id: Uuid::new_v4(), author, signing_key: &her_key };
+        let sealed = ClinicalBody::NoteSigned(forged).seal(section, &by).expect("she can seal");
+        plant(sql, &sealed, author);
+    }
+    drop(nurse);
+
+    let (notes, withheld, missing) = notes_seen_by_doctor(&c.site, c.patient);
+    assert_eq!(notes, vec![c.note.clone()], "only the doctor's own note is shown");
+    assert_eq!((withheld, missing), (2, 0));
+    let alerts = alerts(&c.site);
+    assert!(alerts.iter().any(|a| a.starts_with("2 clinical records of this chart do not verify")), "{alerts:?}");
+}
+
+#[test]
+fn a_note_moved_to_another_visit_is_left_out_and_raised() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = chart(tmp.path());
+    let nurse = c.site.login("nurse");
+    let sql = nurse.raw_sql_for_inspection().expect("her session's database");
+    let moved = sql
+        .execute(
+            "UPDATE notes SET encounter_id = ?1 WHERE id = ?2",
+            params![c.other_visit.to_string(), c.note.id.to_string()],
+        )
+        .expect("move");
+    assert_eq!(moved, 1);
+    drop(nurse);
+
+    let (notes, withheld, _) = notes_seen_by_doctor(&c.site, c.patient);
+    assert!(notes.is_empty(), "the moved note is not shown under the other visit");
+    assert_eq!(withheld, 1);
+    assert!(alerts(&c.site).iter().any(|a| a.contains("do not verify")));
+}
+
+#[test]
+fn a_deleted_note_is_reported_when_the_chart_is_opened_and_a_rebuild_brings_back_what_the_log_holds() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = chart(tmp.path());
+    let nurse = c.site.login("nurse");
+    let sql = nurse.raw_sql_for_inspection().expect("her session's database");
+    // First only the chart row: the change log still holds the note.
+    sql.execute("DELETE FROM notes WHERE id = ?1", [c.note.id.to_string()]).expect("delete the row");
+    drop(nurse);
+    let (notes, _, missing) = notes_seen_by_doctor(&c.site, c.patient);
+    assert_eq!((notes.len(), missing), (0, 1));
+    let mut doctor = c.site.login("doctor");
+    doctor.rebuild().expect("rebuild from the log");
+    assert_eq!(doctor.chart(c.patient).expect("chart").notes, Some(vec![c.note.clone()]), "the log brings it back");
+    doctor.logout().expect("logout");
+
+    // Then the row and every change of it, triggers dropped: nothing left to rebuild from, and
+    // the audit log still names the record, so the chart says one is missing.
+    let nurse = c.site.login("nurse");
+    let sql = nurse.raw_sql_for_inspection().expect("her session's database");
+    sql.execute_batch("DROP TRIGGER changes_are_never_deleted").expect("drop the trigger");
+    sql.execute("DELETE FROM changes WHERE entity_id = ?1", [c.note.id.to_string()]).expect("delete changes");
+    sql.execute("DELETE FROM notes WHERE id = ?1", [c.note.id.to_string()]).expect("delete the row");
+    drop(nurse);
+    let (notes, withheld, missing) = notes_seen_by_doctor(&c.site, c.patient);
+    assert_eq!((notes.len(), withheld, missing), (0, 0, 1));
+    let alerts = alerts(&c.site);
+    assert!(alerts.iter().any(|a| a.starts_with("1 clinical records the audit log names are missing")), "{alerts:?}");
+}
+
+#[test]
+fn reception_neither_sees_nor_is_told_about_clinical_records() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut c = chart(tmp.path());
+    let mut admin = c.site.login("admin");
+    let reception =
+        mamori_core::domain::User::build("reception", "受付", mamori_core::domain::Role::Reception).expect("user");
+    c.site.invite(&mut admin, &reception, &password_of("reception"));
+    admin.logout().expect("logout");
+    let nurse = c.site.login("nurse");
+    let sql = nurse.raw_sql_for_inspection().expect("her session's database");
+    sql.execute("DELETE FROM notes WHERE id = ?1", [c.note.id.to_string()]).expect("delete the row");
+    drop(nurse);
+    let mut desk = c.site.login("reception");
+    let chart = desk.chart(c.patient).expect("reception opens demographics");
+    assert_eq!((chart.notes, chart.records_missing, chart.records_withheld), (None, 0, 0));
+}
