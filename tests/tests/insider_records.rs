@@ -6,7 +6,9 @@
 
 use mamori_core::audit::{Action, Filter};
 use mamori_core::clinic::Clinic;
-use mamori_core::domain::{EncounterKind, NoteStatus, SoapNote, SoapText};
+use mamori_core::domain::{
+    Allergy, AllergyInput, EncounterKind, NoteStatus, Severity, SoapNote, SoapText, Vitals, VitalsInput,
+};
 use mamori_core::record::Authorship;
 use mamori_core::vault::MemoryStore;
 use mamori_core::{ClinicalBody, SealedBody};
@@ -172,6 +174,158 @@ fn a_deleted_note_is_reported_when_the_chart_is_opened_and_a_rebuild_brings_back
     assert_eq!((notes.len(), withheld, missing), (0, 0, 1));
     let alerts = alerts(&c.site);
     assert!(alerts.iter().any(|a| a.starts_with("1 clinical records the audit log names are missing")), "{alerts:?}");
+}
+
+#[test]
+fn a_signed_note_rolled_back_to_its_genuine_draft_is_reported() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = chart(tmp.path());
+    let nurse = c.site.login("nurse");
+    let sql = nurse.raw_sql_for_inspection().expect("her session's database");
+    // The doctor's own draft, as the log holds it: genuinely his, signed by him, in its place.
+    let (index, draft): (String, Vec<u8>) = sql
+        .query_row(
+            "SELECT body, sealed FROM changes WHERE entity_id = ?1 ORDER BY hlc_wall, hlc_counter LIMIT 1",
+            [c.note.id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the draft's change");
+    let index: mamori_core::ClinicalIndex = serde_json::from_str(&index).expect("index");
+    assert_eq!(index.status, Some(NoteStatus::Draft));
+    sql.execute(
+        "UPDATE notes SET status = 'draft', written_at = ?1, body = ?2 WHERE id = ?3",
+        params![index.at.expect("time").to_rfc3339(), draft, c.note.id.to_string()],
+    )
+    .expect("roll the note back");
+    drop(nurse);
+    let (notes, withheld, missing) = notes_seen_by_doctor(&c.site, c.patient);
+    assert_eq!(notes.iter().map(|n| n.status).collect::<Vec<_>>(), vec![NoteStatus::Draft], "his draft verifies");
+    assert_eq!((withheld, missing), (0, 1), "but it is not the newest version the log holds");
+
+    // She deletes the signing change from the log as well: the audit log still names it.
+    let nurse = c.site.login("nurse");
+    let sql = nurse.raw_sql_for_inspection().expect("her session's database");
+    sql.execute_batch("DROP TRIGGER changes_are_never_deleted").expect("drop the trigger");
+    let deleted = sql
+        .execute(
+            "DELETE FROM changes WHERE entity_id = ?1 AND id <> (SELECT id FROM changes WHERE entity_id = ?1
+                 ORDER BY hlc_wall, hlc_counter LIMIT 1)",
+            [c.note.id.to_string()],
+        )
+        .expect("delete the signing change");
+    assert_eq!(deleted, 1);
+    drop(nurse);
+    let (_, _, missing) = notes_seen_by_doctor(&c.site, c.patient);
+    assert_eq!(missing, 1);
+}
+
+#[test]
+fn the_doctors_record_replaced_in_place_by_the_nurses_own_signed_version_is_reported_or_left_out() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = chart(tmp.path());
+    let mut doctor = c.site.login("doctor");
+    let severe = AllergyInput {
+        substance: "ペニシリン".into(),
+        reaction: "アナフィラキシー".into(),
+        severity: Severity::Severe,
+    };
+    let allergy = doctor.record_allergy(c.patient, &severe).expect("allergy");
+    let pressure = VitalsInput { systolic_mmhg: Some(192), diastolic_mmhg: Some(110), ..VitalsInput::default() };
+    let vitals = doctor.record_vitals(c.patient, None, &pressure).expect("vitals");
+    doctor.logout().expect("logout");
+
+    // She seals her own versions of both (same ids, her own name and key) and puts each in the
+    // chart and in the log as the record's newest change.
+    let nurse = c.site.login("nurse");
+    let (section, her_key) = nurse.own_keys_for_inspection().expect("what her password unlocks");
+    let sql = nurse.raw_sql_for_inspection().expect("her session's database");
+    let bodies = [
+        (
+            ClinicalBody::AllergyRecorded(Allergy {
+                substance: "花粉".into(),
+                severity: Severity::Mild,
+                ..allergy.clone()
+            }),
+            "allergies",
+        ),
+        (
+            ClinicalBody::VitalsRecorded(Vitals {
+                systolic_mmhg: Some(122),
+                diastolic_mmhg: Some(78),
+                ..vitals.clone()
+            }),
+            "vitals",
+        ),
+    ];
+    for (body, table) in bodies {
+        let change = Uuid::new_v4();
+        let by = Authorship { change_id: change, author: "nurse", signing_key: &her_key };
+        let sealed = body.seal(section, &by).expect("she seals her own version");
+        let index = sealed.index();
+        sql.execute(
+            "INSERT INTO changes (id, hlc_wall, hlc_counter, author, device, entity_kind, entity_id, patient_id, body, sealed)
+             VALUES (?1, 9999999999999, 0, 'nurse', 'front-desk', ?2, ?3, ?4, ?5, ?6)",
+            params![
+                change.to_string(),
+                index.op.kind().entity_kind(),
+                index.id.to_string(),
+                c.patient.to_string(),
+                serde_json::to_string(index).expect("index"),
+                sealed.record()
+            ],
+        )
+        .expect("as the newest change of the record");
+        sql.execute(
+            &format!("UPDATE {table} SET body = ?1 WHERE id = ?2"),
+            params![sealed.record(), index.id.to_string()],
+        )
+        .expect("in place");
+    }
+    drop(nurse);
+
+    let mut doctor = c.site.login("doctor");
+    let chart = doctor.chart(c.patient).expect("chart");
+    // Her allergy is left out: a nurse's role never writes allergies. Her vitals verify as hers,
+    // but they are not the version the audit log names.
+    assert_eq!(chart.allergies.expect("allergies"), Vec::<Allergy>::new());
+    assert_eq!((chart.records_withheld, chart.records_missing), (1, 1));
+    let alerts = alerts(&c.site);
+    assert!(alerts.iter().any(|a| a.contains("missing from this chart")), "{alerts:?}");
+    assert!(alerts.iter().any(|a| a.contains("do not verify")), "{alerts:?}");
+}
+
+#[test]
+fn reception_cannot_keep_the_doctor_from_a_chart_by_bending_one_record() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut c = chart(tmp.path());
+    let mut admin = c.site.login("admin");
+    let reception =
+        mamori_core::domain::User::build("reception", "受付", mamori_core::domain::Role::Reception).expect("user");
+    c.site.invite(&mut admin, &reception, &password_of("reception"));
+    admin.logout().expect("logout");
+    let mut doctor = c.site.login("doctor");
+    let visit = doctor.open_encounter(c.patient, EncounterKind::Outpatient).expect("visit");
+    let second = doctor.write_note(visit.id, text("二つ目の所見")).expect("second note");
+    doctor.logout().expect("logout");
+
+    let desk = c.site.login("reception");
+    let sql = desk.raw_sql_for_inspection().expect("her session's database");
+    // An epoch no key exists for, in one record; the other record's body stored as text.
+    let body: Vec<u8> =
+        sql.query_row("SELECT body FROM notes WHERE id = ?1", [c.note.id.to_string()], |r| r.get(0)).expect("row");
+    let mut bent = body.clone();
+    bent[1..5].copy_from_slice(&77u32.to_be_bytes());
+    sql.execute("UPDATE notes SET body = ?1 WHERE id = ?2", params![bent, c.note.id.to_string()]).expect("bend");
+    sql.execute("UPDATE notes SET body = CAST(body AS TEXT) WHERE id = ?1", [second.id.to_string()]).expect("retype");
+    sql.execute("INSERT INTO allergies (id, patient_id, body) VALUES ('not-a-uuid', ?1, x'')", [c.patient.to_string()])
+        .expect("a stray row");
+    drop(desk);
+
+    // The chart opens: the bent record and the stray row are left out (and raised); the record
+    // stored as text is still the doctor's bytes, and opens.
+    let (notes, withheld, _) = notes_seen_by_doctor(&c.site, c.patient);
+    assert_eq!(notes.iter().map(|n| n.id).collect::<Vec<_>>(), vec![second.id]);
+    assert_eq!(withheld, 2);
 }
 
 #[test]

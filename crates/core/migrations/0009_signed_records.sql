@@ -1,14 +1,15 @@
 -- Mamori chart store, version 9: clinical records signed by their authors (record format v2).
 --
--- Each clinical write's audit event names the record it put. Lookups go through a derived table
--- that reports and chart opens catch up (like audit_by_patient), so a record the audit log names
--- and the chart no longer holds is found when the chart is opened; `audit verify` checks the table
--- against the hash-chained events.
+-- Each clinical write's audit event names the record it put and the change that put it. Lookups
+-- go through a derived table that reports and chart opens catch up (like audit_by_patient), so a
+-- change the audit log names and the log or the chart no longer holds is found when the chart is
+-- opened; `audit verify` checks the table against the hash-chained events.
 CREATE TABLE audit_records (
     patient_id  TEXT NOT NULL,
-    record_id   TEXT NOT NULL,
     seq         INTEGER NOT NULL,
-    PRIMARY KEY (patient_id, record_id, seq)
+    record_id   TEXT NOT NULL,
+    change_id   TEXT NOT NULL,
+    PRIMARY KEY (patient_id, seq)
 ) WITHOUT ROWID;
 
 -- One patient's clinical changes, to check that each audited record is still in the log.

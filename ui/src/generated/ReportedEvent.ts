@@ -39,4 +39,9 @@ subject?: string | null,
  * For a clinical write: the record it put (note version, vitals, prescription …). A record
  * the log names that the chart no longer holds was deleted.
  */
-record?: string | null, };
+record?: string | null, 
+/**
+ * For a clinical write: the change that put it (a draft note's versions share the record
+ * id; each has its own change).
+ */
+change?: string | null, };

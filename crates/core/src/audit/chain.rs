@@ -97,6 +97,7 @@ pub fn append(
             sections_read: event.sections_read,
             subject: event.subject,
             record: event.record,
+            change: event.change,
         };
         let body =
             serde_json::to_string(&full).map_err(|_| Error::InvalidState("an audit event could not be encoded"))?;

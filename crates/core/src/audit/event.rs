@@ -72,6 +72,10 @@ pub struct AuditEvent {
     /// the log names that the chart no longer holds was deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<Uuid>,
+    /// For a clinical write: the change that put it (a draft note's versions share the record
+    /// id; each has its own change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Uuid>,
 }
 
 /// An event before it has a place in the chain.
@@ -88,6 +92,7 @@ pub struct NewEvent {
     pub break_glass: bool,
     pub subject: Option<String>,
     pub record: Option<Uuid>,
+    pub change: Option<Uuid>,
 }
 
 impl NewEvent {
@@ -103,6 +108,7 @@ impl NewEvent {
             break_glass: false,
             subject: None,
             record: None,
+            change: None,
         }
     }
 
@@ -118,6 +124,7 @@ impl NewEvent {
             break_glass: false,
             subject: None,
             record: None,
+            change: None,
         }
     }
 

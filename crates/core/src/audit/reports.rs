@@ -59,9 +59,9 @@ pub(crate) fn catch_up(conn: &Connection) -> Result<()> {
         [done],
     )?;
     conn.execute(
-        "INSERT OR IGNORE INTO audit_records (patient_id, record_id, seq)
-         SELECT patient_id, json_extract(body, '$.record'), seq FROM audit_events
-         WHERE seq > ?1 AND patient_id IS NOT NULL AND json_extract(body, '$.record') IS NOT NULL",
+        "INSERT OR IGNORE INTO audit_records (patient_id, seq, record_id, change_id)
+         SELECT patient_id, seq, json_extract(body, '$.record'), json_extract(body, '$.change') FROM audit_events
+         WHERE seq > ?1 AND patient_id IS NOT NULL AND json_extract(body, '$.change') IS NOT NULL",
         [done],
     )?;
     conn.execute(
@@ -94,12 +94,14 @@ pub(super) fn first_misfiled(conn: &Connection) -> Result<Option<u64>> {
              SELECT seq FROM (SELECT seq, user_name FROM audit_by_user
                               EXCEPT SELECT seq, name FROM people)
              UNION ALL
-             SELECT seq FROM (SELECT seq, patient_id, json_extract(body, '$.record') FROM audit_events, filed
-                              WHERE json_extract(body, '$.record') IS NOT NULL AND seq <= filed.upto
-                              EXCEPT SELECT seq, patient_id, record_id FROM audit_records)
+             SELECT seq FROM (SELECT seq, patient_id, json_extract(body, '$.record'), json_extract(body, '$.change')
+                              FROM audit_events, filed
+                              WHERE json_extract(body, '$.change') IS NOT NULL AND seq <= filed.upto
+                              EXCEPT SELECT seq, patient_id, record_id, change_id FROM audit_records)
              UNION ALL
-             SELECT seq FROM (SELECT seq, patient_id, record_id FROM audit_records
-                              EXCEPT SELECT seq, patient_id, json_extract(body, '$.record') FROM audit_events)
+             SELECT seq FROM (SELECT seq, patient_id, record_id, change_id FROM audit_records
+                              EXCEPT SELECT seq, patient_id, json_extract(body, '$.record'), json_extract(body, '$.change')
+                              FROM audit_events)
          )",
         [],
         |r| r.get(0),

@@ -23,6 +23,8 @@ pub struct Member {
     /// Signing keys they held before they were invited again: what they signed with them stays
     /// theirs.
     pub former_signing_keys: Vec<Hex32>,
+    /// Every role they have held: a record they signed may be one that any of them writes.
+    pub roles_held: Vec<Role>,
     /// While invited and not yet accepted: the key the invitation code derives.
     pub invite_key: Option<Hex32>,
     /// The newest second-factor reset an administrator issued for them: its link and code hash.
@@ -55,6 +57,12 @@ impl Member {
 
     fn is_admin(&self) -> bool {
         self.accepted() && !self.disabled && self.role == Role::Admin
+    }
+
+    fn hold(&mut self, role: Role) {
+        if !self.roles_held.contains(&role) {
+            self.roles_held.push(role);
+        }
     }
 
     /// They have their own keys (accepted their invitation, or were the first user).
@@ -175,6 +183,7 @@ impl Membership {
                     signing_key,
                     x25519,
                     former_signing_keys: Vec::new(),
+                    roles_held: vec![role],
                     invite_key: None,
                     second_factor_reset: None,
                     invitations: 0,
@@ -197,6 +206,7 @@ impl Membership {
                     }
                     member.display_name = display_name;
                     member.role = role;
+                    member.hold(role);
                     if member.accepted() {
                         member.former_signing_keys.push(member.signing_key);
                     }
@@ -217,6 +227,7 @@ impl Membership {
                     signing_key: [0; 32],
                     x25519: [0; 32],
                     former_signing_keys: Vec::new(),
+                    roles_held: vec![role],
                     invite_key: Some(invite_key),
                     second_factor_reset: None,
                     invitations: 1,
@@ -247,7 +258,11 @@ impl Membership {
             }
             Statement::SetRole { user, role } => {
                 signer.filter(Member::is_admin).ok_or(broken("only an administrator changes roles"))?;
-                self.change(&user, seq, |m| m.role = role).map_err(broken)?;
+                self.change(&user, seq, |m| {
+                    m.role = role;
+                    m.hold(role);
+                })
+                .map_err(broken)?;
             }
             Statement::SetDisabled { user, disabled } => {
                 signer.filter(Member::is_admin).ok_or(broken("only an administrator disables users"))?;
@@ -324,6 +339,10 @@ impl crate::changelog::AuthorKeys for Membership {
         };
         let current = member.accepted().then_some(member.signing_key);
         member.former_signing_keys.iter().copied().chain(current).collect()
+    }
+
+    fn roles_of(&self, user: &str) -> Vec<Role> {
+        self.members.get(user).map(|m| m.roles_held.clone()).unwrap_or_default()
     }
 }
 

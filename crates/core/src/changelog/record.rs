@@ -26,7 +26,8 @@ use zeroize::Zeroizing;
 
 use super::sealed::ClinicalKind;
 use crate::crypto::{self, NONCE_LEN};
-use crate::domain::{NoteStatus, Prescription, SoapNote};
+use crate::domain::{Allergy, LabReport, NoteKind, NoteStatus, Prescription, Problem, Role, SoapNote, Vitals};
+use crate::policy::{self, Access, Section};
 use crate::vault::SectionKeys;
 use crate::{Error, Result};
 
@@ -42,16 +43,22 @@ pub struct Authorship<'a> {
     pub signing_key: &'a SigningKey,
 }
 
-/// The signing keys a user has held, as the verified membership chain says (a user invited again
-/// gets new keys; records signed with the old ones stay theirs).
+/// Who may have signed a record, as the verified membership chain says: the signing keys a user
+/// has held (a user invited again gets new keys; records signed with the old ones stay theirs)
+/// and every role they have held.
 pub trait AuthorKeys {
     fn signing_keys_of(&self, user: &str) -> Vec<[u8; 32]>;
+    fn roles_of(&self, user: &str) -> Vec<Role>;
 }
 
-/// A fixed directory: login → signing keys (fixtures and tests).
-impl AuthorKeys for std::collections::BTreeMap<String, Vec<[u8; 32]>> {
+/// A fixed directory: login → (role, signing keys) (fixtures and tests).
+impl AuthorKeys for std::collections::BTreeMap<String, (Role, Vec<[u8; 32]>)> {
     fn signing_keys_of(&self, user: &str) -> Vec<[u8; 32]> {
-        self.get(user).cloned().unwrap_or_default()
+        self.get(user).map(|(_, keys)| keys.clone()).unwrap_or_default()
+    }
+
+    fn roles_of(&self, user: &str) -> Vec<Role> {
+        self.get(user).map(|(role, _)| vec![*role]).into_iter().flatten().collect()
     }
 }
 
@@ -89,33 +96,64 @@ pub struct OpenedRecord<T> {
     pub change_id: Uuid,
 }
 
-/// What a record says about who wrote or signed it; it must be the author who signed the record.
+/// What a record says about its writing, checked against who signed it: that it names its signer
+/// where it names anyone, and the section and access writing it takes (one of the roles the
+/// signer has held must allow it, `policy::allows`).
 pub trait ClaimsAuthor {
-    fn claimed_author(&self) -> Option<&str> {
-        None
-    }
+    fn names(&self, signer: &str) -> bool;
+    fn authority(&self) -> (Section, Access);
 }
 
 impl ClaimsAuthor for SoapNote {
-    /// A signed note names its signer: the signature on the change that signed it must be theirs.
-    fn claimed_author(&self) -> Option<&str> {
-        match self.status {
-            NoteStatus::Signed => Some(self.signed_by.as_deref().unwrap_or("")),
-            NoteStatus::Draft => None,
-        }
+    /// A note is written by its author (a draft is edited and signed only by them), and a signed
+    /// note names them as its signer.
+    fn names(&self, signer: &str) -> bool {
+        self.author == signer
+            && match self.status {
+                NoteStatus::Signed => self.signed_by.as_deref() == Some(signer),
+                NoteStatus::Draft => true,
+            }
+    }
+
+    fn authority(&self) -> (Section, Access) {
+        let section = match self.kind {
+            NoteKind::Medical => Section::Notes,
+            NoteKind::Nursing => Section::NursingNotes,
+        };
+        let access = match self.status {
+            NoteStatus::Signed => Access::Sign,
+            NoteStatus::Draft => Access::Write,
+        };
+        (section, access)
     }
 }
 
 impl ClaimsAuthor for Prescription {
-    fn claimed_author(&self) -> Option<&str> {
-        Some(&self.prescriber)
+    fn names(&self, signer: &str) -> bool {
+        self.prescriber == signer
+    }
+
+    fn authority(&self) -> (Section, Access) {
+        (Section::Prescriptions, Access::Sign)
     }
 }
 
-impl ClaimsAuthor for crate::domain::Vitals {}
-impl ClaimsAuthor for crate::domain::Allergy {}
-impl ClaimsAuthor for crate::domain::Problem {}
-impl ClaimsAuthor for crate::domain::LabReport {}
+/// Records that name nobody: only the section's write access is checked.
+macro_rules! written_in {
+    ($($kind:ty => $section:expr),* $(,)?) => {$(
+        impl ClaimsAuthor for $kind {
+            fn names(&self, _signer: &str) -> bool {
+                true
+            }
+
+            fn authority(&self) -> (Section, Access) {
+                ($section, Access::Write)
+            }
+        }
+    )*};
+}
+
+written_in!(Vitals => Section::Vitals, Allergy => Section::Allergies, Problem => Section::Problems, LabReport => Section::Results);
 
 /// Seals `plaintext` (a record's JSON) for `place` under the newest section key and signs it as
 /// `by`. Refused without a section key: a clinical record is never stored in the clear.
@@ -143,15 +181,15 @@ pub fn seal_record(
 }
 
 /// Opens the record stored at `place`: the author's signature is checked against the keys the
-/// chain gives them, then the record is decrypted where it stands, then what it claims about
-/// its author is compared with who signed it.
+/// chain gives them (before anything else, so bytes altered anywhere are refused as such), then
+/// the record is decrypted where it stands, then what it claims about its writing is checked
+/// against who signed it and the roles they have held.
 pub fn open_record<T: DeserializeOwned + ClaimsAuthor>(
     keys: RecordKeys<'_>,
     place: &RecordPlace<'_>,
     record: &[u8],
 ) -> Result<OpenedRecord<T>> {
     let parts = Parts::parse(record)?;
-    let key = keys.section.get(parts.epoch).ok_or(Error::SectionKeyMissing)?;
     let aad = associated_data(place, parts.epoch, parts.change_id, parts.author);
     let message = signed_message(&aad, parts.signed);
     let signature = Signature::from_bytes(&parts.signature);
@@ -161,9 +199,13 @@ pub fn open_record<T: DeserializeOwned + ClaimsAuthor>(
     if !signed_by_author {
         return Err(Error::RecordNotVerified);
     }
+    // A genuine record under an epoch this reader has not been given: the key is still to come.
+    let key = keys.section.get(parts.epoch).ok_or(Error::SectionKeyMissing)?;
     let plain = crypto::open_parts(key, &parts.nonce, parts.ciphertext, &aad).ok_or(Error::RecordNotVerified)?;
     let value: T = serde_json::from_slice(unpadded(&plain)?).map_err(|_| Error::RecordNotVerified)?;
-    if value.claimed_author().is_some_and(|claimed| claimed != parts.author) {
+    let (section, access) = value.authority();
+    let allowed = keys.authors.roles_of(parts.author).into_iter().any(|role| policy::allows(role, section, access));
+    if !value.names(parts.author) || !allowed {
         return Err(Error::RecordNotVerified);
     }
     Ok(OpenedRecord { value, author: parts.author.to_string(), change_id: parts.change_id })

@@ -8,7 +8,7 @@ use ed25519_dalek::SigningKey;
 use uuid::Uuid;
 
 use super::*;
-use crate::domain::{Allergy, NoteKind, SoapNote, SoapText};
+use crate::domain::{Allergy, NoteKind, Prescription, PrescriptionItemInput, Role, SoapNote, SoapText};
 use crate::secret::Key32;
 
 fn section() -> SectionKeys {
@@ -21,23 +21,22 @@ fn key_of(user: &str) -> SigningKey {
     SigningKey::from_bytes(&[user.len() as u8; 32])
 }
 
-fn directory() -> BTreeMap<String, Vec<[u8; 32]>> {
-    ["doctor", "nurse"].iter().map(|u| (u.to_string(), vec![key_of(u).verifying_key().to_bytes()])).collect()
+fn directory() -> BTreeMap<String, (Role, Vec<[u8; 32]>)> {
+    [("doctor", Role::Doctor), ("nurse", Role::Nurse)]
+        .iter()
+        .map(|(u, role)| (u.to_string(), (*role, vec![key_of(u).verifying_key().to_bytes()])))
+        .collect()
 }
 
 fn note(signed_by: Option<&str>) -> SoapNote {
+    written_by("doctor", NoteKind::Medical, signed_by)
+}
+
+fn written_by(author: &str, kind: NoteKind, signed_by: Option<&str>) -> SoapNote {
     let at = Utc.with_ymd_and_hms(2026, 11, 30, 1, 0, 0).single().expect("time");
     let text =
         SoapText { subjective: "咳".into(), objective: String::new(), assessment: String::new(), plan: String::new() };
-    let draft = SoapNote::draft(
-        Uuid::from_u128(4),
-        Uuid::from_u128(1),
-        Uuid::from_u128(2),
-        NoteKind::Medical,
-        "doctor",
-        text,
-        at,
-    );
+    let draft = SoapNote::draft(Uuid::from_u128(4), Uuid::from_u128(1), Uuid::from_u128(2), kind, author, text, at);
     match signed_by {
         Some(signer) => draft.signed(signer, at).expect("a draft signs"),
         None => draft,
@@ -99,8 +98,14 @@ fn a_record_in_a_colleagues_name_does_not_open() {
     assert!(matches!(open(&forged, &forged.place(), &directory()), Err(Error::RecordNotVerified)));
     let claimed = seal(&note(Some("doctor")), "nurse", &key_of("nurse"));
     assert!(matches!(open(&claimed, &claimed.place(), &directory()), Err(Error::RecordNotVerified)));
-    // Her own draft, in her own name, opens: the signature proves who wrote, not what role.
-    let own = seal(&note(None), "nurse", &key_of("nurse"));
+    // A draft in the doctor's name, sealed by her as herself: the note names another author.
+    let drafted = seal(&note(None), "nurse", &key_of("nurse"));
+    assert!(matches!(open(&drafted, &drafted.place(), &directory()), Err(Error::RecordNotVerified)));
+    // A medical note in her own name: her role never writes one.
+    let medical = seal(&written_by("nurse", NoteKind::Medical, Some("nurse")), "nurse", &key_of("nurse"));
+    assert!(matches!(open(&medical, &medical.place(), &directory()), Err(Error::RecordNotVerified)));
+    // Her own signed nursing note opens as hers.
+    let own = seal(&written_by("nurse", NoteKind::Nursing, Some("nurse")), "nurse", &key_of("nurse"));
     assert_eq!(open(&own, &own.place(), &directory()).expect("her own record").author, "nurse");
     // A name the chain does not know has no keys at all.
     let stranger = seal(&note(None), "ghost", &key_of("ghost"));
@@ -133,9 +138,9 @@ fn a_record_moved_or_relabelled_does_not_open() {
 fn records_signed_with_a_key_the_author_held_before_still_open() {
     let sealed = seal(&note(Some("doctor")), "doctor", &key_of("doctor"));
     let mut reinvited = directory();
-    reinvited.insert("doctor".into(), vec![key_of("doctor").verifying_key().to_bytes(), [9; 32]]);
+    reinvited.insert("doctor".into(), (Role::Doctor, vec![key_of("doctor").verifying_key().to_bytes(), [9; 32]]));
     assert!(open(&sealed, &sealed.place(), &reinvited).is_ok());
-    reinvited.insert("doctor".into(), vec![[9; 32]]);
+    reinvited.insert("doctor".into(), (Role::Doctor, vec![[9; 32]]));
     assert!(matches!(open(&sealed, &sealed.place(), &reinvited), Err(Error::RecordNotVerified)));
 }
 
@@ -157,4 +162,42 @@ fn lengths_are_hidden_to_a_block_and_unsigned_v1_records_are_refused() {
     let refused =
         open_record::<Allergy>(RecordKeys { section: &section(), authors: &directory() }, &short.place(), &v1);
     assert!(matches!(refused, Err(Error::RecordUnsigned)));
+}
+
+#[test]
+fn a_prescription_opens_only_signed_by_its_prescriber_in_a_role_that_prescribes() {
+    let at = Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).single().expect("time");
+    let item = PrescriptionItemInput {
+        drug: "アムロジピン錠5mg".into(),
+        dose: 1.0,
+        unit: "錠".into(),
+        frequency: "1日1回朝食後".into(),
+        days: 28,
+    };
+    let rx = |prescriber: &str| {
+        Prescription::build(Uuid::from_u128(8), Uuid::from_u128(1), None, prescriber, at, std::slice::from_ref(&item))
+            .expect("rx")
+    };
+    let section = section();
+    let at_text = at.to_rfc3339();
+    let place = RecordPlace {
+        kind: ClinicalKind::Prescription,
+        id: Uuid::from_u128(8),
+        patient: Uuid::from_u128(1),
+        row: RowIndex { at: Some(&at_text), ..RowIndex::default() },
+    };
+    let sealed = |prescriber: &str, signer: &str| {
+        let key = key_of(signer);
+        let by = Authorship { change_id: Uuid::from_u128(98), author: signer, signing_key: &key };
+        let json = serde_json::to_vec(&rx(prescriber)).expect("json");
+        seal_record(&section, &place, &by, &json).expect("seal")
+    };
+    let authors = directory();
+    let keys = RecordKeys { section: &section, authors: &authors };
+    let opened = open_record::<Prescription>(keys, &place, &sealed("doctor", "doctor")).expect("the doctor's");
+    assert_eq!(opened.value.prescriber, "doctor");
+    for (prescriber, signer) in [("doctor", "nurse"), ("nurse", "nurse")] {
+        let refused = open_record::<Prescription>(keys, &place, &sealed(prescriber, signer));
+        assert!(matches!(refused, Err(Error::RecordNotVerified)), "{prescriber} signed by {signer}");
+    }
 }

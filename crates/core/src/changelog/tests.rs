@@ -37,8 +37,11 @@ fn doctor_key() -> ed25519_dalek::SigningKey {
     ed25519_dalek::SigningKey::from_bytes(&[7; 32])
 }
 
-fn doctor_keys() -> BTreeMap<String, Vec<[u8; 32]>> {
-    BTreeMap::from([("doctor".to_string(), vec![doctor_key().verifying_key().to_bytes()])])
+fn doctor_keys() -> BTreeMap<String, (crate::domain::Role, Vec<[u8; 32]>)> {
+    BTreeMap::from([(
+        "doctor".to_string(),
+        (crate::domain::Role::Doctor, vec![doctor_key().verifying_key().to_bytes()]),
+    )])
 }
 
 fn sealed(keys: &SectionKeys, counter: u32) -> LoggedBody {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -11,6 +12,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use super::access::{note_section, Authorized};
+use super::missing_records::Shown;
 use super::Clinic;
 use crate::audit::{self, Action, AuditEvent, NewEvent, Verdict};
 use crate::changelog::record::{open_record, ClaimsAuthor};
@@ -269,18 +271,26 @@ fn for_patient<T: DeserializeOwned>(conn: &Connection, sql: &str, patient_id: Uu
     bodies.map(|body| serde_json::from_str(&body?).map_err(|_| unreadable())).collect()
 }
 
+/// What opening a chart's sealed records found: how many were left out, and which were shown at
+/// which change.
+#[derive(Default)]
+struct Opened {
+    withheld: u32,
+    shown: Vec<Shown>,
+}
+
 /// The sealed records of a section the reader may see, or `None` without querying; records
-/// that do not verify are left out and counted in `withheld`.
+/// that do not verify are left out and counted.
 fn sealed_section<T: DeserializeOwned + ClaimsAuthor>(
     conn: &Connection,
     keys: RecordKeys<'_>,
     allowed: bool,
     kind: ClinicalKind,
     patient_id: Uuid,
-    withheld: &mut u32,
+    opened: &mut Opened,
 ) -> Result<Option<Vec<T>>> {
     if allowed {
-        sealed_for_patient(conn, keys, kind, patient_id, withheld).map(Some)
+        sealed_for_patient(conn, keys, kind, patient_id, opened).map(Some)
     } else {
         Ok(None)
     }
@@ -288,28 +298,31 @@ fn sealed_section<T: DeserializeOwned + ClaimsAuthor>(
 
 /// One patient's sealed records of `kind`, opened, oldest first. A record that does not verify
 /// (altered, moved, forged in a colleague's name, or unsigned) is left out and counted in
-/// `withheld`, so one planted row cannot keep a clinician from the rest of the chart.
+/// `opened`, so one planted row cannot keep a clinician from the rest of the chart.
 fn sealed_for_patient<T: DeserializeOwned + ClaimsAuthor>(
     conn: &Connection,
     keys: RecordKeys<'_>,
     kind: ClinicalKind,
     patient_id: Uuid,
-    withheld: &mut u32,
+    opened: &mut Opened,
 ) -> Result<Vec<T>> {
     let order = kind.time_column().map(|c| format!("{c}, ")).unwrap_or_default();
     let sql =
         format!("SELECT {} FROM {} WHERE patient_id = ?1 ORDER BY {order}id", kind.sealed_columns(), kind.table());
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([patient_id.to_string()], |row| SealedRow::read(row, 0))?;
-    let mut opened = Vec::new();
+    let mut records = Vec::new();
     for row in rows {
-        match row?.open(keys, kind, patient_id) {
-            Ok(record) => opened.push(record),
-            Err(Error::RecordNotVerified | Error::RecordUnsigned) => *withheld += 1,
+        match row?.open_verified(keys, kind, patient_id) {
+            Ok(record) => {
+                opened.shown.push(Shown { record: record.id, change: record.change_id });
+                records.push(record.value);
+            }
+            Err(Error::RecordNotVerified | Error::RecordUnsigned) => opened.withheld += 1,
             Err(other) => return Err(other),
         }
     }
-    Ok(opened)
+    Ok(records)
 }
 
 /// A state row of sealed clinical content: id, sealed record and the index columns it is bound to.
@@ -323,15 +336,21 @@ struct SealedRow {
 }
 
 impl SealedRow {
-    /// Reads `id, body, at, status, replaces, encounter` starting at column `first`.
+    /// Reads `id, body, at, status, replaces, encounter` starting at column `first`. Whatever a
+    /// column holds is taken as it is (a row edited to another type, or a body stored as text,
+    /// then fails to verify and is left out like any altered record, rather than failing the chart).
     fn read(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        let text = |i: usize| row.get_ref(first + i).map(as_text);
         Ok(Self {
-            id: row.get(first)?,
-            record: row.get(first + 1)?,
-            at: row.get(first + 2)?,
-            status: row.get(first + 3)?,
-            replaces: row.get(first + 4)?,
-            encounter: row.get(first + 5)?,
+            id: text(0)?.unwrap_or_default(),
+            record: match row.get_ref(first + 1)? {
+                ValueRef::Blob(bytes) | ValueRef::Text(bytes) => bytes.to_vec(),
+                _ => Vec::new(),
+            },
+            at: text(2)?,
+            status: text(3)?,
+            replaces: text(4)?,
+            encounter: text(5)?,
         })
     }
 
@@ -341,6 +360,16 @@ impl SealedRow {
         kind: ClinicalKind,
         patient: Uuid,
     ) -> Result<T> {
+        self.open_verified(keys, kind, patient).map(|opened| opened.value)
+    }
+
+    /// The record, its id and the change its sealed bytes name.
+    fn open_verified<T: DeserializeOwned + ClaimsAuthor>(
+        &self,
+        keys: RecordKeys<'_>,
+        kind: ClinicalKind,
+        patient: Uuid,
+    ) -> Result<VerifiedRow<T>> {
         let id = Uuid::parse_str(&self.id).map_err(|_| Error::RecordNotVerified)?;
         let row = RowIndex {
             at: self.at.as_deref(),
@@ -348,8 +377,26 @@ impl SealedRow {
             replaces: self.replaces.as_deref(),
             encounter: self.encounter.as_deref(),
         };
-        open_record(keys, &RecordPlace { kind, id, patient, row }, &self.record).map(|opened| opened.value)
+        let opened = open_record(keys, &RecordPlace { kind, id, patient, row }, &self.record)?;
+        Ok(VerifiedRow { id, change_id: opened.change_id, value: opened.value })
     }
+}
+
+/// A column's value as text, whatever type it was stored as; `None` for NULL.
+fn as_text(value: ValueRef<'_>) -> Option<String> {
+    match value {
+        ValueRef::Null => None,
+        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Real(x) => Some(x.to_string()),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+    }
+}
+
+/// A sealed row opened and verified: its record id, the change its bytes name, the record.
+struct VerifiedRow<T> {
+    id: Uuid,
+    change_id: Uuid,
+    value: T,
 }
 
 struct ChartPlan {
@@ -367,16 +414,16 @@ fn read_chart(
     today: NaiveDate,
 ) -> Result<(Chart, Vec<NewEvent>)> {
     let may = |section: Section| plan.readable.contains(&section);
-    let mut withheld = 0;
+    let mut opened = Opened::default();
     let notes = if may(Section::Notes) || may(Section::NursingNotes) {
-        let all: Vec<SoapNote> = sealed_for_patient(conn, keys, ClinicalKind::Note, id, &mut withheld)?;
+        let all: Vec<SoapNote> = sealed_for_patient(conn, keys, ClinicalKind::Note, id, &mut opened)?;
         Some(all.into_iter().filter(|n| may(note_section(n.kind))).collect())
     } else {
         None
     };
     let encounters: Vec<Encounter> =
         for_patient(conn, "SELECT body FROM encounters WHERE patient_id = ?1 ORDER BY started_at, id", id)?;
-    let w = &mut withheld;
+    let w = &mut opened;
     let mut chart = Chart {
         patient: load_patient(conn, id)?,
         todays_encounter: super::today::todays_among(&encounters, today),
@@ -396,10 +443,10 @@ fn read_chart(
         records_withheld: 0,
         records_missing: 0,
     };
-    chart.records_withheld = withheld;
+    chart.records_withheld = opened.withheld;
     // Only a reader of clinical sections is told of (and checks for) deleted clinical records.
     if plan.readable.iter().any(|s| s.is_clinical()) {
-        chart.records_missing = super::missing_records::count(conn, id)?;
+        chart.records_missing = super::missing_records::count(conn, id, &opened.shown)?;
     }
     chart.staff_names = super::staff::display_names(conn, named_staff(&chart))?;
     // One event per chart open, naming every section served: a row per section would make an

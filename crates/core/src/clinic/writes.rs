@@ -82,7 +82,7 @@ impl Clinic {
 
     pub fn edit_note(&mut self, note_id: Uuid, text: SoapText) -> Result<SoapNote> {
         let previous = self.authorized_note(note_id, Access::Write)?;
-        let note = previous.edited(text.validated()?, self.now())?;
+        let note = previous.edited(&self.user.name, text.validated()?, self.now())?;
         self.commit(ClinicalBody::NoteDrafted(note.clone()))?;
         Ok(note)
     }

@@ -116,16 +116,25 @@ impl SoapNote {
     }
 
     /// The draft with new text; a signed note cannot be edited.
-    pub fn edited(&self, text: SoapText, at: DateTime<Utc>) -> Check<Self> {
+    /// The draft with new text, edited by `by`: only its author edits it (their signature is
+    /// what makes it theirs).
+    pub fn edited(&self, by: &str, text: SoapText, at: DateTime<Utc>) -> Check<Self> {
         if self.status == NoteStatus::Signed {
             return invalid(Field::Note, Problem::NoteSigned);
+        }
+        if by != self.author {
+            return invalid(Field::Note, Problem::NotNoteAuthor);
         }
         Ok(Self { text, written_at: at, ..self.clone() })
     }
 
+    /// The draft signed by `by`, who must be its author.
     pub fn signed(&self, by: &str, at: DateTime<Utc>) -> Check<Self> {
         if self.status == NoteStatus::Signed {
             return invalid(Field::Note, Problem::AlreadySigned);
+        }
+        if by != self.author {
+            return invalid(Field::Note, Problem::NotNoteAuthor);
         }
         Ok(Self { status: NoteStatus::Signed, signed_at: Some(at), signed_by: Some(by.to_string()), ..self.clone() })
     }
@@ -163,9 +172,12 @@ mod tests {
         let at = Utc::now();
         let draft =
             SoapNote::draft(Uuid::from_u128(1), Uuid::nil(), Uuid::nil(), NoteKind::Medical, "dr", text("咳"), at);
-        let draft = draft.edited(text("咳と発熱"), at).expect("drafts can be edited");
+        let draft = draft.edited("dr", text("咳と発熱"), at).expect("drafts can be edited");
+        let refused = |r: Check<SoapNote>| matches!(r, Err(e) if e.problem == Problem::NotNoteAuthor);
+        assert!(refused(draft.edited("colleague", text("書き換え"), at)), "only by their author");
+        assert!(refused(draft.signed("colleague", at)), "and signed only by them");
         let signed = draft.signed("dr", at).expect("sign");
-        assert!(signed.edited(text("changed"), at).is_err());
+        assert!(signed.edited("dr", text("changed"), at).is_err());
         assert!(signed.signed("dr", at).is_err());
         let v2 = signed.amendment(Uuid::from_u128(2), "dr", text("追記"), at).expect("amend");
         assert_eq!((v2.version, v2.replaces, v2.status), (2, Some(signed.id), NoteStatus::Draft));

@@ -73,6 +73,8 @@ pub enum Problem {
     AlreadySigned,
     NoteIsDraft,
     AlreadyAmended,
+    /// A draft is edited and signed by the one who wrote it.
+    NotNoteAuthor,
     AppointmentCancelled,
     /// The visit named belongs to another patient.
     OtherPatientsVisit,
@@ -146,6 +148,7 @@ impl Problem {
             | AlreadySigned
             | NoteIsDraft
             | AlreadyAmended
+            | NotNoteAuthor
             | AppointmentCancelled
             | OtherPatientsVisit
             | EarlierDaysVisit
@@ -197,6 +200,7 @@ impl Problem {
             AlreadySigned,
             NoteIsDraft,
             AlreadyAmended,
+            NotNoteAuthor,
             AppointmentCancelled,
             OtherPatientsVisit,
             EarlierDaysVisit,

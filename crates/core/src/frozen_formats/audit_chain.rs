@@ -80,6 +80,7 @@ fn the_events() -> Vec<AuditEvent> {
         sections_read: Vec::new(),
         subject: None,
         record: None,
+        change: None,
     };
     let allowed = Outcome::Allowed;
     vec![

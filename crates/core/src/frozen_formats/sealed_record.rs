@@ -149,7 +149,8 @@ fn open_v1(key: &[u8; 32], record: &RecordInputs, bytes: &[u8]) -> Option<Vec<u8
 fn v1_sealed_records_are_refused_as_unsigned() {
     let inputs = inputs();
     let section = keys(&inputs);
-    let authors = std::collections::BTreeMap::from([("doctor".to_string(), vec![[7u8; 32]])]);
+    let authors =
+        std::collections::BTreeMap::from([("doctor".to_string(), (crate::domain::Role::Doctor, vec![[7u8; 32]]))]);
     let keys = RecordKeys { section: &section, authors: &authors };
     let (n, a) = (&inputs.note, &inputs.allergy);
     let note = RecordPlace { kind: ClinicalKind::Note, id: n.id, patient: n.patient, row: n.row() };

@@ -16,7 +16,7 @@ use super::hex_array;
 use super::sealed_record::{the_allergy, the_note};
 use crate::changelog::record::open_record;
 use crate::changelog::{Authorship, ClinicalBody, ClinicalKind, RecordKeys, RecordPlace, RowIndex};
-use crate::domain::{Allergy, SoapNote};
+use crate::domain::{Allergy, Role, SoapNote};
 use crate::secret::Key32;
 use crate::vault::SectionKeys;
 use crate::Error;
@@ -92,8 +92,8 @@ fn section(inputs: &Inputs) -> SectionKeys {
     keys
 }
 
-fn doctor(inputs: &Inputs) -> BTreeMap<String, Vec<[u8; 32]>> {
-    BTreeMap::from([("doctor".to_string(), vec![inputs.signing_public])])
+fn doctor(inputs: &Inputs) -> BTreeMap<String, (Role, Vec<[u8; 32]>)> {
+    BTreeMap::from([("doctor".to_string(), (Role::Doctor, vec![inputs.signing_public]))])
 }
 
 /// The v2 recipe's reader, independent of `changelog::record`: checks the signature with the
@@ -139,7 +139,7 @@ fn v2_sealed_records_open_with_todays_code_to_exactly_what_was_sealed() {
     let other_visit = Uuid::from_u128(1).to_string();
     let moved = RecordPlace { row: RowIndex { encounter: Some(&other_visit), ..place.row }, ..place };
     assert!(matches!(open_record::<SoapNote>(keys, &moved, NOTE), Err(Error::RecordNotVerified)));
-    let stranger = BTreeMap::from([("doctor".to_string(), vec![[5u8; 32]])]);
+    let stranger = BTreeMap::from([("doctor".to_string(), (Role::Doctor, vec![[5u8; 32]]))]);
     let stranger = RecordKeys { section: &section, authors: &stranger };
     assert!(matches!(open_record::<SoapNote>(stranger, &place, NOTE), Err(Error::RecordNotVerified)));
 }
