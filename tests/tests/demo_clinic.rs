@@ -73,6 +73,7 @@ fn the_demo_has_every_role_and_charts_with_history() {
     for id in ids {
         let chart = clinic.chart(id.parse().expect("uuid")).expect("chart");
         assert!(!chart.encounters.is_empty(), "every demo patient has visited");
+        assert_eq!((chart.records_withheld, chart.records_missing), (0, 0), "every demo record verifies");
         assert!(chart.notes.as_deref().expect("the doctor reads notes").iter().all(|n| n.status == NoteStatus::Signed));
         notes += chart.notes.iter().flatten().count();
         repeats += chart.prescriptions.iter().flatten().filter(|rx| rx.repeat_of.is_some()).count();

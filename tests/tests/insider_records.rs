@@ -7,7 +7,8 @@
 use mamori_core::audit::{Action, Filter};
 use mamori_core::clinic::Clinic;
 use mamori_core::domain::{
-    Allergy, AllergyInput, EncounterKind, NoteStatus, Severity, SoapNote, SoapText, Vitals, VitalsInput,
+    Allergy, AllergyInput, EncounterKind, NoteStatus, Prescription, PrescriptionItem, PrescriptionItemInput, Severity,
+    SoapNote, SoapText, Vitals, VitalsInput,
 };
 use mamori_core::record::Authorship;
 use mamori_core::vault::MemoryStore;
@@ -69,11 +70,13 @@ fn plant(sql: &Connection, sealed: &SealedBody, author: &str) {
     .expect("plant the change");
     sql.execute(
         "INSERT INTO notes (id, patient_id, encounter_id, status, replaces, written_at, body)
-         VALUES (?1, ?2, ?3, 'signed', NULL, ?4, ?5)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             index.id.to_string(),
             index.patient_id.to_string(),
             index.encounter_id.expect("a note has a visit").to_string(),
+            index.status.expect("a note has a status").as_str(),
+            index.replaces.map(|r| r.to_string()),
             at,
             sealed.record()
         ],
@@ -326,6 +329,59 @@ fn reception_cannot_keep_the_doctor_from_a_chart_by_bending_one_record() {
     let (notes, withheld, _) = notes_seen_by_doctor(&c.site, c.patient);
     assert_eq!(notes.iter().map(|n| n.id).collect::<Vec<_>>(), vec![second.id]);
     assert_eq!(withheld, 2);
+}
+
+#[test]
+fn planted_rows_that_do_not_verify_neither_feed_a_repeat_prescription_nor_block_an_amendment() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = chart(tmp.path());
+    let mut doctor = c.site.login("doctor");
+    let item = PrescriptionItemInput {
+        drug: "アムロジピン錠5mg".into(),
+        dose: 1.0,
+        unit: "錠".into(),
+        frequency: "1日1回朝食後".into(),
+        days: 28,
+    };
+    let genuine = doctor.prescribe(c.patient, None, &[item]).expect("prescribe");
+    doctor.logout().expect("logout");
+
+    // The nurse plants a later "prescription" by the doctor (signed with her key), and an
+    // "amendment" of his signed note in his name.
+    let nurse = c.site.login("nurse");
+    let (section, her_key) = nurse.own_keys_for_inspection().expect("what her password unlocks");
+    let sql = nurse.raw_sql_for_inspection().expect("her session's database");
+    let later = genuine.prescribed_at + chrono::Duration::seconds(1);
+    let planted = Prescription {
+        id: Uuid::new_v4(),
+        prescribed_at: later,
+        items: vec![PrescriptionItem {
+            drug: "ゾルピデム錠10mg".into(),
+            dose: 2.0,
+            unit: "錠".into(),
+            frequency: "就寝前".into(),
+            days: 30,
+        }],
+        ..genuine.clone()
+    };
+    let by = Authorship { change_id: Uuid::new_v4(), author: "doctor", signing_key: &her_key };
+    let sealed = ClinicalBody::PrescriptionIssued(planted.clone()).seal(section, &by).expect("seal");
+    sql.execute(
+        "INSERT INTO prescriptions (id, patient_id, prescribed_at, body) VALUES (?1, ?2, ?3, ?4)",
+        params![planted.id.to_string(), c.patient.to_string(), later.to_rfc3339(), sealed.record()],
+    )
+    .expect("plant the prescription");
+    let amendment = c.note.amendment(Uuid::new_v4(), "doctor", text("訂正（偽）"), later).expect("amendment");
+    let by = Authorship { change_id: Uuid::new_v4(), author: "doctor", signing_key: &her_key };
+    let sealed = ClinicalBody::NoteAmended(amendment).seal(section, &by).expect("seal");
+    plant(sql, &sealed, "doctor");
+    drop(nurse);
+
+    let mut doctor = c.site.login("doctor");
+    let repeated = doctor.prescribe_do(c.patient, None).expect("Do処方 repeats his own");
+    assert_eq!(repeated.items[0].drug, "アムロジピン錠5mg");
+    let amended = doctor.amend_note(c.note.id, text("追記：本人")).expect("his amendment is not blocked");
+    assert_eq!(amended.replaces, Some(c.note.id));
 }
 
 #[test]

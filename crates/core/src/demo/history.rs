@@ -207,7 +207,7 @@ fn one_visit(
             })
             .collect();
         let report = LabReport::build(rng.id_at(at), patient.id, at + Duration::minutes(5), &results)?;
-        out.push((staff.nurse.into(), ClinicalBody::LabReported(report).into()));
+        out.push((staff.doctor.into(), ClinicalBody::LabReported(report).into()));
     }
     Ok(out)
 }
