@@ -1,9 +1,9 @@
 -- Mamori chart store, version 9: clinical records signed by their authors (record format v2).
 --
--- Each clinical write's audit event names the record it put and the change that put it. Lookups
--- go through a derived table that reports and chart opens catch up (like audit_by_patient), so a
--- change the audit log names and the log or the chart no longer holds is found when the chart is
--- opened; `audit verify` checks the table against the hash-chained events.
+-- Each clinical write's audit event names the record it put and the change that put it, and is
+-- filed here when it is appended (writes are few), so a change the audit log names and the log or
+-- the chart no longer holds is found when the chart is opened; `audit verify` checks the table
+-- against the hash-chained events.
 CREATE TABLE audit_records (
     patient_id  TEXT NOT NULL,
     seq         INTEGER NOT NULL,

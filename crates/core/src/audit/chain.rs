@@ -109,6 +109,19 @@ pub fn append(
             body,
             hash.to_vec()
         ])?;
+        // A clinical write is also filed under its record and change, for the chart open's check
+        // (writes are few; reads file nothing here).
+        if let (Some(patient), Some(record), Some(change)) = (full.patient, full.record, full.change) {
+            conn.prepare_cached(
+                "INSERT INTO audit_records (patient_id, seq, record_id, change_id) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                patient.to_string(),
+                i64::try_from(seq).unwrap_or(i64::MAX),
+                record.to_string(),
+                change.to_string()
+            ])?;
+        }
         previous = hash.to_vec();
     }
     let seq_value = i64::try_from(seq).unwrap_or(i64::MAX);

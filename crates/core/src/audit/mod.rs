@@ -14,7 +14,6 @@ pub use chain::{append, check_pin, event_hash, head, verify, Actor, PinBreak, Ve
 pub use event::{Action, AuditEvent, NewEvent, Outcome};
 pub use identity::DeviceIdentity;
 pub use reasons::{explain, ExplainedEvent, ReasonCode};
-pub(crate) use reports::catch_up as catch_up_reports;
 pub use reports::events;
 
 /// Which events a report covers.

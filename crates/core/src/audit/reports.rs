@@ -38,9 +38,8 @@ pub fn events(conn: &Connection, filter: &Filter) -> Result<Vec<AuditEvent>> {
     })
 }
 
-/// Files every event appended since the last report under its patient and its user, and each
-/// clinical write under the record it put.
-pub(crate) fn catch_up(conn: &Connection) -> Result<()> {
+/// Files every event appended since the last report under its patient and its user.
+fn catch_up(conn: &Connection) -> Result<()> {
     let done: i64 = conn
         .query_row("SELECT seq FROM audit_report_position WHERE singleton = 1", [], |r| r.get(0))
         .optional()?
@@ -56,12 +55,6 @@ pub(crate) fn catch_up(conn: &Connection) -> Result<()> {
          SELECT user_name, seq FROM audit_events WHERE seq > ?1
          UNION SELECT json_extract(body, '$.subject'), seq FROM audit_events
              WHERE seq > ?1 AND json_extract(body, '$.subject') IS NOT NULL",
-        [done],
-    )?;
-    conn.execute(
-        "INSERT OR IGNORE INTO audit_records (patient_id, seq, record_id, change_id)
-         SELECT patient_id, seq, json_extract(body, '$.record'), json_extract(body, '$.change') FROM audit_events
-         WHERE seq > ?1 AND patient_id IS NOT NULL AND json_extract(body, '$.change') IS NOT NULL",
         [done],
     )?;
     conn.execute(
@@ -95,8 +88,8 @@ pub(super) fn first_misfiled(conn: &Connection) -> Result<Option<u64>> {
                               EXCEPT SELECT seq, name FROM people)
              UNION ALL
              SELECT seq FROM (SELECT seq, patient_id, json_extract(body, '$.record'), json_extract(body, '$.change')
-                              FROM audit_events, filed
-                              WHERE json_extract(body, '$.change') IS NOT NULL AND seq <= filed.upto
+                              FROM audit_events
+                              WHERE json_extract(body, '$.change') IS NOT NULL
                               EXCEPT SELECT seq, patient_id, record_id, change_id FROM audit_records)
              UNION ALL
              SELECT seq FROM (SELECT seq, patient_id, record_id, change_id FROM audit_records
