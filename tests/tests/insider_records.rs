@@ -50,24 +50,32 @@ fn chart(tmp: &std::path::Path) -> Chart {
     Chart { site, patient: p.id, note, other_visit }
 }
 
-/// What she writes by hand: a sealed note put into the change log and the chart, the way the
-/// app would, under a name of her choosing, signed with her own key.
-fn plant(sql: &Connection, sealed: &SealedBody, author: &str) {
+/// A sealed change she appends to the log by hand, as the newest of its record, under change id
+/// `change`.
+fn log_change(sql: &Connection, sealed: &SealedBody, author: &str, change: Uuid) {
     let index = sealed.index();
-    let at = index.at.expect("a note has a time").to_rfc3339();
     sql.execute(
         "INSERT INTO changes (id, hlc_wall, hlc_counter, author, device, entity_kind, entity_id, patient_id, body, sealed)
-         VALUES (?1, 9999999999999, 0, ?2, 'front-desk', 'note', ?3, ?4, ?5, ?6)",
+         VALUES (?1, 9999999999999, 0, ?2, 'front-desk', ?3, ?4, ?5, ?6, ?7)",
         params![
-            Uuid::new_v4().to_string(),
+            change.to_string(),
             author,
+            index.op.kind().entity_kind(),
             index.id.to_string(),
             index.patient_id.to_string(),
             serde_json::to_string(index).expect("index"),
             sealed.record()
         ],
     )
-    .expect("plant the change");
+    .expect("append the change");
+}
+
+/// What she writes by hand: a sealed note put into the change log and the chart, the way the
+/// app would, under a name of her choosing, signed with her own key.
+fn plant(sql: &Connection, sealed: &SealedBody, author: &str) {
+    let index = sealed.index();
+    let at = index.at.expect("a note has a time").to_rfc3339();
+    log_change(sql, sealed, author, Uuid::new_v4());
     sql.execute(
         "INSERT INTO notes (id, patient_id, encounter_id, status, replaces, written_at, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -265,19 +273,7 @@ fn the_doctors_record_replaced_in_place_by_the_nurses_own_signed_version_is_repo
         let by = Authorship { change_id: change, author: "nurse", signing_key: &her_key };
         let sealed = body.seal(section, &by).expect("she seals her own version");
         let index = sealed.index();
-        sql.execute(
-            "INSERT INTO changes (id, hlc_wall, hlc_counter, author, device, entity_kind, entity_id, patient_id, body, sealed)
-             VALUES (?1, 9999999999999, 0, 'nurse', 'front-desk', ?2, ?3, ?4, ?5, ?6)",
-            params![
-                change.to_string(),
-                index.op.kind().entity_kind(),
-                index.id.to_string(),
-                c.patient.to_string(),
-                serde_json::to_string(index).expect("index"),
-                sealed.record()
-            ],
-        )
-        .expect("as the newest change of the record");
+        log_change(sql, &sealed, "nurse", change);
         sql.execute(
             &format!("UPDATE {table} SET body = ?1 WHERE id = ?2"),
             params![sealed.record(), index.id.to_string()],

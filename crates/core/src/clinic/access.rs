@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::Clinic;
 use crate::audit::{Action, NewEvent};
 use crate::changelog::RecordKeys;
-use crate::changelog::{ChangeBody, ClinicalBody, OpenBody};
+use crate::changelog::{Change, ChangeBody, ClinicalBody, LoggedBody, OpenBody};
 use crate::domain::{NoteKind, Role, SoapNote};
 use crate::policy::{self, Access, Section};
 use crate::{Error, Result};
@@ -130,6 +130,18 @@ pub(crate) fn audit_of(body: &ChangeBody) -> NewEvent {
         ChangeBody::Open(OpenBody::SettingChanged { key, value }) => NewEvent::admin(format!("set {key} to {value}")),
         ChangeBody::Clinical(clinical) => {
             NewEvent { record: Some(clinical.index().id), ..clinical_event(body, clinical) }
+        }
+    }
+}
+
+/// Each clinical write's audit event (the one naming its record and no change yet) names the
+/// change that put it, so a deleted or rolled-back version is found when the chart is opened.
+pub(crate) fn name_changes_in_events(changes: &[Change], events: &mut [NewEvent]) {
+    for change in changes {
+        let LoggedBody::Sealed(sealed) = &change.body else { continue };
+        let record = Some(sealed.index().id);
+        if let Some(event) = events.iter_mut().find(|e| e.record == record && e.change.is_none()) {
+            event.change = Some(change.id);
         }
     }
 }

@@ -16,17 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use rusqlite::Connection;
 use uuid::Uuid;
 
-use crate::changelog::ClinicalKind;
+use super::sealed_rows::Opened;
 use crate::Result;
-
-const KINDS: [ClinicalKind; 6] = [
-    ClinicalKind::Note,
-    ClinicalKind::Vitals,
-    ClinicalKind::Allergy,
-    ClinicalKind::Problem,
-    ClinicalKind::Prescription,
-    ClinicalKind::LabReport,
-];
 
 /// A record the chart shows and the change its sealed bytes name.
 #[derive(Clone, Copy, Debug)]
@@ -35,43 +26,49 @@ pub(super) struct Shown {
     pub change: Uuid,
 }
 
-/// How many clinical records of `patient` were deleted or rolled back, given the records the
-/// chart shows.
-pub(super) fn count(conn: &Connection, patient: Uuid, shown: &[Shown]) -> Result<u32> {
+/// How many clinical records of `patient` were deleted or rolled back, given what opening the
+/// chart's sealed rows found. Records of kinds the reader did not read are not looked for. Two
+/// index-only queries: the patient's clinical changes, and the audited ones.
+pub(super) fn count(conn: &Connection, patient: Uuid, opened: &Opened) -> Result<u32> {
     let patient = patient.to_string();
+    // The log, by record, oldest change first: its records, their newest change, every change.
+    let mut records: Vec<(String, String)> = Vec::new();
+    let mut newest_logged: BTreeMap<String, String> = BTreeMap::new();
+    let mut logged: BTreeSet<String> = BTreeSet::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT entity_kind, entity_id, id FROM changes WHERE patient_id = ?1 AND sealed IS NOT NULL
+         ORDER BY entity_kind, entity_id, hlc_wall, hlc_counter, device, id",
+    )?;
+    let mut rows = stmt.query([&patient])?;
+    while let Some(row) = rows.next()? {
+        let (kind, record, change): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        if newest_logged.insert(record.clone(), change.clone()).is_none() {
+            records.push((kind, record));
+        }
+        logged.insert(change);
+    }
     let mut gone: BTreeSet<String> = BTreeSet::new();
-    // Audited changes the log no longer holds.
-    gone.extend(strings(
-        conn,
-        "SELECT DISTINCT a.record_id FROM audit_records a
-         WHERE a.patient_id = ?1 AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.id = a.change_id)",
-        &patient,
-    )?);
     // Records the log holds that the chart does not hold as the same kind of record.
-    let missing_by_kind: Vec<String> = KINDS
-        .iter()
-        .map(|k| {
-            format!(
-                "SELECT entity_id FROM changes
-                 WHERE patient_id = ?1 AND sealed IS NOT NULL AND entity_kind = '{}'
-                   AND entity_id NOT IN (SELECT id FROM {} WHERE patient_id = ?1)",
-                k.entity_kind(),
-                k.table()
-            )
-        })
-        .collect();
-    gone.extend(strings(conn, &missing_by_kind.join(" UNION "), &patient)?);
+    for (kind, record) in records {
+        if opened.read_kind(&kind) && !opened.holds(&kind, &record) {
+            gone.insert(record);
+        }
+    }
+    // Audited changes the log no longer holds; the newest audited change of each record.
+    let mut newest_audited: BTreeMap<String, String> = BTreeMap::new();
+    let mut stmt =
+        conn.prepare_cached("SELECT record_id, change_id FROM audit_records WHERE patient_id = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([&patient])?;
+    while let Some(row) = rows.next()? {
+        let (record, change): (String, String) = (row.get(0)?, row.get(1)?);
+        if !logged.contains(&change) {
+            gone.insert(record.clone());
+        }
+        newest_audited.insert(record, change);
+    }
     // Records shown at another version than the newest the log holds, or the newest the audit
     // log names (a version put back over a newer one, or one written outside the app).
-    let newest_logged = newest(
-        conn,
-        "SELECT entity_id, id FROM changes WHERE patient_id = ?1 AND sealed IS NOT NULL
-         ORDER BY hlc_wall, hlc_counter, device, id",
-        &patient,
-    )?;
-    let newest_audited =
-        newest(conn, "SELECT record_id, change_id FROM audit_records WHERE patient_id = ?1 ORDER BY seq", &patient)?;
-    for s in shown {
+    for s in &opened.shown {
         let (record, change) = (s.record.to_string(), s.change.to_string());
         let stale = newest_logged.get(&record) != Some(&change)
             || newest_audited.get(&record).is_some_and(|audited| audited != &change);
@@ -80,22 +77,4 @@ pub(super) fn count(conn: &Connection, patient: Uuid, shown: &[Shown]) -> Result
         }
     }
     Ok(u32::try_from(gone.len()).unwrap_or(u32::MAX))
-}
-
-/// The last value per key of a `key, value` query, in its order.
-fn newest(conn: &Connection, sql: &str, patient: &str) -> Result<BTreeMap<String, String>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map([patient], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
-    let mut newest = BTreeMap::new();
-    for row in rows {
-        let (key, value) = row?;
-        newest.insert(key, value);
-    }
-    Ok(newest)
-}
-
-fn strings(conn: &Connection, sql: &str, patient: &str) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map([patient], |row| row.get::<_, String>(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -15,6 +15,7 @@ mod pins;
 mod reads;
 mod reception;
 mod rekey;
+mod sealed_rows;
 mod second_factor;
 mod section_keys;
 mod setup;
@@ -47,18 +48,6 @@ use crate::secret::Key32;
 use crate::store::Store;
 use crate::vault::{SectionKeys, UserKeyPair};
 use crate::Result;
-
-/// Each clinical write's audit event (the one naming its record and no change yet) names the
-/// change that put it, so a deleted or rolled-back version is found when the chart is opened.
-fn name_changes_in_events(changes: &[Change], events: &mut [NewEvent]) {
-    for change in changes {
-        let changelog::LoggedBody::Sealed(sealed) = &change.body else { continue };
-        let record = Some(sealed.index().id);
-        if let Some(event) = events.iter_mut().find(|e| e.record == record && e.change.is_none()) {
-            event.change = Some(change.id);
-        }
-    }
-}
 
 /// Clinics keep Japan time; "today" at the front desk is today in JST.
 pub fn japan_time() -> FixedOffset {
@@ -245,7 +234,7 @@ impl Clinic {
             };
             changes.push(Change { id, hlc, author, device: self.device_id.clone(), body });
         }
-        name_changes_in_events(&changes, &mut events);
+        access::name_changes_in_events(&changes, &mut events);
         let (started, count) = (std::time::Instant::now(), changes.len());
         // Every change is flushed to disk when it commits (see `audited` for reads).
         let value = self.transact(true, |tx, _| {

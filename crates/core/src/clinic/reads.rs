@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -12,11 +11,10 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use super::access::{note_section, Authorized};
-use super::missing_records::Shown;
+use super::sealed_rows::{first_verified, sealed_for_patient, sealed_section, Opened, SealedRow};
 use super::Clinic;
 use crate::audit::{self, Action, AuditEvent, NewEvent, Verdict};
-use crate::changelog::record::{open_record, ClaimsAuthor};
-use crate::changelog::{self, ClinicalKind, RecordKeys, RecordPlace, RowIndex};
+use crate::changelog::{self, ClinicalKind, RecordKeys};
 use crate::domain::*;
 use crate::policy::{Access, Section};
 use crate::search::{self, PatientSummary};
@@ -91,8 +89,7 @@ impl Clinic {
     pub fn chart_unaudited_for_benchmark(&mut self, patient_id: Uuid) -> Result<Chart> {
         let plan = self.chart_plan(patient_id)?;
         let keys = self.keys()?;
-        let record_keys = RecordKeys { section: &keys.section, authors: &keys.membership };
-        read_chart(keys.store.conn(), record_keys, patient_id, &plan, self.today()).map(|(chart, _)| chart)
+        read_chart(keys.store.conn(), keys.record_keys(), patient_id, &plan, self.today()).map(|(chart, _)| chart)
     }
 
     /// Which sections this session may read in the chart, and which of them only by a grant.
@@ -244,20 +241,32 @@ impl Clinic {
     /// does not is passed over, as the chart leaves it out.
     pub(super) fn latest_prescription(&self, patient_id: Uuid) -> Result<Option<Prescription>> {
         let keys = self.keys()?;
-        let conn = keys.store.conn();
-        let mut stmt = conn.prepare_cached(&format!(
+        let sql = format!(
             "SELECT {} FROM prescriptions WHERE patient_id = ?1 ORDER BY prescribed_at DESC, id DESC",
             ClinicalKind::Prescription.sealed_columns()
-        ))?;
-        let rows = stmt.query_map([patient_id.to_string()], |row| SealedRow::read(row, 0))?;
-        for row in rows {
-            match row?.open(keys.record_keys(), ClinicalKind::Prescription, patient_id) {
-                Ok(prescription) => return Ok(Some(prescription)),
-                Err(Error::RecordNotVerified | Error::RecordUnsigned) => continue,
-                Err(other) => return Err(other),
-            }
-        }
-        Ok(None)
+        );
+        let patient = patient_id.to_string();
+        first_verified(keys.store.conn(), keys.record_keys(), ClinicalKind::Prescription, patient_id, &sql, &[&patient])
+    }
+
+    /// Whether a version of `note` that verifies amends it already (a planted row that does not
+    /// verify blocks nothing).
+    pub(super) fn amended_already(&self, note: &SoapNote) -> Result<bool> {
+        let keys = self.keys()?;
+        let sql = format!(
+            "SELECT {} FROM notes WHERE patient_id = ?1 AND replaces = ?2",
+            ClinicalKind::Note.sealed_columns()
+        );
+        let (patient, replaced) = (note.patient_id.to_string(), note.id.to_string());
+        let amendment: Option<SoapNote> = first_verified(
+            keys.store.conn(),
+            keys.record_keys(),
+            ClinicalKind::Note,
+            note.patient_id,
+            &sql,
+            &[&patient, &replaced],
+        )?;
+        Ok(amendment.is_some())
     }
 }
 
@@ -275,134 +284,6 @@ fn for_patient<T: DeserializeOwned>(conn: &Connection, sql: &str, patient_id: Uu
     let mut stmt = conn.prepare_cached(sql)?;
     let bodies = stmt.query_map([patient_id.to_string()], |row| row.get::<_, String>(0))?;
     bodies.map(|body| serde_json::from_str(&body?).map_err(|_| unreadable())).collect()
-}
-
-/// What opening a chart's sealed records found: how many were left out, and which were shown at
-/// which change.
-#[derive(Default)]
-struct Opened {
-    withheld: u32,
-    shown: Vec<Shown>,
-}
-
-/// The sealed records of a section the reader may see, or `None` without querying; records
-/// that do not verify are left out and counted.
-fn sealed_section<T: DeserializeOwned + ClaimsAuthor>(
-    conn: &Connection,
-    keys: RecordKeys<'_>,
-    allowed: bool,
-    kind: ClinicalKind,
-    patient_id: Uuid,
-    opened: &mut Opened,
-) -> Result<Option<Vec<T>>> {
-    if allowed {
-        sealed_for_patient(conn, keys, kind, patient_id, opened).map(Some)
-    } else {
-        Ok(None)
-    }
-}
-
-/// One patient's sealed records of `kind`, opened, oldest first. A record that does not verify
-/// (altered, moved, forged in a colleague's name, or unsigned) is left out and counted in
-/// `opened`, so one planted row cannot keep a clinician from the rest of the chart.
-fn sealed_for_patient<T: DeserializeOwned + ClaimsAuthor>(
-    conn: &Connection,
-    keys: RecordKeys<'_>,
-    kind: ClinicalKind,
-    patient_id: Uuid,
-    opened: &mut Opened,
-) -> Result<Vec<T>> {
-    let order = kind.time_column().map(|c| format!("{c}, ")).unwrap_or_default();
-    let sql =
-        format!("SELECT {} FROM {} WHERE patient_id = ?1 ORDER BY {order}id", kind.sealed_columns(), kind.table());
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([patient_id.to_string()], |row| SealedRow::read(row, 0))?;
-    let mut records = Vec::new();
-    for row in rows {
-        match row?.open_verified(keys, kind, patient_id) {
-            Ok(record) => {
-                opened.shown.push(Shown { record: record.id, change: record.change_id });
-                records.push(record.value);
-            }
-            Err(Error::RecordNotVerified | Error::RecordUnsigned) => opened.withheld += 1,
-            Err(other) => return Err(other),
-        }
-    }
-    Ok(records)
-}
-
-/// A state row of sealed clinical content: id, sealed record and the index columns it is bound to.
-struct SealedRow {
-    id: String,
-    record: Vec<u8>,
-    at: Option<String>,
-    status: Option<String>,
-    replaces: Option<String>,
-    encounter: Option<String>,
-}
-
-impl SealedRow {
-    /// Reads `id, body, at, status, replaces, encounter` starting at column `first`. Whatever a
-    /// column holds is taken as it is (a row edited to another type, or a body stored as text,
-    /// then fails to verify and is left out like any altered record, rather than failing the chart).
-    fn read(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
-        let text = |i: usize| row.get_ref(first + i).map(as_text);
-        Ok(Self {
-            id: text(0)?.unwrap_or_default(),
-            record: match row.get_ref(first + 1)? {
-                ValueRef::Blob(bytes) | ValueRef::Text(bytes) => bytes.to_vec(),
-                _ => Vec::new(),
-            },
-            at: text(2)?,
-            status: text(3)?,
-            replaces: text(4)?,
-            encounter: text(5)?,
-        })
-    }
-
-    fn open<T: DeserializeOwned + ClaimsAuthor>(
-        &self,
-        keys: RecordKeys<'_>,
-        kind: ClinicalKind,
-        patient: Uuid,
-    ) -> Result<T> {
-        self.open_verified(keys, kind, patient).map(|opened| opened.value)
-    }
-
-    /// The record, its id and the change its sealed bytes name.
-    fn open_verified<T: DeserializeOwned + ClaimsAuthor>(
-        &self,
-        keys: RecordKeys<'_>,
-        kind: ClinicalKind,
-        patient: Uuid,
-    ) -> Result<VerifiedRow<T>> {
-        let id = Uuid::parse_str(&self.id).map_err(|_| Error::RecordNotVerified)?;
-        let row = RowIndex {
-            at: self.at.as_deref(),
-            status: self.status.as_deref(),
-            replaces: self.replaces.as_deref(),
-            encounter: self.encounter.as_deref(),
-        };
-        let opened = open_record(keys, &RecordPlace { kind, id, patient, row }, &self.record)?;
-        Ok(VerifiedRow { id, change_id: opened.change_id, value: opened.value })
-    }
-}
-
-/// A column's value as text, whatever type it was stored as; `None` for NULL.
-fn as_text(value: ValueRef<'_>) -> Option<String> {
-    match value {
-        ValueRef::Null => None,
-        ValueRef::Integer(n) => Some(n.to_string()),
-        ValueRef::Real(x) => Some(x.to_string()),
-        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
-    }
-}
-
-/// A sealed row opened and verified: its record id, the change its bytes name, the record.
-struct VerifiedRow<T> {
-    id: Uuid,
-    change_id: Uuid,
-    value: T,
 }
 
 struct ChartPlan {
@@ -452,7 +333,7 @@ fn read_chart(
     chart.records_withheld = opened.withheld;
     // Only a reader of clinical sections is told of (and checks for) deleted clinical records.
     if plan.readable.iter().any(|s| s.is_clinical()) {
-        chart.records_missing = super::missing_records::count(conn, id, &opened.shown)?;
+        chart.records_missing = super::missing_records::count(conn, id, &opened)?;
     }
     chart.staff_names = super::staff::display_names(conn, named_staff(&chart))?;
     // One event per chart open, naming every section served: a row per section would make an

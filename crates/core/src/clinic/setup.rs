@@ -203,7 +203,7 @@ impl Clinic {
 
     /// Whether this session can sign a clinical change in `author`'s name.
     pub(crate) fn signs_as(&self, author: &str) -> bool {
-        author == self.user.name || self.generator_signers.contains_key(author)
+        self.signing_key_of(author).is_ok()
     }
 
     /// Ends the session like [`Clinic::logout`] and gives its clock back for the next one.

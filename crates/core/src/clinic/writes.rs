@@ -97,7 +97,7 @@ impl Clinic {
     pub fn amend_note(&mut self, note_id: Uuid, text: SoapText) -> Result<SoapNote> {
         let previous = self.authorized_note(note_id, Access::Write)?;
         let text = text.validated()?;
-        if self.already_amended(note_id)? {
+        if self.amended_already(&previous)? {
             return Err(Error::invalid(Field::Note, Why::AlreadyAmended));
         }
         let amendment = previous.amendment(self.new_id()?, &self.user.name, text, self.now())?;
@@ -224,28 +224,6 @@ impl Clinic {
             self.authorize(note_section(note.kind), access, Some(note.patient_id))?;
         }
         Ok(note)
-    }
-
-    /// Whether a version that verifies already amends `note_id` (a planted row that does not
-    /// verify blocks nothing).
-    fn already_amended(&self, note_id: Uuid) -> Result<bool> {
-        let mut amending: Vec<String> = Vec::new();
-        {
-            let conn = self.conn()?;
-            let mut stmt = conn.prepare_cached("SELECT id FROM notes WHERE replaces = ?1")?;
-            for id in stmt.query_map([note_id.to_string()], |row| row.get(0))? {
-                amending.push(id?);
-            }
-        }
-        for id in amending {
-            let Ok(id) = Uuid::parse_str(&id) else { continue };
-            match self.load_note(id) {
-                Ok(_) => return Ok(true),
-                Err(Error::RecordNotVerified | Error::RecordUnsigned) => continue,
-                Err(other) => return Err(other),
-            }
-        }
-        Ok(false)
     }
 
     fn ensure_chart_no_free(&self, chart_no: &str, own_id: Uuid) -> Result<()> {
