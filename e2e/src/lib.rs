@@ -54,6 +54,11 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the e2e crate sits in the workspace").to_path_buf()
 }
 
+/// Where cargo builds: `CARGO_TARGET_DIR` when set (relative to the workspace), else `target/`.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), |dir| workspace().join(dir))
+}
+
 fn require(path: PathBuf, what: &str) -> PathBuf {
     assert!(path.exists(), "{what} is missing at {}; run the suite with scripts/test", path.display());
     path
@@ -130,7 +135,7 @@ impl App {
 
         let app = std::env::var_os("MAMORI_E2E_APP")
             .map(PathBuf::from)
-            .unwrap_or_else(|| workspace().join("target/debug/mamori-desktop"));
+            .unwrap_or_else(|| target_dir().join("debug/mamori-desktop"));
         let app = require(app, "the desktop app (cargo build -p mamori-desktop)");
         let (port, native_port) = (free_port(), free_port());
         let log = std::fs::File::create(tmp.path().join("tauri-driver.log")).expect("log");
@@ -158,7 +163,7 @@ impl App {
             .await
             .expect("a WebDriver session on the app");
 
-        let shots = workspace().join("target/e2e-screenshots").join(story);
+        let shots = target_dir().join("e2e-screenshots").join(story);
         let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).expect("screenshot folder");
         let app =
