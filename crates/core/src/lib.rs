@@ -19,6 +19,7 @@ pub mod hardening;
 pub mod log;
 pub mod messages;
 pub mod policy;
+pub mod replication;
 pub mod report;
 pub mod search;
 pub mod secret;

@@ -71,6 +71,8 @@ error_codes! {
     NotFound = "not_found",
     InvalidState = "invalid_state",
     UnreadableChange = "unreadable_change",
+    ChangeNotVerified = "change_not_verified",
+    ChangeConflictsWithLog = "change_conflicts_with_log",
     Database = "database",
     SchemaTooNew = "schema_too_new",
     Io = "io",
@@ -217,6 +219,8 @@ impl From<&Error> for ErrorReport {
             | Error::SectionKeyMissing
             | Error::DatabaseKeyRejected
             | Error::UnreadableChange { .. }
+            | Error::ChangeNotVerified { .. }
+            | Error::ChangeConflictsWithLog { .. }
             | Error::RandomUnavailable
             | Error::SealFailed => {}
         }

@@ -22,6 +22,9 @@ pub(crate) struct Change {
     /// User name of the author.
     pub author: String,
     pub device: String,
+    /// The changes of the same record this one replaces: every newest version (head) the writer
+    /// held when writing. A record's state is its newest head (`merge`).
+    pub replaces: Vec<Uuid>,
     /// In the clear when open, sealed when clinical.
     pub body: LoggedBody,
 }

@@ -21,6 +21,7 @@ const STATE_QUERIES: &[&str] = &[
     "SELECT * FROM lab_reports ORDER BY id",
     "SELECT * FROM appointments ORDER BY id",
     "SELECT key, value FROM clinic_settings ORDER BY key",
+    "SELECT * FROM merge_conflicts ORDER BY entity_kind, entity_id",
 ];
 
 /// SHA-256 over every state row, in hex.

@@ -5,8 +5,12 @@ mod apply;
 mod change;
 mod digest;
 pub mod hlc;
+pub mod merge;
 pub mod record;
 pub mod sealed;
+pub mod signed;
+#[cfg(test)]
+mod merge_tests;
 #[cfg(test)]
 mod tests;
 
@@ -20,12 +24,32 @@ pub use digest::state_digest;
 pub use hlc::{Hlc, HlcClock};
 pub use record::{AuthorKeys, Authorship, RecordKeys, RecordPlace, RowIndex};
 pub use sealed::{ClinicalIndex, ClinicalKind, ClinicalOp, LoggedBody, SealedBody};
+pub use signed::SignedChange;
 
 use crate::store::migrations::STATE_TABLES;
 use crate::{Error, Result};
 
-/// Appends `change` to the log. Call inside the transaction that applies it.
-pub fn append(conn: &Connection, change: &Change) -> Result<()> {
+/// Signs a change written on this device, names the record's current heads as the changes it
+/// replaces, appends it and puts it into state. Call inside the write's transaction.
+pub(crate) fn record_local(
+    conn: &Connection,
+    mut change: Change,
+    key: &ed25519_dalek::SigningKey,
+) -> Result<SignedChange> {
+    change.replaces = merge::current_heads(conn, &change)?;
+    let signed = SignedChange::sign(change, key)?;
+    append_signed(conn, &signed)?;
+    // It replaces every head, so it is the record's only head now.
+    apply(conn, signed.body())?;
+    let (kind, entity) = signed.body().entity();
+    conn.prepare_cached("DELETE FROM merge_conflicts WHERE entity_kind = ?1 AND entity_id = ?2")?
+        .execute(params![kind, entity])?;
+    Ok(signed)
+}
+
+/// Appends a signed change to the log with its parents. Call inside a transaction.
+pub(crate) fn append_signed(conn: &Connection, signed: &SignedChange) -> Result<()> {
+    let change = signed.change();
     let (kind, entity_id) = change.body.entity();
     let (encoded, sealed) = match &change.body {
         LoggedBody::Open(body) => (serde_json::to_string(body), None),
@@ -34,8 +58,8 @@ pub fn append(conn: &Connection, change: &Change) -> Result<()> {
     let body = encoded.map_err(|_| Error::InvalidState("a change could not be encoded"))?;
     conn.prepare_cached(
         "INSERT INTO changes (id, hlc_wall, hlc_counter, author, device, entity_kind, entity_id, patient_id, body,
-             sealed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             sealed, signed, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         change.id.to_string(),
@@ -47,8 +71,11 @@ pub fn append(conn: &Connection, change: &Change) -> Result<()> {
         entity_id,
         change.body.patient().map(|p| p.to_string()),
         body,
-        sealed
+        sealed,
+        signed.bytes(),
+        &signed.signature()[..]
     ])?;
+    merge::record_parents(conn, change)?;
     let entity = uuid::Uuid::parse_str(&entity_id).ok();
     crate::log_safe!(
         debug,
@@ -81,32 +108,24 @@ pub fn count(conn: &Connection) -> Result<u64> {
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-/// Clears every state table and replays the whole log in clock order. Call inside a transaction.
-/// Returns how many changes were replayed. `progress(done, total)` is told after each change.
+/// Clears every state table and puts each record's newest head back (`merge`). Call inside a
+/// transaction. Returns how many records were put. `progress(done, total)` is told after each.
 pub fn rebuild(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
-    let total = count(conn)?;
-    progress(0, total);
     for table in STATE_TABLES {
         conn.execute(&format!("DELETE FROM {table}"), [])?;
     }
-    let mut stmt = conn.prepare("SELECT id, body, sealed FROM changes ORDER BY hlc_wall, hlc_counter, device, id")?;
-    let mut rows = stmt.query([])?;
-    let mut replayed = 0;
-    while let Some(row) = rows.next()? {
-        let id: String = row.get(0)?;
-        let body: String = row.get(1)?;
-        let sealed: Option<Vec<u8>> = row.get(2)?;
-        let body = match sealed {
-            None => read_open(&body, id)?,
-            Some(record) => serde_json::from_str(&body)
-                .map(|index| LoggedBody::Sealed(SealedBody::from_log(index, record)))
-                .map_err(|_| Error::UnreadableChange { id })?,
-        };
-        apply(conn, &body)?;
-        replayed += 1;
-        progress(replayed, total);
+    merge::settle_all(conn, progress)
+}
+
+/// A logged change's body as the log keeps it: open bodies in the clear, clinical ones as their
+/// index beside the sealed record.
+pub(crate) fn read_logged(id: String, body: &str, sealed: Option<Vec<u8>>) -> Result<LoggedBody> {
+    match sealed {
+        None => read_open(body, id),
+        Some(record) => serde_json::from_str(body)
+            .map(|index| LoggedBody::Sealed(SealedBody::from_log(index, record)))
+            .map_err(|_| Error::UnreadableChange { id }),
     }
-    Ok(replayed)
 }
 
 /// An entry kept in the clear. Only open bodies have a plaintext form; a clinical operation

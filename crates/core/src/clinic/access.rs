@@ -136,7 +136,7 @@ pub(crate) fn audit_of(body: &ChangeBody) -> NewEvent {
 
 /// Each clinical write's audit event (the one naming its record and no change yet) names the
 /// change that put it, so a deleted or rolled-back version is found when the chart is opened.
-pub(crate) fn name_changes_in_events(changes: &[Change], events: &mut [NewEvent]) {
+pub(crate) fn name_changes_in_events<'a>(changes: impl Iterator<Item = &'a Change>, events: &mut [NewEvent]) {
     for change in changes {
         let LoggedBody::Sealed(sealed) = &change.body else { continue };
         let record = Some(sealed.index().id);

@@ -136,7 +136,7 @@ impl Clinic {
         self.generator_signers
             .get(author)
             .cloned()
-            .ok_or(crate::Error::InvalidState("a clinical change can be signed only by its own author"))
+            .ok_or(crate::Error::InvalidState("a change can be signed only by its own author"))
     }
 
     fn keys(&self) -> crate::Result<&Keys> {
@@ -224,23 +224,24 @@ impl Clinic {
         for (author, body) in bodies {
             let hlc = self.hlc.tick();
             let id = changelog::new_change_id(hlc)?;
+            // Every change is signed by its author, clinical or not: it travels to other devices.
+            let signing_key = self.signing_key_of(&author)?;
             let body = match body {
                 ChangeBody::Open(open) => open.into(),
                 ChangeBody::Clinical(clinical) => {
-                    let signing_key = self.signing_key_of(&author)?;
                     let by = Authorship { change_id: id, author: &author, signing_key: &signing_key };
                     clinical.seal(&self.keys()?.section, &by)?.into()
                 }
             };
-            changes.push(Change { id, hlc, author, device: self.device_id.clone(), body });
+            let change = Change { id, hlc, author, device: self.device_id.clone(), replaces: Vec::new(), body };
+            changes.push((change, signing_key));
         }
-        access::name_changes_in_events(&changes, &mut events);
+        access::name_changes_in_events(changes.iter().map(|(change, _)| change), &mut events);
         let (started, count) = (std::time::Instant::now(), changes.len());
         // Every change is flushed to disk when it commits (see `audited` for reads).
         let value = self.transact(true, |tx, _| {
-            for change in &changes {
-                changelog::append(tx, change)?;
-                changelog::apply(tx, &change.body)?;
+            for (change, signing_key) in changes {
+                changelog::record_local(tx, change, &signing_key)?;
             }
             let (value, more) = then(tx)?;
             events.extend(more);

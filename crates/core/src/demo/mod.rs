@@ -200,12 +200,13 @@ pub fn populate_with_progress(
     let mut rng = DemoRng::seeded(options.seed);
     let now = clinic.now();
     let today = clinic.today();
-    // Clinical history is signed by its author: written in the demo nurse's or doctor's name
-    // when this session holds their key (the demo clinic), else in the session user's own.
+    // Every change is signed by its author: written in the demo receptionist's, nurse's or
+    // doctor's name when this session holds their key (the demo clinic), else in the session
+    // user's own.
     let me = clinic.user().name.clone();
-    let clinician = |name: &'static str| if clinic.signs_as(name) { name.to_string() } else { me.clone() };
-    let (nurse, doctor) = (clinician("nurse"), clinician("doctor"));
-    let staff = Staff { reception: "reception", nurse: &nurse, doctor: &doctor };
+    let author = |name: &'static str| if clinic.signs_as(name) { name.to_string() } else { me.clone() };
+    let (reception, nurse, doctor) = (author("reception"), author("nurse"), author("doctor"));
+    let staff = Staff { reception: &reception, nurse: &nurse, doctor: &doctor };
     let first_chart_no = clinic.next_free_chart_no()?.parse::<u32>().unwrap_or(1);
     // About thirty patients are booked for today, some already at the desk.
     let booked_today = (30.0 / f64::from(options.patients.max(1))).min(1.0);

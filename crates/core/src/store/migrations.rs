@@ -19,6 +19,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0007_audit_checkpoints.sql"),
     include_str!("../../migrations/0008_membership_chain.sql"),
     include_str!("../../migrations/0009_signed_records.sql"),
+    include_str!("../../migrations/0010_replication.sql"),
 ];
 
 pub fn latest_version() -> i64 {
@@ -60,6 +61,7 @@ pub const STATE_TABLES: &[&str] = &[
     "patients",
     "users",
     "clinic_settings",
+    "merge_conflicts",
 ];
 
 #[cfg(test)]

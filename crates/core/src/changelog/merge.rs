@@ -1,0 +1,190 @@
+//! How changes from several devices become one state, whatever order they arrive in.
+//!
+//! Each change names the changes of the same record it replaces (every newest version its writer
+//! held). A record's *heads* are its changes that no other change of that record replaces; its
+//! state is the newest head by (stamp, device, change id). One head is the normal case; two or
+//! more are concurrent writes: the newest wins and the record is flagged in `merge_conflicts`
+//! for review, the others stay in the log. Heads and winner are functions of the set of changes,
+//! so any two replicas holding the same changes hold the same state (`docs/change-log.md`).
+
+use rusqlite::{params, Connection, OptionalExtension};
+use uuid::Uuid;
+
+use super::apply::apply;
+use super::change::{Change, OpenBody};
+use super::record::AuthorKeys;
+use super::sealed::LoggedBody;
+use super::signed::SignedChange;
+use crate::policy::{self, Access, Section};
+use crate::{Error, Result};
+
+/// A signed change whose author's signature has been checked against the verified chain.
+pub struct VerifiedChange(SignedChange);
+
+impl VerifiedChange {
+    /// Checks the author's signature and that a role the chain says the author has held may write
+    /// what the change writes. Clinical records are checked again, with their own signature and
+    /// the record's section, when a clinician opens them.
+    pub fn check(change: SignedChange, authors: &dyn AuthorKeys) -> Result<Self> {
+        change.verify(authors)?;
+        let section = section_written(change.body());
+        let allowed = authors.roles_of(change.author()).into_iter().any(|role| match section {
+            Some(section) => policy::allows(role, section, Access::Write),
+            None => policy::holds_clinical_key(role),
+        });
+        if !allowed {
+            return Err(Error::ChangeNotVerified { id: change.id().to_string() });
+        }
+        Ok(Self(change))
+    }
+
+    pub fn signed(&self) -> &SignedChange {
+        &self.0
+    }
+}
+
+/// The section an open change writes; `None` for a sealed clinical change (any clinical role).
+fn section_written(body: &LoggedBody) -> Option<Section> {
+    match body {
+        LoggedBody::Open(OpenBody::PatientRegistered(_) | OpenBody::PatientUpdated(_)) => Some(Section::Demographics),
+        LoggedBody::Open(OpenBody::EncounterOpened(_) | OpenBody::AppointmentSaved(_)) => Some(Section::Appointments),
+        LoggedBody::Open(OpenBody::UserAdded(_) | OpenBody::UserUpdated(_) | OpenBody::SettingChanged { .. }) => {
+            Some(Section::Administration)
+        }
+        LoggedBody::Sealed(_) => None,
+    }
+}
+
+/// What importing a change did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Imported {
+    /// New to this replica: logged, and the record's state recomputed.
+    New,
+    /// Already held, byte for byte: nothing changed.
+    AlreadyHeld,
+}
+
+/// The heads `change` must name: every current head of the record it writes.
+pub(crate) fn current_heads(conn: &Connection, change: &Change) -> Result<Vec<Uuid>> {
+    let (kind, entity) = change.body.entity();
+    let mut stmt = conn.prepare_cached(HEADS)?;
+    let heads = stmt
+        .query_map(params![kind, entity], |row| row.get::<_, String>(0))?
+        .map(|id| Ok(Uuid::parse_str(&id?).map_err(|_| Error::InvalidState("a change id in the log is not readable"))?))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(heads)
+}
+
+/// The record's heads, newest first.
+const HEADS: &str = "SELECT c.id FROM changes c
+     WHERE c.entity_kind = ?1 AND c.entity_id = ?2
+       AND NOT EXISTS (SELECT 1 FROM change_parents p
+                       WHERE p.entity_kind = ?1 AND p.entity_id = ?2 AND p.replaced = c.id)
+     ORDER BY c.hlc_wall DESC, c.hlc_counter DESC, c.device DESC, c.id DESC";
+
+/// Logs a verified change and recomputes its record's state. Call inside a transaction. A change
+/// already held with the same bytes is a harmless repeat; the same id with other bytes is refused.
+pub fn import(conn: &Connection, change: &VerifiedChange) -> Result<Imported> {
+    let signed = change.signed();
+    let held: Option<Option<Vec<u8>>> = conn
+        .prepare_cached("SELECT signed FROM changes WHERE id = ?1")?
+        .query_row([signed.id().to_string()], |row| row.get(0))
+        .optional()?;
+    match held {
+        Some(Some(bytes)) if bytes == signed.bytes() => return Ok(Imported::AlreadyHeld),
+        Some(_) => return Err(Error::ChangeConflictsWithLog { id: signed.id().to_string() }),
+        None => {}
+    }
+    super::append_signed(conn, signed)?;
+    let (kind, entity) = signed.body().entity();
+    settle(conn, kind, &entity)?;
+    Ok(Imported::New)
+}
+
+/// Records the change's parents. Call with every change appended to the log.
+pub(crate) fn record_parents(conn: &Connection, change: &Change) -> Result<()> {
+    let (kind, entity) = change.body.entity();
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO change_parents (entity_kind, entity_id, replaced, change_id) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for replaced in &change.replaces {
+        insert.execute(params![kind, entity, replaced.to_string(), change.id.to_string()])?;
+    }
+    Ok(())
+}
+
+/// Puts the record's newest head into state and flags or clears its conflict.
+pub(crate) fn settle(conn: &Connection, kind: &str, entity: &str) -> Result<()> {
+    let heads: Vec<String> = conn
+        .prepare_cached(HEADS)?
+        .query_map(params![kind, entity], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let Some(winner) = heads.first() else {
+        return Ok(());
+    };
+    let body = logged_body(conn, winner)?;
+    apply(conn, &body)?;
+    flag(conn, kind, entity, winner, heads.len())
+}
+
+fn flag(conn: &Connection, kind: &str, entity: &str, winner: &str, heads: usize) -> Result<()> {
+    if heads > 1 {
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO merge_conflicts (entity_kind, entity_id, winner, heads) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![kind, entity, winner, i64::try_from(heads).unwrap_or(i64::MAX)])?;
+    } else {
+        conn.prepare_cached("DELETE FROM merge_conflicts WHERE entity_kind = ?1 AND entity_id = ?2")?
+            .execute(params![kind, entity])?;
+    }
+    Ok(())
+}
+
+/// A logged change's body, as replay reads it.
+fn logged_body(conn: &Connection, id: &str) -> Result<LoggedBody> {
+    let (body, sealed): (String, Option<Vec<u8>>) = conn
+        .prepare_cached("SELECT body, sealed FROM changes WHERE id = ?1")?
+        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    super::read_logged(id.to_owned(), &body, sealed)
+}
+
+/// Recomputes every record's state from the log: each record's newest head. Call inside a
+/// transaction, after clearing the state tables. Returns how many records were put.
+pub(crate) fn settle_all(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
+    let total: i64 = conn.query_row("SELECT count(*) FROM (SELECT DISTINCT entity_kind, entity_id FROM changes)", [], |r| {
+        r.get(0)
+    })?;
+    let total = u64::try_from(total).unwrap_or(0);
+    progress(0, total);
+    let mut stmt = conn.prepare(
+        "SELECT c.id, c.entity_kind, c.entity_id, c.body, c.sealed FROM changes c
+         WHERE NOT EXISTS (SELECT 1 FROM change_parents p
+                           WHERE p.entity_kind = c.entity_kind AND p.entity_id = c.entity_id AND p.replaced = c.id)
+         ORDER BY c.entity_kind, c.entity_id, c.hlc_wall DESC, c.hlc_counter DESC, c.device DESC, c.id DESC",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut current: Option<(String, String, String, usize)> = None;
+    let mut settled = 0;
+    let mut finish = |current: Option<(String, String, String, usize)>, settled: &mut u64| -> Result<()> {
+        if let Some((kind, entity, winner, heads)) = current {
+            flag(conn, &kind, &entity, &winner, heads)?;
+            *settled += 1;
+            progress(*settled, total);
+        }
+        Ok(())
+    };
+    while let Some(row) = rows.next()? {
+        let (id, kind, entity): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        match &mut current {
+            Some((k, e, _, heads)) if *k == kind && *e == entity => *heads += 1,
+            _ => {
+                finish(current.take(), &mut settled)?;
+                let body = super::read_logged(id.clone(), &row.get::<_, String>(3)?, row.get(4)?)?;
+                apply(conn, &body)?;
+                current = Some((kind, entity, id, 1));
+            }
+        }
+    }
+    finish(current, &mut settled)?;
+    Ok(settled)
+}

@@ -1,0 +1,80 @@
+//! What the sync engine needs from the chart store, and nothing more: this device's signed
+//! changes in the order they were written, and the one way a change from another device enters
+//! the log and state ([`import`], after [`VerifiedChange::check`]). The store's own tables stay
+//! private to the core.
+
+use rusqlite::Connection;
+
+pub use crate::changelog::merge::{import, Imported, VerifiedChange};
+pub use crate::changelog::signed::{SignedChange, MAX_CHANGE_BYTES};
+pub use crate::changelog::{AuthorKeys, Hlc};
+
+use crate::Result;
+
+/// This device's own signed changes after the local position `after` (0 for the start), oldest
+/// first, at most `limit`, each with its local position. Changes from before signed changes
+/// (schema version 10) have no signed bytes and are never sent.
+pub fn own_changes_after(conn: &Connection, device: &str, after: i64, limit: usize) -> Result<Vec<(i64, SignedChange)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, signed, signature FROM changes
+         WHERE device = ?1 AND seq > ?2 AND signed IS NOT NULL ORDER BY seq LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![device, after, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?, row.get::<_, Vec<u8>>(2)?))
+    })?;
+    rows.map(|row| {
+        let (seq, bytes, signature) = row?;
+        Ok((seq, SignedChange::from_parts(bytes, &signature)?))
+    })
+    .collect()
+}
+
+/// A fingerprint of the whole derived state: two replicas that hold the same changes give the same.
+pub fn state_digest(conn: &Connection) -> Result<String> {
+    crate::changelog::state_digest(conn)
+}
+
+/// How many records have concurrent newest versions, flagged for review.
+pub fn conflict_count(conn: &Connection) -> Result<u64> {
+    let count: i64 = conn.query_row("SELECT count(*) FROM merge_conflicts", [], |row| row.get(0))?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// How many changes the log holds.
+pub fn change_count(conn: &Connection) -> Result<u64> {
+    crate::changelog::count(conn)
+}
+
+/// Raw access for the sync simulation and its tests: a chart schema on any connection, and local
+/// writes that skip the session, its policy and its audit events. Never in a product binary.
+#[cfg(feature = "replica-testing")]
+pub mod testing {
+    use ed25519_dalek::SigningKey;
+    use rusqlite::{Connection, TransactionBehavior};
+
+    use crate::changelog::{self, Change, Hlc, OpenBody, SignedChange};
+    use crate::Result;
+
+    /// Creates or upgrades the chart schema on `conn`.
+    pub fn migrate(conn: &mut Connection) -> Result<()> {
+        crate::store::migrations::migrate(conn)
+    }
+
+    /// Writes an open change on this device as `author`, in its own transaction, the way a
+    /// session does: it replaces the record's current heads.
+    pub fn write_open(
+        conn: &mut Connection,
+        author: &str,
+        key: &SigningKey,
+        device: &str,
+        hlc: Hlc,
+        body: OpenBody,
+    ) -> Result<SignedChange> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = changelog::new_change_id(hlc)?;
+        let change = Change { id, hlc, author: author.into(), device: device.into(), replaces: Vec::new(), body: body.into() };
+        let signed = changelog::record_local(&tx, change, key)?;
+        tx.commit()?;
+        Ok(signed)
+    }
+}

@@ -1,0 +1,23 @@
+//! The server's one error type. Messages name devices and sequences, never content.
+
+use thiserror::Error;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("the server's database could not be used: {0}")]
+    Database(#[from] rusqlite::Error),
+
+    #[error("the server's database holds a row it cannot read: {0}")]
+    Corrupt(&'static str),
+
+    #[error("device {0} is not enrolled in this clinic")]
+    UnknownDevice(String),
+
+    #[error("the request is too large: at most {max} envelopes")]
+    TooMany { max: usize },
+
+    #[error("a storage task stopped before it finished")]
+    TaskFailed,
+}

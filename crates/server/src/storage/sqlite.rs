@@ -1,0 +1,197 @@
+//! The embedded default: one SQLite file. It holds only envelopes (ciphertext and headers), so
+//! it is not encrypted again; the back office's disk should be (the posture page says so).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use mamori_sync::wire::{Frontier, Position};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+use super::{Incoming, Storage, Stored};
+use crate::{Error, Result};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS server_identity (
+    singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+    instance   TEXT NOT NULL
+);
+-- Every device's envelopes, each (device, sequence) once, gap-free from 1.
+CREATE TABLE IF NOT EXISTS envelopes (
+    device  TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    hash    BLOB NOT NULL,
+    bytes   BLOB NOT NULL,
+    PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS envelopes_are_never_updated BEFORE UPDATE ON envelopes
+BEGIN SELECT RAISE(ABORT, 'envelopes are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS envelopes_are_never_deleted BEFORE DELETE ON envelopes
+BEGIN SELECT RAISE(ABORT, 'envelopes are append-only'); END;
+-- Other bytes offered at a place already held: refused, and kept for an administrator.
+CREATE TABLE IF NOT EXISTS forks (
+    device  TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    hash    BLOB NOT NULL,
+    bytes   BLOB NOT NULL,
+    PRIMARY KEY (device, seq, hash)
+) WITHOUT ROWID;
+";
+
+#[derive(Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the server database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Corrupt("the database could not switch to write-ahead logging"));
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")?;
+        conn.execute_batch(SCHEMA)?;
+        conn.execute(
+            "INSERT OR IGNORE INTO server_identity (singleton, instance) VALUES (1, ?1)",
+            [Uuid::new_v4().to_string()],
+        )?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Writes a consistent copy of the database to `path` (a backup).
+    pub fn backup_to(&self, path: &Path) -> Result<()> {
+        let conn = self.lock();
+        conn.execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
+        Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn with<T: Send + 'static>(&self, work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static) -> Result<T> {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| Error::TaskFailed)?
+    }
+}
+
+fn frontier_of(conn: &Connection) -> Result<Frontier> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.device, e.seq, e.hash FROM envelopes e
+         WHERE e.seq = (SELECT max(seq) FROM envelopes WHERE device = e.device)",
+    )?;
+    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, Vec<u8>>(2)?)))?;
+    let mut frontier = Frontier::default();
+    for row in rows {
+        let (device, seq, hash) = row?;
+        frontier.0.insert(device, position(seq, &hash)?);
+    }
+    Ok(frontier)
+}
+
+fn position(seq: i64, hash: &[u8]) -> Result<Position> {
+    Ok(Position {
+        seq: u64::try_from(seq).map_err(|_| Error::Corrupt("a negative sequence"))?,
+        hash: hash.try_into().map_err(|_| Error::Corrupt("a hash of the wrong length"))?,
+    })
+}
+
+fn sql_seq(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+impl Storage for SqliteStorage {
+    async fn instance(&self) -> Result<Uuid> {
+        self.with(|conn| {
+            let instance: String = conn.query_row("SELECT instance FROM server_identity", [], |row| row.get(0))?;
+            Uuid::parse_str(&instance).map_err(|_| Error::Corrupt("the instance id"))
+        })
+        .await
+    }
+
+    async fn frontier(&self) -> Result<Frontier> {
+        self.with(|conn| frontier_of(conn)).await
+    }
+
+    async fn append(&self, batch: Vec<Incoming>) -> Result<Vec<Stored>> {
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for incoming in batch {
+                let held = tx
+                    .prepare_cached("SELECT seq, hash FROM envelopes WHERE device = ?1 ORDER BY seq DESC LIMIT 1")?
+                    .query_row([&incoming.device], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?)))
+                    .optional()?
+                    .map(|(seq, hash)| position(seq, &hash))
+                    .transpose()?;
+                let held_seq = held.map_or(0, |p| p.seq);
+                let outcome = if incoming.seq <= held_seq {
+                    let stored: Vec<u8> = tx
+                        .prepare_cached("SELECT hash FROM envelopes WHERE device = ?1 AND seq = ?2")?
+                        .query_row(params![incoming.device, sql_seq(incoming.seq)], |row| row.get(0))?;
+                    if stored == incoming.hash {
+                        Stored::AlreadyHeld
+                    } else {
+                        Stored::Fork
+                    }
+                } else if incoming.seq != held_seq + 1 {
+                    Stored::Gap { held: held_seq }
+                } else if incoming.prev != held.map_or(incoming.genesis, |p| p.hash) {
+                    Stored::Fork
+                } else {
+                    tx.prepare_cached("INSERT INTO envelopes (device, seq, hash, bytes) VALUES (?1, ?2, ?3, ?4)")?
+                        .execute(params![incoming.device, sql_seq(incoming.seq), &incoming.hash[..], incoming.bytes])?;
+                    Stored::Stored
+                };
+                if outcome == Stored::Fork {
+                    tx.prepare_cached("INSERT OR IGNORE INTO forks (device, seq, hash, bytes) VALUES (?1, ?2, ?3, ?4)")?
+                        .execute(params![incoming.device, sql_seq(incoming.seq), &incoming.hash[..], incoming.bytes])?;
+                    tracing::warn!(device = %incoming.device, seq = incoming.seq, "a device offered a second history");
+                }
+                outcomes.push(outcome);
+            }
+            tx.commit()?;
+            Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn page(&self, have: &Frontier, limit: u32) -> Result<(Vec<Vec<u8>>, bool)> {
+        let have = have.clone();
+        self.with(move |conn| {
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            let mut out = Vec::new();
+            let mut more = false;
+            for (device, held) in frontier_of(conn)?.0 {
+                let from = have.seq(&device);
+                if held.seq <= from {
+                    continue;
+                }
+                let left = limit.saturating_sub(out.len());
+                if left == 0 {
+                    more = true;
+                    break;
+                }
+                let mut stmt = conn.prepare_cached(
+                    "SELECT bytes FROM envelopes WHERE device = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                )?;
+                let rows = stmt.query_map(params![device, sql_seq(from), sql_seq(left as u64)], |row| row.get(0))?;
+                for row in rows {
+                    out.push(row?);
+                }
+                if held.seq - from > left as u64 {
+                    more = true;
+                }
+            }
+            Ok((out, more))
+        })
+        .await
+    }
+}

@@ -1,0 +1,149 @@
+//! The client sync engine: one round pulls what the server holds beyond this replica's
+//! frontier (page by page, each applied in one transaction before the next is asked for), seals
+//! this device's new changes, and pushes everything the server lacks — this device's own and,
+//! after a server restore, everyone's. Any error leaves the replica consistent; the next round
+//! resumes from its frontier. [`Engine::run`] repeats rounds on a timer while anything waits.
+
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+use crate::local::{self, DeviceIdentity, Directory, PageReport};
+use crate::transport::Transport;
+use crate::wire::{PullRequest, PushOutcome, PushRequest, ServerState};
+
+/// Page sizes and the retry timer.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    pub pull_page: u32,
+    pub push_page: usize,
+    /// Own changes sealed per transaction.
+    pub seal_batch: usize,
+    /// First wait after a failed round; doubled up to `max_backoff`.
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            pull_page: 500,
+            push_page: 500,
+            seal_batch: 1000,
+            backoff: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(300),
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    pub pulled: PageReport,
+    pub sealed: u64,
+    pub pushed: u64,
+    /// Envelopes the server had acknowledged and no longer held (restored from a backup).
+    pub server_lost: u64,
+    /// Envelopes still waiting for the server after the round.
+    pub waiting: u64,
+}
+
+pub struct Engine<'a, T> {
+    pub transport: T,
+    pub me: &'a DeviceIdentity,
+    pub directory: &'a dyn Directory,
+    /// The membership chain head this device holds (named in every envelope it seals).
+    pub chain_seq: u64,
+    pub settings: Settings,
+}
+
+impl<T: Transport> Engine<'_, T> {
+    /// One round: pull, seal, push. `progress(done, total)` is told after each pulled page.
+    pub async fn round(&self, conn: &mut Connection, progress: &mut dyn FnMut(u64, u64)) -> Result<RoundReport> {
+        local::prepare(conn)?;
+        let mut report = RoundReport::default();
+        let state = self.transport.state().await?;
+        report.server_lost += local::note_server(conn, &state)?;
+        self.pull(conn, state, &mut report, progress).await?;
+        report.sealed = local::seal_pending(conn, self.me, self.chain_seq, self.settings.seal_batch)? as u64;
+        while local::seal_pending(conn, self.me, self.chain_seq, self.settings.seal_batch)? > 0 {}
+        self.push(conn, &mut report).await?;
+        report.waiting = local::waiting(conn)?;
+        Ok(report)
+    }
+
+    async fn pull(
+        &self,
+        conn: &mut Connection,
+        state: ServerState,
+        report: &mut RoundReport,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<()> {
+        let total = local::frontier(conn)?.behind(&state.frontier);
+        let mut done = 0;
+        loop {
+            let have = local::frontier(conn)?;
+            let response = self.transport.pull(PullRequest { have, limit: self.settings.pull_page }).await?;
+            report.server_lost += local::note_server(conn, &response.state)?;
+            if response.envelopes.is_empty() {
+                break;
+            }
+            let page = local::apply_page(conn, response.envelopes, self.me, self.directory)?;
+            done += page.held + page.repeats;
+            report.pulled.held += page.held;
+            report.pulled.applied += page.applied;
+            report.pulled.repeats += page.repeats;
+            report.pulled.set_aside += page.set_aside;
+            progress(done.min(total), total);
+            if !response.more {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    async fn push(&self, conn: &mut Connection, report: &mut RoundReport) -> Result<()> {
+        let mut server = local::server_held(conn)?;
+        loop {
+            let envelopes = local::envelopes_beyond(conn, &server, self.settings.push_page)?;
+            if envelopes.is_empty() {
+                return Ok(());
+            }
+            let response = self.transport.push(PushRequest { envelopes }).await?;
+            report.server_lost += local::note_server(conn, &response.state)?;
+            for outcome in &response.outcomes {
+                match outcome {
+                    PushOutcome::Stored => report.pushed += 1,
+                    PushOutcome::AlreadyHeld | PushOutcome::Gap { .. } => {}
+                    PushOutcome::Fork => return Err(Error::Server("the server holds another envelope at this place".into())),
+                    PushOutcome::Refused(reason) => return Err(Error::Server(reason.clone())),
+                }
+            }
+            let before = server.clone();
+            server = response.state.frontier;
+            if server == before {
+                // The server took nothing from this page: stop rather than resend it forever.
+                return Err(Error::Server("the server did not take the envelopes it lacks".into()));
+            }
+        }
+    }
+
+    /// Rounds until nothing waits, waiting `backoff` (doubling) after a failed round. Returns the
+    /// last round's report; never gives up while something waits, unless `stop()` says so.
+    pub async fn run(&self, conn: &mut Connection, stop: &dyn Fn() -> bool) -> Result<RoundReport> {
+        let mut wait = self.settings.backoff;
+        loop {
+            match self.round(conn, &mut |_, _| {}).await {
+                Ok(report) if report.waiting == 0 => return Ok(report),
+                Ok(_) => {}
+                Err(error) => tracing::info!(%error, "sync round failed; retrying"),
+            }
+            if stop() {
+                return Err(Error::Unreachable("stopped with changes still waiting".into()));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(self.settings.max_backoff);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The sync crate's one error type. Messages name devices and sequence numbers, never content.
+
+use thiserror::Error;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("the envelope is not readable: {0}")]
+    Malformed(&'static str),
+
+    #[error("the envelope has unknown format {0}; update Mamori")]
+    UnknownFormat(u8),
+
+    #[error("the envelope is larger than any change may be")]
+    TooLarge,
+
+    #[error("the envelope is not signed by the device it names")]
+    DeviceSignature,
+
+    #[error("the envelope names clinic data key epoch {0}, which this device does not hold")]
+    UnknownDataKey(u32),
+
+    #[error("the envelope does not open under the clinic data key (altered, or sealed under another key)")]
+    Open,
+
+    #[error("the envelope could not be sealed")]
+    Seal,
+
+    #[error("the system random source is unavailable")]
+    Random,
+
+    #[error("device {device} is not enrolled in this clinic")]
+    UnknownDevice { device: String },
+
+    /// Another envelope is already held at this place: two different histories for one device.
+    #[error("device {device} sent two different envelopes as number {seq}")]
+    Fork { device: String, seq: u64 },
+
+    #[error("envelope {seq} of device {device} does not follow the one before it")]
+    Gap { device: String, seq: u64 },
+
+    #[error("the envelope belongs to another clinic")]
+    OtherClinic,
+
+    #[error("the clinic server could not be reached: {0}")]
+    Unreachable(String),
+
+    #[error("the clinic server answered: {0}")]
+    Server(String),
+
+    #[error(transparent)]
+    Core(#[from] mamori_core::Error),
+
+    #[error("the local sync tables could not be used: {0}")]
+    Database(#[from] rusqlite::Error),
+}

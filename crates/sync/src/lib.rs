@@ -1,0 +1,15 @@
+//! Mamori's sync: the wire between devices and the clinic server (sealed, signed change
+//! envelopes with frozen byte fixtures), the device's side of it in the chart database, and the
+//! client engine behind a [`transport::Transport`] trait. See `docs/sync.md`.
+
+pub mod engine;
+pub mod error;
+pub mod faults;
+pub mod local;
+pub mod transport;
+pub mod wire;
+
+pub use engine::{Engine, RoundReport, Settings};
+pub use error::{Error, Result};
+pub use local::{DeviceIdentity, Directory};
+pub use transport::Transport;

@@ -1,0 +1,113 @@
+//! Applying a page of received envelopes: verified, then held and applied in one transaction.
+
+use ed25519_dalek::VerifyingKey;
+use mamori_core::replication::{self, Imported, VerifiedChange};
+use rusqlite::{params, Connection, TransactionBehavior};
+
+use super::{insert, position_of, DeviceIdentity, Directory};
+use crate::error::{Error, Result};
+use crate::wire::{genesis_prev, Envelope, Position};
+
+/// What a page did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageReport {
+    /// Envelopes new to this replica, now held.
+    pub held: u64,
+    /// Of those, changes applied to the chart.
+    pub applied: u64,
+    /// Envelopes this replica already held (a repeat).
+    pub repeats: u64,
+    /// Held, but their change was not applied: the chain does not confirm its author.
+    pub set_aside: u64,
+}
+
+/// Verifies and applies `page` in one transaction: either every envelope in it is held (and its
+/// change applied or set aside), or nothing is. An envelope that is not its device's signed next
+/// one fails the whole page, and the frontier stays where it was.
+pub fn apply_page(
+    conn: &mut Connection,
+    page: Vec<Vec<u8>>,
+    me: &DeviceIdentity,
+    directory: &dyn Directory,
+) -> Result<PageReport> {
+    let mut envelopes = page.into_iter().map(Envelope::from_bytes).collect::<Result<Vec<_>>>()?;
+    envelopes.sort_by(|a, b| (&a.header().device, a.header().seq).cmp(&(&b.header().device, b.header().seq)));
+    verify_devices(&envelopes, me, directory)?;
+
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut report = PageReport::default();
+    let mut at: Option<(String, Option<Position>)> = None;
+    for envelope in envelopes {
+        let h = envelope.header();
+        let current = match &at {
+            Some((device, position)) if *device == h.device => *position,
+            _ => position_of(&tx, &h.device)?,
+        };
+        let held = current.map_or(0, |p| p.seq);
+        if h.seq <= held {
+            let stored: Vec<u8> = tx
+                .prepare_cached("SELECT hash FROM sync_envelopes WHERE device = ?1 AND seq = ?2")?
+                .query_row(params![h.device, i64::try_from(h.seq).unwrap_or(i64::MAX)], |row| row.get(0))?;
+            if stored != envelope.hash() {
+                return Err(Error::Fork { device: h.device.clone(), seq: h.seq });
+            }
+            report.repeats += 1;
+            continue;
+        }
+        let prev = current.map_or_else(|| genesis_prev(&me.clinic, &h.device), |p| p.hash);
+        if h.seq != held + 1 || h.prev != prev {
+            return Err(Error::Gap { device: h.device.clone(), seq: h.seq });
+        }
+        let change = envelope.open(&me.data_key)?;
+        let change_id = change.id().to_string();
+        let checked = if change.device() == h.device {
+            VerifiedChange::check(change, directory).map_err(|e| e.code().as_str())
+        } else {
+            Err("carried in another device's envelope")
+        };
+        match checked {
+            Ok(verified) => {
+                if replication::import(&tx, &verified)? == Imported::New {
+                    report.applied += 1;
+                }
+            }
+            Err(reason) => {
+                tx.prepare_cached("INSERT INTO sync_set_aside (device, seq, change_id, reason) VALUES (?1, ?2, ?3, ?4)")?
+                    .execute(params![h.device, i64::try_from(h.seq).unwrap_or(i64::MAX), change_id, reason])?;
+                tracing::warn!(device = %h.device, seq = h.seq, reason, "a received change was set aside");
+                report.set_aside += 1;
+            }
+        }
+        insert(&tx, &envelope, &change_id)?;
+        report.held += 1;
+        at = Some((h.device.clone(), Some(Position { seq: h.seq, hash: envelope.hash() })));
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+/// Checks every envelope's clinic and device signature, in one batch where the page is large
+/// enough for it to pay; a failed batch is checked one by one to name the envelope.
+fn verify_devices(envelopes: &[Envelope], me: &DeviceIdentity, directory: &dyn Directory) -> Result<()> {
+    let mut keys = Vec::with_capacity(envelopes.len());
+    for envelope in envelopes {
+        let h = envelope.header();
+        if h.clinic != me.clinic {
+            return Err(Error::OtherClinic);
+        }
+        let key = directory.device_key(&h.device).ok_or_else(|| Error::UnknownDevice { device: h.device.clone() })?;
+        keys.push(key);
+    }
+    if envelopes.len() >= 8 {
+        let parts: Vec<_> = envelopes.iter().map(Envelope::device_signature_parts).collect();
+        let verifying: Option<Vec<VerifyingKey>> = keys.iter().map(|k| VerifyingKey::from_bytes(k).ok()).collect();
+        if let Some(verifying) = verifying {
+            let messages: Vec<&[u8]> = parts.iter().map(|(m, _)| m.as_slice()).collect();
+            let signatures: Vec<_> = parts.iter().map(|(_, s)| *s).collect();
+            if ed25519_dalek::verify_batch(&messages, &signatures, &verifying).is_ok() {
+                return Ok(());
+            }
+        }
+    }
+    envelopes.iter().zip(&keys).try_for_each(|(envelope, key)| envelope.verify_device(key))
+}

@@ -1,0 +1,184 @@
+//! The device's side of sync, in the chart database: sealing its own changes into its gap-free
+//! run of envelopes, the frontier it holds, and applying a page of received envelopes in one
+//! transaction — so the frontier (the cursor) moves exactly when the page's changes commit.
+
+mod apply;
+
+use ed25519_dalek::SigningKey;
+use mamori_core::replication::{self, AuthorKeys};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+pub use apply::{apply_page, PageReport};
+
+use crate::error::Result;
+use crate::wire::{genesis_prev, DataKey, Envelope, Frontier, Hash32, Header, Position, ServerState};
+
+const SCHEMA: &str = include_str!("schema.sql");
+
+/// Who this device is in the clinic, and the keys it seals and signs with.
+pub struct DeviceIdentity {
+    /// The clinic root key's fingerprint.
+    pub clinic: Hash32,
+    pub device: String,
+    pub signing_key: SigningKey,
+    pub data_key: DataKey,
+}
+
+/// Whose keys are whose, from the verified membership chain: users' signing keys and roles
+/// (for the change inside) and devices' signing keys (for the envelope).
+pub trait Directory: AuthorKeys {
+    fn device_key(&self, device: &str) -> Option<Hash32>;
+}
+
+/// Creates the sync tables if they are missing.
+pub fn prepare(conn: &Connection) -> Result<()> {
+    conn.execute_batch(SCHEMA)?;
+    Ok(())
+}
+
+/// The highest envelope held per device, with its hash.
+pub fn frontier(conn: &Connection) -> Result<Frontier> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.device, e.seq, e.hash FROM sync_envelopes e
+         WHERE e.seq = (SELECT max(seq) FROM sync_envelopes WHERE device = e.device)",
+    )?;
+    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, Vec<u8>>(2)?)))?;
+    let mut frontier = Frontier::default();
+    for row in rows {
+        let (device, seq, hash) = row?;
+        frontier.0.insert(device, position(seq, &hash));
+    }
+    Ok(frontier)
+}
+
+fn position(seq: i64, hash: &[u8]) -> Position {
+    Position { seq: u64::try_from(seq).unwrap_or(0), hash: hash.try_into().unwrap_or([0; 32]) }
+}
+
+pub(crate) fn position_of(conn: &Connection, device: &str) -> Result<Option<Position>> {
+    Ok(conn
+        .prepare_cached("SELECT seq, hash FROM sync_envelopes WHERE device = ?1 ORDER BY seq DESC LIMIT 1")?
+        .query_row([device], |row| Ok(position(row.get(0)?, &row.get::<_, Vec<u8>>(1)?)))
+        .optional()?)
+}
+
+/// Seals this device's changes written since the last call into envelopes, numbered after the
+/// last one it holds, in one transaction. Returns how many were sealed.
+pub fn seal_pending(conn: &mut Connection, me: &DeviceIdentity, chain_seq: u64, limit: usize) -> Result<usize> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let sealed_through: i64 = tx
+        .query_row("SELECT sealed_through FROM sync_outbox WHERE singleton = 1", [], |row| row.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let mut last = position_of(&tx, &me.device)?;
+    let mut sealed = 0;
+    let mut through = sealed_through;
+    for (local, change) in replication::own_changes_after(&tx, &me.device, sealed_through, limit)? {
+        through = local;
+        // A change already in an envelope (this device restored from a backup pulled its own
+        // envelopes back from the server) is not sealed twice.
+        let held: Option<i64> = tx
+            .prepare_cached("SELECT seq FROM sync_envelopes WHERE change_id = ?1")?
+            .query_row([change.id().to_string()], |row| row.get(0))
+            .optional()?;
+        if held.is_some() {
+            continue;
+        }
+        let header = Header {
+            clinic: me.clinic,
+            device: me.device.clone(),
+            seq: last.map_or(1, |p| p.seq + 1),
+            prev: last.map_or_else(|| genesis_prev(&me.clinic, &me.device), |p| p.hash),
+            cdk_epoch: me.data_key.epoch,
+            chain_seq,
+            nonce: [0; 24],
+        };
+        let envelope = Envelope::seal(header, &change, &me.data_key, &me.signing_key)?;
+        insert(&tx, &envelope, &change.id().to_string())?;
+        last = Some(Position { seq: envelope.header().seq, hash: envelope.hash() });
+        sealed += 1;
+    }
+    tx.execute(
+        "INSERT INTO sync_outbox (singleton, sealed_through) VALUES (1, ?1)
+         ON CONFLICT (singleton) DO UPDATE SET sealed_through = excluded.sealed_through",
+        [through],
+    )?;
+    tx.commit()?;
+    Ok(sealed)
+}
+
+pub(crate) fn insert(conn: &Connection, envelope: &Envelope, change_id: &str) -> Result<()> {
+    let h = envelope.header();
+    conn.prepare_cached("INSERT INTO sync_envelopes (device, seq, hash, change_id, bytes) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![
+            h.device,
+            i64::try_from(h.seq).unwrap_or(i64::MAX),
+            &envelope.hash()[..],
+            change_id,
+            envelope.bytes()
+        ])?;
+    Ok(())
+}
+
+/// What the server lacks of what this replica holds, in (device, sequence) order, at most
+/// `limit`: this device's own envelopes and, after a server restore, other devices' too.
+pub fn envelopes_beyond(conn: &Connection, server: &Frontier, limit: usize) -> Result<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    for (device, held) in frontier(conn)?.0 {
+        let from = server.seq(&device);
+        if held.seq <= from {
+            continue;
+        }
+        let left = limit.saturating_sub(out.len());
+        if left == 0 {
+            break;
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT bytes FROM sync_envelopes WHERE device = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![device, i64::try_from(from).unwrap_or(i64::MAX), i64::try_from(left).unwrap_or(i64::MAX)],
+            |row| row.get::<_, Vec<u8>>(0),
+        )?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}
+
+/// What the server held at its last answer, per device.
+pub fn server_held(conn: &Connection) -> Result<Frontier> {
+    let mut stmt = conn.prepare_cached("SELECT device, seq FROM sync_server_held")?;
+    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+    let mut held = Frontier::default();
+    for row in rows {
+        let (device, seq) = row?;
+        held.0.insert(device, position(seq, &[0; 32]));
+    }
+    Ok(held)
+}
+
+/// Records what the server says it holds. Returns how many envelopes it had acknowledged before
+/// and no longer holds (a restore from an older backup): they will be pushed again.
+pub fn note_server(conn: &Connection, state: &ServerState) -> Result<u64> {
+    let before = server_held(conn)?;
+    let lost = state.frontier.behind(&before);
+    conn.execute("DELETE FROM sync_server_held", [])?;
+    let mut insert = conn.prepare_cached("INSERT INTO sync_server_held (device, seq) VALUES (?1, ?2)")?;
+    for (device, p) in &state.frontier.0 {
+        insert.execute(params![device, i64::try_from(p.seq).unwrap_or(i64::MAX)])?;
+    }
+    Ok(lost)
+}
+
+/// Envelopes this replica holds that the server, at its last answer, did not.
+pub fn waiting(conn: &Connection) -> Result<u64> {
+    Ok(server_held(conn)?.behind(&frontier(conn)?))
+}
+
+/// Envelopes held whose change was not applied, for an administrator.
+pub fn set_aside_count(conn: &Connection) -> Result<u64> {
+    let count: i64 = conn.query_row("SELECT count(*) FROM sync_set_aside", [], |row| row.get(0))?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}

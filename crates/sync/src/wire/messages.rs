@@ -1,0 +1,56 @@
+//! What a device and the server say to each other. Envelopes travel as their exact bytes.
+
+use uuid::Uuid;
+
+use super::frontier::Frontier;
+
+/// The server's identity and what it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerState {
+    /// Made when the server's database is created; a restore from backup keeps it, so a client
+    /// finds a restore by the frontier falling below what the server acknowledged.
+    pub instance: Uuid,
+    pub frontier: Frontier,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushRequest {
+    pub envelopes: Vec<Vec<u8>>,
+}
+
+/// What became of one pushed envelope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Stored durably: acknowledged.
+    Stored,
+    /// The same bytes were already held: a harmless repeat.
+    AlreadyHeld,
+    /// Not at the device's frontier + 1: the server holds only up to `held`.
+    Gap { held: u64 },
+    /// Different bytes at a sequence already held: refused and reported.
+    Fork,
+    /// Refused (unknown or revoked device, bad signature, malformed): the reason, for the log.
+    Refused(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushResponse {
+    pub outcomes: Vec<PushOutcome>,
+    pub state: ServerState,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PullRequest {
+    /// What the client holds; the server sends what lies beyond it.
+    pub have: Frontier,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PullResponse {
+    /// In (device, sequence) order, each device's run starting right after `have`.
+    pub envelopes: Vec<Vec<u8>>,
+    /// Whether more waits beyond this page.
+    pub more: bool,
+    pub state: ServerState,
+}

@@ -1,0 +1,9 @@
+//! The versioned wire format: sealed change envelopes and what a device and the server exchange.
+
+pub mod envelope;
+pub mod frontier;
+pub mod messages;
+
+pub use envelope::{genesis_prev, DataKey, Envelope, Hash32, Header};
+pub use frontier::{Frontier, Position};
+pub use messages::{PullRequest, PullResponse, PushOutcome, PushRequest, PushResponse, ServerState};
