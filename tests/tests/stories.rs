@@ -20,6 +20,8 @@ mod insider_records;
 mod keyring_load;
 mod replay;
 mod searching;
+mod sync_sim;
+mod sync_simulation;
 mod todays_visit;
 mod unlocking;
 mod user_admin;

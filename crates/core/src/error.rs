@@ -143,11 +143,15 @@ pub enum Error {
 
     /// A change from another device whose author's signature, or whose author's authority to
     /// write it, the verified membership chain does not confirm. It is not applied.
-    #[error("a change from another device is not signed by an author allowed to write it (change {id}); it was not applied")]
+    #[error(
+        "a change from another device is not signed by an author allowed to write it (change {id}); it was not applied"
+    )]
     ChangeNotVerified { id: String },
 
     /// A change arrived with an id this replica already holds, but with other bytes.
-    #[error("a change from another device has the id of a different change already held (change {id}); it was not applied")]
+    #[error(
+        "a change from another device has the id of a different change already held (change {id}); it was not applied"
+    )]
     ChangeConflictsWithLog { id: String },
 
     #[error("database error: {}", database_detail(.0))]

@@ -14,7 +14,12 @@ use crate::Result;
 /// This device's own signed changes after the local position `after` (0 for the start), oldest
 /// first, at most `limit`, each with its local position. Changes from before signed changes
 /// (schema version 10) have no signed bytes and are never sent.
-pub fn own_changes_after(conn: &Connection, device: &str, after: i64, limit: usize) -> Result<Vec<(i64, SignedChange)>> {
+pub fn own_changes_after(
+    conn: &Connection,
+    device: &str,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<(i64, SignedChange)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, signed, signature FROM changes
          WHERE device = ?1 AND seq > ?2 AND signed IS NOT NULL ORDER BY seq LIMIT ?3",
@@ -27,6 +32,11 @@ pub fn own_changes_after(conn: &Connection, device: &str, after: i64, limit: usi
         Ok((seq, SignedChange::from_parts(bytes, &signature)?))
     })
     .collect()
+}
+
+/// The newest stamp in the log, so a reopened device keeps issuing later ones.
+pub fn last_stamp(conn: &Connection) -> Result<Hlc> {
+    crate::changelog::last_stamp(conn)
 }
 
 /// A fingerprint of the whole derived state: two replicas that hold the same changes give the same.
@@ -72,7 +82,8 @@ pub mod testing {
     ) -> Result<SignedChange> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = changelog::new_change_id(hlc)?;
-        let change = Change { id, hlc, author: author.into(), device: device.into(), replaces: Vec::new(), body: body.into() };
+        let change =
+            Change { id, hlc, author: author.into(), device: device.into(), replaces: Vec::new(), body: body.into() };
         let signed = changelog::record_local(&tx, change, key)?;
         tx.commit()?;
         Ok(signed)

@@ -17,16 +17,19 @@ fn code_that_logs_a_clinical_body_unsealed_does_not_compile() {
 #[test]
 fn the_product_binaries_never_enable_the_inspection_hook() {
     let workspace = Workspace::load();
-    for product in ["mamori-cli", "mamori-desktop"] {
+    for product in ["mamori-cli", "mamori-desktop", "mamori-sync", "mamori-server"] {
         let features = workspace.core_features_of(product, false);
-        assert!(
-            !features.contains("inspection"),
-            "{product} builds mamori-core with the raw-SQL inspection hook (features {features:?})"
-        );
+        for hook in ["inspection", "replica-testing"] {
+            assert!(
+                !features.contains(hook),
+                "{product} builds mamori-core with the {hook} hook (features {features:?})"
+            );
+        }
     }
-    // The walk sees the feature where it is enabled: the story tests' own targets.
+    // The walk sees the features where they are enabled: the story tests' own targets.
     let stories = workspace.core_features_of("mamori-story-tests", true);
     assert!(stories.contains("inspection"), "the story tests inspect with raw SQL: {stories:?}");
+    assert!(stories.contains("replica-testing"), "the sync simulation writes replicas directly: {stories:?}");
 }
 
 /// The workspace's manifests, as `cargo metadata --no-deps` reads them (no resolution, no build).

@@ -116,7 +116,9 @@ impl<T: Transport> Engine<'_, T> {
                 match outcome {
                     PushOutcome::Stored => report.pushed += 1,
                     PushOutcome::AlreadyHeld | PushOutcome::Gap { .. } => {}
-                    PushOutcome::Fork => return Err(Error::Server("the server holds another envelope at this place".into())),
+                    PushOutcome::Fork => {
+                        return Err(Error::Server("the server holds another envelope at this place".into()))
+                    }
                     PushOutcome::Refused(reason) => return Err(Error::Server(reason.clone())),
                 }
             }

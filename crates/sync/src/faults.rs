@@ -28,11 +28,11 @@ impl FaultRates {
 
 pub struct FaultyLink<T> {
     inner: T,
-    rates: FaultRates,
     state: Mutex<LinkState>,
 }
 
 struct LinkState {
+    rates: FaultRates,
     rng: ChaCha8Rng,
     partitioned: bool,
     sent: Vec<PushRequest>,
@@ -40,8 +40,13 @@ struct LinkState {
 
 impl<T: Transport> FaultyLink<T> {
     pub fn new(inner: T, rates: FaultRates, seed: u64) -> Self {
-        let state = LinkState { rng: ChaCha8Rng::seed_from_u64(seed), partitioned: false, sent: Vec::new() };
-        Self { inner, rates, state: Mutex::new(state) }
+        let state = LinkState { rates, rng: ChaCha8Rng::seed_from_u64(seed), partitioned: false, sent: Vec::new() };
+        Self { inner, state: Mutex::new(state) }
+    }
+
+    /// Changes how often faults strike from now on (e.g. none, once the network heals).
+    pub fn set_rates(&self, rates: FaultRates) {
+        self.lock().rates = rates;
     }
 
     /// Cuts the link (every request fails) or heals it.
@@ -64,7 +69,7 @@ impl<T: Transport> FaultyLink<T> {
         if s.partitioned {
             return Err(Error::Unreachable("partitioned".into()));
         }
-        let rates = self.rates;
+        let rates = s.rates;
         if s.rng.random_bool(rates.lose_request) {
             return Err(Error::Unreachable("request lost".into()));
         }

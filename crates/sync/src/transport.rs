@@ -14,3 +14,17 @@ pub trait Transport {
     /// Envelopes beyond the client's frontier, one page.
     async fn pull(&self, request: PullRequest) -> Result<PullResponse>;
 }
+
+impl<T: Transport> Transport for &T {
+    async fn state(&self) -> Result<ServerState> {
+        (**self).state().await
+    }
+
+    async fn push(&self, request: PushRequest) -> Result<PushResponse> {
+        (**self).push(request).await
+    }
+
+    async fn pull(&self, request: PullRequest) -> Result<PullResponse> {
+        (**self).pull(request).await
+    }
+}

@@ -151,9 +151,8 @@ fn logged_body(conn: &Connection, id: &str) -> Result<LoggedBody> {
 /// Recomputes every record's state from the log: each record's newest head. Call inside a
 /// transaction, after clearing the state tables. Returns how many records were put.
 pub(crate) fn settle_all(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
-    let total: i64 = conn.query_row("SELECT count(*) FROM (SELECT DISTINCT entity_kind, entity_id FROM changes)", [], |r| {
-        r.get(0)
-    })?;
+    let total: i64 =
+        conn.query_row("SELECT count(*) FROM (SELECT DISTINCT entity_kind, entity_id FROM changes)", [], |r| r.get(0))?;
     let total = u64::try_from(total).unwrap_or(0);
     progress(0, total);
     let mut stmt = conn.prepare(

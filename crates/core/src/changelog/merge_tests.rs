@@ -87,7 +87,11 @@ fn concurrent_writes_give_one_state_in_every_order_and_are_flagged() {
     // A write that saw both versions settles the conflict.
     let resolved = setting("admin", "laptop", 2_500, "10", &[&laptop, &desk]);
     let conn = import_all(&[&base, &resolved, &laptop, &desk]);
-    assert_eq!((shown(&conn).as_str(), conflicts(&conn)), ("10", 0), "the resolving write wins though its stamp is older");
+    assert_eq!(
+        (shown(&conn).as_str(), conflicts(&conn)),
+        ("10", 0),
+        "the resolving write wins though its stamp is older"
+    );
 }
 
 #[test]

@@ -6,11 +6,11 @@ mod change;
 mod digest;
 pub mod hlc;
 pub mod merge;
+#[cfg(test)]
+mod merge_tests;
 pub mod record;
 pub mod sealed;
 pub mod signed;
-#[cfg(test)]
-mod merge_tests;
 #[cfg(test)]
 mod tests;
 

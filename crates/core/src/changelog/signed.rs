@@ -54,9 +54,10 @@ impl SignedChange {
     pub fn verify(&self, authors: &dyn AuthorKeys) -> Result<()> {
         let signature = Signature::from_bytes(&self.signature);
         let message = signing_message(&self.bytes);
-        let signed = authors.signing_keys_of(&self.change.author).iter().any(|key| {
-            VerifyingKey::from_bytes(key).is_ok_and(|key| key.verify_strict(&message, &signature).is_ok())
-        });
+        let signed = authors
+            .signing_keys_of(&self.change.author)
+            .iter()
+            .any(|key| VerifyingKey::from_bytes(key).is_ok_and(|key| key.verify_strict(&message, &signature).is_ok()));
         if signed {
             Ok(())
         } else {

@@ -56,8 +56,14 @@ fn change_id(counter: u32) -> Uuid {
 
 fn log(conn: &Connection, body: LoggedBody, counter: u32) {
     let hlc = Hlc { wall_ms: 1_800_000_000_000, counter };
-    let change =
-        Change { id: change_id(counter), hlc, author: "doctor".into(), device: "d1".into(), replaces: Vec::new(), body };
+    let change = Change {
+        id: change_id(counter),
+        hlc,
+        author: "doctor".into(),
+        device: "d1".into(),
+        replaces: Vec::new(),
+        body,
+    };
     record_local(conn, change, &doctor_key()).expect("append");
 }
 

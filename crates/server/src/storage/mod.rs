@@ -27,7 +27,9 @@ pub enum Stored {
     Stored,
     AlreadyHeld,
     /// Not the device's next: the server holds up to `held`.
-    Gap { held: u64 },
+    Gap {
+        held: u64,
+    },
     /// Other bytes at a place already held, or a predecessor other than the one held.
     Fork,
 }

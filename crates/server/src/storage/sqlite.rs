@@ -71,7 +71,10 @@ impl SqliteStorage {
         self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    async fn with<T: Send + 'static>(&self, work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static) -> Result<T> {
+    async fn with<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
             let mut conn = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -87,7 +90,8 @@ fn frontier_of(conn: &Connection) -> Result<Frontier> {
         "SELECT e.device, e.seq, e.hash FROM envelopes e
          WHERE e.seq = (SELECT max(seq) FROM envelopes WHERE device = e.device)",
     )?;
-    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, Vec<u8>>(2)?)))?;
+    let rows =
+        stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, Vec<u8>>(2)?)))?;
     let mut frontier = Frontier::default();
     for row in rows {
         let (device, seq, hash) = row?;
@@ -151,8 +155,15 @@ impl Storage for SqliteStorage {
                     Stored::Stored
                 };
                 if outcome == Stored::Fork {
-                    tx.prepare_cached("INSERT OR IGNORE INTO forks (device, seq, hash, bytes) VALUES (?1, ?2, ?3, ?4)")?
-                        .execute(params![incoming.device, sql_seq(incoming.seq), &incoming.hash[..], incoming.bytes])?;
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO forks (device, seq, hash, bytes) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![
+                        incoming.device,
+                        sql_seq(incoming.seq),
+                        &incoming.hash[..],
+                        incoming.bytes
+                    ])?;
                     tracing::warn!(device = %incoming.device, seq = incoming.seq, "a device offered a second history");
                 }
                 outcomes.push(outcome);

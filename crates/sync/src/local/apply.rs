@@ -72,8 +72,15 @@ pub fn apply_page(
                 }
             }
             Err(reason) => {
-                tx.prepare_cached("INSERT INTO sync_set_aside (device, seq, change_id, reason) VALUES (?1, ?2, ?3, ?4)")?
-                    .execute(params![h.device, i64::try_from(h.seq).unwrap_or(i64::MAX), change_id, reason])?;
+                tx.prepare_cached(
+                    "INSERT INTO sync_set_aside (device, seq, change_id, reason) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![
+                    h.device,
+                    i64::try_from(h.seq).unwrap_or(i64::MAX),
+                    change_id,
+                    reason
+                ])?;
                 tracing::warn!(device = %h.device, seq = h.seq, reason, "a received change was set aside");
                 report.set_aside += 1;
             }

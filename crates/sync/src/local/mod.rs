@@ -42,7 +42,8 @@ pub fn frontier(conn: &Connection) -> Result<Frontier> {
         "SELECT e.device, e.seq, e.hash FROM sync_envelopes e
          WHERE e.seq = (SELECT max(seq) FROM sync_envelopes WHERE device = e.device)",
     )?;
-    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, Vec<u8>>(2)?)))?;
+    let rows =
+        stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, Vec<u8>>(2)?)))?;
     let mut frontier = Frontier::default();
     for row in rows {
         let (device, seq, hash) = row?;
@@ -109,14 +110,16 @@ pub fn seal_pending(conn: &mut Connection, me: &DeviceIdentity, chain_seq: u64, 
 
 pub(crate) fn insert(conn: &Connection, envelope: &Envelope, change_id: &str) -> Result<()> {
     let h = envelope.header();
-    conn.prepare_cached("INSERT INTO sync_envelopes (device, seq, hash, change_id, bytes) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![
-            h.device,
-            i64::try_from(h.seq).unwrap_or(i64::MAX),
-            &envelope.hash()[..],
-            change_id,
-            envelope.bytes()
-        ])?;
+    conn.prepare_cached(
+        "INSERT INTO sync_envelopes (device, seq, hash, change_id, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        h.device,
+        i64::try_from(h.seq).unwrap_or(i64::MAX),
+        &envelope.hash()[..],
+        change_id,
+        envelope.bytes()
+    ])?;
     Ok(())
 }
 
@@ -133,9 +136,8 @@ pub fn envelopes_beyond(conn: &Connection, server: &Frontier, limit: usize) -> R
         if left == 0 {
             break;
         }
-        let mut stmt = conn.prepare_cached(
-            "SELECT bytes FROM sync_envelopes WHERE device = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
+        let mut stmt = conn
+            .prepare_cached("SELECT bytes FROM sync_envelopes WHERE device = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?;
         let rows = stmt.query_map(
             params![device, i64::try_from(from).unwrap_or(i64::MAX), i64::try_from(left).unwrap_or(i64::MAX)],
             |row| row.get::<_, Vec<u8>>(0),
