@@ -7,3 +7,6 @@ pub mod messages;
 pub use envelope::{genesis_prev, DataKey, Envelope, Hash32, Header};
 pub use frontier::{Frontier, Position};
 pub use messages::{PullRequest, PullResponse, PushOutcome, PushRequest, PushResponse, ServerState};
+
+#[cfg(test)]
+mod envelope_tests;
