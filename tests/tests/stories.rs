@@ -20,6 +20,7 @@ mod insider_records;
 mod keyring_load;
 mod replay;
 mod searching;
+mod sync_over_http;
 mod sync_sim;
 mod sync_simulation;
 mod todays_visit;

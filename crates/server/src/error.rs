@@ -20,4 +20,15 @@ pub enum Error {
 
     #[error("a storage task stopped before it finished")]
     TaskFailed,
+
+    /// Setting the server up or starting it failed: what, and what to do.
+    #[error("{0}")]
+    Setup(String),
+
+    /// A PostgreSQL failure: what failed and its SQLSTATE, never a row's values.
+    #[error("the server's PostgreSQL database could not be used: {0}")]
+    Postgres(String),
+
+    #[error("the PostgreSQL settings cannot be used: {0}")]
+    PostgresConfig(String),
 }

@@ -5,6 +5,7 @@
 
 pub mod direct;
 pub mod error;
+pub mod http;
 pub mod service;
 pub mod storage;
 

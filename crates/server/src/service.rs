@@ -79,6 +79,11 @@ impl<S: Storage> ClinicServer<S> {
         Ok(PullResponse { envelopes, more, state: self.state().await? })
     }
 
+    /// The device's enrolled key, if it is enrolled and not revoked.
+    pub fn device_key(&self, device: &str) -> Option<Hash32> {
+        self.devices.device_key(device)
+    }
+
     fn known(&self, device: &str) -> Result<()> {
         self.devices.device_key(device).map(|_| ()).ok_or_else(|| Error::UnknownDevice(device.to_owned()))
     }

@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod error;
 pub mod faults;
+pub mod http;
 pub mod local;
 pub mod transport;
 pub mod wire;

@@ -2,7 +2,10 @@
 //! for clinics that outgrow one box, PostgreSQL. Nothing is kept outside the database, so two
 //! server processes can share one.
 
+pub mod postgres;
 pub mod sqlite;
+
+use std::future::Future;
 
 use mamori_sync::wire::{Frontier, Hash32};
 use uuid::Uuid;
@@ -34,14 +37,24 @@ pub enum Stored {
     Fork,
 }
 
-#[allow(async_fn_in_trait)] // used generically, never as a trait object
-pub trait Storage: Send + Sync {
+/// Implementations may write `async fn`; the futures must be `Send` (the HTTP server runs them on
+/// a multi-threaded runtime).
+pub trait Storage: Send + Sync + 'static {
     /// Made when the database is created.
-    async fn instance(&self) -> Result<Uuid>;
-    async fn frontier(&self) -> Result<Frontier>;
+    fn instance(&self) -> impl Future<Output = Result<Uuid>> + Send;
+    fn frontier(&self) -> impl Future<Output = Result<Frontier>> + Send;
     /// Stores each envelope that is its device's next, in order, in one transaction, durably
     /// before it returns.
-    async fn append(&self, batch: Vec<Incoming>) -> Result<Vec<Stored>>;
+    fn append(&self, batch: Vec<Incoming>) -> impl Future<Output = Result<Vec<Stored>>> + Send;
     /// Envelopes beyond `have`, in (device, sequence) order, at most `limit`; and whether more wait.
-    async fn page(&self, have: &Frontier, limit: u32) -> Result<(Vec<Vec<u8>>, bool)>;
+    fn page(&self, have: &Frontier, limit: u32) -> impl Future<Output = Result<(Vec<Vec<u8>>, bool)>> + Send;
+}
+
+/// Each device's highest request counter, kept in the database so that a captured request
+/// replayed to this or another server instance is refused.
+pub trait RequestCounters: Send + Sync + 'static {
+    /// Raises the device's counter to `counter` if it is higher than the one held; `Err(floor)`
+    /// (the lowest counter that would be taken) otherwise.
+    fn advance_counter(&self, device: &str, counter: u64)
+        -> impl Future<Output = Result<std::result::Result<(), u64>>> + Send;
 }

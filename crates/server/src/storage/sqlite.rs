@@ -8,7 +8,7 @@ use mamori_sync::wire::{Frontier, Position};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use super::{Incoming, Storage, Stored};
+use super::{Incoming, RequestCounters, Storage, Stored};
 use crate::{Error, Result};
 
 const SCHEMA: &str = "
@@ -28,6 +28,11 @@ CREATE TRIGGER IF NOT EXISTS envelopes_are_never_updated BEFORE UPDATE ON envelo
 BEGIN SELECT RAISE(ABORT, 'envelopes are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS envelopes_are_never_deleted BEFORE DELETE ON envelopes
 BEGIN SELECT RAISE(ABORT, 'envelopes are append-only'); END;
+-- Each device's highest request counter (replays refused).
+CREATE TABLE IF NOT EXISTS request_counters (
+    device   TEXT PRIMARY KEY,
+    counter  INTEGER NOT NULL
+) WITHOUT ROWID;
 -- Other bytes offered at a place already held: refused, and kept for an administrator.
 CREATE TABLE IF NOT EXISTS forks (
     device  TEXT NOT NULL,
@@ -202,6 +207,27 @@ impl Storage for SqliteStorage {
                 }
             }
             Ok((out, more))
+        })
+        .await
+    }
+}
+
+impl RequestCounters for SqliteStorage {
+    async fn advance_counter(&self, device: &str, counter: u64) -> Result<std::result::Result<(), u64>> {
+        let device = device.to_owned();
+        self.with(move |conn| {
+            let counter = i64::try_from(counter).map_err(|_| Error::Corrupt("a counter beyond 2^63"))?;
+            let changed = conn.execute(
+                "INSERT INTO request_counters (device, counter) VALUES (?1, ?2)
+                 ON CONFLICT (device) DO UPDATE SET counter = excluded.counter WHERE excluded.counter > counter",
+                params![device, counter],
+            )?;
+            if changed == 1 {
+                return Ok(Ok(()));
+            }
+            let held: i64 =
+                conn.query_row("SELECT counter FROM request_counters WHERE device = ?1", [&device], |row| row.get(0))?;
+            Ok(Err(u64::try_from(held).unwrap_or(0) + 1))
         })
         .await
     }

@@ -1,9 +1,12 @@
 //! The versioned wire format: sealed change envelopes and what a device and the server exchange.
 
+pub mod auth;
+pub mod codec;
 pub mod envelope;
 pub mod frontier;
 pub mod messages;
 
+pub use codec::Codec;
 pub use envelope::{genesis_prev, DataKey, Envelope, Hash32, Header};
 pub use frontier::{Frontier, Position};
 pub use messages::{PullRequest, PullResponse, PushOutcome, PushRequest, PushResponse, ServerState};

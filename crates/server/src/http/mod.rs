@@ -1,0 +1,180 @@
+//! The server over HTTPS (axum + rustls): every /v1 request is authenticated by its device's
+//! signature and a counter the database has not seen, bodies are size-limited, slow requests
+//! time out, and each device is rate-limited. A refused request changes nothing.
+
+mod limits;
+pub mod tls;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use mamori_sync::http::COUNTER_FLOOR_HEADER;
+use mamori_sync::wire::auth::{verify_request, COUNTER_HEADER, DEVICE_HEADER, SIGNATURE_HEADER};
+use mamori_sync::wire::codec::{Codec, CONTENT_TYPE};
+use mamori_sync::wire::{PullRequest, PushRequest};
+use tower_http::timeout::TimeoutLayer;
+
+pub use limits::RateLimiter;
+
+use crate::service::ClinicServer;
+use crate::storage::{RequestCounters, Storage};
+
+/// The largest body the server reads: a full push page of the largest envelopes is far below.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+const OPENAPI: &str = include_str!("openapi.json");
+
+pub struct App<S> {
+    pub server: ClinicServer<S>,
+    pub limiter: RateLimiter,
+}
+
+impl<S> App<S> {
+    /// Ten requests a second per device, bursts of fifty: a full resync pages through well
+    /// within it; a runaway loop does not take the server down.
+    pub fn new(server: ClinicServer<S>) -> Self {
+        Self { server, limiter: RateLimiter::new(10.0, 50.0) }
+    }
+}
+
+pub fn router<S: Storage + RequestCounters>(app: Arc<App<S>>) -> Router {
+    Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route("/openapi.json", get(|| async { ([("content-type", "application/json")], OPENAPI) }))
+        .route("/v1/state", get(state::<S>))
+        .route("/v1/push", post(push::<S>))
+        .route("/v1/pull", post(pull::<S>))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .with_state(app)
+}
+
+/// Serves `app` on `addr` over TLS until the process stops.
+pub async fn serve<S: Storage + RequestCounters>(
+    app: Arc<App<S>>,
+    addr: SocketAddr,
+    tls: rustls::ServerConfig,
+    bound: impl FnOnce(SocketAddr),
+) -> crate::Result<()> {
+    let config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls));
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| crate::Error::Setup(format!("{addr}: {e}")))?;
+    listener.set_nonblocking(true).map_err(|e| crate::Error::Setup(e.to_string()))?;
+    bound(listener.local_addr().map_err(|e| crate::Error::Setup(e.to_string()))?);
+    axum_server::from_tcp_rustls(listener, config)
+        .map_err(|e| crate::Error::Setup(e.to_string()))?
+        .serve(router(app).into_make_service())
+        .await
+        .map_err(|e| crate::Error::Setup(format!("the server stopped: {e}")))
+}
+
+fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, message.into()).into_response()
+}
+
+fn binary(bytes: Vec<u8>) -> Response {
+    ([("content-type", CONTENT_TYPE)], bytes).into_response()
+}
+
+fn failed(error: &crate::Error) -> Response {
+    match error {
+        crate::Error::UnknownDevice(_) => refuse(StatusCode::UNAUTHORIZED, error.to_string()),
+        crate::Error::TooMany { .. } => refuse(StatusCode::PAYLOAD_TOO_LARGE, error.to_string()),
+        _ => {
+            tracing::error!(%error, "a request failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the server could not answer; see its log")
+        }
+    }
+}
+
+/// The device a request comes from, if its signature, counter and rate check out.
+async fn authenticate<S: Storage + RequestCounters>(
+    app: &App<S>,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<String, Response> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(device), Some(counter), Some(signature)) =
+        (header(DEVICE_HEADER), header(COUNTER_HEADER), header(SIGNATURE_HEADER))
+    else {
+        return Err(refuse(StatusCode::UNAUTHORIZED, "the request is not signed by a device"));
+    };
+    let counter: u64 = counter.parse().map_err(|_| refuse(StatusCode::BAD_REQUEST, "the counter is not a number"))?;
+    let Some(key) = app.server.device_key(device) else {
+        return Err(refuse(StatusCode::UNAUTHORIZED, format!("device {device} is not enrolled in this clinic")));
+    };
+    verify_request(&key, method.as_str(), path, device, counter, body, signature)
+        .map_err(|_| refuse(StatusCode::UNAUTHORIZED, "the request signature does not match the device"))?;
+    if let Err(wait) = app.limiter.take(device, Instant::now()) {
+        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, "too many requests from this device");
+        response.headers_mut().insert("retry-after", HeaderValue::from(wait));
+        return Err(response);
+    }
+    match app.server.storage().advance_counter(device, counter).await {
+        Ok(Ok(())) => Ok(device.to_owned()),
+        Ok(Err(floor)) => {
+            let mut response = refuse(StatusCode::CONFLICT, "this request was seen before (its counter is not new)");
+            response.headers_mut().insert(COUNTER_FLOOR_HEADER, HeaderValue::from(floor));
+            Err(response)
+        }
+        Err(error) => Err(failed(&error)),
+    }
+}
+
+async fn state<S: Storage + RequestCounters>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap) -> Response {
+    if let Err(refused) = authenticate(&app, &method, "/v1/state", &headers, &[]).await {
+        return refused;
+    }
+    match app.server.state().await {
+        Ok(state) => binary(state.encode()),
+        Err(error) => failed(&error),
+    }
+}
+
+async fn push<S: Storage + RequestCounters>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let device = match authenticate(&app, &method, "/v1/push", &headers, &body).await {
+        Ok(device) => device,
+        Err(refused) => return refused,
+    };
+    let request = match PushRequest::decode(&body) {
+        Ok(request) => request,
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    match app.server.push(&device, request).await {
+        Ok(response) => binary(response.encode()),
+        Err(error) => failed(&error),
+    }
+}
+
+async fn pull<S: Storage + RequestCounters>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let device = match authenticate(&app, &method, "/v1/pull", &headers, &body).await {
+        Ok(device) => device,
+        Err(refused) => return refused,
+    };
+    let request = match PullRequest::decode(&body) {
+        Ok(request) => request,
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    match app.server.pull(&device, request).await {
+        Ok(response) => binary(response.encode()),
+        Err(error) => failed(&error),
+    }
+}

@@ -1,0 +1,62 @@
+//! The server's own certificate: made once at `mamori server init` (rcgen, self-signed), kept
+//! beside its database, and pinned by every device at enrollment by its SHA-256 fingerprint.
+
+use std::path::Path;
+
+use mamori_sync::http::pin::fingerprint;
+use mamori_sync::wire::Hash32;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::{Error, Result};
+
+pub const CERTIFICATE_FILE: &str = "server-certificate.pem";
+pub const KEY_FILE: &str = "server-key.pem";
+
+/// Makes a certificate and key for `names` (host names or IP addresses the devices will use) in
+/// `dir`, refusing to overwrite one already there. Returns its fingerprint.
+pub fn create(dir: &Path, names: &[String]) -> Result<Hash32> {
+    let (cert_path, key_path) = (dir.join(CERTIFICATE_FILE), dir.join(KEY_FILE));
+    if cert_path.exists() || key_path.exists() {
+        return Err(Error::Setup("this folder already has a server certificate; devices have pinned it".into()));
+    }
+    let certified = rcgen::generate_simple_self_signed(names.to_vec())
+        .map_err(|e| Error::Setup(format!("the certificate could not be made: {e}")))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::Setup(format!("{}: {e}", dir.display())))?;
+    write_private(&key_path, certified.signing_key.serialize_pem().as_bytes())?;
+    std::fs::write(&cert_path, certified.cert.pem()).map_err(|e| Error::Setup(format!("{}: {e}", cert_path.display())))?;
+    Ok(fingerprint(certified.cert.der()))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| Error::Setup(format!("{}: {e}", path.display())))?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| Error::Setup(format!("{}: {e}", path.display())))
+}
+
+/// The certificate and key in `dir`, and the certificate's fingerprint.
+pub fn load(dir: &Path) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>, Hash32)> {
+    let cert_path = dir.join(CERTIFICATE_FILE);
+    let missing = |what: &Path| Error::Setup(format!("{} is missing; run `mamori server init` first", what.display()));
+    let cert = CertificateDer::from_pem_file(&cert_path).map_err(|_| missing(&cert_path))?;
+    let key_path = dir.join(KEY_FILE);
+    let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|_| missing(&key_path))?;
+    let pin = fingerprint(cert.as_ref());
+    Ok((vec![cert], key, pin))
+}
+
+/// A rustls server configuration for the certificate in `dir`.
+pub fn server_config(dir: &Path) -> Result<(rustls::ServerConfig, Hash32)> {
+    let (chain, key, pin) = load(dir)?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_no_client_auth().with_single_cert(chain, key))
+        .map_err(|e| Error::Setup(format!("the certificate could not be used: {e}")))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok((config, pin))
+}

@@ -1,0 +1,113 @@
+//! The transport over HTTPS: the server's certificate pinned, every request signed by the device
+//! key with a counter that never repeats (`wire::auth`), bodies in `wire::codec`.
+
+pub mod pin;
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ed25519_dalek::SigningKey;
+
+use crate::error::{Error, Result};
+use crate::transport::Transport;
+use crate::wire::auth::{sign_request, COUNTER_HEADER, DEVICE_HEADER, SIGNATURE_HEADER};
+use crate::wire::codec::{Codec, CONTENT_TYPE};
+use crate::wire::{Hash32, PullRequest, PullResponse, PushRequest, PushResponse, ServerState};
+
+/// The header in a 409 answer that gives the lowest counter the server will take next.
+pub const COUNTER_FLOOR_HEADER: &str = "mamori-counter-floor";
+
+pub struct HttpTransport {
+    client: reqwest::Client,
+    base: String,
+    device: String,
+    key: SigningKey,
+    counter: Mutex<u64>,
+}
+
+impl HttpTransport {
+    /// `base` is `https://host:port` from the enrollment code; `pin` the certificate fingerprint.
+    pub fn new(base: &str, pin: Hash32, device: &str, key: SigningKey) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(pin::pinned_client_config(pin)?)
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| Error::Unreachable(format!("the HTTP client could not be set up: {e}")))?;
+        Ok(Self { client, base: base.trim_end_matches('/').to_owned(), device: device.to_owned(), key, counter: Mutex::new(0) })
+    }
+
+    /// A counter above any this device used before: the clock in microseconds, or one more than
+    /// the last if the clock stepped back.
+    fn next_counter(&self) -> u64 {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+        let mut last = self.counter.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *last = now.max(*last + 1);
+        *last
+    }
+
+    fn raise_counter(&self, floor: u64) {
+        let mut last = self.counter.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *last = (*last).max(floor.saturating_sub(1));
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Vec<u8>) -> Result<Vec<u8>> {
+        // One retry when the server says this device's clock-based counter is behind.
+        for attempt in 0..2 {
+            let counter = self.next_counter();
+            let signature = sign_request(&self.key, method.as_str(), path, &self.device, counter, &body);
+            let response = self
+                .client
+                .request(method.clone(), format!("{}{path}", self.base))
+                .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE)
+                .header(DEVICE_HEADER, &self.device)
+                .header(COUNTER_HEADER, counter.to_string())
+                .header(SIGNATURE_HEADER, signature)
+                .body(body.clone())
+                .send()
+                .await
+                .map_err(|e| Error::Unreachable(describe(&e)))?;
+            let status = response.status();
+            if status == reqwest::StatusCode::CONFLICT && attempt == 0 {
+                let floor = response.headers().get(COUNTER_FLOOR_HEADER).and_then(|v| v.to_str().ok()?.parse().ok());
+                if let Some(floor) = floor {
+                    self.raise_counter(floor);
+                    continue;
+                }
+            }
+            let bytes = response.bytes().await.map_err(|e| Error::Unreachable(describe(&e)))?;
+            if !status.is_success() {
+                let said = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
+                return Err(Error::Server(format!("{} {said}", status.as_u16())));
+            }
+            return Ok(bytes.to_vec());
+        }
+        Err(Error::Server("the server refused the request counter twice".into()))
+    }
+}
+
+/// A transport error in a line: what failed, without the request's content.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+impl Transport for HttpTransport {
+    async fn state(&self) -> Result<ServerState> {
+        ServerState::decode(&self.call(reqwest::Method::GET, "/v1/state", Vec::new()).await?)
+    }
+
+    async fn push(&self, request: PushRequest) -> Result<PushResponse> {
+        PushResponse::decode(&self.call(reqwest::Method::POST, "/v1/push", request.encode()).await?)
+    }
+
+    async fn pull(&self, request: PullRequest) -> Result<PullResponse> {
+        PullResponse::decode(&self.call(reqwest::Method::POST, "/v1/pull", request.encode()).await?)
+    }
+}

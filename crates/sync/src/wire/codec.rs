@@ -1,0 +1,283 @@
+//! The bodies of sync requests and answers as bytes (`application/vnd.mamori.sync.v1`): a
+//! version byte, then length-prefixed fields, big-endian. Envelopes travel as their exact bytes.
+//! Every length read from outside is checked against what is left and against a cap.
+
+use uuid::Uuid;
+
+use super::envelope::{Reader, MAX_ENVELOPE_BYTES};
+use super::frontier::{Frontier, Position};
+use super::messages::{PullRequest, PullResponse, PushOutcome, PushRequest, PushResponse, ServerState};
+use crate::error::{Error, Result};
+
+pub const CONTENT_TYPE: &str = "application/vnd.mamori.sync.v1";
+const VERSION: u8 = 1;
+/// Most envelopes in one body, and most devices in one frontier.
+pub const MAX_ITEMS: usize = 100_000;
+
+pub trait Codec: Sized {
+    fn encode(&self) -> Vec<u8>;
+    fn decode(bytes: &[u8]) -> Result<Self>;
+}
+
+fn start() -> Vec<u8> {
+    vec![VERSION]
+}
+
+fn open(bytes: &[u8]) -> Result<Reader<'_>> {
+    let mut r = Reader { rest: bytes };
+    match r.array::<1>()?[0] {
+        VERSION => Ok(r),
+        other => Err(Error::UnknownFormat(other)),
+    }
+}
+
+fn finish<T>(r: &Reader<'_>, value: T) -> Result<T> {
+    if r.rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(Error::Malformed("bytes after the end of the message"))
+    }
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
+}
+
+fn put_blobs(out: &mut Vec<u8>, blobs: &[Vec<u8>]) {
+    put_u32(out, blobs.len());
+    for blob in blobs {
+        put_u32(out, blob.len());
+        out.extend_from_slice(blob);
+    }
+}
+
+fn count(r: &mut Reader<'_>) -> Result<usize> {
+    let n = r.len()?;
+    if n > MAX_ITEMS {
+        return Err(Error::TooLarge);
+    }
+    Ok(n)
+}
+
+fn read_blobs(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>> {
+    let n = count(r)?;
+    let mut blobs = Vec::with_capacity(n.min(1024));
+    for _ in 0..n {
+        let len = r.len()?;
+        if len > MAX_ENVELOPE_BYTES {
+            return Err(Error::TooLarge);
+        }
+        blobs.push(r.take(len)?.to_vec());
+    }
+    Ok(blobs)
+}
+
+fn put_frontier(out: &mut Vec<u8>, frontier: &Frontier) {
+    put_u32(out, frontier.0.len());
+    for (device, p) in &frontier.0 {
+        out.push(u8::try_from(device.len()).unwrap_or(u8::MAX));
+        out.extend_from_slice(&device.as_bytes()[..device.len().min(255)]);
+        out.extend_from_slice(&p.seq.to_be_bytes());
+        out.extend_from_slice(&p.hash);
+    }
+}
+
+fn read_frontier(r: &mut Reader<'_>) -> Result<Frontier> {
+    let n = count(r)?;
+    let mut frontier = Frontier::default();
+    for _ in 0..n {
+        let len = usize::from(r.array::<1>()?[0]);
+        let device = std::str::from_utf8(r.take(len)?).map_err(|_| Error::Malformed("a device id is not UTF-8"))?;
+        let position = Position { seq: u64::from_be_bytes(r.array()?), hash: r.array()? };
+        if frontier.0.insert(device.to_owned(), position).is_some() {
+            return Err(Error::Malformed("a device appears twice in a frontier"));
+        }
+    }
+    Ok(frontier)
+}
+
+fn put_state(out: &mut Vec<u8>, state: &ServerState) {
+    out.extend_from_slice(state.instance.as_bytes());
+    put_frontier(out, &state.frontier);
+}
+
+fn read_state(r: &mut Reader<'_>) -> Result<ServerState> {
+    Ok(ServerState { instance: Uuid::from_bytes(r.array()?), frontier: read_frontier(r)? })
+}
+
+impl Codec for ServerState {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        put_state(&mut out, self);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let state = read_state(&mut r)?;
+        finish(&r, state)
+    }
+}
+
+impl Codec for PushRequest {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        put_blobs(&mut out, &self.envelopes);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let envelopes = read_blobs(&mut r)?;
+        finish(&r, PushRequest { envelopes })
+    }
+}
+
+impl Codec for PushResponse {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        put_u32(&mut out, self.outcomes.len());
+        for outcome in &self.outcomes {
+            match outcome {
+                PushOutcome::Stored => out.push(0),
+                PushOutcome::AlreadyHeld => out.push(1),
+                PushOutcome::Gap { held } => {
+                    out.push(2);
+                    out.extend_from_slice(&held.to_be_bytes());
+                }
+                PushOutcome::Fork => out.push(3),
+                PushOutcome::Refused(reason) => {
+                    out.push(4);
+                    let reason = &reason.as_bytes()[..reason.len().min(1024)];
+                    put_u32(&mut out, reason.len());
+                    out.extend_from_slice(reason);
+                }
+            }
+        }
+        put_state(&mut out, &self.state);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let n = count(&mut r)?;
+        let mut outcomes = Vec::with_capacity(n.min(1024));
+        for _ in 0..n {
+            outcomes.push(match r.array::<1>()?[0] {
+                0 => PushOutcome::Stored,
+                1 => PushOutcome::AlreadyHeld,
+                2 => PushOutcome::Gap { held: u64::from_be_bytes(r.array()?) },
+                3 => PushOutcome::Fork,
+                4 => {
+                    let len = r.len()?;
+                    let reason = String::from_utf8_lossy(r.take(len.min(1024))?).into_owned();
+                    PushOutcome::Refused(reason)
+                }
+                _ => return Err(Error::Malformed("an unknown push outcome")),
+            });
+        }
+        let state = read_state(&mut r)?;
+        finish(&r, PushResponse { outcomes, state })
+    }
+}
+
+impl Codec for PullRequest {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        out.extend_from_slice(&self.limit.to_be_bytes());
+        put_frontier(&mut out, &self.have);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let limit = u32::from_be_bytes(r.array()?);
+        let have = read_frontier(&mut r)?;
+        finish(&r, PullRequest { have, limit })
+    }
+}
+
+impl Codec for PullResponse {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        out.push(u8::from(self.more));
+        put_blobs(&mut out, &self.envelopes);
+        put_state(&mut out, &self.state);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let more = match r.array::<1>()?[0] {
+            0 => false,
+            1 => true,
+            _ => return Err(Error::Malformed("`more` is neither 0 nor 1")),
+        };
+        let envelopes = read_blobs(&mut r)?;
+        let state = read_state(&mut r)?;
+        finish(&r, PullResponse { envelopes, more, state })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frontier() -> Frontier {
+        let mut f = Frontier::default();
+        f.0.insert("desk-1".into(), Position { seq: 42, hash: [7; 32] });
+        f.0.insert("laptop-2".into(), Position { seq: 1, hash: [9; 32] });
+        f
+    }
+
+    fn state() -> ServerState {
+        ServerState { instance: Uuid::from_u128(5), frontier: frontier() }
+    }
+
+    fn round_trip<T: Codec + PartialEq + std::fmt::Debug>(value: T) {
+        let bytes = value.encode();
+        assert_eq!(T::decode(&bytes).expect("decodes"), value);
+        for len in 0..bytes.len() {
+            assert!(T::decode(&bytes[..len]).is_err(), "cut at {len} was read");
+        }
+        let mut padded = bytes.clone();
+        padded.push(0);
+        assert!(T::decode(&padded).is_err(), "trailing bytes were read");
+        let mut other_version = bytes;
+        other_version[0] = 2;
+        assert!(matches!(T::decode(&other_version), Err(Error::UnknownFormat(2))));
+    }
+
+    #[test]
+    fn every_message_reads_back_and_nothing_less_or_more_is_read() {
+        round_trip(state());
+        round_trip(PushRequest { envelopes: vec![vec![1, 2, 3], Vec::new(), vec![0xFF; 300]] });
+        round_trip(PushResponse {
+            outcomes: vec![
+                PushOutcome::Stored,
+                PushOutcome::AlreadyHeld,
+                PushOutcome::Gap { held: 9 },
+                PushOutcome::Fork,
+                PushOutcome::Refused("device x is not enrolled".into()),
+            ],
+            state: state(),
+        });
+        round_trip(PullRequest { have: frontier(), limit: 500 });
+        round_trip(PullResponse { envelopes: vec![vec![4; 10]], more: true, state: state() });
+    }
+
+    #[test]
+    fn a_count_beyond_the_cap_is_refused_before_anything_is_allocated() {
+        let mut bytes = vec![VERSION];
+        bytes.extend_from_slice(&u32::MAX.to_be_bytes());
+        assert!(matches!(PushRequest::decode(&bytes), Err(Error::TooLarge)));
+        let mut twice = vec![VERSION, 0, 0, 0, 0];
+        twice.extend_from_slice(&2u32.to_be_bytes());
+        for _ in 0..2 {
+            twice.push(1);
+            twice.push(b'a');
+            twice.extend_from_slice(&[0; 40]);
+        }
+        assert!(PullRequest::decode(&twice).is_err(), "a device twice in one frontier");
+    }
+}
