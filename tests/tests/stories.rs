@@ -20,6 +20,8 @@ mod insider_records;
 mod keyring_load;
 mod replay;
 mod searching;
+mod server_storage;
+mod sync_kill;
 mod sync_over_http;
 mod sync_sim;
 mod sync_simulation;

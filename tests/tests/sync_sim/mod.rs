@@ -192,7 +192,7 @@ fn check(runtime: &tokio::runtime::Runtime, world: &mut World) -> Result<u64, St
 
 /// Each device's envelopes, in order: numbered 1, 2, 3 …, each naming the one before, each
 /// signed by its device.
-fn chains_verify(envelopes: Vec<Vec<u8>>, keys: &world::Keys) -> Result<(), String> {
+pub fn chains_verify(envelopes: Vec<Vec<u8>>, keys: &world::Keys) -> Result<(), String> {
     let mut last: Option<(String, u64, [u8; 32])> = None;
     for bytes in envelopes {
         let envelope = Envelope::from_bytes(bytes).map_err(|e| e.to_string())?;

@@ -8,62 +8,17 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use ed25519_dalek::SigningKey;
-use mamori_core::domain::Role;
-use mamori_core::replication::{self, AuthorKeys, Hlc};
-use mamori_core::secret::Key32;
+use mamori_core::replication::{self, Hlc};
 use mamori_server::direct::Direct;
 use mamori_server::storage::sqlite::SqliteStorage;
-use mamori_server::{ClinicServer, DeviceRegistry};
+use mamori_server::ClinicServer;
+pub use mamori_story_tests::sync_fixture::{data_key, device_key, user_key, Keys, CLINIC, USERS};
 use mamori_sync::faults::{FaultRates, FaultyLink};
-use mamori_sync::wire::{DataKey, Hash32, PullRequest, PullResponse, PushRequest, PushResponse, ServerState};
-use mamori_sync::{DeviceIdentity, Directory, Transport};
+use mamori_sync::wire::{PullRequest, PullResponse, PushRequest, PushResponse, ServerState};
+use mamori_sync::{DeviceIdentity, Transport};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rusqlite::Connection;
-
-pub const CLINIC: Hash32 = [0xC1; 32];
-pub const USERS: [(&str, Role); 3] = [("admin", Role::Admin), ("reception", Role::Reception), ("doctor", Role::Doctor)];
-
-pub fn user_key(user: &str) -> SigningKey {
-    let mut seed = [0x55u8; 32];
-    seed[..user.len()].copy_from_slice(user.as_bytes());
-    SigningKey::from_bytes(&seed)
-}
-
-pub fn device_key(device: &str) -> SigningKey {
-    let mut seed = [0xD0u8; 32];
-    seed[..device.len()].copy_from_slice(device.as_bytes());
-    SigningKey::from_bytes(&seed)
-}
-
-/// Whose keys are whose, as the verified chain would say.
-#[derive(Clone)]
-pub struct Keys {
-    pub devices: Vec<String>,
-}
-
-impl AuthorKeys for Keys {
-    fn signing_keys_of(&self, user: &str) -> Vec<[u8; 32]> {
-        USERS.iter().filter(|(u, _)| *u == user).map(|(u, _)| user_key(u).verifying_key().to_bytes()).collect()
-    }
-
-    fn roles_of(&self, user: &str) -> Vec<Role> {
-        USERS.iter().filter(|(u, _)| *u == user).map(|(_, role)| *role).collect()
-    }
-}
-
-impl Directory for Keys {
-    fn device_key(&self, device: &str) -> Option<Hash32> {
-        self.devices.iter().any(|d| d == device).then(|| device_key(device).verifying_key().to_bytes())
-    }
-}
-
-impl DeviceRegistry for Keys {
-    fn device_key(&self, device: &str) -> Option<Hash32> {
-        Directory::device_key(self, device)
-    }
-}
 
 /// The server as it is now: a restore swaps in another one.
 pub type ServerSlot = Rc<RefCell<Arc<ClinicServer<SqliteStorage>>>>;
@@ -143,12 +98,6 @@ pub struct World {
     pub now_ms: i64,
     /// Every change written, by id.
     pub written: BTreeMap<String, String>,
-}
-
-pub fn data_key(seed: u64) -> DataKey {
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    DataKey { epoch: 1, key: Key32::from_bytes(bytes) }
 }
 
 impl World {

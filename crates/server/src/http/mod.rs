@@ -37,10 +37,11 @@ pub struct App<S> {
 }
 
 impl<S> App<S> {
-    /// Ten requests a second per device, bursts of fifty: a full resync pages through well
-    /// within it; a runaway loop does not take the server down.
+    /// A hundred requests a second per device, bursts of five hundred: a full resync in pages of
+    /// five hundred envelopes pages through well within it; a runaway loop does not take the
+    /// server down.
     pub fn new(server: ClinicServer<S>) -> Self {
-        Self { server, limiter: RateLimiter::new(10.0, 50.0) }
+        Self { server, limiter: RateLimiter::new(100.0, 500.0) }
     }
 }
 

@@ -34,13 +34,21 @@ impl HttpTransport {
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| Error::Unreachable(format!("the HTTP client could not be set up: {e}")))?;
-        Ok(Self { client, base: base.trim_end_matches('/').to_owned(), device: device.to_owned(), key, counter: Mutex::new(0) })
+        Ok(Self {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            device: device.to_owned(),
+            key,
+            counter: Mutex::new(0),
+        })
     }
 
     /// A counter above any this device used before: the clock in microseconds, or one more than
     /// the last if the clock stepped back.
     fn next_counter(&self) -> u64 {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
         let mut last = self.counter.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         *last = now.max(*last + 1);
         *last
@@ -52,8 +60,9 @@ impl HttpTransport {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Vec<u8>) -> Result<Vec<u8>> {
-        // One retry when the server says this device's clock-based counter is behind.
-        for attempt in 0..2 {
+        // A retry when the server says this device's clock-based counter is behind, and after the
+        // wait the server asks for when this device sends too much.
+        for attempt in 0..4 {
             let counter = self.next_counter();
             let signature = sign_request(&self.key, method.as_str(), path, &self.device, counter, &body);
             let response = self
@@ -68,6 +77,11 @@ impl HttpTransport {
                 .await
                 .map_err(|e| Error::Unreachable(describe(&e)))?;
             let status = response.status();
+            if status == reqwest::StatusCode::TOO_MANY_REQUESTS && attempt < 3 {
+                let wait = response.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok());
+                tokio::time::sleep(Duration::from_secs(wait.unwrap_or(1u64).min(60))).await;
+                continue;
+            }
             if status == reqwest::StatusCode::CONFLICT && attempt == 0 {
                 let floor = response.headers().get(COUNTER_FLOOR_HEADER).and_then(|v| v.to_str().ok()?.parse().ok());
                 if let Some(floor) = floor {
@@ -82,7 +96,7 @@ impl HttpTransport {
             }
             return Ok(bytes.to_vec());
         }
-        Err(Error::Server("the server refused the request counter twice".into()))
+        Err(Error::Server("the server kept refusing the request (counter or rate)".into()))
     }
 }
 

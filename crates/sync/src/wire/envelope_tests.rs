@@ -125,9 +125,7 @@ fn format_1_as_first_written_is_still_read() {
         &OpenBody::SettingChanged { key: "idle_timeout_minutes".into(), value: "15".into() }.into()
     );
     let author = SigningKey::from_bytes(&[0xA1; 32]).verifying_key().to_bytes();
-    let authors = std::collections::BTreeMap::from([(
-        "admin".to_string(),
-        (mamori_core::domain::Role::Admin, vec![author]),
-    )]);
+    let authors =
+        std::collections::BTreeMap::from([("admin".to_string(), (mamori_core::domain::Role::Admin, vec![author]))]);
     change.verify(&authors).expect("the author's signature over the change's exact bytes");
 }
