@@ -54,8 +54,12 @@ pub fn start_server(runtime: &tokio::runtime::Runtime, devices: &[&str]) -> Runn
 pub fn replica(dir: &std::path::Path, device: &str) -> (Connection, DeviceIdentity) {
     let mut conn = Connection::open(dir.join(format!("{device}.db"))).expect("open");
     replication::testing::migrate(&mut conn).expect("migrate");
-    let identity =
-        DeviceIdentity { clinic: CLINIC, device: device.into(), signing_key: device_key(device), data_key: data_key(1) };
+    let identity = DeviceIdentity {
+        clinic: CLINIC,
+        device: device.into(),
+        signing_key: device_key(device),
+        data_key: data_key(1),
+    };
     (conn, identity)
 }
 
