@@ -32,3 +32,19 @@ pub enum Error {
     #[error("the PostgreSQL settings cannot be used: {0}")]
     PostgresConfig(String),
 }
+
+impl Error {
+    /// A stable code for the log: what kind of failure, never its details.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Database(_) => "database",
+            Error::Corrupt(_) => "corrupt",
+            Error::UnknownDevice(_) => "unknown_device",
+            Error::TooMany { .. } => "too_many",
+            Error::TaskFailed => "task_failed",
+            Error::Setup(_) => "setup",
+            Error::Postgres(_) => "postgres",
+            Error::PostgresConfig(_) => "postgres_config",
+        }
+    }
+}

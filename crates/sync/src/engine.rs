@@ -139,7 +139,7 @@ impl<T: Transport> Engine<'_, T> {
             match self.round(conn, &mut |_, _| {}).await {
                 Ok(report) if report.waiting == 0 => return Ok(report),
                 Ok(_) => {}
-                Err(error) => tracing::info!(%error, "sync round failed; retrying"),
+                Err(error) => mamori_core::log_safe!(info, "sync round failed; retrying", reason = error.code()),
             }
             if stop() {
                 return Err(Error::Unreachable("stopped with changes still waiting".into()));

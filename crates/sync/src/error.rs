@@ -55,3 +55,27 @@ pub enum Error {
     #[error("the local sync tables could not be used: {0}")]
     Database(#[from] rusqlite::Error),
 }
+
+impl Error {
+    /// A stable code for the log: what kind of failure, never its details.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Malformed(_) => "malformed",
+            Error::UnknownFormat(_) => "unknown_format",
+            Error::TooLarge => "too_large",
+            Error::DeviceSignature => "device_signature",
+            Error::UnknownDataKey(_) => "unknown_data_key",
+            Error::Open => "open_failed",
+            Error::Seal => "seal_failed",
+            Error::Random => "random_unavailable",
+            Error::UnknownDevice { .. } => "unknown_device",
+            Error::Fork { .. } => "fork",
+            Error::Gap { .. } => "gap",
+            Error::OtherClinic => "other_clinic",
+            Error::Unreachable(_) => "unreachable",
+            Error::Server(_) => "server_refused",
+            Error::Core(error) => error.code().as_str(),
+            Error::Database(_) => "database",
+        }
+    }
+}

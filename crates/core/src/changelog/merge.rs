@@ -68,11 +68,9 @@ pub enum Imported {
 pub(crate) fn current_heads(conn: &Connection, change: &Change) -> Result<Vec<Uuid>> {
     let (kind, entity) = change.body.entity();
     let mut stmt = conn.prepare_cached(HEADS)?;
-    let heads = stmt
-        .query_map(params![kind, entity], |row| row.get::<_, String>(0))?
-        .map(|id| Ok(Uuid::parse_str(&id?).map_err(|_| Error::InvalidState("a change id in the log is not readable"))?))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(heads)
+    let ids = stmt.query_map(params![kind, entity], |row| row.get::<_, String>(0))?;
+    ids.map(|id| Uuid::parse_str(&id?).map_err(|_| Error::InvalidState("a change id in the log is not readable")))
+        .collect()
 }
 
 /// The record's heads, newest first.

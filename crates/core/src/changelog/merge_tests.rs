@@ -7,6 +7,7 @@ use ed25519_dalek::SigningKey;
 use rusqlite::Connection;
 use uuid::Uuid;
 
+use super::merge::{import, Imported, VerifiedChange};
 use super::*;
 use crate::domain::Role;
 

@@ -88,7 +88,7 @@ fn failed(error: &crate::Error) -> Response {
         crate::Error::UnknownDevice(_) => refuse(StatusCode::UNAUTHORIZED, error.to_string()),
         crate::Error::TooMany { .. } => refuse(StatusCode::PAYLOAD_TOO_LARGE, error.to_string()),
         _ => {
-            tracing::error!(%error, "a request failed");
+            mamori_core::log_safe!(error, "a request failed", reason = error.code());
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "the server could not answer; see its log")
         }
     }
@@ -130,7 +130,11 @@ async fn authenticate<S: Storage + RequestCounters>(
     }
 }
 
-async fn state<S: Storage + RequestCounters>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap) -> Response {
+async fn state<S: Storage + RequestCounters>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
     if let Err(refused) = authenticate(&app, &method, "/v1/state", &headers, &[]).await {
         return refused;
     }

@@ -24,7 +24,8 @@ pub fn create(dir: &Path, names: &[String]) -> Result<Hash32> {
         .map_err(|e| Error::Setup(format!("the certificate could not be made: {e}")))?;
     std::fs::create_dir_all(dir).map_err(|e| Error::Setup(format!("{}: {e}", dir.display())))?;
     write_private(&key_path, certified.signing_key.serialize_pem().as_bytes())?;
-    std::fs::write(&cert_path, certified.cert.pem()).map_err(|e| Error::Setup(format!("{}: {e}", cert_path.display())))?;
+    std::fs::write(&cert_path, certified.cert.pem())
+        .map_err(|e| Error::Setup(format!("{}: {e}", cert_path.display())))?;
     Ok(fingerprint(certified.cert.der()))
 }
 

@@ -55,6 +55,9 @@ pub trait Storage: Send + Sync + 'static {
 pub trait RequestCounters: Send + Sync + 'static {
     /// Raises the device's counter to `counter` if it is higher than the one held; `Err(floor)`
     /// (the lowest counter that would be taken) otherwise.
-    fn advance_counter(&self, device: &str, counter: u64)
-        -> impl Future<Output = Result<std::result::Result<(), u64>>> + Send;
+    fn advance_counter(
+        &self,
+        device: &str,
+        counter: u64,
+    ) -> impl Future<Output = Result<std::result::Result<(), u64>>> + Send;
 }

@@ -175,11 +175,15 @@ impl Storage for PostgresStorage {
         for key in keys {
             tx.execute(&lock, &[&LOCK_SPACE, &key.try_get::<_, i32>(0)?]).await?;
         }
-        let head = tx.prepare_cached("SELECT seq, hash FROM envelopes WHERE device = $1 ORDER BY seq DESC LIMIT 1").await?;
+        let head =
+            tx.prepare_cached("SELECT seq, hash FROM envelopes WHERE device = $1 ORDER BY seq DESC LIMIT 1").await?;
         let at = tx.prepare_cached("SELECT hash FROM envelopes WHERE device = $1 AND seq = $2").await?;
-        let insert = tx.prepare_cached("INSERT INTO envelopes (device, seq, hash, bytes) VALUES ($1, $2, $3, $4)").await?;
+        let insert =
+            tx.prepare_cached("INSERT INTO envelopes (device, seq, hash, bytes) VALUES ($1, $2, $3, $4)").await?;
         let fork = tx
-            .prepare_cached("INSERT INTO forks (device, seq, hash, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            .prepare_cached(
+                "INSERT INTO forks (device, seq, hash, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
             .await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for incoming in &batch {
@@ -205,8 +209,9 @@ impl Storage for PostgresStorage {
                 Stored::Stored
             };
             if outcome == Stored::Fork {
+                // Kept for an administrator. Not logged: only `mamori_core::log_safe!` may log,
+                // and the server does not depend on mamori-core.
                 tx.execute(&fork, &[&incoming.device, &seq, &&incoming.hash[..], &incoming.bytes]).await?;
-                tracing::warn!(device = %incoming.device, seq = incoming.seq, "a device offered a second history");
             }
             outcomes.push(outcome);
         }
@@ -217,8 +222,11 @@ impl Storage for PostgresStorage {
     async fn page(&self, have: &Frontier, limit: u32) -> Result<(Vec<Vec<u8>>, bool)> {
         let mut client = self.pool.get().await?;
         // One snapshot for the frontier and every device's rows, so `more` agrees with the page.
-        let tx = client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await?;
-        let rows = tx.prepare_cached("SELECT bytes FROM envelopes WHERE device = $1 AND seq > $2 ORDER BY seq LIMIT $3").await?;
+        let tx =
+            client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await?;
+        let rows = tx
+            .prepare_cached("SELECT bytes FROM envelopes WHERE device = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+            .await?;
         let limit = u64::from(limit);
         let mut out = Vec::new();
         let mut more = false;

@@ -169,7 +169,7 @@ impl Storage for SqliteStorage {
                         &incoming.hash[..],
                         incoming.bytes
                     ])?;
-                    tracing::warn!(device = %incoming.device, seq = incoming.seq, "a device offered a second history");
+                    mamori_core::log_safe!(warn, "a device offered a second history", seq = incoming.seq);
                 }
                 outcomes.push(outcome);
             }

@@ -81,7 +81,7 @@ pub fn apply_page(
                     change_id,
                     reason
                 ])?;
-                tracing::warn!(device = %h.device, seq = h.seq, reason, "a received change was set aside");
+                mamori_core::log_safe!(warn, "a received change was set aside", seq = h.seq, reason = reason);
                 report.set_aside += 1;
             }
         }
