@@ -41,7 +41,7 @@ macro_rules! on_two_instances {
     }};
 }
 
-mod backend;
+pub mod backend;
 mod fake;
 mod instances;
 

@@ -2,6 +2,8 @@
 //! front desk writes, syncs, and the doctor's laptop receives it. Anything that is not an
 //! enrolled device's fresh, signed request — a stranger, a replay, a forged signature, a body too
 //! large or unreadable, a server with another certificate — is refused and changes nothing.
+//! Each story runs on SQLite and PostgreSQL, and with two server processes on one database (the
+//! desk talking to one, the laptop to the other).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use mamori_core::replication;
 use mamori_core::OpenBody;
 use mamori_server::http::{self, App};
 use mamori_server::storage::sqlite::SqliteStorage;
+use mamori_server::storage::{RequestCounters, Storage};
 use mamori_server::ClinicServer;
 use mamori_sync::http::pin::pinned_client_config;
 use mamori_sync::http::HttpTransport;
@@ -21,34 +24,50 @@ use rusqlite::Connection;
 
 use crate::sync_sim::world::{data_key, device_key, user_key, Keys, CLINIC};
 
-pub struct RunningServer {
+pub struct RunningServer<S = SqliteStorage> {
     pub addr: SocketAddr,
     pub pin: Hash32,
-    pub app: Arc<App<SqliteStorage>>,
-    _dir: tempfile::TempDir,
+    pub app: Arc<App<S>>,
+    _dir: Arc<tempfile::TempDir>,
 }
 
-/// A server for `devices` on a free port, in a fresh folder.
-pub fn start_server(runtime: &tokio::runtime::Runtime, devices: &[&str]) -> RunningServer {
+/// The certificate folder a server process is given (two processes of one clinic share it).
+pub fn certificate() -> (Arc<tempfile::TempDir>, Hash32) {
     let dir = tempfile::tempdir().expect("temp dir");
     let pin = http::tls::create(dir.path(), &["127.0.0.1".to_string()]).expect("certificate");
+    (Arc::new(dir), pin)
+}
+
+/// A server process for `devices` on a free port over `storage`, with the certificate in `dir`.
+/// Call inside the runtime that will run it.
+pub async fn serve_on<S: Storage + RequestCounters>(
+    storage: S,
+    (dir, pin): &(Arc<tempfile::TempDir>, Hash32),
+    devices: &[&str],
+) -> RunningServer<S> {
     let (tls, loaded) = http::tls::server_config(dir.path()).expect("tls");
-    assert_eq!(pin, loaded, "the fingerprint printed at init is the one served");
-    let storage = SqliteStorage::open(&dir.path().join("server.db")).expect("db");
+    assert_eq!(*pin, loaded, "the fingerprint printed at init is the one served");
     let keys = Keys { devices: devices.iter().map(|d| d.to_string()).collect() };
     let app = Arc::new(App::new(ClinicServer::new(storage, CLINIC, Box::new(keys))));
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (tx, rx) = tokio::sync::oneshot::channel();
     let serving = Arc::clone(&app);
-    runtime.spawn(async move {
+    tokio::spawn(async move {
         let served = http::serve(serving, "127.0.0.1:0".parse().expect("addr"), tls, move |addr| {
-            tx.send(addr).expect("report the port");
+            let _ = tx.send(addr);
         });
         if let Err(error) = served.await {
             eprintln!("test server stopped: {error}");
         }
     });
-    let addr = rx.recv().expect("the server bound a port");
-    RunningServer { addr, pin, app, _dir: dir }
+    let addr = rx.await.expect("the server bound a port");
+    RunningServer { addr, pin: *pin, app, _dir: Arc::clone(dir) }
+}
+
+/// A SQLite server for `devices` on a free port, in a fresh folder, run by `runtime`.
+pub fn start_server(runtime: &tokio::runtime::Runtime, devices: &[&str]) -> RunningServer {
+    let certificate = certificate();
+    let storage = SqliteStorage::open(&certificate.0.path().join("server.db")).expect("db");
+    runtime.block_on(serve_on(storage, &certificate, devices))
 }
 
 pub fn replica(dir: &std::path::Path, device: &str) -> (Connection, DeviceIdentity) {
@@ -63,7 +82,7 @@ pub fn replica(dir: &std::path::Path, device: &str) -> (Connection, DeviceIdenti
     (conn, identity)
 }
 
-pub fn transport(server: &RunningServer, device: &str) -> HttpTransport {
+pub fn transport<S>(server: &RunningServer<S>, device: &str) -> HttpTransport {
     HttpTransport::new(&format!("https://{}", server.addr), server.pin, device, device_key(device)).expect("client")
 }
 
@@ -77,33 +96,73 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
 }
 
+/// Runs `story(a, b)` over HTTPS on every backend: `a` and `b` one server process, then two
+/// processes on one database.
+macro_rules! over_https_on_every_backend {
+    ($story:ident) => {{
+        use $crate::server_storage::backend::{on_postgres, on_sqlite, Database as _};
+        on_sqlite("SQLite", |db| async move {
+            let cert = certificate();
+            let a = serve_on(db.open().await, &cert, DEVICES).await;
+            $story(&a, &a).await
+        });
+        on_sqlite("two SQLite server processes on one file", |db| async move {
+            let cert = certificate();
+            let a = serve_on(db.open().await, &cert, DEVICES).await;
+            let b = serve_on(db.open().await, &cert, DEVICES).await;
+            $story(&a, &b).await
+        });
+        on_postgres("PostgreSQL", |db| async move {
+            let cert = certificate();
+            let a = serve_on(db.open().await, &cert, DEVICES).await;
+            $story(&a, &a).await
+        });
+        on_postgres("two PostgreSQL server processes on one schema", |db| async move {
+            let cert = certificate();
+            let a = serve_on(db.open().await, &cert, DEVICES).await;
+            let b = serve_on(db.open().await, &cert, DEVICES).await;
+            $story(&a, &b).await
+        });
+    }};
+}
+
+const DEVICES: &[&str] = &["desk", "laptop"];
+
+async fn round<S>(server: &RunningServer<S>, conn: &mut Connection, me: &DeviceIdentity) -> mamori_sync::RoundReport {
+    let keys = Keys { devices: DEVICES.iter().map(|d| d.to_string()).collect() };
+    let engine = Engine {
+        transport: transport(server, &me.device),
+        me,
+        directory: &keys,
+        chain_seq: 0,
+        settings: Settings::default(),
+    };
+    engine.round(conn, &mut |_, _| {}).await.expect("round")
+}
+
 #[test]
 fn a_change_at_the_front_desk_reaches_the_laptop_over_https() {
-    let runtime = runtime();
-    let server = start_server(&runtime, &["desk", "laptop"]);
+    over_https_on_every_backend!(front_desk_to_laptop);
+}
+
+async fn front_desk_to_laptop<S>(desk_server: &RunningServer<S>, laptop_server: &RunningServer<S>) {
     let dir = tempfile::tempdir().expect("dir");
-    let keys = Keys { devices: vec!["desk".into(), "laptop".into()] };
     let (mut desk, desk_id) = replica(dir.path(), "desk");
     let (mut laptop, laptop_id) = replica(dir.path(), "laptop");
     setting(&mut desk, "desk", "25");
 
-    let round = |conn: &mut Connection, me: &DeviceIdentity| {
-        let engine = Engine {
-            transport: transport(&server, &me.device),
-            me,
-            directory: &keys,
-            chain_seq: 0,
-            settings: Settings::default(),
-        };
-        runtime.block_on(engine.round(conn, &mut |_, _| {})).expect("round")
-    };
-    let pushed = round(&mut desk, &desk_id);
+    let pushed = round(desk_server, &mut desk, &desk_id).await;
     assert_eq!((pushed.sealed, pushed.pushed, pushed.waiting), (1, 1, 0));
-    let pulled = round(&mut laptop, &laptop_id);
+    let pulled = round(laptop_server, &mut laptop, &laptop_id).await;
     assert_eq!(pulled.pulled.applied, 1);
     assert_eq!(replication::state_digest(&laptop).expect("digest"), replication::state_digest(&desk).expect("digest"));
-    let again = round(&mut laptop, &laptop_id);
-    assert_eq!((again.pulled.held, again.pushed), (0, 0), "a second round moves nothing");
+    setting(&mut laptop, "laptop", "30");
+    round(laptop_server, &mut laptop, &laptop_id).await;
+    let back = round(desk_server, &mut desk, &desk_id).await;
+    assert_eq!(back.pulled.applied, 1, "and the laptop's answer reaches the desk");
+    let again = round(laptop_server, &mut laptop, &laptop_id).await;
+    assert_eq!((again.pulled.held, again.pushed), (0, 0), "a further round moves nothing");
+    assert_eq!(replication::state_digest(&laptop).expect("digest"), replication::state_digest(&desk).expect("digest"));
 }
 
 #[test]
@@ -116,41 +175,45 @@ fn a_server_with_another_certificate_is_refused() {
     assert!(refused.to_string().contains("not the one this device was enrolled with"), "{refused}");
 }
 
-/// Sends a request by hand: `sign` with the device's key and `counter`, or not at all.
-fn raw(
-    runtime: &tokio::runtime::Runtime,
-    server: &RunningServer,
+/// Sends a request by hand: signed with the device's key and `counter`, or not at all.
+async fn raw<S>(server: &RunningServer<S>, path: &str, body: Vec<u8>, signer: Option<(&str, u64)>) -> (u16, String) {
+    raw_as(server, path, body, signer.map(|(device, counter)| (device, device, counter))).await
+}
+
+/// As [`raw`], claiming to be `claimed` but signing with `signer`'s key.
+async fn raw_as<S>(
+    server: &RunningServer<S>,
     path: &str,
     body: Vec<u8>,
-    signer: Option<(&str, u64)>,
+    signer: Option<(&str, &str, u64)>,
 ) -> (u16, String) {
     let client = reqwest::Client::builder()
         .tls_backend_preconfigured(pinned_client_config(server.pin).expect("tls"))
         .build()
         .expect("client");
     let mut request = client.post(format!("https://{}{path}", server.addr)).body(body.clone());
-    if let Some((device, counter)) = signer {
-        let signature = sign_request(&device_key(device), "POST", path, device, counter, &body);
+    if let Some((claimed, signer, counter)) = signer {
+        let signature = sign_request(&device_key(signer), "POST", path, claimed, counter, &body);
         request = request
-            .header(DEVICE_HEADER, device)
+            .header(DEVICE_HEADER, claimed)
             .header(COUNTER_HEADER, counter.to_string())
             .header(SIGNATURE_HEADER, signature);
     }
-    runtime.block_on(async {
-        let response = request.send().await.expect("answered");
-        let status = response.status().as_u16();
-        (status, response.text().await.unwrap_or_default())
-    })
+    let response = request.send().await.expect("answered");
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
 }
 
-fn server_state(runtime: &tokio::runtime::Runtime, server: &RunningServer) -> ServerState {
-    runtime.block_on(server.app.server.state()).expect("state")
+async fn server_state<S: Storage>(server: &RunningServer<S>) -> ServerState {
+    server.app.server.state().await.expect("state")
 }
 
 #[test]
 fn strangers_replays_forgeries_and_bad_bodies_are_refused_and_change_nothing() {
-    let runtime = runtime();
-    let server = start_server(&runtime, &["desk"]);
+    over_https_on_every_backend!(refusals);
+}
+
+async fn refusals<S: Storage>(a: &RunningServer<S>, b: &RunningServer<S>) {
     let dir = tempfile::tempdir().expect("dir");
     let (mut desk, desk_id) = replica(dir.path(), "desk");
     setting(&mut desk, "desk", "25");
@@ -158,49 +221,26 @@ fn strangers_replays_forgeries_and_bad_bodies_are_refused_and_change_nothing() {
     mamori_sync::local::seal_pending(&mut desk, &desk_id, 0, 10).expect("seal");
     let envelopes = mamori_sync::local::envelopes_beyond(&desk, &Default::default(), 10).expect("outbox");
     let push = PushRequest { envelopes }.encode();
-    let before = server_state(&runtime, &server);
+    let before = server_state(a).await;
 
-    let (status, _) = raw(&runtime, &server, "/v1/push", push.clone(), None);
-    assert_eq!(status, 401, "an unsigned request");
-    let (status, said) = raw(&runtime, &server, "/v1/push", push.clone(), Some(("stranger", 1)));
+    assert_eq!(raw(a, "/v1/push", push.clone(), None).await.0, 401, "an unsigned request");
+    let (status, said) = raw(a, "/v1/push", push.clone(), Some(("stranger", 1))).await;
     assert_eq!(status, 401, "a device the clinic never enrolled: {said}");
-    // Signed with the desk's key but claiming another device's name.
-    let keys_of_desk = sign_request(&device_key("desk"), "POST", "/v1/push", "laptop", 5, &push);
-    let client = reqwest::Client::builder()
-        .tls_backend_preconfigured(pinned_client_config(server.pin).expect("tls"))
-        .build()
-        .expect("client");
-    let forged = runtime.block_on(async {
-        client
-            .post(format!("https://{}/v1/push", server.addr))
-            .header(DEVICE_HEADER, "desk")
-            .header(COUNTER_HEADER, "5")
-            .header(SIGNATURE_HEADER, keys_of_desk)
-            .body(push.clone())
-            .send()
-            .await
-            .expect("answered")
-            .status()
-            .as_u16()
-    });
-    assert_eq!(forged, 401, "a signature over other headers");
-    let (status, _) = raw(&runtime, &server, "/v1/push", vec![9, 9, 9], Some(("desk", 10)));
-    assert_eq!(status, 400, "an unreadable body");
-    let (status, _) = raw(&runtime, &server, "/v1/push", vec![0; http::MAX_BODY_BYTES + 1], Some(("desk", 11)));
-    assert_eq!(status, 413, "a body over the limit");
-    assert_eq!(server_state(&runtime, &server), before, "nothing refused changed anything");
+    let forged = raw_as(a, "/v1/push", push.clone(), Some(("laptop", "desk", 5))).await.0;
+    assert_eq!(forged, 401, "the desk's signature under the laptop's name");
+    assert_eq!(raw(a, "/v1/push", vec![9, 9, 9], Some(("desk", 10))).await.0, 400, "an unreadable body");
+    let huge = vec![0; http::MAX_BODY_BYTES + 1];
+    assert_eq!(raw(a, "/v1/push", huge, Some(("desk", 11))).await.0, 413, "a body over the limit");
+    assert_eq!(server_state(a).await, before, "nothing refused changed anything");
 
-    let (status, _) = raw(&runtime, &server, "/v1/push", push.clone(), Some(("desk", 20)));
-    assert_eq!(status, 200);
-    let after = server_state(&runtime, &server);
+    assert_eq!(raw(a, "/v1/push", push.clone(), Some(("desk", 20))).await.0, 200);
+    let after = server_state(a).await;
     assert_eq!(after.frontier.seq("desk"), 1);
-    let (status, said) = raw(&runtime, &server, "/v1/push", push.clone(), Some(("desk", 20)));
-    assert_eq!(status, 409, "the same request again is a replay: {said}");
-    let (status, _) = raw(&runtime, &server, "/v1/push", push, Some(("desk", 19)));
-    assert_eq!(status, 409, "an older counter too");
-    assert_eq!(server_state(&runtime, &server), after);
+    let (status, said) = raw(b, "/v1/push", push.clone(), Some(("desk", 20))).await;
+    assert_eq!(status, 409, "the same request again, to either process, is a replay: {said}");
+    assert_eq!(raw(b, "/v1/push", push, Some(("desk", 19))).await.0, 409, "an older counter too");
+    assert_eq!(server_state(b).await, after);
 }
-
 #[test]
 fn the_openapi_document_names_every_route() {
     let runtime = runtime();

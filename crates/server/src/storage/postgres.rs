@@ -11,7 +11,7 @@ use mamori_sync::wire::{Frontier, Position};
 use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
 
-use super::{Incoming, Storage, Stored};
+use super::{Incoming, RequestCounters, Storage, Stored};
 use crate::{Error, Result};
 
 /// The first key of every advisory lock this backend takes (the second names what is locked), so
@@ -53,6 +53,11 @@ CREATE TABLE IF NOT EXISTS forks (
     hash    BYTEA NOT NULL,
     bytes   BYTEA NOT NULL,
     PRIMARY KEY (device, seq, hash)
+);
+-- Each device's highest request counter (replays refused, across every server process).
+CREATE TABLE IF NOT EXISTS request_counters (
+    device   TEXT COLLATE \"C\" PRIMARY KEY,
+    counter  BIGINT NOT NULL
 );
 ";
 
@@ -276,5 +281,27 @@ impl From<PoolError> for Error {
             PoolError::Backend(error) => error.into(),
             other => Error::Postgres(other.to_string()),
         }
+    }
+}
+
+impl RequestCounters for PostgresStorage {
+    async fn advance_counter(&self, device: &str, counter: u64) -> Result<std::result::Result<(), u64>> {
+        let counter = i64::try_from(counter).map_err(|_| Error::Corrupt("a counter beyond 2^63"))?;
+        let client = self.pool.get().await?;
+        // One statement: of two processes given the same counter, exactly one raises it.
+        let changed = client
+            .execute(
+                "INSERT INTO request_counters (device, counter) VALUES ($1, $2)
+                 ON CONFLICT (device) DO UPDATE SET counter = EXCLUDED.counter
+                 WHERE request_counters.counter < EXCLUDED.counter",
+                &[&device, &counter],
+            )
+            .await?;
+        if changed == 1 {
+            return Ok(Ok(()));
+        }
+        let held: i64 =
+            client.query_one("SELECT counter FROM request_counters WHERE device = $1", &[&device]).await?.try_get(0)?;
+        Ok(Err(u64::try_from(held).unwrap_or(0) + 1))
     }
 }
