@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::devices::Devices;
 use super::link::{genesis_prev, Link};
 use super::statement::{Hex32, Statement};
 use super::ChainError;
@@ -85,6 +86,7 @@ pub struct Membership {
     root: Hex32,
     members: BTreeMap<String, Member>,
     epochs: BTreeMap<u32, EpochRecord>,
+    devices: Devices,
     /// Every link's hash, by sequence (from 1).
     hashes: Vec<Hex32>,
 }
@@ -92,8 +94,13 @@ pub struct Membership {
 impl Membership {
     /// Verifies `links` (in order, from the first) against the clinic root `root`.
     pub fn verify(root: &Hex32, links: &[Link]) -> Result<Self, ChainError> {
-        let mut state =
-            Membership { root: *root, members: BTreeMap::new(), epochs: BTreeMap::new(), hashes: Vec::new() };
+        let mut state = Membership {
+            root: *root,
+            members: BTreeMap::new(),
+            epochs: BTreeMap::new(),
+            devices: Devices::default(),
+            hashes: Vec::new(),
+        };
         for link in links {
             state.apply(link)?;
         }
@@ -124,6 +131,11 @@ impl Membership {
 
     pub fn members(&self) -> impl Iterator<Item = &Member> {
         self.members.values()
+    }
+
+    /// The enrolled, invited and revoked devices, and the clinic data key epochs.
+    pub fn devices(&self) -> &Devices {
+        &self.devices
     }
 
     pub fn epoch(&self, epoch: u32) -> Option<&EpochRecord> {
@@ -294,6 +306,22 @@ impl Membership {
                     return Err(broken("the confirmation names another key than the user's"));
                 }
                 member.confirmed_by = Some(by.name);
+            }
+            Statement::InviteDevice { device, roles, invite_key } => {
+                let admin = signer.filter(Member::is_admin).ok_or(broken("only an administrator enrolls devices"))?;
+                self.devices.invite(device, roles, invite_key, admin.name, seq).map_err(broken)?;
+            }
+            Statement::AcceptDevice { device, signing_key, x25519 } => {
+                self.devices.accept(&device, &body.signer, signing_key, x25519).map_err(broken)?;
+            }
+            Statement::RevokeDevice { device } => {
+                signer.filter(Member::is_admin).ok_or(broken("only an administrator revokes devices"))?;
+                self.devices.revoke(&device, seq).map_err(broken)?;
+            }
+            Statement::DataKeyEpoch { epoch, commitment } => {
+                let admin =
+                    signer.filter(Member::is_admin).ok_or(broken("only an administrator starts a data key epoch"))?;
+                self.devices.start_data_epoch(epoch, commitment, admin.name, seq).map_err(broken)?;
             }
         }
         self.hashes.push(link.hash);

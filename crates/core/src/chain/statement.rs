@@ -68,6 +68,35 @@ pub enum Statement {
         #[serde(with = "hex::serde")]
         x25519: Hex32,
     },
+    /// A device may join the clinic's sync: `invite_key` is derived from the one-time enrollment
+    /// code the administrator hands over with the server's address and certificate fingerprint;
+    /// only its holder accepts, so a server cannot put its own keys in the device's place.
+    /// `roles` are the roles that may log in there. Signed by an enabled administrator.
+    InviteDevice {
+        device: String,
+        roles: Vec<Role>,
+        #[serde(with = "hex::serde")]
+        invite_key: Hex32,
+    },
+    /// The device's own public keys (derived from its device secret, in the OS keyring). Signed by
+    /// the enrollment code's key, once.
+    AcceptDevice {
+        device: String,
+        #[serde(with = "hex::serde")]
+        signing_key: Hex32,
+        #[serde(with = "hex::serde")]
+        x25519: Hex32,
+    },
+    /// A device shut out: the server refuses it, replicas accept nothing more from it. Signed by
+    /// an enabled administrator.
+    RevokeDevice { device: String },
+    /// A new clinic data key epoch (the key every change is sealed under before it leaves a
+    /// device) and a commitment to its key. Signed by an enabled administrator.
+    DataKeyEpoch {
+        epoch: u32,
+        #[serde(with = "hex::serde")]
+        commitment: Hex32,
+    },
 }
 
 impl Statement {
@@ -81,7 +110,11 @@ impl Statement {
             | Statement::SetRole { user, .. }
             | Statement::SetDisabled { user, .. }
             | Statement::ConfirmRecipient { user, .. } => Some(user),
-            Statement::ClinicalKeyEpoch { .. } => None,
+            Statement::ClinicalKeyEpoch { .. }
+            | Statement::InviteDevice { .. }
+            | Statement::AcceptDevice { .. }
+            | Statement::RevokeDevice { .. }
+            | Statement::DataKeyEpoch { .. } => None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the DEK, their user key seed, their second factor and their pins; and the clinical section
 //! key wrapped to clinical users.
 
+pub mod data_key;
 pub mod device_secret;
 pub mod entry;
 pub mod kdf;
@@ -11,6 +12,7 @@ pub mod keyfile_v1;
 pub mod pins;
 pub mod section_key;
 
+pub use data_key::{DeviceKeys, WrappedDataKey};
 pub use device_secret::{DeviceSecretStore, KeyringStore, MemoryStore};
 pub use entry::EntrySecrets;
 pub use keyfile::KeyFile;

@@ -118,7 +118,7 @@ const HPKE_NONCE: [u8; crate::crypto::NONCE_LEN] = [0; crate::crypto::NONCE_LEN]
 
 /// Seals `key` to `recipient_public` with HPKE (`info`, `ad`): the encapsulated key and the
 /// sealed key.
-fn seal_to(info: &[u8], key: &Key32, ad: &[u8], recipient_public: &[u8; 32]) -> Result<([u8; 32], Sealed)> {
+pub(crate) fn seal_to(info: &[u8], key: &Key32, ad: &[u8], recipient_public: &[u8; 32]) -> Result<([u8; 32], Sealed)> {
     use hpke::{Deserializable, Serializable};
     let recipient = <Kem as hpke::Kem>::PublicKey::from_bytes(recipient_public)
         .map_err(|_| Error::InvalidState("a user's public key is not a valid X25519 key"))?;
@@ -136,7 +136,7 @@ fn seal_to(info: &[u8], key: &Key32, ad: &[u8], recipient_public: &[u8; 32]) -> 
 
 /// Opens what [`seal_to`] (or the earlier construction) sealed to `pair`'s public key; `None`
 /// when not theirs or altered.
-fn open_from(
+pub(crate) fn open_from(
     info: &[u8],
     ephemeral_public: &[u8; 32],
     sealed: &Sealed,

@@ -1,0 +1,133 @@
+//! Devices and clinic data key epochs, as the verified chain says: which devices are enrolled
+//! (and with which keys), which are revoked, and which data key epochs exist. The server and every
+//! replica learn devices from here only, so a server cannot enroll a device of its own.
+
+use std::collections::BTreeMap;
+
+use super::statement::Hex32;
+use crate::domain::Role;
+
+/// A device as the chain says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub name: String,
+    /// Roles that may log in there.
+    pub roles: Vec<Role>,
+    /// Zero until the device accepted its invitation.
+    pub signing_key: Hex32,
+    pub x25519: Hex32,
+    /// While invited and not yet accepted: the key the enrollment code derives.
+    pub invite_key: Option<Hex32>,
+    pub invited_by: String,
+    pub invited_at: u64,
+    /// The link that revoked it, if one has.
+    pub revoked_at: Option<u64>,
+}
+
+impl DeviceRecord {
+    /// Enrolled (accepted) and not revoked: its requests and envelopes count.
+    pub fn is_active(&self) -> bool {
+        self.invite_key.is_none() && self.revoked_at.is_none()
+    }
+}
+
+/// A clinic data key epoch as the chain records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataEpochRecord {
+    pub commitment: Hex32,
+    pub started_by: String,
+    pub at_seq: u64,
+}
+
+/// The chain's devices and data key epochs.
+#[derive(Clone, Debug, Default)]
+pub struct Devices {
+    devices: BTreeMap<String, DeviceRecord>,
+    data_epochs: BTreeMap<u32, DataEpochRecord>,
+}
+
+impl Devices {
+    pub fn get(&self, name: &str) -> Option<&DeviceRecord> {
+        self.devices.get(name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &DeviceRecord> {
+        self.devices.values()
+    }
+
+    pub fn data_epoch(&self, epoch: u32) -> Option<&DataEpochRecord> {
+        self.data_epochs.get(&epoch)
+    }
+
+    pub fn newest_data_epoch(&self) -> Option<(u32, &DataEpochRecord)> {
+        self.data_epochs.iter().next_back().map(|(e, r)| (*e, r))
+    }
+
+    pub(super) fn invite(
+        &mut self,
+        name: String,
+        roles: Vec<Role>,
+        invite_key: Hex32,
+        by: String,
+        seq: u64,
+    ) -> Result<(), &'static str> {
+        if name.is_empty() || name.len() > 64 {
+            return Err("a device name is 1 to 64 bytes");
+        }
+        if let Some(known) = self.devices.get(&name) {
+            if known.revoked_at.is_none() {
+                return Err("the device is already enrolled or invited");
+            }
+        }
+        if roles.is_empty() {
+            return Err("a device admits at least one role");
+        }
+        let record = DeviceRecord {
+            name: name.clone(),
+            roles,
+            signing_key: [0; 32],
+            x25519: [0; 32],
+            invite_key: Some(invite_key),
+            invited_by: by,
+            invited_at: seq,
+            revoked_at: None,
+        };
+        self.devices.insert(name, record);
+        Ok(())
+    }
+
+    pub(super) fn accept(&mut self, name: &str, signer: &Hex32, signing_key: Hex32, x25519: Hex32) -> Result<(), &'static str> {
+        let taken = self.devices.values().any(|d| d.invite_key.is_none() && (d.signing_key == signing_key || d.x25519 == x25519));
+        let device = self.devices.get_mut(name).ok_or("the link names no device of this clinic")?;
+        if device.invite_key != Some(*signer) || device.revoked_at.is_some() {
+            return Err("only the holder of the device's open enrollment code accepts it");
+        }
+        if taken {
+            return Err("another device already has these keys");
+        }
+        if ed25519_dalek::VerifyingKey::from_bytes(&signing_key).is_err() || signing_key == [0; 32] || x25519 == [0; 32] {
+            return Err("the device's keys are not valid");
+        }
+        device.signing_key = signing_key;
+        device.x25519 = x25519;
+        device.invite_key = None;
+        Ok(())
+    }
+
+    pub(super) fn revoke(&mut self, name: &str, seq: u64) -> Result<(), &'static str> {
+        let device = self.devices.get_mut(name).ok_or("the link names no device of this clinic")?;
+        if device.revoked_at.is_some() {
+            return Err("the device is already revoked");
+        }
+        device.revoked_at = Some(seq);
+        Ok(())
+    }
+
+    pub(super) fn start_data_epoch(&mut self, epoch: u32, commitment: Hex32, by: String, seq: u64) -> Result<(), &'static str> {
+        if self.newest_data_epoch().is_some_and(|(newest, _)| epoch <= newest) {
+            return Err("a data key epoch must be newer than the last");
+        }
+        self.data_epochs.insert(epoch, DataEpochRecord { commitment, started_by: by, at_seq: seq });
+        Ok(())
+    }
+}
