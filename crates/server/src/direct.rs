@@ -7,7 +7,7 @@ use mamori_sync::wire::{PullRequest, PullResponse, PushRequest, PushResponse, Se
 use mamori_sync::{Error, Result, Transport};
 
 use crate::service::ClinicServer;
-use crate::storage::Storage;
+use crate::storage::{ChainStorage, Storage};
 
 pub struct Direct<S> {
     pub server: Arc<ClinicServer<S>>,
@@ -18,7 +18,7 @@ fn answered(error: crate::Error) -> Error {
     Error::Server(error.to_string())
 }
 
-impl<S: Storage> Transport for Direct<S> {
+impl<S: Storage + ChainStorage> Transport for Direct<S> {
     async fn state(&self) -> Result<ServerState> {
         self.server.state().await.map_err(answered)
     }

@@ -3,6 +3,7 @@
 //! sequence; it cannot open one (it holds no clinic data key) and cannot sign one (it holds no
 //! device or user key). Storage sits behind one trait ([`storage::Storage`]).
 
+pub mod chain_registry;
 pub mod direct;
 pub mod error;
 pub mod http;
@@ -10,4 +11,4 @@ pub mod service;
 pub mod storage;
 
 pub use error::{Error, Result};
-pub use service::{ClinicServer, DeviceRegistry};
+pub use service::{ChainOutcome, ClinicServer, DeviceRegistry};

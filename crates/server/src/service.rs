@@ -2,11 +2,17 @@
 //! read each envelope, check its clinic, its device and the device's signature over the exact
 //! bytes, and store it only as its device's next; answer frontiers and pages.
 
+use std::sync::Arc;
+
+use mamori_core::chain::Link;
+use mamori_core::vault::WrappedDataKey;
 use mamori_sync::wire::{
-    genesis_prev, Envelope, Hash32, PullRequest, PullResponse, PushOutcome, PushRequest, PushResponse, ServerState,
+    genesis_prev, ChainLinks, Envelope, Hash32, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest,
+    PushResponse, ServerState,
 };
 
-use crate::storage::{Incoming, Storage, Stored};
+use crate::chain_registry::{ChainRegistry, Standing};
+use crate::storage::{ChainStorage, Incoming, Storage, Stored};
 use crate::{Error, Result};
 
 /// Most envelopes one push may carry.
@@ -23,12 +29,115 @@ pub trait DeviceRegistry: Send + Sync {
 pub struct ClinicServer<S> {
     storage: S,
     clinic: Hash32,
-    devices: Box<dyn DeviceRegistry>,
+    devices: Arc<dyn DeviceRegistry>,
+    /// The membership chain the devices come from (absent only in tests with a fixed registry).
+    chain: Option<Arc<ChainRegistry>>,
 }
 
-impl<S: Storage> ClinicServer<S> {
+/// What became of links offered to the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainOutcome {
+    Stored,
+    /// Not right after the head (another device's links came first): the head to rebase on.
+    NotAtHead { head: u64 },
+    /// The links do not verify on the stored chain.
+    Refused(String),
+}
+
+impl<S: Storage + ChainStorage> ClinicServer<S> {
+    /// A server with a fixed set of devices (tests and the simulation).
     pub fn new(storage: S, clinic: Hash32, devices: Box<dyn DeviceRegistry>) -> Self {
-        Self { storage, clinic, devices }
+        Self { storage, clinic, devices: Arc::from(devices), chain: None }
+    }
+
+    /// A clinic's server: its devices are those the membership chain it stores enrolls, verified
+    /// from the clinic root key `root` (which is also the clinic's identity in envelopes).
+    pub async fn following_chain(storage: S, root: Hash32) -> Result<Self> {
+        let chain = Arc::new(ChainRegistry::new(root));
+        let server = Self { storage, clinic: root, devices: chain.clone(), chain: Some(chain) };
+        server.refresh_chain().await?;
+        Ok(server)
+    }
+
+    /// Takes links another server process stored since this one last looked.
+    pub async fn refresh_chain(&self) -> Result<()> {
+        let Some(chain) = &self.chain else { return Ok(()) };
+        let head = chain.head();
+        let stored = self.storage.links_after(head).await?;
+        if stored.is_empty() {
+            return Ok(());
+        }
+        let links: Vec<Link> = stored.into_iter().map(|(_, body, signature)| Link::from_parts(body, signature)).collect();
+        let membership = chain.check(head + 1, &links).map_err(|_| Error::Corrupt("the stored chain does not verify"))?;
+        chain.adopt(membership);
+        Ok(())
+    }
+
+    /// Where `device` stands in the stored chain (after taking any new links).
+    pub async fn standing(&self, device: &str) -> Result<Option<Standing>> {
+        self.refresh_chain().await?;
+        Ok(match &self.chain {
+            Some(chain) => chain.standing(device),
+            None => self.devices.device_key(device).map(Standing::Active),
+        })
+    }
+
+    /// Links after `after`, for a device catching up.
+    pub async fn chain_after(&self, after: u64) -> Result<ChainLinks> {
+        let links = self.storage.links_after(after).await?;
+        Ok(ChainLinks { first: after + 1, links: links.into_iter().map(|(_, body, signature)| (body, signature)).collect() })
+    }
+
+    /// Verifies offered links on the stored chain and stores them if they follow its head.
+    pub async fn append_chain(&self, offered: ChainLinks) -> Result<ChainOutcome> {
+        let Some(chain) = &self.chain else { return Ok(ChainOutcome::Refused("this server keeps no chain".into())) };
+        self.refresh_chain().await?;
+        let head = chain.head();
+        if offered.first != head + 1 {
+            return Ok(ChainOutcome::NotAtHead { head });
+        }
+        let links: Vec<Link> =
+            offered.links.iter().map(|(body, signature)| Link::from_parts(body.clone(), signature.clone())).collect();
+        let membership = match chain.check(offered.first, &links) {
+            Ok(membership) => membership,
+            Err(why) => return Ok(ChainOutcome::Refused(why)),
+        };
+        if !self.storage.append_links(offered.first, offered.links).await? {
+            return Ok(ChainOutcome::NotAtHead { head: self.storage.links_after(0).await?.len() as u64 });
+        }
+        chain.adopt(membership);
+        Ok(ChainOutcome::Stored)
+    }
+
+    /// The membership `offered` (from link 1) would give, for the very first upload; `None` if
+    /// the server already holds a chain or the links do not verify.
+    pub async fn first_chain(&self, offered: &ChainLinks) -> Result<Option<mamori_core::chain::Membership>> {
+        let Some(chain) = &self.chain else { return Ok(None) };
+        self.refresh_chain().await?;
+        if chain.head() != 0 || offered.first != 1 {
+            return Ok(None);
+        }
+        let links: Vec<Link> =
+            offered.links.iter().map(|(body, signature)| Link::from_parts(body.clone(), signature.clone())).collect();
+        Ok(chain.check(1, &links).ok())
+    }
+
+    /// Keeps wraps of the clinic data key for enrolled devices (a wrap for any other name is
+    /// refused). The server cannot open them; devices check them against the chain's commitment.
+    pub async fn put_wraps(&self, wraps: KeyWraps) -> Result<usize> {
+        let mut kept = 0;
+        for bytes in wraps.wraps {
+            let Ok(wrap) = WrappedDataKey::from_bytes(&bytes) else { continue };
+            if matches!(self.standing(&wrap.device).await?, Some(Standing::Active(_))) {
+                self.storage.put_wrap(&wrap.device, bytes).await?;
+                kept += 1;
+            }
+        }
+        Ok(kept)
+    }
+
+    pub async fn wraps_for(&self, device: &str) -> Result<KeyWraps> {
+        Ok(KeyWraps { wraps: self.storage.wraps_for(device).await? })
     }
 
     pub fn storage(&self) -> &S {
@@ -36,11 +145,13 @@ impl<S: Storage> ClinicServer<S> {
     }
 
     pub async fn state(&self) -> Result<ServerState> {
+        self.refresh_chain().await?;
         Ok(ServerState { instance: self.storage.instance().await?, frontier: self.storage.frontier().await? })
     }
 
     /// Stores what `sender` pushed. Every envelope gets an outcome; none refused changes anything.
     pub async fn push(&self, sender: &str, request: PushRequest) -> Result<PushResponse> {
+        self.refresh_chain().await?;
         self.known(sender)?;
         if request.envelopes.len() > MAX_PUSH_ENVELOPES {
             return Err(Error::TooMany { max: MAX_PUSH_ENVELOPES });
@@ -74,6 +185,7 @@ impl<S: Storage> ClinicServer<S> {
 
     /// A page of what `sender` lacks.
     pub async fn pull(&self, sender: &str, request: PullRequest) -> Result<PullResponse> {
+        self.refresh_chain().await?;
         self.known(sender)?;
         let (envelopes, more) = self.storage.page(&request.have, request.limit.clamp(1, MAX_PULL_PAGE)).await?;
         Ok(PullResponse { envelopes, more, state: self.state().await? })

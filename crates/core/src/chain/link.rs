@@ -74,6 +74,13 @@ impl Link {
         Ok(Link { body, signature, hash })
     }
 
+    /// A link as received from elsewhere (the server): its hash is computed here, and nothing is
+    /// verified until it is applied to a verified chain.
+    pub fn from_parts(body: Vec<u8>, signature: Vec<u8>) -> Link {
+        let hash = link_hash(&body, &signature);
+        Link { body, signature, hash }
+    }
+
     /// The body, if the signature over its exact bytes is its signer's and the stored hash is
     /// right. Says nothing yet about whether the signer had the power (see `membership`).
     pub fn open(&self, expected_seq: u64) -> Result<Body, ChainError> {

@@ -20,6 +20,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0008_membership_chain.sql"),
     include_str!("../../migrations/0009_signed_records.sql"),
     include_str!("../../migrations/0010_replication.sql"),
+    include_str!("../../migrations/0011_data_keys.sql"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -18,13 +18,18 @@ use axum::Router;
 use mamori_sync::http::COUNTER_FLOOR_HEADER;
 use mamori_sync::wire::auth::{verify_request, COUNTER_HEADER, DEVICE_HEADER, SIGNATURE_HEADER};
 use mamori_sync::wire::codec::{Codec, CONTENT_TYPE};
-use mamori_sync::wire::{PullRequest, PushRequest};
+use mamori_sync::wire::{ChainLinks, KeyWraps, PullRequest, PushRequest};
 use tower_http::timeout::TimeoutLayer;
 
 pub use limits::RateLimiter;
 
-use crate::service::ClinicServer;
-use crate::storage::{RequestCounters, Storage};
+use crate::chain_registry::{standing_in, Standing};
+use crate::service::{ChainOutcome, ClinicServer};
+use crate::storage::{ChainStorage, RequestCounters, Storage};
+
+/// What every server backend offers.
+pub trait Backend: Storage + ChainStorage + RequestCounters {}
+impl<T: Storage + ChainStorage + RequestCounters> Backend for T {}
 
 /// The largest body the server reads: a full push page of the largest envelopes is far below.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -45,20 +50,24 @@ impl<S> App<S> {
     }
 }
 
-pub fn router<S: Storage + RequestCounters>(app: Arc<App<S>>) -> Router {
+pub fn router<S: Backend>(app: Arc<App<S>>) -> Router {
     Router::new()
         .route("/health", get(|| async { "ok" }))
         .route("/openapi.json", get(|| async { ([("content-type", "application/json")], OPENAPI) }))
         .route("/v1/state", get(state::<S>))
         .route("/v1/push", post(push::<S>))
         .route("/v1/pull", post(pull::<S>))
+        .route("/v1/chain", post(chain_after::<S>))
+        .route("/v1/chain/append", post(chain_append::<S>))
+        .route("/v1/wraps", post(wraps_put::<S>))
+        .route("/v1/wraps/mine", post(wraps_mine::<S>))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(app)
 }
 
 /// Serves `app` on `addr` over TLS until the process stops.
-pub async fn serve<S: Storage + RequestCounters>(
+pub async fn serve<S: Backend>(
     app: Arc<App<S>>,
     addr: SocketAddr,
     tls: rustls::ServerConfig,
@@ -94,13 +103,34 @@ fn failed(error: &crate::Error) -> Response {
     }
 }
 
+/// Who may make a request: an enrolled device, or also one still holding its enrollment code.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    Enrolled,
+    EnrolledOrInvited,
+}
+
 /// The device a request comes from, if its signature, counter and rate check out.
-async fn authenticate<S: Storage + RequestCounters>(
+async fn authenticate<S: Backend>(
     app: &App<S>,
     method: &Method,
     path: &str,
     headers: &HeaderMap,
     body: &[u8],
+) -> Result<String, Response> {
+    authenticate_as(app, method, path, headers, body, Needs::Enrolled, None).await
+}
+
+/// [`authenticate`], for `needs`; `first_chain` is the membership a very first chain upload
+/// would give (its device may sign the upload that enrolls it).
+async fn authenticate_as<S: Backend>(
+    app: &App<S>,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    needs: Needs,
+    first_chain: Option<&mamori_core::chain::Membership>,
 ) -> Result<String, Response> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(device), Some(counter), Some(signature)) =
@@ -109,8 +139,13 @@ async fn authenticate<S: Storage + RequestCounters>(
         return Err(refuse(StatusCode::UNAUTHORIZED, "the request is not signed by a device"));
     };
     let counter: u64 = counter.parse().map_err(|_| refuse(StatusCode::BAD_REQUEST, "the counter is not a number"))?;
-    let Some(key) = app.server.device_key(device) else {
-        return Err(refuse(StatusCode::UNAUTHORIZED, format!("device {device} is not enrolled in this clinic")));
+    let standing = match first_chain {
+        Some(membership) => standing_in(membership, device),
+        None => app.server.standing(device).await.map_err(|error| failed(&error))?,
+    };
+    let key = match (standing, needs) {
+        (Some(Standing::Active(key)), _) | (Some(Standing::Invited(key)), Needs::EnrolledOrInvited) => key,
+        _ => return Err(refuse(StatusCode::UNAUTHORIZED, format!("device {device} is not enrolled in this clinic"))),
     };
     verify_request(&key, method.as_str(), path, device, counter, body, signature)
         .map_err(|_| refuse(StatusCode::UNAUTHORIZED, "the request signature does not match the device"))?;
@@ -130,7 +165,7 @@ async fn authenticate<S: Storage + RequestCounters>(
     }
 }
 
-async fn state<S: Storage + RequestCounters>(
+async fn state<S: Backend>(
     State(app): State<Arc<App<S>>>,
     method: Method,
     headers: HeaderMap,
@@ -144,7 +179,7 @@ async fn state<S: Storage + RequestCounters>(
     }
 }
 
-async fn push<S: Storage + RequestCounters>(
+async fn push<S: Backend>(
     State(app): State<Arc<App<S>>>,
     method: Method,
     headers: HeaderMap,
@@ -164,7 +199,7 @@ async fn push<S: Storage + RequestCounters>(
     }
 }
 
-async fn pull<S: Storage + RequestCounters>(
+async fn pull<S: Backend>(
     State(app): State<Arc<App<S>>>,
     method: Method,
     headers: HeaderMap,
@@ -180,6 +215,72 @@ async fn pull<S: Storage + RequestCounters>(
     };
     match app.server.pull(&device, request).await {
         Ok(response) => binary(response.encode()),
+        Err(error) => failed(&error),
+    }
+}
+
+async fn chain_after<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+    let path = "/v1/chain";
+    if let Err(refused) = authenticate_as(&app, &method, path, &headers, &body, Needs::EnrolledOrInvited, None).await {
+        return refused;
+    }
+    let Ok(after) = body.as_ref().try_into().map(u64::from_be_bytes) else {
+        return refuse(StatusCode::BAD_REQUEST, "the body is the sequence to read after (8 bytes)");
+    };
+    match app.server.chain_after(after).await {
+        Ok(links) => binary(links.encode()),
+        Err(error) => failed(&error),
+    }
+}
+
+async fn chain_append<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+    let offered = match ChainLinks::decode(&body) {
+        Ok(offered) => offered,
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    // The very first upload comes from the device that chain enrolls: it signs with its own key.
+    let first = match app.server.first_chain(&offered).await {
+        Ok(first) => first,
+        Err(error) => return failed(&error),
+    };
+    let path = "/v1/chain/append";
+    if let Err(refused) =
+        authenticate_as(&app, &method, path, &headers, &body, Needs::EnrolledOrInvited, first.as_ref()).await
+    {
+        return refused;
+    }
+    match app.server.append_chain(offered).await {
+        Ok(ChainOutcome::Stored) => (StatusCode::OK, "stored").into_response(),
+        Ok(ChainOutcome::NotAtHead { head }) => {
+            let mut response = refuse(StatusCode::CONFLICT, format!("the chain's head is {head}; read it and rebase"));
+            response.headers_mut().insert("mamori-chain-head", HeaderValue::from(head));
+            response
+        }
+        Ok(ChainOutcome::Refused(why)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, why),
+        Err(error) => failed(&error),
+    }
+}
+
+async fn wraps_put<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = authenticate(&app, &method, "/v1/wraps", &headers, &body).await {
+        return refused;
+    }
+    match KeyWraps::decode(&body) {
+        Ok(wraps) => match app.server.put_wraps(wraps).await {
+            Ok(kept) => (StatusCode::OK, kept.to_string()).into_response(),
+            Err(error) => failed(&error),
+        },
+        Err(error) => refuse(StatusCode::BAD_REQUEST, error.to_string()),
+    }
+}
+
+async fn wraps_mine<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+    let device = match authenticate(&app, &method, "/v1/wraps/mine", &headers, &body).await {
+        Ok(device) => device,
+        Err(refused) => return refused,
+    };
+    match app.server.wraps_for(&device).await {
+        Ok(wraps) => binary(wraps.encode()),
         Err(error) => failed(&error),
     }
 }

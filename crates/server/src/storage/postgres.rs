@@ -11,7 +11,7 @@ use mamori_sync::wire::{Frontier, Position};
 use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
 
-use super::{Incoming, RequestCounters, Storage, Stored};
+use super::{ChainStorage, Incoming, RequestCounters, Storage, Stored};
 use crate::{Error, Result};
 
 /// The first key of every advisory lock this backend takes (the second names what is locked), so
@@ -58,6 +58,24 @@ CREATE TABLE IF NOT EXISTS forks (
 CREATE TABLE IF NOT EXISTS request_counters (
     device   TEXT COLLATE \"C\" PRIMARY KEY,
     counter  BIGINT NOT NULL
+);
+-- The membership chain, verified before it is stored, and the data key wraps for devices.
+CREATE TABLE IF NOT EXISTS chain_links (
+    seq        BIGINT PRIMARY KEY CHECK (seq > 0),
+    body       BYTEA NOT NULL,
+    signature  BYTEA NOT NULL
+);
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger
+                   WHERE tgname = 'chain_links_are_append_only' AND tgrelid = 'chain_links'::regclass) THEN
+        CREATE TRIGGER chain_links_are_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON chain_links
+        FOR EACH STATEMENT EXECUTE FUNCTION envelopes_are_append_only();
+    END IF;
+END $$;
+CREATE TABLE IF NOT EXISTS key_wraps (
+    device  TEXT COLLATE \"C\" NOT NULL,
+    bytes   BYTEA NOT NULL,
+    PRIMARY KEY (device, bytes)
 );
 ";
 
@@ -303,5 +321,54 @@ impl RequestCounters for PostgresStorage {
         let held: i64 =
             client.query_one("SELECT counter FROM request_counters WHERE device = $1", &[&device]).await?.try_get(0)?;
         Ok(Err(u64::try_from(held).unwrap_or(0) + 1))
+    }
+}
+
+/// The second key of the lock that serialises chain appends between processes.
+const CHAIN_LOCK: i32 = 1;
+
+impl ChainStorage for PostgresStorage {
+    async fn links_after(&self, after: u64) -> Result<Vec<(u64, Vec<u8>, Vec<u8>)>> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query("SELECT seq, body, signature FROM chain_links WHERE seq > $1 ORDER BY seq", &[&sql_seq(after)])
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = row.try_get(0)?;
+                Ok((u64::try_from(seq).map_err(|_| Error::Corrupt("a negative link sequence"))?, row.try_get(1)?, row.try_get(2)?))
+            })
+            .collect()
+    }
+
+    async fn append_links(&self, first: u64, links: Vec<(Vec<u8>, Vec<u8>)>) -> Result<bool> {
+        let mut client = self.pool.get().await?;
+        let tx = client.build_transaction().isolation_level(IsolationLevel::ReadCommitted).start().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_SPACE, &CHAIN_LOCK]).await?;
+        let head: i64 = tx.query_one("SELECT coalesce(max(seq), 0) FROM chain_links", &[]).await?.try_get(0)?;
+        if head + 1 != sql_seq(first) {
+            return Ok(false);
+        }
+        for (i, (body, signature)) in links.iter().enumerate() {
+            let seq = head + 1 + i64::try_from(i).map_err(|_| Error::Corrupt("too many links"))?;
+            tx.execute("INSERT INTO chain_links (seq, body, signature) VALUES ($1, $2, $3)", &[&seq, body, signature])
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn put_wrap(&self, device: &str, bytes: Vec<u8>) -> Result<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute("INSERT INTO key_wraps (device, bytes) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&device, &bytes])
+            .await?;
+        Ok(())
+    }
+
+    async fn wraps_for(&self, device: &str) -> Result<Vec<Vec<u8>>> {
+        let client = self.pool.get().await?;
+        let rows = client.query("SELECT bytes FROM key_wraps WHERE device = $1 ORDER BY bytes", &[&device]).await?;
+        rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
     }
 }

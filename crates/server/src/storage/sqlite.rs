@@ -8,7 +8,7 @@ use mamori_sync::wire::{Frontier, Position};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use super::{Incoming, RequestCounters, Storage, Stored};
+use super::{ChainStorage, Incoming, RequestCounters, Storage, Stored};
 use crate::{Error, Result};
 
 const SCHEMA: &str = "
@@ -32,6 +32,21 @@ BEGIN SELECT RAISE(ABORT, 'envelopes are append-only'); END;
 CREATE TABLE IF NOT EXISTS request_counters (
     device   TEXT PRIMARY KEY,
     counter  INTEGER NOT NULL
+) WITHOUT ROWID;
+-- The membership chain, verified before it is stored, and the data key wraps for devices.
+CREATE TABLE IF NOT EXISTS chain_links (
+    seq        INTEGER PRIMARY KEY,
+    body       BLOB NOT NULL,
+    signature  BLOB NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS chain_links_are_never_updated BEFORE UPDATE ON chain_links
+BEGIN SELECT RAISE(ABORT, 'chain links are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS chain_links_are_never_deleted BEFORE DELETE ON chain_links
+BEGIN SELECT RAISE(ABORT, 'chain links are append-only'); END;
+CREATE TABLE IF NOT EXISTS key_wraps (
+    device  TEXT NOT NULL,
+    bytes   BLOB NOT NULL,
+    PRIMARY KEY (device, bytes)
 ) WITHOUT ROWID;
 -- Other bytes offered at a place already held: refused, and kept for an administrator.
 CREATE TABLE IF NOT EXISTS forks (
@@ -228,6 +243,57 @@ impl RequestCounters for SqliteStorage {
             let held: i64 =
                 conn.query_row("SELECT counter FROM request_counters WHERE device = ?1", [&device], |row| row.get(0))?;
             Ok(Err(u64::try_from(held).unwrap_or(0) + 1))
+        })
+        .await
+    }
+}
+
+impl ChainStorage for SqliteStorage {
+    async fn links_after(&self, after: u64) -> Result<Vec<(u64, Vec<u8>, Vec<u8>)>> {
+        self.with(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT seq, body, signature FROM chain_links WHERE seq > ?1 ORDER BY seq")?;
+            let rows = stmt.query_map([sql_seq(after)], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?)))?;
+            rows.map(|row| {
+                let (seq, body, signature) = row?;
+                Ok((u64::try_from(seq).map_err(|_| Error::Corrupt("a negative link sequence"))?, body, signature))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn append_links(&self, first: u64, links: Vec<(Vec<u8>, Vec<u8>)>) -> Result<bool> {
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let head: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM chain_links", [], |row| row.get(0))?;
+            if head + 1 != sql_seq(first) {
+                return Ok(false);
+            }
+            for (i, (body, signature)) in links.into_iter().enumerate() {
+                tx.prepare_cached("INSERT INTO chain_links (seq, body, signature) VALUES (?1, ?2, ?3)")?
+                    .execute(params![head + 1 + i as i64, body, signature])?;
+            }
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn put_wrap(&self, device: &str, bytes: Vec<u8>) -> Result<()> {
+        let device = device.to_owned();
+        self.with(move |conn| {
+            conn.execute("INSERT OR IGNORE INTO key_wraps (device, bytes) VALUES (?1, ?2)", params![device, bytes])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn wraps_for(&self, device: &str) -> Result<Vec<Vec<u8>>> {
+        let device = device.to_owned();
+        self.with(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT bytes FROM key_wraps WHERE device = ?1 ORDER BY bytes")?;
+            let rows = stmt.query_map([device], |row| row.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
         .await
     }

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::transport::Transport;
 use crate::wire::auth::{sign_request, COUNTER_HEADER, DEVICE_HEADER, SIGNATURE_HEADER};
 use crate::wire::codec::{Codec, CONTENT_TYPE};
-use crate::wire::{Hash32, PullRequest, PullResponse, PushRequest, PushResponse, ServerState};
+use crate::wire::{ChainLinks, Hash32, KeyWraps, PullRequest, PullResponse, PushRequest, PushResponse, ServerState};
 
 /// The header in a 409 answer that gives the lowest counter the server will take next.
 pub const COUNTER_FLOOR_HEADER: &str = "mamori-counter-floor";
@@ -97,6 +97,27 @@ impl HttpTransport {
             return Ok(bytes.to_vec());
         }
         Err(Error::Server("the server kept refusing the request (counter or rate)".into()))
+    }
+}
+
+impl HttpTransport {
+    /// Membership chain links after `after`.
+    pub async fn chain_after(&self, after: u64) -> Result<ChainLinks> {
+        ChainLinks::decode(&self.call(reqwest::Method::POST, "/v1/chain", after.to_be_bytes().to_vec()).await?)
+    }
+
+    /// Offers links that follow the server's head; `Err` names the server's answer (a 409 when
+    /// another device's links came first).
+    pub async fn append_chain(&self, links: &ChainLinks) -> Result<()> {
+        self.call(reqwest::Method::POST, "/v1/chain/append", links.encode()).await.map(|_| ())
+    }
+
+    pub async fn put_wraps(&self, wraps: &KeyWraps) -> Result<()> {
+        self.call(reqwest::Method::POST, "/v1/wraps", wraps.encode()).await.map(|_| ())
+    }
+
+    pub async fn my_wraps(&self) -> Result<KeyWraps> {
+        KeyWraps::decode(&self.call(reqwest::Method::POST, "/v1/wraps/mine", Vec::new()).await?)
     }
 }
 

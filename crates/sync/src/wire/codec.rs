@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use super::envelope::{Reader, MAX_ENVELOPE_BYTES};
 use super::frontier::{Frontier, Position};
-use super::messages::{PullRequest, PullResponse, PushOutcome, PushRequest, PushResponse, ServerState};
+use super::messages::{
+    ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest, PushResponse, ServerState,
+};
 use crate::error::{Error, Result};
 
 pub const CONTENT_TYPE: &str = "application/vnd.mamori.sync.v1";
@@ -219,6 +221,41 @@ impl Codec for PullResponse {
     }
 }
 
+impl Codec for ChainLinks {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        out.extend_from_slice(&self.first.to_be_bytes());
+        let flat: Vec<Vec<u8>> = self.links.iter().flat_map(|(body, signature)| [body.clone(), signature.clone()]).collect();
+        put_blobs(&mut out, &flat);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let first = u64::from_be_bytes(r.array()?);
+        let flat = read_blobs(&mut r)?;
+        if flat.len() % 2 != 0 {
+            return Err(Error::Malformed("a link without its signature"));
+        }
+        let links = flat.chunks(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect();
+        finish(&r, ChainLinks { first, links })
+    }
+}
+
+impl Codec for KeyWraps {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        put_blobs(&mut out, &self.wraps);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let wraps = read_blobs(&mut r)?;
+        finish(&r, KeyWraps { wraps })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +301,8 @@ mod tests {
         });
         round_trip(PullRequest { have: frontier(), limit: 500 });
         round_trip(PullResponse { envelopes: vec![vec![4; 10]], more: true, state: state() });
+        round_trip(ChainLinks { first: 3, links: vec![(vec![1, 2], vec![3; 64]), (vec![4], vec![5; 64])] });
+        round_trip(KeyWraps { wraps: vec![vec![6; 90]] });
     }
 
     #[test]

@@ -54,3 +54,16 @@ pub struct PullResponse {
     pub more: bool,
     pub state: ServerState,
 }
+
+/// Membership chain links, numbered from `first` (each its exact signed body and signature).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChainLinks {
+    pub first: u64,
+    pub links: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+/// Clinic data key wraps (`mamori_core::vault::WrappedDataKey` bytes), which the server cannot open.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyWraps {
+    pub wraps: Vec<Vec<u8>>,
+}
