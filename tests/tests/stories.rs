@@ -21,6 +21,7 @@ mod keyring_load;
 mod replay;
 mod searching;
 mod server_storage;
+mod sync_clinic;
 mod sync_kill;
 mod sync_over_http;
 mod sync_sim;

@@ -12,7 +12,6 @@ use mamori_core::replication;
 use mamori_core::OpenBody;
 use mamori_server::http::{self, App};
 use mamori_server::storage::sqlite::SqliteStorage;
-use mamori_server::storage::{RequestCounters, Storage};
 use mamori_server::ClinicServer;
 use mamori_sync::http::pin::pinned_client_config;
 use mamori_sync::http::HttpTransport;
@@ -40,15 +39,23 @@ pub fn certificate() -> (Arc<tempfile::TempDir>, Hash32) {
 
 /// A server process for `devices` on a free port over `storage`, with the certificate in `dir`.
 /// Call inside the runtime that will run it.
-pub async fn serve_on<S: Storage + RequestCounters>(
+pub async fn serve_on<S: mamori_server::http::Backend>(
     storage: S,
     (dir, pin): &(Arc<tempfile::TempDir>, Hash32),
     devices: &[&str],
 ) -> RunningServer<S> {
-    let (tls, loaded) = http::tls::server_config(dir.path()).expect("tls");
-    assert_eq!(*pin, loaded, "the fingerprint printed at init is the one served");
     let keys = Keys { devices: devices.iter().map(|d| d.to_string()).collect() };
     let app = Arc::new(App::new(ClinicServer::new(storage, CLINIC, Box::new(keys))));
+    serve_app(app, &(Arc::clone(dir), *pin)).await
+}
+
+/// Serves `app` on a free port with the certificate in `dir`. Call inside the runtime.
+pub async fn serve_app<S: mamori_server::http::Backend>(
+    app: Arc<App<S>>,
+    (dir, pin): &(Arc<tempfile::TempDir>, Hash32),
+) -> RunningServer<S> {
+    let (tls, loaded) = http::tls::server_config(dir.path()).expect("tls");
+    assert_eq!(*pin, loaded, "the fingerprint printed at init is the one served");
     let (tx, rx) = tokio::sync::oneshot::channel();
     let serving = Arc::clone(&app);
     tokio::spawn(async move {
@@ -77,9 +84,25 @@ pub fn replica(dir: &std::path::Path, device: &str) -> (Connection, DeviceIdenti
         clinic: CLINIC,
         device: device.into(),
         signing_key: device_key(device),
-        data_key: data_key(1),
+        data_keys: vec![data_key(1)],
     };
     (conn, identity)
+}
+
+/// The transport a real session's device uses: its name and its key from its device secret.
+pub fn transport_for<S>(
+    server: &RunningServer<S>,
+    session: &mamori_core::clinic::Clinic,
+    secrets: &dyn mamori_core::vault::DeviceSecretStore,
+) -> HttpTransport {
+    let keys = session.sync_keys(secrets).expect("sync keys");
+    HttpTransport::new(
+        &format!("https://{}", server.addr),
+        server.pin,
+        session.device_id(),
+        keys.device_keys.signing_key(),
+    )
+    .expect("client")
 }
 
 pub fn transport<S>(server: &RunningServer<S>, device: &str) -> HttpTransport {
@@ -204,7 +227,7 @@ async fn raw_as<S>(
     (status, response.text().await.unwrap_or_default())
 }
 
-async fn server_state<S: Storage>(server: &RunningServer<S>) -> ServerState {
+async fn server_state<S: mamori_server::http::Backend>(server: &RunningServer<S>) -> ServerState {
     server.app.server.state().await.expect("state")
 }
 
@@ -213,7 +236,7 @@ fn strangers_replays_forgeries_and_bad_bodies_are_refused_and_change_nothing() {
     over_https_on_every_backend!(refusals);
 }
 
-async fn refusals<S: Storage>(a: &RunningServer<S>, b: &RunningServer<S>) {
+async fn refusals<S: mamori_server::http::Backend>(a: &RunningServer<S>, b: &RunningServer<S>) {
     let dir = tempfile::tempdir().expect("dir");
     let (mut desk, desk_id) = replica(dir.path(), "desk");
     setting(&mut desk, "desk", "25");

@@ -3,8 +3,9 @@
 -- Each change keeps the exact bytes its author signed (`signed`, `signature`): a replica checks the
 -- signature over those bytes, never over a re-serialized row. A change names the changes it
 -- replaces for the same record (`change_parents`); the record's state is its newest change that no
--- other change replaces, so every replica that holds the same changes shows the same state whatever
--- order they arrived in, and a laptop whose clock runs ahead does not win every later edit.
+-- other change replaces (for a patient, those changes merged field by field), so every replica
+-- that holds the same changes shows the same state whatever order they arrived in, and a laptop
+-- whose clock runs ahead does not win every later edit.
 -- Changes written before this version have no signed bytes and never leave this device.
 ALTER TABLE changes ADD COLUMN signed BLOB;
 ALTER TABLE changes ADD COLUMN signature BLOB;
@@ -12,12 +13,16 @@ ALTER TABLE changes ADD COLUMN signature BLOB;
 CREATE INDEX changes_by_entity ON changes (entity_kind, entity_id, hlc_wall, hlc_counter, device, id);
 
 -- Records whose newest changes are concurrent (two changes replace the same one, or neither
--- names the other): kept for review beside the winning value.
+-- names the other): kept for review beside the winning value. `winner` is the newest head. A
+-- patient is merged field by field and listed only when two heads changed a field to different
+-- values; `fields` names those fields (sorted, comma-separated). NULL for every other kind, which
+-- is merged whole-record.
 CREATE TABLE merge_conflicts (
     entity_kind  TEXT NOT NULL,
     entity_id    TEXT NOT NULL,
     winner       TEXT NOT NULL,
     heads        INTEGER NOT NULL,
+    fields       TEXT,
     PRIMARY KEY (entity_kind, entity_id)
 ) WITHOUT ROWID;
 

@@ -39,7 +39,9 @@ pub struct ClinicServer<S> {
 pub enum ChainOutcome {
     Stored,
     /// Not right after the head (another device's links came first): the head to rebase on.
-    NotAtHead { head: u64 },
+    NotAtHead {
+        head: u64,
+    },
     /// The links do not verify on the stored chain.
     Refused(String),
 }
@@ -67,8 +69,10 @@ impl<S: Storage + ChainStorage> ClinicServer<S> {
         if stored.is_empty() {
             return Ok(());
         }
-        let links: Vec<Link> = stored.into_iter().map(|(_, body, signature)| Link::from_parts(body, signature)).collect();
-        let membership = chain.check(head + 1, &links).map_err(|_| Error::Corrupt("the stored chain does not verify"))?;
+        let links: Vec<Link> =
+            stored.into_iter().map(|(_, body, signature)| Link::from_parts(body, signature)).collect();
+        let membership =
+            chain.check(head + 1, &links).map_err(|_| Error::Corrupt("the stored chain does not verify"))?;
         chain.adopt(membership);
         Ok(())
     }
@@ -82,10 +86,19 @@ impl<S: Storage + ChainStorage> ClinicServer<S> {
         })
     }
 
+    /// The stored chain's head (0 when none is stored yet, or this server keeps none).
+    pub async fn chain_head(&self) -> Result<u64> {
+        self.refresh_chain().await?;
+        Ok(self.chain.as_ref().map_or(0, |chain| chain.head()))
+    }
+
     /// Links after `after`, for a device catching up.
     pub async fn chain_after(&self, after: u64) -> Result<ChainLinks> {
         let links = self.storage.links_after(after).await?;
-        Ok(ChainLinks { first: after + 1, links: links.into_iter().map(|(_, body, signature)| (body, signature)).collect() })
+        Ok(ChainLinks {
+            first: after + 1,
+            links: links.into_iter().map(|(_, body, signature)| (body, signature)).collect(),
+        })
     }
 
     /// Verifies offered links on the stored chain and stores them if they follow its head.

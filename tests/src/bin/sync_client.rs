@@ -27,7 +27,7 @@ fn main() -> anyhow::Result<()> {
         clinic: mamori_story_tests::sync_fixture::CLINIC,
         device: device.clone(),
         signing_key: device_key(&device),
-        data_key: data_key(1),
+        data_keys: vec![data_key(1)],
     };
     let keys = Keys { devices: vec!["desk".into(), "laptop".into()] };
     let transport = HttpTransport::new(&url, pin, &device, device_key(&device))?;

@@ -119,7 +119,7 @@ impl World {
                     clinic: CLINIC,
                     device: device.clone(),
                     signing_key: device_key(device),
-                    data_key: data_key(seed),
+                    data_keys: vec![data_key(seed)],
                 },
                 path: dir.path().join(format!("{device}.db")),
                 conn: None,

@@ -96,8 +96,17 @@ impl Devices {
         Ok(())
     }
 
-    pub(super) fn accept(&mut self, name: &str, signer: &Hex32, signing_key: Hex32, x25519: Hex32) -> Result<(), &'static str> {
-        let taken = self.devices.values().any(|d| d.invite_key.is_none() && (d.signing_key == signing_key || d.x25519 == x25519));
+    pub(super) fn accept(
+        &mut self,
+        name: &str,
+        signer: &Hex32,
+        signing_key: Hex32,
+        x25519: Hex32,
+    ) -> Result<(), &'static str> {
+        let taken = self
+            .devices
+            .values()
+            .any(|d| d.invite_key.is_none() && (d.signing_key == signing_key || d.x25519 == x25519));
         let device = self.devices.get_mut(name).ok_or("the link names no device of this clinic")?;
         if device.invite_key != Some(*signer) || device.revoked_at.is_some() {
             return Err("only the holder of the device's open enrollment code accepts it");
@@ -105,7 +114,8 @@ impl Devices {
         if taken {
             return Err("another device already has these keys");
         }
-        if ed25519_dalek::VerifyingKey::from_bytes(&signing_key).is_err() || signing_key == [0; 32] || x25519 == [0; 32] {
+        if ed25519_dalek::VerifyingKey::from_bytes(&signing_key).is_err() || signing_key == [0; 32] || x25519 == [0; 32]
+        {
             return Err("the device's keys are not valid");
         }
         device.signing_key = signing_key;
@@ -123,7 +133,13 @@ impl Devices {
         Ok(())
     }
 
-    pub(super) fn start_data_epoch(&mut self, epoch: u32, commitment: Hex32, by: String, seq: u64) -> Result<(), &'static str> {
+    pub(super) fn start_data_epoch(
+        &mut self,
+        epoch: u32,
+        commitment: Hex32,
+        by: String,
+        seq: u64,
+    ) -> Result<(), &'static str> {
         if self.newest_data_epoch().is_some_and(|(newest, _)| epoch <= newest) {
             return Err("a data key epoch must be newer than the last");
         }

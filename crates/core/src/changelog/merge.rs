@@ -4,19 +4,25 @@
 //! held). A record's *heads* are its changes that no other change of that record replaces; its
 //! state is the newest head by (stamp, device, change id). One head is the normal case; two or
 //! more are concurrent writes: the newest wins and the record is flagged in `merge_conflicts`
-//! for review, the others stay in the log. Heads and winner are functions of the set of changes,
-//! so any two replicas holding the same changes hold the same state (`docs/change-log.md`).
+//! for review, the others stay in the log. A patient's heads are merged field by field instead
+//! (`field_merge`), flagged only for fields two heads changed to different values. All of it is a
+//! function of the set of changes, so any two replicas holding the same changes hold the same state.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 use super::apply::apply;
 use super::change::{Change, OpenBody};
+use super::field_merge::{self, FieldHead};
 use super::record::AuthorKeys;
 use super::sealed::LoggedBody;
 use super::signed::SignedChange;
+use crate::domain::Patient;
 use crate::policy::{self, Access, Section};
 use crate::{Error, Result};
+
+/// The one kind merged field by field; others merge whole (their fields may hold invariants together).
+const PATIENT: &str = "patient";
 
 /// A signed change whose author's signature has been checked against the verified chain.
 pub struct VerifiedChange(SignedChange);
@@ -111,7 +117,8 @@ pub(crate) fn record_parents(conn: &Connection, change: &Change) -> Result<()> {
     Ok(())
 }
 
-/// Puts the record's newest head into state and flags or clears its conflict.
+/// Puts the record's newest head (a patient's merged heads) into state and flags or clears its
+/// conflict.
 pub(crate) fn settle(conn: &Connection, kind: &str, entity: &str) -> Result<()> {
     let heads: Vec<String> = conn
         .prepare_cached(HEADS)?
@@ -120,21 +127,74 @@ pub(crate) fn settle(conn: &Connection, kind: &str, entity: &str) -> Result<()> 
     let Some(winner) = heads.first() else {
         return Ok(());
     };
-    let body = logged_body(conn, winner)?;
-    apply(conn, &body)?;
-    flag(conn, kind, entity, winner, heads.len())
+    if kind == PATIENT && heads.len() > 1 {
+        return settle_patient(conn, entity, &heads);
+    }
+    apply(conn, &logged_body(conn, winner)?)?;
+    flag(conn, kind, entity, &heads, None)
 }
 
-fn flag(conn: &Connection, kind: &str, entity: &str, winner: &str, heads: usize) -> Result<()> {
-    if heads > 1 {
-        conn.prepare_cached(
-            "INSERT OR REPLACE INTO merge_conflicts (entity_kind, entity_id, winner, heads) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![kind, entity, winner, i64::try_from(heads).unwrap_or(i64::MAX)])?;
-    } else {
-        conn.prepare_cached("DELETE FROM merge_conflicts WHERE entity_kind = ?1 AND entity_id = ?2")?
-            .execute(params![kind, entity])?;
+/// Merges a patient's heads (newest first) field by field, puts the result into state the way
+/// any patient change is put, and flags the fields in conflict, if any.
+fn settle_patient(conn: &Connection, entity: &str, heads: &[String]) -> Result<()> {
+    let merging = heads
+        .iter()
+        .map(|id| Ok(FieldHead { record: patient_json(conn, id)?, parent: parent_json(conn, entity, id)? }))
+        .collect::<Result<Vec<_>>>()?;
+    let Some((patient, fields, fell_back)) = field_merge::merge_as::<Patient>(&merging) else {
+        return Err(Error::InvalidState("a patient's newest change does not hold a patient"));
+    };
+    if fell_back {
+        let patient = Uuid::parse_str(entity).ok();
+        crate::log_safe!(warn, "patient heads not merged by field", patient = patient, heads = heads.len());
     }
+    apply(conn, &LoggedBody::Open(OpenBody::PatientUpdated(patient)))?;
+    flag(conn, PATIENT, entity, heads, (!fields.is_empty()).then(|| fields.join(",")).as_deref())
+}
+
+/// The patient a logged change puts, as JSON.
+fn patient_json(conn: &Connection, id: &str) -> Result<serde_json::Value> {
+    match logged_body(conn, id)? {
+        LoggedBody::Open(OpenBody::PatientRegistered(p) | OpenBody::PatientUpdated(p)) => {
+            serde_json::to_value(p).map_err(|_| Error::InvalidState("a patient could not be encoded"))
+        }
+        _ => Err(Error::InvalidState("a patient's change does not put a patient")),
+    }
+}
+
+/// The patient of the newest change `id` replaces, as JSON; `None` if it replaces none or one not
+/// in the log yet (then every field of `id` counts as changed).
+fn parent_json(conn: &Connection, entity: &str, id: &str) -> Result<Option<serde_json::Value>> {
+    let replaced: Vec<Option<String>> = conn
+        .prepare_cached(
+            "SELECT c.id FROM change_parents p
+             LEFT JOIN changes c ON c.id = p.replaced AND c.entity_kind = p.entity_kind AND c.entity_id = p.entity_id
+             WHERE p.entity_kind = 'patient' AND p.entity_id = ?1 AND p.change_id = ?2
+             ORDER BY c.hlc_wall DESC, c.hlc_counter DESC, c.device DESC, c.id DESC",
+        )?
+        .query_map(params![entity, id], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    match replaced.into_iter().collect::<Option<Vec<String>>>().as_deref() {
+        Some([newest, ..]) => patient_json(conn, newest).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Flags a record with several heads (newest first) beside the newest, or clears its flag. A
+/// patient is flagged only with the `fields` in conflict (comma-separated); other kinds without.
+fn flag(conn: &Connection, kind: &str, entity: &str, heads: &[String], fields: Option<&str>) -> Result<()> {
+    let flagged = heads.len() > 1 && (kind != PATIENT || fields.is_some());
+    match heads.first() {
+        Some(winner) if flagged => conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO merge_conflicts (entity_kind, entity_id, winner, heads, fields)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![kind, entity, winner, i64::try_from(heads.len()).unwrap_or(i64::MAX), fields])?,
+        _ => conn
+            .prepare_cached("DELETE FROM merge_conflicts WHERE entity_kind = ?1 AND entity_id = ?2")?
+            .execute(params![kind, entity])?,
+    };
     Ok(())
 }
 
@@ -146,8 +206,9 @@ fn logged_body(conn: &Connection, id: &str) -> Result<LoggedBody> {
     super::read_logged(id.to_owned(), &body, sealed)
 }
 
-/// Recomputes every record's state from the log: each record's newest head. Call inside a
-/// transaction, after clearing the state tables. Returns how many records were put.
+/// Recomputes every record's state from the log: each record's newest head (a patient's merged
+/// heads). Call inside a transaction, after clearing the state tables. Returns how many records
+/// were put.
 pub(crate) fn settle_all(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) -> Result<u64> {
     let total: i64 =
         conn.query_row("SELECT count(*) FROM (SELECT DISTINCT entity_kind, entity_id FROM changes)", [], |r| r.get(0))?;
@@ -160,11 +221,16 @@ pub(crate) fn settle_all(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) 
          ORDER BY c.entity_kind, c.entity_id, c.hlc_wall DESC, c.hlc_counter DESC, c.device DESC, c.id DESC",
     )?;
     let mut rows = stmt.query([])?;
-    let mut current: Option<(String, String, String, usize)> = None;
+    // The record being read: kind, id and its heads' ids, newest first.
+    let mut current: Option<(String, String, Vec<String>)> = None;
     let mut settled = 0;
-    let mut finish = |current: Option<(String, String, String, usize)>, settled: &mut u64| -> Result<()> {
-        if let Some((kind, entity, winner, heads)) = current {
-            flag(conn, &kind, &entity, &winner, heads)?;
+    let mut finish = |current: Option<(String, String, Vec<String>)>, settled: &mut u64| -> Result<()> {
+        if let Some((kind, entity, heads)) = current {
+            if kind == PATIENT && heads.len() > 1 {
+                settle_patient(conn, &entity, &heads)?;
+            } else {
+                flag(conn, &kind, &entity, &heads, None)?;
+            }
             *settled += 1;
             progress(*settled, total);
         }
@@ -173,12 +239,13 @@ pub(crate) fn settle_all(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) 
     while let Some(row) = rows.next()? {
         let (id, kind, entity): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
         match &mut current {
-            Some((k, e, _, heads)) if *k == kind && *e == entity => *heads += 1,
+            Some((k, e, heads)) if *k == kind && *e == entity => heads.push(id),
             _ => {
                 finish(current.take(), &mut settled)?;
+                // The newest head goes into state now; a patient with more is merged in `finish`.
                 let body = super::read_logged(id.clone(), &row.get::<_, String>(3)?, row.get(4)?)?;
                 apply(conn, &body)?;
-                current = Some((kind, entity, id, 1));
+                current = Some((kind, entity, vec![id]));
             }
         }
     }

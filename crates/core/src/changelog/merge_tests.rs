@@ -19,7 +19,7 @@ fn store() -> Connection {
     conn
 }
 
-fn key(user: &str) -> SigningKey {
+pub(super) fn key(user: &str) -> SigningKey {
     let mut seed = [0u8; 32];
     seed[..user.len()].copy_from_slice(user.as_bytes());
     SigningKey::from_bytes(&seed)
@@ -46,12 +46,12 @@ fn setting(author: &str, device: &str, wall_ms: i64, value: &str, replaces: &[&S
     SignedChange::sign(change, &key(author)).expect("sign")
 }
 
-fn received(change: &SignedChange) -> VerifiedChange {
+pub(super) fn received(change: &SignedChange) -> VerifiedChange {
     let copy = SignedChange::from_parts(change.bytes().to_vec(), change.signature()).expect("readable");
     VerifiedChange::check(copy, &directory()).expect("verified")
 }
 
-fn import_all(changes: &[&SignedChange]) -> Connection {
+pub(super) fn import_all(changes: &[&SignedChange]) -> Connection {
     let conn = store();
     for change in changes {
         import(&conn, &received(change)).expect("import");
@@ -64,7 +64,7 @@ fn shown(conn: &Connection) -> String {
         .expect("the setting is in state")
 }
 
-fn conflicts(conn: &Connection) -> i64 {
+pub(super) fn conflicts(conn: &Connection) -> i64 {
     conn.query_row("SELECT count(*) FROM merge_conflicts", [], |r| r.get(0)).expect("count")
 }
 

@@ -4,6 +4,9 @@
 mod apply;
 mod change;
 mod digest;
+mod field_merge;
+#[cfg(test)]
+mod field_merge_tests;
 pub mod hlc;
 pub mod merge;
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! and what the sync engine needs from an open session (its keys, the chain, the database).
 
 use ed25519_dalek::SigningKey;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::membership::NextLink;
 use super::Clinic;
@@ -11,6 +11,7 @@ use crate::chain::{data_key_commitment, Hex32, Link, Membership, Statement};
 use crate::domain::Role;
 use crate::policy::{Access, Section};
 use crate::secret::{fill_random, Key32};
+use crate::vault::data_key::{self, WrappedDataKey};
 use crate::vault::device_secret::load_required;
 use crate::vault::{DeviceKeys, DeviceSecretStore};
 use crate::{Error, Result};
@@ -21,8 +22,8 @@ pub struct SyncKeys {
     pub clinic: Hex32,
     pub device: String,
     pub device_keys: DeviceKeys,
-    /// The newest clinic data key this device holds, and its epoch.
-    pub data_key: Option<(u32, Key32)>,
+    /// Every clinic data key this device holds, by epoch.
+    pub data_keys: Vec<(u32, Key32)>,
     /// The membership chain head this session verified.
     pub chain_seq: u64,
 }
@@ -87,23 +88,68 @@ impl Clinic {
     /// What the sync engine needs from this session.
     pub fn sync_keys(&self, secrets: &dyn DeviceSecretStore) -> Result<SyncKeys> {
         let keys = self.keys()?;
-        let data_key = keys
-            .store
-            .conn()
-            .query_row("SELECT epoch, key FROM data_keys ORDER BY epoch DESC LIMIT 1", [], |row| {
-                Ok((row.get::<_, u32>(0)?, row.get::<_, Vec<u8>>(1)?))
-            })
-            .optional()?
-            .map(|(epoch, key)| Key32::from_slice(&key).map(|key| (epoch, key)))
-            .map(|pair| pair.ok_or(Error::InvalidState("a stored clinic data key has the wrong length")))
-            .transpose()?;
         Ok(SyncKeys {
             clinic: *keys.membership.root(),
             device: self.device_id.clone(),
             device_keys: self.device_keys(secrets)?,
-            data_key,
+            data_keys: self.data_keys()?,
             chain_seq: keys.membership.head().0,
         })
+    }
+
+    /// Every clinic data key this device holds.
+    fn data_keys(&self) -> Result<Vec<(u32, Key32)>> {
+        let mut stmt = self.conn()?.prepare("SELECT epoch, key FROM data_keys ORDER BY epoch")?;
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, u32>(0)?, row.get::<_, Vec<u8>>(1)?)))?;
+        rows.map(|row| {
+            let (epoch, key) = row?;
+            let key =
+                Key32::from_slice(&key).ok_or(Error::InvalidState("a stored clinic data key has the wrong length"))?;
+            Ok((epoch, key))
+        })
+        .collect()
+    }
+
+    /// Takes a clinic data key wrapped to this device, if it opens with this device's key to the
+    /// key the chain commits to for its epoch. Returns the epoch if it was new here.
+    pub fn accept_data_key(&mut self, secrets: &dyn DeviceSecretStore, wrapped: &[u8]) -> Result<Option<u32>> {
+        let wrapped = WrappedDataKey::from_bytes(wrapped)?;
+        if wrapped.device != self.device_id {
+            return Err(Error::InvalidState("a clinic data key wrap for another device"));
+        }
+        let commitment = self
+            .keys()?
+            .membership
+            .devices()
+            .data_epoch(wrapped.epoch)
+            .map(|record| record.commitment)
+            .ok_or(Error::InvalidState("a clinic data key wrap for an epoch the chain does not name"))?;
+        let key = data_key::unwrap(&wrapped, &self.device_keys(secrets)?, &commitment)?;
+        if self.data_keys()?.iter().any(|(epoch, _)| *epoch == wrapped.epoch) {
+            return Ok(None);
+        }
+        let epoch = wrapped.epoch;
+        self.transact(true, |conn, _| {
+            store_data_key(conn, epoch, &key)?;
+            Ok(((), vec![NewEvent::admin(format!("received clinic data key epoch {epoch}"))]))
+        })?;
+        Ok(Some(epoch))
+    }
+
+    /// Every clinic data key this device holds, wrapped to `device` (an active device of the
+    /// chain, by its X25519 key there): what the server keeps for it.
+    pub fn wrap_data_keys_for(&self, device: &str) -> Result<Vec<(u32, Vec<u8>)>> {
+        let record = self
+            .keys()?
+            .membership
+            .devices()
+            .get(device)
+            .filter(|d| d.is_active())
+            .ok_or(Error::InvalidState("data keys are wrapped only to enrolled devices"))?;
+        self.data_keys()?
+            .iter()
+            .map(|(epoch, key)| Ok((*epoch, data_key::wrap(key, *epoch, device, &record.x25519)?.to_bytes())))
+            .collect()
     }
 
     /// The membership chain as this session verified it.

@@ -165,11 +165,7 @@ async fn authenticate_as<S: Backend>(
     }
 }
 
-async fn state<S: Backend>(
-    State(app): State<Arc<App<S>>>,
-    method: Method,
-    headers: HeaderMap,
-) -> Response {
+async fn state<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap) -> Response {
     if let Err(refused) = authenticate(&app, &method, "/v1/state", &headers, &[]).await {
         return refused;
     }
@@ -179,12 +175,7 @@ async fn state<S: Backend>(
     }
 }
 
-async fn push<S: Backend>(
-    State(app): State<Arc<App<S>>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn push<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
     let device = match authenticate(&app, &method, "/v1/push", &headers, &body).await {
         Ok(device) => device,
         Err(refused) => return refused,
@@ -199,12 +190,7 @@ async fn push<S: Backend>(
     }
 }
 
-async fn pull<S: Backend>(
-    State(app): State<Arc<App<S>>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn pull<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
     let device = match authenticate(&app, &method, "/v1/pull", &headers, &body).await {
         Ok(device) => device,
         Err(refused) => return refused,
@@ -219,8 +205,20 @@ async fn pull<S: Backend>(
     }
 }
 
-async fn chain_after<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+async fn chain_after<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let path = "/v1/chain";
+    // Before its first link the server has nothing to tell and nobody to recognise: the first
+    // device learns that it must give the chain.
+    match app.server.chain_head().await {
+        Ok(0) => return binary(ChainLinks { first: 1, links: Vec::new() }.encode()),
+        Ok(_) => {}
+        Err(error) => return failed(&error),
+    }
     if let Err(refused) = authenticate_as(&app, &method, path, &headers, &body, Needs::EnrolledOrInvited, None).await {
         return refused;
     }
@@ -233,7 +231,12 @@ async fn chain_after<S: Backend>(State(app): State<Arc<App<S>>>, method: Method,
     }
 }
 
-async fn chain_append<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+async fn chain_append<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let offered = match ChainLinks::decode(&body) {
         Ok(offered) => offered,
         Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
@@ -261,7 +264,12 @@ async fn chain_append<S: Backend>(State(app): State<Arc<App<S>>>, method: Method
     }
 }
 
-async fn wraps_put<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+async fn wraps_put<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Err(refused) = authenticate(&app, &method, "/v1/wraps", &headers, &body).await {
         return refused;
     }
@@ -274,7 +282,12 @@ async fn wraps_put<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, h
     }
 }
 
-async fn wraps_mine<S: Backend>(State(app): State<Arc<App<S>>>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+async fn wraps_mine<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let device = match authenticate(&app, &method, "/v1/wraps/mine", &headers, &body).await {
         Ok(device) => device,
         Err(refused) => return refused,

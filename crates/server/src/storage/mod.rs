@@ -62,13 +62,16 @@ pub trait RequestCounters: Send + Sync + 'static {
     ) -> impl Future<Output = Result<std::result::Result<(), u64>>> + Send;
 }
 
+/// A stored chain link: its sequence, its exact signed body and its signature.
+pub type StoredLink = (u64, Vec<u8>, Vec<u8>);
+
 /// The membership chain and the clinic data key wraps, as the server keeps them. The server
 /// verifies every link against the clinic root before it stores it (it holds no signing key, so
 /// it can only store what an administrator, a clinician or an enrollment code signed); it cannot
 /// open a wrap.
 pub trait ChainStorage: Send + Sync + 'static {
     /// Links after `after`, in order: (sequence, body, signature).
-    fn links_after(&self, after: u64) -> impl Future<Output = Result<Vec<(u64, Vec<u8>, Vec<u8>)>>> + Send;
+    fn links_after(&self, after: u64) -> impl Future<Output = Result<Vec<StoredLink>>> + Send;
     /// Stores `links` as sequences `first`, `first + 1` … only if `first` is the stored head + 1;
     /// `Ok(false)` (nothing stored) if another process stored links there first.
     fn append_links(&self, first: u64, links: Vec<(Vec<u8>, Vec<u8>)>) -> impl Future<Output = Result<bool>> + Send;

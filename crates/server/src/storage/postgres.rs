@@ -328,7 +328,7 @@ impl RequestCounters for PostgresStorage {
 const CHAIN_LOCK: i32 = 1;
 
 impl ChainStorage for PostgresStorage {
-    async fn links_after(&self, after: u64) -> Result<Vec<(u64, Vec<u8>, Vec<u8>)>> {
+    async fn links_after(&self, after: u64) -> Result<Vec<super::StoredLink>> {
         let client = self.pool.get().await?;
         let rows = client
             .query("SELECT seq, body, signature FROM chain_links WHERE seq > $1 ORDER BY seq", &[&sql_seq(after)])
@@ -336,7 +336,11 @@ impl ChainStorage for PostgresStorage {
         rows.iter()
             .map(|row| {
                 let seq: i64 = row.try_get(0)?;
-                Ok((u64::try_from(seq).map_err(|_| Error::Corrupt("a negative link sequence"))?, row.try_get(1)?, row.try_get(2)?))
+                Ok((
+                    u64::try_from(seq).map_err(|_| Error::Corrupt("a negative link sequence"))?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                ))
             })
             .collect()
     }

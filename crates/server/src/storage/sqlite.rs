@@ -249,9 +249,10 @@ impl RequestCounters for SqliteStorage {
 }
 
 impl ChainStorage for SqliteStorage {
-    async fn links_after(&self, after: u64) -> Result<Vec<(u64, Vec<u8>, Vec<u8>)>> {
+    async fn links_after(&self, after: u64) -> Result<Vec<super::StoredLink>> {
         self.with(move |conn| {
-            let mut stmt = conn.prepare_cached("SELECT seq, body, signature FROM chain_links WHERE seq > ?1 ORDER BY seq")?;
+            let mut stmt =
+                conn.prepare_cached("SELECT seq, body, signature FROM chain_links WHERE seq > ?1 ORDER BY seq")?;
             let rows = stmt.query_map([sql_seq(after)], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?)))?;
             rows.map(|row| {
                 let (seq, body, signature) = row?;

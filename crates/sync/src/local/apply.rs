@@ -58,7 +58,7 @@ pub fn apply_page(
         if h.seq != held + 1 || h.prev != prev {
             return Err(Error::Gap { device: h.device.clone(), seq: h.seq });
         }
-        let change = envelope.open(&me.data_key)?;
+        let change = envelope.open(me.data_key(h.cdk_epoch)?)?;
         let change_id = change.id().to_string();
         let checked = if change.device() == h.device {
             VerifiedChange::check(change, directory).map_err(|e| e.code().as_str())

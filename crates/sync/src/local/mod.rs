@@ -21,7 +21,21 @@ pub struct DeviceIdentity {
     pub clinic: Hash32,
     pub device: String,
     pub signing_key: SigningKey,
-    pub data_key: DataKey,
+    /// The clinic data keys this device holds: changes are sealed under the newest, and opened
+    /// under the one their envelope names.
+    pub data_keys: Vec<DataKey>,
+}
+
+impl DeviceIdentity {
+    /// The key new envelopes are sealed under: the newest epoch's.
+    pub fn sealing_key(&self) -> Result<&DataKey> {
+        self.data_keys.iter().max_by_key(|k| k.epoch).ok_or(crate::Error::UnknownDataKey(0))
+    }
+
+    /// The key of `epoch`, to open an envelope sealed under it.
+    pub fn data_key(&self, epoch: u32) -> Result<&DataKey> {
+        self.data_keys.iter().find(|k| k.epoch == epoch).ok_or(crate::Error::UnknownDataKey(epoch))
+    }
 }
 
 /// Whose keys are whose, from the verified membership chain: users' signing keys and roles
@@ -72,6 +86,7 @@ pub fn seal_pending(conn: &mut Connection, me: &DeviceIdentity, chain_seq: u64, 
         .optional()?
         .unwrap_or(0);
     let mut last = position_of(&tx, &me.device)?;
+    let sealing = me.sealing_key()?;
     let mut sealed = 0;
     let mut through = sealed_through;
     for (local, change) in replication::own_changes_after(&tx, &me.device, sealed_through, limit)? {
@@ -90,11 +105,11 @@ pub fn seal_pending(conn: &mut Connection, me: &DeviceIdentity, chain_seq: u64, 
             device: me.device.clone(),
             seq: last.map_or(1, |p| p.seq + 1),
             prev: last.map_or_else(|| genesis_prev(&me.clinic, &me.device), |p| p.hash),
-            cdk_epoch: me.data_key.epoch,
+            cdk_epoch: sealing.epoch,
             chain_seq,
             nonce: [0; 24],
         };
-        let envelope = Envelope::seal(header, &change, &me.data_key, &me.signing_key)?;
+        let envelope = Envelope::seal(header, &change, sealing, &me.signing_key)?;
         insert(&tx, &envelope, &change.id().to_string())?;
         last = Some(Position { seq: envelope.header().seq, hash: envelope.hash() });
         sealed += 1;

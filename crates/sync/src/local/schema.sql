@@ -39,3 +39,11 @@ CREATE TABLE IF NOT EXISTS sync_set_aside (
     reason     TEXT NOT NULL,
     PRIMARY KEY (device, seq)
 ) WITHOUT ROWID;
+
+-- Which clinic data key epochs this device has wrapped to which device and given the server
+-- (each wrap is made once; HPKE wraps of one key differ every time).
+CREATE TABLE IF NOT EXISTS sync_wraps_sent (
+    device  TEXT NOT NULL,
+    epoch   INTEGER NOT NULL,
+    PRIMARY KEY (device, epoch)
+) WITHOUT ROWID;

@@ -225,7 +225,8 @@ impl Codec for ChainLinks {
     fn encode(&self) -> Vec<u8> {
         let mut out = start();
         out.extend_from_slice(&self.first.to_be_bytes());
-        let flat: Vec<Vec<u8>> = self.links.iter().flat_map(|(body, signature)| [body.clone(), signature.clone()]).collect();
+        let flat: Vec<Vec<u8>> =
+            self.links.iter().flat_map(|(body, signature)| [body.clone(), signature.clone()]).collect();
         put_blobs(&mut out, &flat);
         out
     }

@@ -9,7 +9,9 @@ pub mod messages;
 pub use codec::Codec;
 pub use envelope::{genesis_prev, DataKey, Envelope, Hash32, Header};
 pub use frontier::{Frontier, Position};
-pub use messages::{ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest, PushResponse, ServerState};
+pub use messages::{
+    ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest, PushResponse, ServerState,
+};
 
 #[cfg(test)]
 mod envelope_tests;

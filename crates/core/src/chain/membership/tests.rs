@@ -215,7 +215,8 @@ fn the_clinic_keeps_an_enabled_administrator() {
 fn enroll(clinic: &mut Clinic, device: &str, code_seed: u8) -> Result<SigningKey, ChainError> {
     let code = SigningKey::from_bytes(&[code_seed; 32]);
     let invite_key = code.verifying_key().to_bytes();
-    clinic.push("admin", Statement::InviteDevice { device: device.into(), roles: vec![Role::Reception], invite_key })?;
+    clinic
+        .push("admin", Statement::InviteDevice { device: device.into(), roles: vec![Role::Reception], invite_key })?;
     let own = SigningKey::from_bytes(&[code_seed.wrapping_add(100); 32]);
     let accept = Statement::AcceptDevice {
         device: device.into(),
@@ -238,15 +239,30 @@ fn an_administrator_enrolls_a_device_and_only_the_codes_holder_gives_its_keys() 
     // Invited, then accepted by someone without the code (a server putting its own keys in).
     let code = SigningKey::from_bytes(&[7; 32]);
     clinic
-        .push("admin", Statement::InviteDevice { device: "laptop".into(), roles: vec![Role::Doctor], invite_key: code.verifying_key().to_bytes() })
+        .push(
+            "admin",
+            Statement::InviteDevice {
+                device: "laptop".into(),
+                roles: vec![Role::Doctor],
+                invite_key: code.verifying_key().to_bytes(),
+            },
+        )
         .expect("invited");
     let intruder = SigningKey::from_bytes(&[8; 32]);
-    let forged = Statement::AcceptDevice { device: "laptop".into(), signing_key: intruder.verifying_key().to_bytes(), x25519: [8; 32] };
+    let forged = Statement::AcceptDevice {
+        device: "laptop".into(),
+        signing_key: intruder.verifying_key().to_bytes(),
+        x25519: [8; 32],
+    };
     assert!(clinic.push_signed(forged, &intruder).is_err(), "only the code's key accepts");
     assert!(!clinic.state().devices().get("laptop").expect("invited").is_active(), "invited is not enrolled");
 
     // Another device's keys, or accepting twice, are refused too.
-    let reuse = Statement::AcceptDevice { device: "laptop".into(), signing_key: own.verifying_key().to_bytes(), x25519: [9; 32] };
+    let reuse = Statement::AcceptDevice {
+        device: "laptop".into(),
+        signing_key: own.verifying_key().to_bytes(),
+        x25519: [9; 32],
+    };
     assert!(clinic.push_signed(reuse, &code).is_err(), "keys another device has");
     let again = Statement::AcceptDevice { device: "desk-1".into(), signing_key: [5; 32], x25519: [5; 32] };
     assert!(clinic.push_signed(again, &SigningKey::from_bytes(&[1; 32])).is_err(), "a code accepts once");
@@ -257,13 +273,17 @@ fn only_an_administrator_invites_revokes_or_starts_a_data_key_epoch() {
     let mut clinic = Clinic::new();
     enroll(&mut clinic, "desk-1", 1).expect("enrolled");
     for by in ["doctor", "nurse", "reception"] {
-        let invite = Statement::InviteDevice { device: format!("{by}-pc"), roles: vec![Role::Doctor], invite_key: [3; 32] };
+        let invite =
+            Statement::InviteDevice { device: format!("{by}-pc"), roles: vec![Role::Doctor], invite_key: [3; 32] };
         assert!(clinic.push(by, invite).is_err(), "{by} invited a device");
         assert!(clinic.push(by, Statement::RevokeDevice { device: "desk-1".into() }).is_err(), "{by} revoked one");
         assert!(clinic.push(by, Statement::DataKeyEpoch { epoch: 1, commitment: [1; 32] }).is_err(), "{by} keyed one");
     }
     clinic.push("admin", Statement::DataKeyEpoch { epoch: 1, commitment: [1; 32] }).expect("first epoch");
-    assert!(clinic.push("admin", Statement::DataKeyEpoch { epoch: 1, commitment: [2; 32] }).is_err(), "epochs only grow");
+    assert!(
+        clinic.push("admin", Statement::DataKeyEpoch { epoch: 1, commitment: [2; 32] }).is_err(),
+        "epochs only grow"
+    );
     let state = clinic.push("admin", Statement::RevokeDevice { device: "desk-1".into() }).expect("revoked");
     assert!(!state.devices().get("desk-1").expect("still named").is_active());
     assert_eq!(state.devices().newest_data_epoch().map(|(e, r)| (e, r.commitment)), Some((1, [1; 32])));
