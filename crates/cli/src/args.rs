@@ -64,6 +64,28 @@ pub enum Command {
         #[command(flatten)]
         unlock: Unlock,
     },
+    /// Run the clinic server in the back office (it stores sealed changes it cannot read).
+    #[command(subcommand)]
+    Server(ServerCommand),
+    /// Enroll this computer in the clinic's sync (admin only; prints the clinic root fingerprint
+    /// the server is set up with).
+    Enroll {
+        /// Roles that may log in on this computer.
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [RoleArg::Reception, RoleArg::Nurse, RoleArg::Doctor, RoleArg::Admin])]
+        roles: Vec<RoleArg>,
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+    /// Sync with the clinic server once: send this computer's changes, receive everyone else's.
+    Sync(SyncArgs),
+    /// The devices enrolled in the clinic's sync (admin only).
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Records edited on two devices at once: the value shown, and what to look at.
+    Conflicts {
+        #[command(flatten)]
+        unlock: Unlock,
+    },
     /// Print a shell completion script (e.g. `mamori completions bash > /etc/bash_completion.d/mamori`).
     Completions {
         /// The shell to complete for.
@@ -392,4 +414,58 @@ mod tests {
         }
         assert_eq!(RoleArg::value_variants().len(), Role::ALL.len());
     }
+}
+
+#[derive(Subcommand)]
+pub enum ServerCommand {
+    /// Set up a server folder: its own TLS certificate (whose fingerprint devices pin) and the
+    /// clinic it serves. Prints the fingerprint to give each device.
+    Init {
+        /// The folder for the certificate, settings and (embedded) database.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The clinic root fingerprint (`mamori enroll` prints it), 64 hex characters.
+        #[arg(long, value_name = "HEX")]
+        clinic_root: String,
+        /// Host names or IP addresses devices use to reach the server.
+        #[arg(long = "host", value_name = "NAME", default_values_t = ["localhost".to_string(), "127.0.0.1".to_string()])]
+        hosts: Vec<String>,
+        /// Where to listen.
+        #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
+        listen: String,
+    },
+    /// Run the server (until stopped with Ctrl-C or SIGTERM).
+    Run {
+        /// The folder `mamori server init` set up.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// Where to listen (overrides the folder's setting).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Keep envelopes in PostgreSQL (libpq settings, e.g. "host=db user=mamori dbname=mamori")
+        /// instead of the embedded SQLite file.
+        #[arg(long, env = "MAMORI_SERVER_POSTGRES", value_name = "SETTINGS", hide_env_values = true)]
+        postgres: Option<String>,
+    },
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// The server's address, e.g. https://192.168.1.10:8443 (remembered after the first sync).
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// The server certificate's fingerprint `mamori server init` printed (remembered).
+    #[arg(long, value_name = "HEX")]
+    pub server_fingerprint: Option<String>,
+    #[command(flatten)]
+    pub unlock: Unlock,
+}
+
+#[derive(Subcommand)]
+pub enum DeviceCommand {
+    /// List enrolled, invited and revoked devices, from the verified membership chain.
+    List {
+        #[command(flatten)]
+        unlock: Unlock,
+    },
 }

@@ -4,6 +4,7 @@
 mod accounts_and_keys;
 mod shell_and_output;
 mod support;
+mod sync_commands;
 
 use std::io::Write;
 use std::path::Path;

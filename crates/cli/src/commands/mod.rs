@@ -4,12 +4,15 @@ mod account;
 mod audit;
 mod chart_text;
 mod demo;
+mod device;
 mod enrollment;
 mod init;
 mod key;
 mod patient;
+mod server;
 mod shell;
 mod store;
+mod sync;
 mod user;
 
 use crate::args::{Cli, Command};
@@ -25,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Completions { shell } => return shell::completions(shell),
         Command::Man => return shell::man(),
+        Command::Server(command) => return server::run(command),
         _ => {}
     }
     let context = Context::from_cli(&cli)?;
@@ -38,6 +42,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key { command, unlock } => key::run(&context, command, &unlock),
         Command::AcceptInvitation(args) => account::accept(&context, &args),
         Command::Passwd { unlock } => account::change_password(&context, &unlock),
-        Command::Completions { .. } | Command::Man => Ok(()),
+        Command::Enroll { roles, unlock } => device::enroll(&context, &roles, &unlock),
+        Command::Sync(args) => sync::run(&context, &args),
+        Command::Device(command) => device::run(&context, command),
+        Command::Conflicts { unlock } => device::conflicts(&context, &unlock),
+        Command::Completions { .. } | Command::Man | Command::Server(_) => Ok(()),
     }
 }

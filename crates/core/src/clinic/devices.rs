@@ -152,6 +152,11 @@ impl Clinic {
             .collect()
     }
 
+    /// Refuses anyone but an administrator (audited like every refusal).
+    pub fn authorize_admin(&mut self) -> Result<()> {
+        self.authorize(Section::Administration, Access::Read, None).map(|_| ())
+    }
+
     /// The membership chain as this session verified it.
     pub fn membership(&self) -> Result<&Membership> {
         Ok(&self.keys()?.membership)

@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod audit_lookup;
 mod break_glass;
+mod conflicts;
 mod data_dir;
 mod devices;
 mod idle;
@@ -34,6 +35,7 @@ use uuid::Uuid;
 
 pub use audit_lookup::PatientAuditReport;
 pub use break_glass::{BreakGlassGrant, GRANT_MINUTES};
+pub use conflicts::MergeConflict;
 pub use data_dir::DataDir;
 pub use devices::SyncKeys;
 pub use idle::{valid_idle_timeout, DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};

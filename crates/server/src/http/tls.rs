@@ -10,6 +10,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::{Error, Result};
 
+/// The TLS server configuration type (rustls), for callers that do not depend on rustls.
+pub use rustls::ServerConfig;
+
 pub const CERTIFICATE_FILE: &str = "server-certificate.pem";
 pub const KEY_FILE: &str = "server-key.pem";
 

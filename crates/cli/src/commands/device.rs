@@ -1,0 +1,76 @@
+//! `mamori enroll`, `mamori device list`, `mamori conflicts`.
+
+use crate::args::{DeviceCommand, RoleArg, Unlock};
+use crate::context::Context;
+use crate::output::table;
+
+/// An administrator enrolls this computer in the clinic's sync.
+pub fn enroll(context: &Context, roles: &[RoleArg], unlock: &Unlock) -> anyhow::Result<()> {
+    let mut clinic = context.unlock(unlock)?;
+    let done = (|| {
+        clinic.enroll_this_device(&context.keyring, roles.iter().map(|r| (*r).into()).collect())?;
+        let root = hex::encode(clinic.membership()?.root());
+        println!("This computer ({}) is enrolled in the clinic's sync.", clinic.device_id());
+        println!("Clinic root fingerprint (set the server up with it: mamori server init --clinic-root …):");
+        println!("  {root}");
+        anyhow::Ok(())
+    })();
+    clinic.logout()?;
+    done
+}
+
+pub fn run(context: &Context, command: DeviceCommand) -> anyhow::Result<()> {
+    let DeviceCommand::List { unlock } = command;
+    let mut clinic = context.unlock(&unlock)?;
+    let done = list(&mut clinic);
+    clinic.logout()?;
+    done
+}
+
+fn list(clinic: &mut mamori_core::clinic::Clinic) -> anyhow::Result<()> {
+    clinic.authorize_admin()?;
+    let this = clinic.device_id().to_owned();
+    let membership = clinic.membership()?;
+    let header: Vec<String> = ["device", "status", "roles", "enrolled by"].map(String::from).to_vec();
+    let rows: Vec<Vec<String>> = std::iter::once(header)
+        .chain(membership.devices().iter().map(|d| {
+            let status = match (d.revoked_at, d.invite_key) {
+                (Some(_), _) => "revoked",
+                (None, Some(_)) => "invited",
+                (None, None) => "enrolled",
+            };
+            let name = if d.name == this { format!("{} (this computer)", d.name) } else { d.name.clone() };
+            let roles: Vec<&str> = d.roles.iter().map(|r| r.as_str()).collect();
+            vec![name, status.to_owned(), roles.join(","), d.invited_by.clone()]
+        }))
+        .collect();
+    if rows.len() == 1 {
+        println!("No device is enrolled yet: an administrator runs `mamori enroll` on each computer.");
+    } else {
+        print!("{}", table::render(&rows));
+    }
+    Ok(())
+}
+
+/// Records edited on two devices at once, that this user may read.
+pub fn conflicts(context: &Context, unlock: &Unlock) -> anyhow::Result<()> {
+    let clinic = context.unlock(unlock)?;
+    let done = (|| {
+        let conflicts = clinic.conflicts()?;
+        if conflicts.is_empty() {
+            println!("No record was edited on two devices at once.");
+            return anyhow::Ok(());
+        }
+        let header: Vec<String> = ["record", "id", "versions", "fields that differ"].map(String::from).to_vec();
+        let rows: Vec<Vec<String>> = std::iter::once(header)
+            .chain(
+                conflicts.iter().map(|c| vec![c.kind.clone(), c.id.clone(), c.heads.to_string(), c.fields.join(", ")]),
+            )
+            .collect();
+        print!("{}", table::render(&rows));
+        println!("The newest version is shown; open the record and save the right value to settle it.");
+        anyhow::Ok(())
+    })();
+    clinic.logout()?;
+    done
+}
