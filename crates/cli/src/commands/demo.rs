@@ -42,5 +42,7 @@ pub fn run(context: &Context, args: &DemoArgs) -> anyhow::Result<()> {
         })
         .collect();
     print!("{}", table::render(&rows));
+    println!("This computer is enrolled in the clinic's sync. Clinic root fingerprint (for `mamori server init`):");
+    println!("  {}", report.clinic_root);
     Ok(())
 }

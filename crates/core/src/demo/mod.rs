@@ -48,6 +48,8 @@ pub struct DemoReport {
     pub users: Vec<DemoUser>,
     pub patients: u32,
     pub changes: u64,
+    /// The clinic root fingerprint (hex), to set a clinic server up for the demo clinic.
+    pub clinic_root: String,
 }
 
 impl DemoUser {
@@ -155,6 +157,10 @@ fn build(
     for user in others.iter() {
         invitations.push(clinic.invite_user(secrets, &as_user(user)?)?);
     }
+    // The admin enrolls the demo computer in the clinic's sync, for every role, so a local clinic
+    // server can be set up for it straight away.
+    clinic.enroll_this_device(secrets, vec![Role::Reception, Role::Nurse, Role::Doctor, Role::Admin])?;
+    let clinic_root = hex::encode(clinic.membership()?.root());
     let mut clock = clinic.logout_keeping_clock()?;
     // Each demo user's signing key is handed to the generator, which writes the history they
     // sign (only the demo does this: a real session signs as its own user only).
@@ -179,7 +185,7 @@ fn build(
         }
         clinic.adopt_generator_signers(signers);
         populate_with_progress(&mut clinic, options, progress)?;
-        Ok(DemoReport { users, patients: options.patients, changes: clinic.change_count()? })
+        Ok(DemoReport { users, patients: options.patients, changes: clinic.change_count()?, clinic_root })
     })
 }
 /// Writes `options.patients` synthetic patients with histories into an open clinic.
