@@ -105,27 +105,49 @@ impl<T: Transport> Engine<'_, T> {
 
     async fn push(&self, conn: &mut Connection, report: &mut RoundReport) -> Result<()> {
         let mut server = local::server_held(conn)?;
+        // Other devices whose envelopes the server refuses from us (a revoked device's history,
+        // given back after a restore): not offered again this round, and not a reason to stop
+        // giving back everyone else's.
+        let mut passed_over: Vec<String> = Vec::new();
         loop {
-            let envelopes = local::envelopes_beyond(conn, &server, self.settings.push_page)?;
+            let mut offered = server.clone();
+            for device in &passed_over {
+                offered.0.insert(device.clone(), crate::wire::Position { seq: u64::MAX, hash: [0; 32] });
+            }
+            let envelopes = local::envelopes_beyond(conn, &offered, self.settings.push_page)?;
             if envelopes.is_empty() {
                 return Ok(());
             }
+            let devices: Vec<Option<String>> = envelopes
+                .iter()
+                .map(|bytes| crate::wire::Envelope::from_bytes(bytes.clone()).ok().map(|e| e.header().device.clone()))
+                .collect();
             let response = self.transport.push(PushRequest { envelopes }).await?;
             report.server_lost += local::note_server(conn, &response.state)?;
-            for outcome in &response.outcomes {
+            for (outcome, device) in response.outcomes.iter().zip(&devices) {
+                let own = device.as_deref() == Some(self.me.device.as_str());
                 match outcome {
                     PushOutcome::Stored => report.pushed += 1,
                     PushOutcome::AlreadyHeld | PushOutcome::Gap { .. } => {}
+                    PushOutcome::Fork | PushOutcome::Refused(_) if !own => {
+                        if let Some(device) = device {
+                            if !passed_over.contains(device) {
+                                mamori_core::log_safe!(warn, "the server refused another device's envelopes from us");
+                                passed_over.push(device.clone());
+                            }
+                        }
+                    }
                     PushOutcome::Fork => {
-                        return Err(Error::Server("the server holds another envelope at this place".into()))
+                        return Err(Error::Server("the server holds another envelope at this device's place".into()))
                     }
                     PushOutcome::Refused(reason) => return Err(Error::Server(reason.clone())),
                 }
             }
-            let before = server.clone();
+            let progressed = response.state.frontier != server;
             server = response.state.frontier;
-            if server == before {
-                // The server took nothing from this page: stop rather than resend it forever.
+            // A page the server took nothing from, with nothing passed over: stop rather than
+            // resend it forever.
+            if !progressed && !devices.iter().flatten().all(|d| passed_over.contains(d)) {
                 return Err(Error::Server("the server did not take the envelopes it lacks".into()));
             }
         }

@@ -13,10 +13,14 @@ use crate::http::HttpTransport;
 use crate::local::{self, DeviceIdentity, Directory};
 use crate::wire::{ChainLinks, DataKey, Hash32, KeyWraps};
 
-/// Devices' keys come from the verified chain: only active (enrolled, not revoked) devices.
+/// Devices' keys come from the verified chain: every device that accepted its enrollment. A
+/// revoked device's envelopes still verify: the server took them while it was enrolled, and a
+/// replica that has not pulled them yet must not stall on them. (Setting aside what a revoked
+/// device wrote after its revocation's cut-off is not built yet; the server refuses the revoked
+/// device itself.)
 impl Directory for Membership {
     fn device_key(&self, device: &str) -> Option<Hash32> {
-        self.devices().get(device).filter(|d| d.is_active()).map(|d| d.signing_key)
+        self.devices().get(device).filter(|d| d.invite_key.is_none()).map(|d| d.signing_key)
     }
 }
 
