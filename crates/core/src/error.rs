@@ -148,6 +148,10 @@ pub enum Error {
     )]
     ChangeNotVerified { id: String },
 
+    /// A change names a membership chain link this replica does not hold yet: it waits for it.
+    #[error("a change from another device names a membership link this device does not hold yet (change {id}); it waits for the chain")]
+    ChangeAwaitsChain { id: String },
+
     /// A change arrived with an id this replica already holds, but with other bytes.
     #[error(
         "a change from another device has the id of a different change already held (change {id}); it was not applied"
@@ -225,6 +229,7 @@ impl Error {
             Error::UnreadableChange { .. } => ErrorCode::UnreadableChange,
             Error::ChangeNotVerified { .. } => ErrorCode::ChangeNotVerified,
             Error::ChangeConflictsWithLog { .. } => ErrorCode::ChangeConflictsWithLog,
+            Error::ChangeAwaitsChain { .. } => ErrorCode::ChangeAwaitsChain,
             Error::Database(_) => ErrorCode::Database,
             Error::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             Error::Io { .. } => ErrorCode::Io,

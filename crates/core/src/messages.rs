@@ -206,6 +206,7 @@ mod tests {
             ErrorCode::UnreadableChange => Error::UnreadableChange { id: "c1".into() },
             ErrorCode::ChangeNotVerified => Error::ChangeNotVerified { id: "c1".into() },
             ErrorCode::ChangeConflictsWithLog => Error::ChangeConflictsWithLog { id: "c1".into() },
+            ErrorCode::ChangeAwaitsChain => Error::ChangeAwaitsChain { id: "c1".into() },
             ErrorCode::Database => Error::Database(rusqlite::Error::InvalidQuery),
             ErrorCode::SchemaTooNew => Error::SchemaTooNew { found: 9, supported: 1 },
             ErrorCode::Io => Error::io("write", dir())(std::io::Error::other("disk full")),

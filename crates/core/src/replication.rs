@@ -80,10 +80,30 @@ pub mod testing {
         hlc: Hlc,
         body: OpenBody,
     ) -> Result<SignedChange> {
+        write_open_at(conn, author, key, device, hlc, body, 0)
+    }
+
+    /// [`write_open`], naming membership chain link `chain_seq` as the author's.
+    pub fn write_open_at(
+        conn: &mut Connection,
+        author: &str,
+        key: &SigningKey,
+        device: &str,
+        hlc: Hlc,
+        body: OpenBody,
+        chain_seq: u64,
+    ) -> Result<SignedChange> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = changelog::new_change_id(hlc)?;
-        let change =
-            Change { id, hlc, author: author.into(), device: device.into(), replaces: Vec::new(), body: body.into() };
+        let change = Change {
+            id,
+            hlc,
+            author: author.into(),
+            device: device.into(),
+            chain_seq,
+            replaces: Vec::new(),
+            body: body.into(),
+        };
         let signed = changelog::record_local(&tx, change, key)?;
         tx.commit()?;
         Ok(signed)

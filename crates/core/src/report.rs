@@ -73,6 +73,7 @@ error_codes! {
     UnreadableChange = "unreadable_change",
     ChangeNotVerified = "change_not_verified",
     ChangeConflictsWithLog = "change_conflicts_with_log",
+    ChangeAwaitsChain = "change_awaits_chain",
     Database = "database",
     SchemaTooNew = "schema_too_new",
     Io = "io",
@@ -221,6 +222,7 @@ impl From<&Error> for ErrorReport {
             | Error::UnreadableChange { .. }
             | Error::ChangeNotVerified { .. }
             | Error::ChangeConflictsWithLog { .. }
+            | Error::ChangeAwaitsChain { .. }
             | Error::RandomUnavailable
             | Error::SealFailed => {}
         }

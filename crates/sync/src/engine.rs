@@ -23,6 +23,15 @@ pub struct Settings {
     /// First wait after a failed round; doubled up to `max_backoff`.
     pub backoff: Duration,
     pub max_backoff: Duration,
+    /// This device's clock in milliseconds since the epoch (injected in tests and the simulation).
+    pub now_ms: fn() -> i64,
+}
+
+/// The system clock, in milliseconds since the epoch.
+pub fn system_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 impl Default for Settings {
@@ -33,6 +42,7 @@ impl Default for Settings {
             seal_batch: 1000,
             backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(300),
+            now_ms: system_now_ms,
         }
     }
 }
@@ -63,6 +73,8 @@ impl<T: Transport> Engine<'_, T> {
     pub async fn round(&self, conn: &mut Connection, progress: &mut dyn FnMut(u64, u64)) -> Result<RoundReport> {
         local::prepare(conn)?;
         let mut report = RoundReport::default();
+        // Changes that waited for a chain link or a key this device has since received.
+        report.pulled.applied += local::retry_set_aside(conn, self.me, self.directory)?;
         let state = self.transport.state().await?;
         report.server_lost += local::note_server(conn, &state)?;
         self.pull(conn, state, &mut report, progress).await?;
@@ -89,12 +101,14 @@ impl<T: Transport> Engine<'_, T> {
             if response.envelopes.is_empty() {
                 break;
             }
-            let page = local::apply_page(conn, response.envelopes, self.me, self.directory)?;
+            let page =
+                local::apply_page_at(conn, response.envelopes, self.me, self.directory, (self.settings.now_ms)())?;
             done += page.held + page.repeats;
             report.pulled.held += page.held;
             report.pulled.applied += page.applied;
             report.pulled.repeats += page.repeats;
             report.pulled.set_aside += page.set_aside;
+            report.pulled.far_ahead += page.far_ahead;
             progress(done.min(total), total);
             if !response.more {
                 break;

@@ -54,9 +54,22 @@ fn list(clinic: &mut mamori_core::clinic::Clinic) -> anyhow::Result<()> {
 
 /// Records edited on two devices at once, that this user may read.
 pub fn conflicts(context: &Context, unlock: &Unlock) -> anyhow::Result<()> {
-    let clinic = context.unlock(unlock)?;
+    let mut clinic = context.unlock(unlock)?;
     let done = (|| {
         let conflicts = clinic.conflicts()?;
+        let conn = clinic.sync_connection()?;
+        mamori_sync::local::prepare(conn)?;
+        let (far_ahead, set_aside) =
+            (mamori_sync::local::clock_flag_count(conn)?, mamori_sync::local::set_aside_count(conn)?);
+        if far_ahead > 0 {
+            println!(
+                "{far_ahead} changes arrived stamped far ahead of this computer's clock (a device's clock is wrong); \
+                 they were applied, and later edits still win."
+            );
+        }
+        if set_aside > 0 {
+            println!("{set_aside} changes from other devices are set aside: the membership chain does not confirm their author.");
+        }
         if conflicts.is_empty() {
             println!("No record was edited on two devices at once.");
             return anyhow::Ok(());

@@ -87,6 +87,12 @@ pub fn run(context: &Context, args: &SyncArgs) -> anyhow::Result<()> {
             },
             if report.round.waiting > 0 { format!(", {} still waiting", report.round.waiting) } else { String::new() }
         );
+        if report.round.pulled.far_ahead > 0 {
+            println!(
+                "{} received changes were stamped far ahead of this computer's clock (see `mamori conflicts`).",
+                report.round.pulled.far_ahead
+            );
+        }
         if report.round.server_lost > 0 {
             println!(
                 "The server had lost {} changes it had acknowledged (restored from a backup?); this computer gave them back.",

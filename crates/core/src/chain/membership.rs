@@ -87,6 +87,9 @@ pub struct Membership {
     members: BTreeMap<String, Member>,
     epochs: BTreeMap<u32, EpochRecord>,
     devices: Devices,
+    /// After each link about a user: (link, user, role, whether enabled with their own keys). A
+    /// change's author is judged by their standing at the link the change names.
+    standings: Vec<(u64, String, Role, bool)>,
     /// Every link's hash, by sequence (from 1).
     hashes: Vec<Hex32>,
 }
@@ -99,6 +102,7 @@ impl Membership {
             members: BTreeMap::new(),
             epochs: BTreeMap::new(),
             devices: Devices::default(),
+            standings: Vec::new(),
             hashes: Vec::new(),
         };
         for link in links {
@@ -182,6 +186,7 @@ impl Membership {
             return Err(broken("the link does not follow the one before it"));
         }
         let signer = self.signer(&body.signer).cloned();
+        let subject = body.statement.subject().map(str::to_owned);
         match body.statement {
             Statement::FirstUser { user, display_name, role, signing_key, x25519 } => {
                 if seq != 1 || body.signer != self.root {
@@ -228,6 +233,7 @@ impl Membership {
                     member.confirmed_by = None;
                     member.added_by = Some(admin.name);
                     member.invitations += 1;
+                    self.record_standing(subject, seq);
                     self.hashes.push(link.hash);
                     return Ok(());
                 }
@@ -324,8 +330,23 @@ impl Membership {
                 self.devices.start_data_epoch(epoch, commitment, admin.name, seq).map_err(broken)?;
             }
         }
+        self.record_standing(subject, seq);
         self.hashes.push(link.hash);
         Ok(())
+    }
+
+    fn record_standing(&mut self, subject: Option<String>, seq: u64) {
+        let Some(user) = subject else { return };
+        if let Some(m) = self.members.get(&user) {
+            let enabled = m.accepted() && !m.disabled;
+            self.standings.push((seq, user, m.role, enabled));
+        }
+    }
+
+    /// The user's role once link `seq` was applied, if they were enabled with their own keys.
+    pub fn role_at(&self, user: &str, seq: u64) -> Option<Role> {
+        let (_, _, role, enabled) = self.standings.iter().rev().find(|(at, name, _, _)| *at <= seq && name == user)?;
+        enabled.then_some(*role)
     }
 
     fn insert(&mut self, member: Member) -> Result<(), &'static str> {
@@ -371,6 +392,14 @@ impl crate::changelog::AuthorKeys for Membership {
 
     fn roles_of(&self, user: &str) -> Vec<Role> {
         self.members.get(user).map(|m| m.roles_held.clone()).unwrap_or_default()
+    }
+
+    fn roles_at(&self, user: &str, chain_seq: u64) -> Vec<Role> {
+        self.role_at(user, chain_seq).into_iter().collect()
+    }
+
+    fn chain_head(&self) -> Option<u64> {
+        Some(self.head().0)
     }
 }
 

@@ -22,6 +22,9 @@ pub(crate) struct Change {
     /// User name of the author.
     pub author: String,
     pub device: String,
+    /// The membership chain head the author's session held when writing: the author's roles are
+    /// judged at this link, never by the change's clock stamp.
+    pub chain_seq: u64,
     /// The changes of the same record this one replaces: every newest version (head) the writer
     /// held when writing. A record's state is its newest head (`merge`).
     pub replaces: Vec<Uuid>,

@@ -49,6 +49,7 @@ fn write(device: &str, wall_ms: i64, record: Patient, replaces: &[&SignedChange]
         hlc,
         author: "reception".into(),
         device: device.into(),
+        chain_seq: 0,
         replaces: replaces.iter().map(|c| c.id()).collect(),
         body: body.into(),
     };
@@ -274,6 +275,7 @@ fn other_records_still_merge_whole() {
             hlc: hlc(wall_ms),
             author: "admin".into(),
             device: device.into(),
+            chain_seq: 0,
             replaces: replaces.iter().map(|c| c.id()).collect(),
             body: OpenBody::SettingChanged { key: "idle_timeout_minutes".into(), value: value.into() }.into(),
         };

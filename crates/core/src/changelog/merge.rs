@@ -28,13 +28,18 @@ const PATIENT: &str = "patient";
 pub struct VerifiedChange(SignedChange);
 
 impl VerifiedChange {
-    /// Checks the author's signature and that a role the chain says the author has held may write
-    /// what the change writes. Clinical records are checked again, with their own signature and
+    /// Checks the author's signature and that the role the chain gave the author at the link the
+    /// change names may write what the change writes (a change naming a link this replica lacks
+    /// waits: [`Error::ChangeAwaitsChain`]). Clinical records are checked again, with their own signature and
     /// the record's section, when a clinician opens them.
     pub fn check(change: SignedChange, authors: &dyn AuthorKeys) -> Result<Self> {
         change.verify(authors)?;
+        if authors.chain_head().is_some_and(|head| change.chain_seq() > head) {
+            return Err(Error::ChangeAwaitsChain { id: change.id().to_string() });
+        }
         let section = section_written(change.body());
-        let allowed = authors.roles_of(change.author()).into_iter().any(|role| match section {
+        // Judged by the author's standing at the link the change names, not by its clock.
+        let allowed = authors.roles_at(change.author(), change.chain_seq()).into_iter().any(|role| match section {
             Some(section) => policy::allows(role, section, Access::Write),
             None => policy::holds_clinical_key(role),
         });
@@ -102,6 +107,9 @@ pub fn import(conn: &Connection, change: &VerifiedChange) -> Result<Imported> {
     super::append_signed(conn, signed)?;
     let (kind, entity) = signed.body().entity();
     settle(conn, kind, &entity)?;
+    if let Some(note) = super::amendments::amended_by(signed.body()) {
+        super::amendments::flag(conn, &note)?;
+    }
     Ok(Imported::New)
 }
 
@@ -250,5 +258,6 @@ pub(crate) fn settle_all(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) 
         }
     }
     finish(current, &mut settled)?;
+    super::amendments::flag_all(conn)?;
     Ok(settled)
 }

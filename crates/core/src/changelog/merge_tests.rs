@@ -40,6 +40,7 @@ fn setting(author: &str, device: &str, wall_ms: i64, value: &str, replaces: &[&S
         hlc,
         author: author.into(),
         device: device.into(),
+        chain_seq: 0,
         replaces: replaces.iter().map(|c| c.id()).collect(),
         body: OpenBody::SettingChanged { key: "idle_timeout_minutes".into(), value: value.into() }.into(),
     };
@@ -183,4 +184,48 @@ fn rebuild_puts_back_what_imports_settled() {
     assert_eq!(rebuild(&conn, &mut |_, _| {}).expect("rebuild"), 1, "one record");
     assert_eq!(state_digest(&conn).expect("digest"), before);
     assert_eq!(conflicts(&conn), 1);
+}
+
+/// A chain of five links in which the admin was enabled from link 3 to link 4 only.
+struct Standing;
+
+impl AuthorKeys for Standing {
+    fn signing_keys_of(&self, user: &str) -> Vec<[u8; 32]> {
+        directory().signing_keys_of(user)
+    }
+
+    fn roles_of(&self, user: &str) -> Vec<Role> {
+        directory().roles_of(user)
+    }
+
+    fn roles_at(&self, user: &str, chain_seq: u64) -> Vec<Role> {
+        if user == "admin" && (3..=4).contains(&chain_seq) {
+            vec![Role::Admin]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn chain_head(&self) -> Option<u64> {
+        Some(5)
+    }
+}
+
+fn setting_at(chain_seq: u64) -> SignedChange {
+    let mut change = setting("admin", "desk", 1_000, "15", &[]).change().clone();
+    change.chain_seq = chain_seq;
+    SignedChange::sign(change, &key("admin")).expect("sign")
+}
+
+#[test]
+fn an_author_is_judged_by_their_standing_at_the_link_the_change_names() {
+    let check = |chain_seq| {
+        let change = setting_at(chain_seq);
+        let copy = SignedChange::from_parts(change.bytes().to_vec(), change.signature()).expect("readable");
+        VerifiedChange::check(copy, &Standing)
+    };
+    assert!(check(3).is_ok() && check(4).is_ok(), "written while she held the role");
+    assert!(matches!(check(2), Err(Error::ChangeNotVerified { .. })), "before she held it");
+    assert!(matches!(check(5), Err(Error::ChangeNotVerified { .. })), "after she lost it, whatever its clock says");
+    assert!(matches!(check(6), Err(Error::ChangeAwaitsChain { .. })), "naming a link not here yet: it waits");
 }

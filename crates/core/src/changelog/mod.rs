@@ -1,6 +1,7 @@
 //! The change log: every write appended once, applied to state in the same transaction; replaying
 //! the log rebuilds the state exactly.
 
+mod amendments;
 mod apply;
 mod change;
 mod digest;
@@ -47,6 +48,9 @@ pub(crate) fn record_local(
     let (kind, entity) = signed.body().entity();
     conn.prepare_cached("DELETE FROM merge_conflicts WHERE entity_kind = ?1 AND entity_id = ?2")?
         .execute(params![kind, entity])?;
+    if let Some(note) = amendments::amended_by(signed.body()) {
+        amendments::flag(conn, &note)?;
+    }
     Ok(signed)
 }
 

@@ -48,7 +48,19 @@ pub struct Authorship<'a> {
 /// and every role they have held.
 pub trait AuthorKeys {
     fn signing_keys_of(&self, user: &str) -> Vec<[u8; 32]>;
+    /// Every role the user has held.
     fn roles_of(&self, user: &str) -> Vec<Role>;
+    /// The roles the user held, enabled, once link `chain_seq` was applied (a fixed directory:
+    /// every role they have).
+    fn roles_at(&self, user: &str, chain_seq: u64) -> Vec<Role> {
+        let _ = chain_seq;
+        self.roles_of(user)
+    }
+    /// The newest link this directory knows, if it follows a chain: a change naming a later one
+    /// waits until that link arrives.
+    fn chain_head(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A fixed directory: login → (role, signing keys) (fixtures and tests).

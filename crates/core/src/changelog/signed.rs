@@ -7,7 +7,7 @@
 //! [0x01 format]
 //! [change id: 16] [stamp: wall ms i64 BE, counter u32 BE]
 //! [replaces: count u8, then that many change ids of 16]
-//! [author: u8 length + UTF-8] [device: u8 length + UTF-8]
+//! [author: u8 length + UTF-8] [device: u8 length + UTF-8] [chain head the author held: u64 BE]
 //! [0x00 open:   u32 length + JSON of the open body]
 //! [0x01 sealed: u32 length + JSON of the clinical index, u32 length + sealed record]
 //! ```
@@ -82,6 +82,11 @@ impl SignedChange {
     }
 
     /// The changes of the same record this one replaces: every newest version its writer held.
+    /// The membership chain head the author held when writing.
+    pub fn chain_seq(&self) -> u64 {
+        self.change.chain_seq
+    }
+
     pub fn replaces(&self) -> &[Uuid] {
         &self.change.replaces
     }
@@ -129,6 +134,7 @@ fn encode(change: &Change) -> Result<Vec<u8>> {
         out.push(u8::try_from(name.len()).map_err(|_| too_long())?);
         out.extend_from_slice(name.as_bytes());
     }
+    out.extend_from_slice(&change.chain_seq.to_be_bytes());
     let encoded = |value: Result<Vec<u8>, serde_json::Error>| {
         value.map_err(|_| Error::InvalidState("a change could not be encoded"))
     };
@@ -205,6 +211,7 @@ fn decode(bytes: &[u8]) -> Result<Change> {
     let replaces = (0..r.byte()?).map(|_| r.array().map(Uuid::from_bytes)).collect::<Result<Vec<_>>>()?;
     let author = r.name()?;
     let device = r.name()?;
+    let chain_seq = u64::from_be_bytes(r.array()?);
     let body = match r.byte()? {
         0 => LoggedBody::Open(
             serde_json::from_slice::<OpenBody>(r.long()?).map_err(|_| unreadable("the body is not readable"))?,
@@ -219,5 +226,5 @@ fn decode(bytes: &[u8]) -> Result<Change> {
     if !r.rest.is_empty() {
         return Err(unreadable("the change has bytes after its end"));
     }
-    Ok(Change { id, hlc, author, device, replaces, body })
+    Ok(Change { id, hlc, author, device, chain_seq, replaces, body })
 }

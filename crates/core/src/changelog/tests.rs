@@ -61,6 +61,7 @@ fn log(conn: &Connection, body: LoggedBody, counter: u32) {
         hlc,
         author: "doctor".into(),
         device: "d1".into(),
+        chain_seq: 0,
         replaces: Vec::new(),
         body,
     };
@@ -135,4 +136,46 @@ fn replay_refuses_a_clinical_change_found_in_the_clear() {
     let conn = store();
     insert(&conn, "c2", r#"{"op":"teleported","record":{}}"#);
     assert!(matches!(rebuild(&conn, &mut |_, _| {}), Err(Error::UnreadableChange { id }) if id == "c2"));
+}
+
+fn sealed_body(keys: &SectionKeys, body: ClinicalBody, counter: u32) -> LoggedBody {
+    let signing_key = doctor_key();
+    let by = Authorship { change_id: change_id(counter), author: "doctor", signing_key: &signing_key };
+    ChangeBody::from(body).into_logged(keys, &by).expect("sealed")
+}
+
+fn amendment_flags(conn: &Connection) -> Vec<(String, i64)> {
+    conn.prepare("SELECT entity_id, heads FROM merge_conflicts WHERE entity_kind = 'note_amendments'")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows")
+}
+
+#[test]
+fn two_amendments_of_one_signed_note_are_both_kept_and_flagged_for_the_doctor() {
+    use crate::domain::{NoteKind, SoapNote, SoapText};
+    let conn = store();
+    let keys = keys();
+    let at = Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).single().expect("time");
+    let text = |s: &str| SoapText::build(s, "", "", "").expect("text");
+    let note = Uuid::from_u128(100);
+    let signed =
+        SoapNote::draft(note, Uuid::from_u128(9), Uuid::from_u128(8), NoteKind::Medical, "doctor", text("x"), at)
+            .signed("doctor", at)
+            .expect("signed");
+    let first = signed.amendment(Uuid::from_u128(101), "doctor", text("a"), at).expect("amended");
+    let second = signed.amendment(Uuid::from_u128(102), "doctor", text("b"), at).expect("amended");
+    log(&conn, sealed_body(&keys, ClinicalBody::NoteSigned(signed), 1), 1);
+    log(&conn, sealed_body(&keys, ClinicalBody::NoteAmended(first), 2), 2);
+    assert!(amendment_flags(&conn).is_empty(), "one amendment is the normal case");
+    // The same version amended again, as a second device that had not seen the first would.
+    log(&conn, sealed_body(&keys, ClinicalBody::NoteAmended(second), 3), 3);
+    assert_eq!(amendment_flags(&conn), vec![(note.to_string(), 2)]);
+    let kept: i64 = conn.query_row("SELECT count(*) FROM notes", [], |r| r.get(0)).expect("count");
+    assert_eq!(kept, 3, "both amendments are kept beside the signed note");
+    let before = state_digest(&conn).expect("digest");
+    rebuild(&conn, &mut |_, _| {}).expect("rebuild");
+    assert_eq!(state_digest(&conn).expect("digest"), before, "the flag is state: a rebuild gives it again");
 }

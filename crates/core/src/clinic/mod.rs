@@ -237,7 +237,9 @@ impl Clinic {
                     clinical.seal(&self.keys()?.section, &by)?.into()
                 }
             };
-            let change = Change { id, hlc, author, device: self.device_id.clone(), replaces: Vec::new(), body };
+            let chain_seq = self.keys()?.membership.head().0;
+            let change =
+                Change { id, hlc, author, device: self.device_id.clone(), chain_seq, replaces: Vec::new(), body };
             changes.push((change, signing_key));
         }
         access::name_changes_in_events(changes.iter().map(|(change, _)| change), &mut events);

@@ -19,7 +19,12 @@ pub struct PageReport {
     pub repeats: u64,
     /// Held, but their change was not applied: the chain does not confirm its author.
     pub set_aside: u64,
+    /// Applied, and flagged: stamped far ahead of this device's clock.
+    pub far_ahead: u64,
 }
+
+/// A stamp more than this far ahead of the receiving device's clock is flagged.
+pub const FAR_AHEAD_MS: i64 = 5 * 60 * 1000;
 
 /// Verifies and applies `page` in one transaction: either every envelope in it is held (and its
 /// change applied or set aside), or nothing is. An envelope that is not its device's signed next
@@ -29,6 +34,17 @@ pub fn apply_page(
     page: Vec<Vec<u8>>,
     me: &DeviceIdentity,
     directory: &dyn Directory,
+) -> Result<PageReport> {
+    apply_page_at(conn, page, me, directory, crate::engine::system_now_ms())
+}
+
+/// [`apply_page`], with this device's clock reading `now_ms` (for the far-ahead flag).
+pub fn apply_page_at(
+    conn: &mut Connection,
+    page: Vec<Vec<u8>>,
+    me: &DeviceIdentity,
+    directory: &dyn Directory,
+    now_ms: i64,
 ) -> Result<PageReport> {
     let mut envelopes = page.into_iter().map(Envelope::from_bytes).collect::<Result<Vec<_>>>()?;
     envelopes.sort_by(|a, b| (&a.header().device, a.header().seq).cmp(&(&b.header().device, b.header().seq)));
@@ -67,8 +83,16 @@ pub fn apply_page(
         };
         match checked {
             Ok(verified) => {
+                let ahead = verified.signed().hlc().wall_ms.saturating_sub(now_ms);
                 if replication::import(&tx, &verified)? == Imported::New {
                     report.applied += 1;
+                    if ahead > FAR_AHEAD_MS {
+                        tx.prepare_cached(
+                            "INSERT OR IGNORE INTO sync_clock_flags (change_id, device, ahead_ms) VALUES (?1, ?2, ?3)",
+                        )?
+                        .execute(params![change_id, h.device, ahead])?;
+                        report.far_ahead += 1;
+                    }
                 }
             }
             Err(reason) => {

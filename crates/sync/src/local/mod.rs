@@ -8,7 +8,7 @@ use ed25519_dalek::SigningKey;
 use mamori_core::replication::{self, AuthorKeys};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-pub use apply::{apply_page, PageReport};
+pub use apply::{apply_page, apply_page_at, PageReport, FAR_AHEAD_MS};
 
 use crate::error::Result;
 use crate::wire::{genesis_prev, DataKey, Envelope, Frontier, Hash32, Header, Position, ServerState};
@@ -194,8 +194,46 @@ pub fn waiting(conn: &Connection) -> Result<u64> {
     Ok(server_held(conn)?.behind(&frontier(conn)?))
 }
 
+/// Changes applied that were stamped far ahead of this device's clock when they arrived.
+pub fn clock_flag_count(conn: &Connection) -> Result<u64> {
+    let count: i64 = conn.query_row("SELECT count(*) FROM sync_clock_flags", [], |row| row.get(0))?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
 /// Envelopes held whose change was not applied, for an administrator.
 pub fn set_aside_count(conn: &Connection) -> Result<u64> {
     let count: i64 = conn.query_row("SELECT count(*) FROM sync_set_aside", [], |row| row.get(0))?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
+
+/// Tries again the changes set aside because they named a chain link or an author this device
+/// did not know yet (the chain has moved on since). Returns how many were applied now.
+pub fn retry_set_aside(conn: &mut Connection, me: &DeviceIdentity, directory: &dyn Directory) -> Result<u64> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let waiting: Vec<(String, i64, Vec<u8>)> = tx
+        .prepare(
+            "SELECT a.device, a.seq, e.bytes FROM sync_set_aside a
+             JOIN sync_envelopes e ON e.device = a.device AND e.seq = a.seq ORDER BY a.device, a.seq",
+        )?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut applied = 0;
+    for (device, seq, bytes) in waiting {
+        let envelope = Envelope::from_bytes(bytes)?;
+        let Ok(key) = me.data_key(envelope.header().cdk_epoch) else { continue };
+        let change = envelope.open(key)?;
+        if change.device() != device {
+            continue;
+        }
+        if let Ok(verified) = replication::VerifiedChange::check(change, directory) {
+            replication::import(&tx, &verified)?;
+            tx.execute("DELETE FROM sync_set_aside WHERE device = ?1 AND seq = ?2", params![device, seq])?;
+            applied += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests;

@@ -47,3 +47,11 @@ CREATE TABLE IF NOT EXISTS sync_wraps_sent (
     epoch   INTEGER NOT NULL,
     PRIMARY KEY (device, epoch)
 ) WITHOUT ROWID;
+
+-- Changes whose clock stamp was far ahead of this device's clock when they arrived: applied like
+-- any other (never dropped, never clamped; the merge does not trust stamps), and flagged here.
+CREATE TABLE IF NOT EXISTS sync_clock_flags (
+    change_id  TEXT PRIMARY KEY,
+    device     TEXT NOT NULL,
+    ahead_ms   INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -291,3 +291,17 @@ fn only_an_administrator_invites_revokes_or_starts_a_data_key_epoch() {
     enroll(&mut clinic, "desk-1", 2).expect("enrolled again");
     assert!(clinic.state().devices().get("desk-1").expect("named").is_active());
 }
+
+#[test]
+fn a_users_role_at_a_link_is_what_the_chain_said_then() {
+    let mut clinic = Clinic::new();
+    let added = clinic.state().head().0;
+    let moved = clinic.push("admin", Statement::SetRole { user: "nurse".into(), role: Role::Reception }).expect("role");
+    let disabled = clinic.push("admin", Statement::SetDisabled { user: "nurse".into(), disabled: true }).expect("off");
+    let state = clinic.state();
+    assert_eq!(state.role_at("nurse", added), Some(Role::Nurse));
+    assert_eq!(state.role_at("nurse", moved.head().0), Some(Role::Reception));
+    assert_eq!(state.role_at("nurse", disabled.head().0), None, "disabled: no role at all");
+    assert_eq!(state.role_at("nurse", 1), None, "before she was added");
+    assert_eq!(state.role_at("admin", 1), Some(Role::Admin));
+}
