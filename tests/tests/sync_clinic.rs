@@ -136,3 +136,68 @@ fn a_link_planted_in_the_servers_chain_is_refused_by_the_desk() {
     assert_eq!(admin.membership().expect("chain").head().0, head, "the desk's chain is unchanged");
     assert!(admin.membership().expect("chain").devices().get("rogue").is_none());
 }
+
+#[test]
+fn every_devices_audit_reaches_the_server_and_the_admins_report_covers_it() {
+    let clinic = clinic_with_server();
+    let mut doctor = clinic.site.login("doctor");
+    let registered = doctor
+        .register_patient(&patient("000778", (NAME, "二郎"), ("スズキ", "ジロウ"), "1970-01-02", PHONE))
+        .expect("registered");
+    doctor.chart(registered.id).expect("the doctor opens the chart");
+    let first = clinic.sync(&mut doctor).expect("sync");
+    assert!(first.audit_shipped > 0, "the desk's audit events went to the server");
+    let again = clinic.sync(&mut doctor).expect("sync again");
+    assert_eq!(again.audit_shipped, 0, "nothing shipped twice");
+
+    let transport = crate::sync_over_http::transport_for(&clinic.server, &doctor, &clinic.site.keyring);
+    let patient_id = registered.id.to_string();
+    // A doctor is not an administrator: her signature does not open the clinic-wide audit.
+    let signer = |m: &[u8]| doctor.sign_server_request(m).map_err(mamori_sync::Error::from);
+    let refused = clinic.runtime.block_on(transport.audit_for_patient(&patient_id, ("doctor", &signer)));
+    assert!(refused.expect_err("not an admin").to_string().contains("403"));
+    drop(doctor);
+
+    let admin = clinic.site.login("admin");
+    let signer = |m: &[u8]| admin.sign_server_request(m).map_err(mamori_sync::Error::from);
+    let report = clinic.runtime.block_on(transport.audit_for_patient(&patient_id, ("admin", &signer))).expect("report");
+    let opened = report.events.iter().any(|(device, _, body)| {
+        let event: serde_json::Value = serde_json::from_slice(body).expect("JSON");
+        device == admin.device_id() && event["user"] == "doctor" && event["action"] == "read"
+    });
+    assert!(opened, "the report shows the doctor opening the chart on the desk: {:?}", report.events.len());
+    // Someone else's name on the admin's signature is refused too.
+    let forged = clinic.runtime.block_on(transport.audit_for_patient(&patient_id, ("nurse", &signer)));
+    assert!(forged.is_err());
+}
+
+#[test]
+fn an_audit_event_rewritten_after_it_was_shipped_is_found_at_the_next_sync() {
+    let clinic = clinic_with_server();
+    let mut doctor = clinic.site.login("doctor");
+    clinic.sync(&mut doctor).expect("the audit so far reaches the server");
+    // The insider drops the append-only trigger, rewrites an event already shipped, and
+    // recomputes every later hash so that the chain verifies on this computer.
+    let conn = doctor.raw_sql_for_inspection().expect("raw SQL");
+    conn.execute_batch("DROP TRIGGER audit_events_are_never_updated;").expect("trigger dropped");
+    let rows: Vec<(i64, String)> = conn
+        .prepare("SELECT seq, body FROM audit_events ORDER BY seq")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    let mut previous: Vec<u8> = Vec::new();
+    for (seq, body) in rows {
+        let body = if seq == 2 { body.replace("doctor", "nurse") } else { body };
+        let hash = mamori_core::replication::audit_event_hash(&previous, body.as_bytes());
+        conn.execute(
+            "UPDATE audit_events SET body = ?1, hash = ?2 WHERE seq = ?3",
+            rusqlite::params![body, &hash[..], seq],
+        )
+        .expect("rewritten");
+        previous = hash.to_vec();
+    }
+    let refused = clinic.sync(&mut doctor).expect_err("the rewrite is found");
+    assert!(refused.to_string().contains("audit"), "{refused}");
+}

@@ -34,6 +34,42 @@ pub fn own_changes_after(
     .collect()
 }
 
+/// One audit event as stored: (sequence, exact body, hash).
+pub type AuditEntry = (u64, Vec<u8>, [u8; 32]);
+
+/// This device's audit events after `after`, oldest first, at most `limit`: (sequence, the exact
+/// stored body its hash covers, hash). Only metadata: who, role, device, patient id, section,
+/// what, when, allowed or refused, reason — never chart content (`docs/audit-events.md`).
+pub fn audit_events_after(conn: &Connection, after: u64, limit: usize) -> Result<Vec<AuditEntry>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, body, hash FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+    let rows = stmt.query_map(
+        rusqlite::params![i64::try_from(after).unwrap_or(i64::MAX), i64::try_from(limit).unwrap_or(i64::MAX)],
+        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, Vec<u8>>(2)?)),
+    )?;
+    rows.map(|row| {
+        let (seq, body, hash) = row?;
+        let hash: [u8; 32] =
+            hash.try_into().map_err(|_| crate::Error::InvalidState("an audit hash has the wrong length"))?;
+        Ok((u64::try_from(seq).unwrap_or(0), body.into_bytes(), hash))
+    })
+    .collect()
+}
+
+/// The hash of audit event `seq` (empty for 0, the start of the chain).
+pub fn audit_hash_at(conn: &Connection, seq: u64) -> Result<Vec<u8>> {
+    if seq == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(conn.query_row(
+        "SELECT hash FROM audit_events WHERE seq = ?1",
+        [i64::try_from(seq).unwrap_or(i64::MAX)],
+        |row| row.get(0),
+    )?)
+}
+
+pub use crate::audit::event_hash as audit_event_hash;
+
 /// The newest stamp in the log, so a reopened device keeps issuing later ones.
 pub fn last_stamp(conn: &Connection) -> Result<Hlc> {
     crate::changelog::last_stamp(conn)

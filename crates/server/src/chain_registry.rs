@@ -68,6 +68,14 @@ impl ChainRegistry {
         }
     }
 
+    /// The signing key of `user` if the verified chain says they are an enabled administrator.
+    pub fn admin_key(&self, user: &str) -> Option<Hash32> {
+        let state = self.read();
+        let member = state.as_ref()?.member(user)?;
+        (member.accepted() && !member.disabled && member.role == mamori_core::domain::Role::Admin)
+            .then_some(member.signing_key)
+    }
+
     pub fn standing(&self, device: &str) -> Option<Standing> {
         standing_in(self.read().as_ref()?, device)
     }

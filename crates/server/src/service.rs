@@ -12,8 +12,10 @@ use mamori_sync::wire::{
 };
 
 use crate::chain_registry::{ChainRegistry, Standing};
-use crate::storage::{ChainStorage, Incoming, Storage, Stored};
+use crate::storage::{AuditEntry, AuditStorage, ChainStorage, Incoming, Storage, Stored};
 use crate::{Error, Result};
+use mamori_sync::wire::audit::{anchor_message, AuditBatch};
+use mamori_sync::wire::AuditReceipt;
 
 /// Most envelopes one push may carry.
 pub const MAX_PUSH_ENVELOPES: usize = 2000;
@@ -29,6 +31,8 @@ pub trait DeviceRegistry: Send + Sync {
 pub struct ClinicServer<S> {
     storage: S,
     clinic: Hash32,
+    /// Signs receipts for shipped audit chains (anchors); it signs nothing else of the clinic's.
+    countersigner: ed25519_dalek::SigningKey,
     devices: Arc<dyn DeviceRegistry>,
     /// The membership chain the devices come from (absent only in tests with a fixed registry).
     chain: Option<Arc<ChainRegistry>>,
@@ -49,16 +53,35 @@ pub enum ChainOutcome {
 impl<S: Storage + ChainStorage> ClinicServer<S> {
     /// A server with a fixed set of devices (tests and the simulation).
     pub fn new(storage: S, clinic: Hash32, devices: Box<dyn DeviceRegistry>) -> Self {
-        Self { storage, clinic, devices: Arc::from(devices), chain: None }
+        Self { storage, clinic, countersigner: random_key(), devices: Arc::from(devices), chain: None }
     }
 
     /// A clinic's server: its devices are those the membership chain it stores enrolls, verified
     /// from the clinic root key `root` (which is also the clinic's identity in envelopes).
     pub async fn following_chain(storage: S, root: Hash32) -> Result<Self> {
         let chain = Arc::new(ChainRegistry::new(root));
-        let server = Self { storage, clinic: root, devices: chain.clone(), chain: Some(chain) };
+        let server =
+            Self { storage, clinic: root, countersigner: random_key(), devices: chain.clone(), chain: Some(chain) };
         server.refresh_chain().await?;
         Ok(server)
+    }
+
+    /// Whether `user` is an enabled administrator in the stored chain whose key signed `message`
+    /// (under `USER_REQUEST_DOMAIN`).
+    pub async fn admin_signed(&self, user: &str, message: &[u8], signature_hex: &str) -> Result<bool> {
+        self.refresh_chain().await?;
+        let Some(chain) = &self.chain else { return Ok(false) };
+        let Some(key) = chain.admin_key(user) else { return Ok(false) };
+        let Some(signature) = hex_signature(signature_hex) else { return Ok(false) };
+        let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&key) else { return Ok(false) };
+        let signed = [mamori_core::clinic::USER_REQUEST_DOMAIN, message].concat();
+        Ok(key.verify_strict(&signed, &ed25519_dalek::Signature::from_bytes(&signature)).is_ok())
+    }
+
+    /// Uses `key` (kept in the server folder) to countersign audit heads.
+    pub fn with_countersigner(mut self, key: ed25519_dalek::SigningKey) -> Self {
+        self.countersigner = key;
+        self
     }
 
     /// Takes links another server process stored since this one last looked.
@@ -232,4 +255,76 @@ impl<S: Storage + ChainStorage> ClinicServer<S> {
             bytes: envelope.into_bytes(),
         })
     }
+}
+
+fn random_key() -> ed25519_dalek::SigningKey {
+    let mut seed = [0u8; 32];
+    // The OS random source; a server without one cannot run TLS either.
+    let _ = mamori_core::secret::fill_random(&mut seed);
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+}
+
+impl<S: Storage + ChainStorage + AuditStorage> ClinicServer<S> {
+    /// Stores a device's audit batch (only its own: the batch must be signed by `sender`) where
+    /// it follows what is held, and countersigns the head the server now holds. A rewrite of
+    /// events already shipped is refused (`Fork`) and kept for an administrator.
+    pub async fn push_audit(&self, sender: &str, bytes: &[u8]) -> Result<std::result::Result<AuditReceipt, String>> {
+        self.refresh_chain().await?;
+        let key = self.devices.device_key(sender);
+        let batch = match AuditBatch::open(bytes, |device| key.filter(|_| device == sender)) {
+            Ok(batch) => batch,
+            Err(error) => return Ok(Err(error.to_string())),
+        };
+        if batch.clinic != self.clinic {
+            return Ok(Err("the audit batch belongs to another clinic".into()));
+        }
+        let hashes = match batch.hashes(mamori_core::replication::audit_event_hash) {
+            Ok(hashes) => hashes,
+            Err(error) => return Ok(Err(error.to_string())),
+        };
+        let entries = batch
+            .bodies
+            .iter()
+            .zip(hashes)
+            .enumerate()
+            .map(|(i, (body, hash))| AuditEntry {
+                seq: batch.first + i as u64,
+                body: body.clone(),
+                hash,
+                patient: patient_of(body),
+            })
+            .collect();
+        let (outcome, seq, hash) = self.storage.append_audit(sender, batch.prev, entries).await?;
+        let countersignature =
+            ed25519_dalek::Signer::sign(&self.countersigner, &anchor_message(&self.clinic, sender, seq, &hash));
+        Ok(Ok(AuditReceipt {
+            outcome,
+            seq,
+            hash,
+            countersignature: countersignature.to_bytes().to_vec(),
+            server_key: self.countersigner.verifying_key().to_bytes(),
+        }))
+    }
+
+    /// Every device's audit events naming `patient` (device, sequence, event JSON).
+    pub async fn audit_for_patient(&self, patient: &str) -> Result<Vec<(String, u64, Vec<u8>)>> {
+        self.storage.audit_for_patient(patient).await
+    }
+}
+
+/// The patient id an audit event names, read from its JSON (events are metadata only).
+fn patient_of(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value.get("patient")?.as_str().map(str::to_owned)
+}
+
+fn hex_signature(text: &str) -> Option<[u8; 64]> {
+    if text.len() != 128 {
+        return None;
+    }
+    let mut out = [0u8; 64];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
 }

@@ -2,6 +2,7 @@
 //! envelopes with frozen byte fixtures), the device's side of it in the chart database, and the
 //! client engine behind a [`transport::Transport`] trait. See `docs/sync.md`.
 
+pub mod audit_ship;
 pub mod engine;
 pub mod error;
 pub mod faults;

@@ -32,6 +32,8 @@ pub struct SessionReport {
     pub data_keys_taken: usize,
     pub wraps_given: usize,
     pub round: RoundReport,
+    /// Audit events the server took from this device.
+    pub audit_shipped: u64,
 }
 
 /// One sync round for `clinic` over `transport`.
@@ -59,6 +61,7 @@ pub async fn sync_session(
     let membership = clinic.membership()?.clone();
     let engine = Engine { transport, me: &me, directory: &membership, chain_seq: keys.chain_seq, settings };
     report.round = engine.round(clinic.sync_connection()?, progress).await?;
+    report.audit_shipped = crate::audit_ship::ship(clinic.sync_connection()?, &me, transport).await?;
     Ok(report)
 }
 

@@ -73,16 +73,17 @@ fn serve(dir: &Path, listen: Option<String>, postgres: Option<String>) -> anyhow
     let listen = listen.unwrap_or(settings.listen);
     let addr: SocketAddr = listen.parse().with_context(|| format!("{listen} is not an address like 0.0.0.0:8443"))?;
     let (tls, pin) = http::tls::server_config(dir)?;
+    let countersigner = http::tls::load_countersign_key(dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("no async runtime")?;
     runtime.block_on(async {
         match postgres {
             Some(config) => {
                 let storage = PostgresStorage::connect(&config).await?;
-                start(storage, root, addr, tls, &pin, "PostgreSQL").await
+                start(storage, root, addr, tls, &pin, "PostgreSQL", countersigner).await
             }
             None => {
                 let storage = SqliteStorage::open(&dir.join(DATABASE_FILE))?;
-                start(storage, root, addr, tls, &pin, "SQLite").await
+                start(storage, root, addr, tls, &pin, "SQLite", countersigner).await
             }
         }
     })
@@ -95,8 +96,9 @@ async fn start<S: Backend>(
     tls: rustls_config::ServerConfig,
     pin: &[u8; 32],
     backend: &'static str,
+    countersigner: ed25519_dalek::SigningKey,
 ) -> anyhow::Result<()> {
-    let server = ClinicServer::following_chain(storage, root).await?;
+    let server = ClinicServer::following_chain(storage, root).await?.with_countersigner(countersigner);
     let app = Arc::new(App::new(server));
     let pin = hex::encode(pin);
     let serving = http::serve(app, addr, tls, move |bound| {

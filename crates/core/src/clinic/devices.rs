@@ -16,6 +16,10 @@ use crate::vault::device_secret::load_required;
 use crate::vault::{DeviceKeys, DeviceSecretStore};
 use crate::{Error, Result};
 
+/// What a user's signature on a request to the clinic server covers first: under it a user key
+/// signs nothing but such requests (its links and records have domains of their own).
+pub const USER_REQUEST_DOMAIN: &[u8] = b"mamori-user-request-v1\0";
+
 /// What the sync engine needs from an open session: whose, which device, its keys.
 pub struct SyncKeys {
     /// The clinic root key: the clinic's identity, named in every envelope.
@@ -150,6 +154,14 @@ impl Clinic {
             .iter()
             .map(|(epoch, key)| Ok((*epoch, data_key::wrap(key, *epoch, device, &record.x25519)?.to_bytes())))
             .collect()
+    }
+
+    /// This session's user signs a request to the clinic server (the server checks their standing
+    /// in the chain, e.g. an administrator asking for the clinic-wide audit report).
+    pub fn sign_server_request(&self, request: &[u8]) -> Result<[u8; 64]> {
+        use ed25519_dalek::Signer;
+        let key = self.keys()?.user_key.signing_key();
+        Ok(key.sign(&[USER_REQUEST_DOMAIN, request].concat()).to_bytes())
     }
 
     /// Refuses anyone but an administrator (audited like every refusal).

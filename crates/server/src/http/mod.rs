@@ -16,20 +16,23 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use mamori_sync::http::COUNTER_FLOOR_HEADER;
-use mamori_sync::wire::auth::{verify_request, COUNTER_HEADER, DEVICE_HEADER, SIGNATURE_HEADER};
+use mamori_sync::wire::auth::{
+    request_message, verify_request, COUNTER_HEADER, DEVICE_HEADER, SIGNATURE_HEADER, USER_HEADER,
+    USER_SIGNATURE_HEADER,
+};
 use mamori_sync::wire::codec::{Codec, CONTENT_TYPE};
-use mamori_sync::wire::{ChainLinks, KeyWraps, PullRequest, PushRequest};
+use mamori_sync::wire::{AuditEvents, ChainLinks, KeyWraps, PullRequest, PushRequest};
 use tower_http::timeout::TimeoutLayer;
 
 pub use limits::RateLimiter;
 
 use crate::chain_registry::{standing_in, Standing};
 use crate::service::{ChainOutcome, ClinicServer};
-use crate::storage::{ChainStorage, RequestCounters, Storage};
+use crate::storage::{AuditStorage, ChainStorage, RequestCounters, Storage};
 
 /// What every server backend offers.
-pub trait Backend: Storage + ChainStorage + RequestCounters {}
-impl<T: Storage + ChainStorage + RequestCounters> Backend for T {}
+pub trait Backend: Storage + ChainStorage + RequestCounters + AuditStorage {}
+impl<T: Storage + ChainStorage + RequestCounters + AuditStorage> Backend for T {}
 
 /// The largest body the server reads: a full push page of the largest envelopes is far below.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -61,6 +64,8 @@ pub fn router<S: Backend>(app: Arc<App<S>>) -> Router {
         .route("/v1/chain/append", post(chain_append::<S>))
         .route("/v1/wraps", post(wraps_put::<S>))
         .route("/v1/wraps/mine", post(wraps_mine::<S>))
+        .route("/v1/audit", post(audit_push::<S>))
+        .route("/v1/audit/patient", post(audit_patient::<S>))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(app)
@@ -294,6 +299,64 @@ async fn wraps_mine<S: Backend>(
     };
     match app.server.wraps_for(&device).await {
         Ok(wraps) => binary(wraps.encode()),
+        Err(error) => failed(&error),
+    }
+}
+
+async fn audit_push<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let device = match authenticate(&app, &method, "/v1/audit", &headers, &body).await {
+        Ok(device) => device,
+        Err(refused) => return refused,
+    };
+    match app.server.push_audit(&device, &body).await {
+        Ok(Ok(receipt)) => binary(receipt.encode()),
+        Ok(Err(why)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, why),
+        Err(error) => failed(&error),
+    }
+}
+
+/// Every device's audit events naming a patient: only for an enabled administrator, whose own
+/// signature over the request the chain's key for them must verify.
+async fn audit_patient<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = "/v1/audit/patient";
+    let device = match authenticate(&app, &method, path, &headers, &body).await {
+        Ok(device) => device,
+        Err(refused) => return refused,
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(user), Some(signature), Some(counter)) = (
+        header(USER_HEADER),
+        header(USER_SIGNATURE_HEADER),
+        header(COUNTER_HEADER).and_then(|c| c.parse::<u64>().ok()),
+    ) else {
+        return refuse(StatusCode::UNAUTHORIZED, "the report is asked for by an administrator, who signs the request");
+    };
+    let message = request_message(method.as_str(), path, &device, counter, &body);
+    match app.server.admin_signed(user, &message, signature).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "only an enabled administrator's signature opens the clinic-wide audit",
+            )
+        }
+        Err(error) => return failed(&error),
+    }
+    let Ok(patient) = std::str::from_utf8(&body) else {
+        return refuse(StatusCode::BAD_REQUEST, "the body is a patient id");
+    };
+    match app.server.audit_for_patient(patient).await {
+        Ok(events) => binary(AuditEvents { events }.encode()),
         Err(error) => failed(&error),
     }
 }

@@ -27,6 +27,7 @@ pub fn create(dir: &Path, names: &[String]) -> Result<Hash32> {
         .map_err(|e| Error::Setup(format!("the certificate could not be made: {e}")))?;
     std::fs::create_dir_all(dir).map_err(|e| Error::Setup(format!("{}: {e}", dir.display())))?;
     write_private(&key_path, certified.signing_key.serialize_pem().as_bytes())?;
+    create_countersign_key(dir)?;
     std::fs::write(&cert_path, certified.cert.pem())
         .map_err(|e| Error::Setup(format!("{}: {e}", cert_path.display())))?;
     Ok(fingerprint(certified.cert.der()))
@@ -63,4 +64,33 @@ pub fn server_config(dir: &Path) -> Result<(rustls::ServerConfig, Hash32)> {
         .map_err(|e| Error::Setup(format!("the certificate could not be used: {e}")))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok((config, pin))
+}
+
+pub const COUNTERSIGN_KEY_FILE: &str = "audit-countersign.key";
+
+/// Makes the key the server countersigns devices' audit heads with (in `dir`, readable by the
+/// server's account only). It signs nothing else: no change, link or device.
+pub fn create_countersign_key(dir: &Path) -> Result<()> {
+    let mut seed = [0u8; 32];
+    mamori_core::secret::fill_random(&mut seed)
+        .map_err(|_| Error::Setup("the system random source is unavailable".into()))?;
+    let text = seed.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    write_private(&dir.join(COUNTERSIGN_KEY_FILE), text.as_bytes())
+}
+
+/// The countersigning key in `dir`.
+pub fn load_countersign_key(dir: &Path) -> Result<ed25519_dalek::SigningKey> {
+    let path = dir.join(COUNTERSIGN_KEY_FILE);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|_| Error::Setup(format!("{} is missing; run `mamori server init` first", path.display())))?;
+    let text = text.trim();
+    let mut seed = [0u8; 32];
+    if text.len() != 64 {
+        return Err(Error::Setup(format!("{} is not a key", path.display())));
+    }
+    for (i, byte) in seed.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
+            .map_err(|_| Error::Setup(format!("{} is not a key", path.display())))?;
+    }
+    Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
 }

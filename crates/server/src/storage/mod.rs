@@ -80,3 +80,28 @@ pub trait ChainStorage: Send + Sync + 'static {
     /// Every wrap kept for `device`.
     fn wraps_for(&self, device: &str) -> impl Future<Output = Result<Vec<Vec<u8>>>> + Send;
 }
+
+/// One audit event as the server keeps it: its sequence, exact body, hash, and the patient it
+/// names (read from the body by the service, for the clinic-wide report).
+#[derive(Clone, Debug)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub body: Vec<u8>,
+    pub hash: Hash32,
+    pub patient: Option<String>,
+}
+
+/// Every device's audit chain as shipped: gap-free per device; other bytes at a held place (a
+/// rewrite of what was shipped) are refused and kept.
+pub trait AuditStorage: Send + Sync + 'static {
+    /// Stores `entries` (consecutive, from `first`, chaining from `prev`) where they follow what
+    /// is held; returns the outcome and the device's head after it (sequence, hash).
+    fn append_audit(
+        &self,
+        device: &str,
+        prev: Option<Hash32>,
+        entries: Vec<AuditEntry>,
+    ) -> impl Future<Output = Result<(mamori_sync::wire::AuditOutcome, u64, Hash32)>> + Send;
+    /// Every device's events naming `patient`: (device, sequence, body), by device and sequence.
+    fn audit_for_patient(&self, patient: &str) -> impl Future<Output = Result<Vec<(String, u64, Vec<u8>)>>> + Send;
+}

@@ -11,8 +11,9 @@ use mamori_sync::wire::{Frontier, Position};
 use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
 
-use super::{ChainStorage, Incoming, RequestCounters, Storage, Stored};
+use super::{AuditEntry, AuditStorage, ChainStorage, Incoming, RequestCounters, Storage, Stored};
 use crate::{Error, Result};
+use mamori_sync::wire::{AuditOutcome, Hash32};
 
 /// The first key of every advisory lock this backend takes (the second names what is locked), so
 /// its locks cannot collide with another application's on the same database.
@@ -72,6 +73,29 @@ DO $$ BEGIN
         FOR EACH STATEMENT EXECUTE FUNCTION envelopes_are_append_only();
     END IF;
 END $$;
+CREATE TABLE IF NOT EXISTS audit_events (
+    device      TEXT COLLATE \"C\" NOT NULL,
+    seq         BIGINT NOT NULL CHECK (seq > 0),
+    hash        BYTEA NOT NULL,
+    body        BYTEA NOT NULL,
+    patient_id  TEXT,
+    PRIMARY KEY (device, seq)
+);
+CREATE INDEX IF NOT EXISTS audit_events_by_patient ON audit_events (patient_id) WHERE patient_id IS NOT NULL;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger
+                   WHERE tgname = 'audit_events_are_append_only' AND tgrelid = 'audit_events'::regclass) THEN
+        CREATE TRIGGER audit_events_are_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_events
+        FOR EACH STATEMENT EXECUTE FUNCTION envelopes_are_append_only();
+    END IF;
+END $$;
+CREATE TABLE IF NOT EXISTS audit_forks (
+    device  TEXT COLLATE \"C\" NOT NULL,
+    seq     BIGINT NOT NULL,
+    hash    BYTEA NOT NULL,
+    body    BYTEA NOT NULL,
+    PRIMARY KEY (device, seq, hash)
+);
 CREATE TABLE IF NOT EXISTS key_wraps (
     device  TEXT COLLATE \"C\" NOT NULL,
     bytes   BYTEA NOT NULL,
@@ -374,5 +398,87 @@ impl ChainStorage for PostgresStorage {
         let client = self.pool.get().await?;
         let rows = client.query("SELECT bytes FROM key_wraps WHERE device = $1 ORDER BY bytes", &[&device]).await?;
         rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+    }
+}
+
+/// The first key of the per-device audit lock (the second is the device's hash).
+const AUDIT_LOCK_SPACE: i32 = 0x4d_4d_41; // "MMA"
+
+impl AuditStorage for PostgresStorage {
+    async fn append_audit(
+        &self,
+        device: &str,
+        prev: Option<Hash32>,
+        entries: Vec<AuditEntry>,
+    ) -> Result<(AuditOutcome, u64, Hash32)> {
+        let mut client = self.pool.get().await?;
+        let tx = client.build_transaction().isolation_level(IsolationLevel::ReadCommitted).start().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&AUDIT_LOCK_SPACE, &device]).await?;
+        async fn head(tx: &deadpool_postgres::Transaction<'_>, device: &str) -> Result<(u64, Hash32)> {
+            let row = tx
+                .query_opt("SELECT seq, hash FROM audit_events WHERE device = $1 ORDER BY seq DESC LIMIT 1", &[&device])
+                .await?;
+            Ok(match row {
+                Some(row) => {
+                    let seq: i64 = row.try_get(0)?;
+                    let hash: Vec<u8> = row.try_get(1)?;
+                    (u64::try_from(seq).unwrap_or(0), hash.try_into().unwrap_or([0; 32]))
+                }
+                None => (0, [0; 32]),
+            })
+        }
+        let (held, held_hash) = head(&tx, device).await?;
+        let first = entries.first().map_or(0, |e| e.seq);
+        let outcome = if first > held + 1 {
+            AuditOutcome::Gap
+        } else if first == held + 1 && held > 0 && prev != Some(held_hash) {
+            AuditOutcome::Fork
+        } else {
+            let mut outcome = AuditOutcome::AlreadyHeld;
+            for entry in &entries {
+                if entry.seq <= held {
+                    let stored: Vec<u8> = tx
+                        .query_one(
+                            "SELECT hash FROM audit_events WHERE device = $1 AND seq = $2",
+                            &[&device, &sql_seq(entry.seq)],
+                        )
+                        .await?
+                        .try_get(0)?;
+                    if stored != entry.hash {
+                        tx.execute(
+                            "INSERT INTO audit_forks (device, seq, hash, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                            &[&device, &sql_seq(entry.seq), &&entry.hash[..], &entry.body],
+                        )
+                        .await?;
+                        outcome = AuditOutcome::Fork;
+                        break;
+                    }
+                } else {
+                    tx.execute(
+                        "INSERT INTO audit_events (device, seq, hash, body, patient_id) VALUES ($1, $2, $3, $4, $5)",
+                        &[&device, &sql_seq(entry.seq), &&entry.hash[..], &entry.body, &entry.patient],
+                    )
+                    .await?;
+                    outcome = AuditOutcome::Stored;
+                }
+            }
+            outcome
+        };
+        let (seq, hash) = head(&tx, device).await?;
+        tx.commit().await?;
+        Ok((outcome, seq, hash))
+    }
+
+    async fn audit_for_patient(&self, patient: &str) -> Result<Vec<(String, u64, Vec<u8>)>> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query("SELECT device, seq, body FROM audit_events WHERE patient_id = $1 ORDER BY device, seq", &[&patient])
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = row.try_get(1)?;
+                Ok((row.try_get(0)?, u64::try_from(seq).unwrap_or(0), row.try_get(2)?))
+            })
+            .collect()
     }
 }

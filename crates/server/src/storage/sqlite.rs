@@ -8,8 +8,9 @@ use mamori_sync::wire::{Frontier, Position};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use super::{ChainStorage, Incoming, RequestCounters, Storage, Stored};
+use super::{AuditEntry, AuditStorage, ChainStorage, Incoming, RequestCounters, Storage, Stored};
 use crate::{Error, Result};
+use mamori_sync::wire::{AuditOutcome, Hash32};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS server_identity (
@@ -47,6 +48,27 @@ CREATE TABLE IF NOT EXISTS key_wraps (
     device  TEXT NOT NULL,
     bytes   BLOB NOT NULL,
     PRIMARY KEY (device, bytes)
+) WITHOUT ROWID;
+-- Every device's audit events as shipped (metadata only), and rewrites refused.
+CREATE TABLE IF NOT EXISTS audit_events (
+    device      TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    hash        BLOB NOT NULL,
+    body        BLOB NOT NULL,
+    patient_id  TEXT,
+    PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS audit_events_by_patient ON audit_events (patient_id) WHERE patient_id IS NOT NULL;
+CREATE TRIGGER IF NOT EXISTS audit_events_are_never_updated BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_events_are_never_deleted BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TABLE IF NOT EXISTS audit_forks (
+    device  TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    hash    BLOB NOT NULL,
+    body    BLOB NOT NULL,
+    PRIMARY KEY (device, seq, hash)
 ) WITHOUT ROWID;
 -- Other bytes offered at a place already held: refused, and kept for an administrator.
 CREATE TABLE IF NOT EXISTS forks (
@@ -295,6 +317,90 @@ impl ChainStorage for SqliteStorage {
             let mut stmt = conn.prepare_cached("SELECT bytes FROM key_wraps WHERE device = ?1 ORDER BY bytes")?;
             let rows = stmt.query_map([device], |row| row.get(0))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+}
+
+impl AuditStorage for SqliteStorage {
+    async fn append_audit(
+        &self,
+        device: &str,
+        prev: Option<Hash32>,
+        entries: Vec<AuditEntry>,
+    ) -> Result<(AuditOutcome, u64, Hash32)> {
+        let device = device.to_owned();
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let head = |tx: &rusqlite::Transaction<'_>| -> Result<(u64, Hash32)> {
+                let row: Option<(i64, Vec<u8>)> = tx
+                    .query_row(
+                        "SELECT seq, hash FROM audit_events WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+                        [&device],
+                        |row| Ok((row.get(0)?, row.get(1)?)),
+                    )
+                    .optional()?;
+                Ok(match row {
+                    Some((seq, hash)) => (u64::try_from(seq).unwrap_or(0), hash.try_into().unwrap_or([0; 32])),
+                    None => (0, [0; 32]),
+                })
+            };
+            let (held, held_hash) = head(&tx)?;
+            let first = entries.first().map_or(0, |e| e.seq);
+            let outcome = if first > held + 1 {
+                AuditOutcome::Gap
+            } else if first == held + 1 && held > 0 && prev != Some(held_hash) {
+                AuditOutcome::Fork
+            } else {
+                let mut outcome = AuditOutcome::AlreadyHeld;
+                for entry in &entries {
+                    if entry.seq <= held {
+                        let stored: Vec<u8> = tx.query_row(
+                            "SELECT hash FROM audit_events WHERE device = ?1 AND seq = ?2",
+                            params![device, sql_seq(entry.seq)],
+                            |row| row.get(0),
+                        )?;
+                        if stored != entry.hash {
+                            tx.execute(
+                                "INSERT OR IGNORE INTO audit_forks (device, seq, hash, body) VALUES (?1, ?2, ?3, ?4)",
+                                params![device, sql_seq(entry.seq), &entry.hash[..], entry.body],
+                            )?;
+                            outcome = AuditOutcome::Fork;
+                            break;
+                        }
+                    } else {
+                        tx.execute(
+                            "INSERT INTO audit_events (device, seq, hash, body, patient_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![device, sql_seq(entry.seq), &entry.hash[..], entry.body, entry.patient],
+                        )?;
+                        outcome = AuditOutcome::Stored;
+                    }
+                }
+                outcome
+            };
+            if outcome == AuditOutcome::Fork {
+                mamori_core::log_safe!(warn, "a device offered a rewritten audit chain", seq = first);
+            }
+            let (seq, hash) = head(&tx)?;
+            tx.commit()?;
+            Ok((outcome, seq, hash))
+        })
+        .await
+    }
+
+    async fn audit_for_patient(&self, patient: &str) -> Result<Vec<(String, u64, Vec<u8>)>> {
+        let patient = patient.to_owned();
+        self.with(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT device, seq, body FROM audit_events WHERE patient_id = ?1 ORDER BY device, seq",
+            )?;
+            let rows =
+                stmt.query_map([patient], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get(2)?)))?;
+            rows.map(|row| {
+                let (device, seq, body) = row?;
+                Ok((device, u64::try_from(seq).unwrap_or(0), body))
+            })
+            .collect()
         })
         .await
     }

@@ -10,9 +10,14 @@ use ed25519_dalek::SigningKey;
 
 use crate::error::{Error, Result};
 use crate::transport::Transport;
-use crate::wire::auth::{sign_request, COUNTER_HEADER, DEVICE_HEADER, SIGNATURE_HEADER};
+use crate::wire::auth::{
+    request_message, sign_request, COUNTER_HEADER, DEVICE_HEADER, SIGNATURE_HEADER, USER_HEADER, USER_SIGNATURE_HEADER,
+};
 use crate::wire::codec::{Codec, CONTENT_TYPE};
-use crate::wire::{ChainLinks, Hash32, KeyWraps, PullRequest, PullResponse, PushRequest, PushResponse, ServerState};
+use crate::wire::{
+    AuditEvents, AuditReceipt, ChainLinks, Hash32, KeyWraps, PullRequest, PullResponse, PushRequest, PushResponse,
+    ServerState,
+};
 
 /// The header in a 409 answer that gives the lowest counter the server will take next.
 pub const COUNTER_FLOOR_HEADER: &str = "mamori-counter-floor";
@@ -60,14 +65,30 @@ impl HttpTransport {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Vec<u8>) -> Result<Vec<u8>> {
+        self.call_as(method, path, body, None).await
+    }
+
+    /// [`HttpTransport::call`], also signed by a user (`user`: their login name and a signer
+    /// over `USER_REQUEST_DOMAIN` and the request message, which their session holds).
+    async fn call_as(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+        user: Option<UserSigner<'_>>,
+    ) -> Result<Vec<u8>> {
         // A retry when the server says this device's clock-based counter is behind, and after the
         // wait the server asks for when this device sends too much.
         for attempt in 0..4 {
             let counter = self.next_counter();
             let signature = sign_request(&self.key, method.as_str(), path, &self.device, counter, &body);
-            let response = self
-                .client
-                .request(method.clone(), format!("{}{path}", self.base))
+            let mut request = self.client.request(method.clone(), format!("{}{path}", self.base));
+            if let Some((name, sign)) = &user {
+                let message = request_message(method.as_str(), path, &self.device, counter, &body);
+                request =
+                    request.header(USER_HEADER, *name).header(USER_SIGNATURE_HEADER, hex::encode(sign(&message)?));
+            }
+            let response = request
                 .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE)
                 .header(DEVICE_HEADER, &self.device)
                 .header(COUNTER_HEADER, counter.to_string())
@@ -118,6 +139,22 @@ impl HttpTransport {
 
     pub async fn my_wraps(&self) -> Result<KeyWraps> {
         KeyWraps::decode(&self.call(reqwest::Method::POST, "/v1/wraps/mine", Vec::new()).await?)
+    }
+}
+
+/// A user signing a request through this device: their login name and their session's signer.
+pub type UserSigner<'a> = (&'a str, &'a dyn Fn(&[u8]) -> Result<[u8; 64]>);
+
+impl HttpTransport {
+    /// Ships an audit batch (bytes signed by this device); the server's receipt.
+    pub async fn push_audit(&self, batch: Vec<u8>) -> Result<AuditReceipt> {
+        AuditReceipt::decode(&self.call(reqwest::Method::POST, "/v1/audit", batch).await?)
+    }
+
+    /// Every device's audit events naming `patient`: an administrator's request, signed by them.
+    pub async fn audit_for_patient(&self, patient: &str, user: UserSigner<'_>) -> Result<AuditEvents> {
+        let body = patient.as_bytes().to_vec();
+        AuditEvents::decode(&self.call_as(reqwest::Method::POST, "/v1/audit/patient", body, Some(user)).await?)
     }
 }
 

@@ -55,3 +55,12 @@ CREATE TABLE IF NOT EXISTS sync_clock_flags (
     device     TEXT NOT NULL,
     ahead_ms   INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- The server's receipts for this device's audit chain: it held the chain up to `seq` with
+-- `hash`, countersigned with `server_key`. Shipping resumes after the newest.
+CREATE TABLE IF NOT EXISTS sync_audit_anchors (
+    seq               INTEGER PRIMARY KEY,
+    hash              BLOB NOT NULL,
+    countersignature  BLOB NOT NULL,
+    server_key        BLOB NOT NULL
+);

@@ -12,9 +12,14 @@ use crate::error::{Error, Result};
 pub const DEVICE_HEADER: &str = "mamori-device";
 pub const COUNTER_HEADER: &str = "mamori-counter";
 pub const SIGNATURE_HEADER: &str = "mamori-signature";
+/// A user acting through the device (an administrator's report), and their signature over
+/// `USER_REQUEST_DOMAIN` and the same request message.
+pub const USER_HEADER: &str = "mamori-user";
+pub const USER_SIGNATURE_HEADER: &str = "mamori-user-signature";
 const DOMAIN: &[u8] = b"mamori-request-v1\0";
 
-fn message(method: &str, path: &str, device: &str, counter: u64, body: &[u8]) -> Vec<u8> {
+/// What a request signature covers.
+pub fn request_message(method: &str, path: &str, device: &str, counter: u64, body: &[u8]) -> Vec<u8> {
     let mut m = Vec::with_capacity(128);
     m.extend_from_slice(DOMAIN);
     for part in [method, path, device] {
@@ -28,7 +33,7 @@ fn message(method: &str, path: &str, device: &str, counter: u64, body: &[u8]) ->
 
 /// The signature header's value for a request.
 pub fn sign_request(key: &SigningKey, method: &str, path: &str, device: &str, counter: u64, body: &[u8]) -> String {
-    hex::encode(key.sign(&message(method, path, device, counter, body)).to_bytes())
+    hex::encode(key.sign(&request_message(method, path, device, counter, body)).to_bytes())
 }
 
 /// Checks a request's signature against the device's enrolled key.
@@ -46,7 +51,7 @@ pub fn verify_request(
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or(Error::Malformed("the request signature is not 64 bytes of hex"))?;
-    key.verify_strict(&message(method, path, device, counter, body), &Signature::from_bytes(&bytes))
+    key.verify_strict(&request_message(method, path, device, counter, body), &Signature::from_bytes(&bytes))
         .map_err(|_| Error::DeviceSignature)
 }
 

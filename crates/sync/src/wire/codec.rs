@@ -7,7 +7,8 @@ use uuid::Uuid;
 use super::envelope::{Reader, MAX_ENVELOPE_BYTES};
 use super::frontier::{Frontier, Position};
 use super::messages::{
-    ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest, PushResponse, ServerState,
+    AuditEvents, AuditOutcome, AuditReceipt, ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest,
+    PushResponse, ServerState,
 };
 use crate::error::{Error, Result};
 
@@ -257,6 +258,71 @@ impl Codec for KeyWraps {
     }
 }
 
+impl Codec for AuditEvents {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        let flat: Vec<Vec<u8>> = self
+            .events
+            .iter()
+            .flat_map(|(device, seq, body)| [device.as_bytes().to_vec(), seq.to_be_bytes().to_vec(), body.clone()])
+            .collect();
+        put_blobs(&mut out, &flat);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let flat = read_blobs(&mut r)?;
+        if flat.len() % 3 != 0 {
+            return Err(Error::Malformed("an audit event without its device or sequence"));
+        }
+        let mut events = Vec::with_capacity(flat.len() / 3);
+        for triple in flat.chunks(3) {
+            let device =
+                String::from_utf8(triple[0].clone()).map_err(|_| Error::Malformed("a device id is not UTF-8"))?;
+            let seq: [u8; 8] =
+                triple[1].as_slice().try_into().map_err(|_| Error::Malformed("a sequence is 8 bytes"))?;
+            events.push((device, u64::from_be_bytes(seq), triple[2].clone()));
+        }
+        finish(&r, AuditEvents { events })
+    }
+}
+
+impl Codec for AuditReceipt {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        out.push(match self.outcome {
+            AuditOutcome::Stored => 0,
+            AuditOutcome::AlreadyHeld => 1,
+            AuditOutcome::Gap => 2,
+            AuditOutcome::Fork => 3,
+        });
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        out.extend_from_slice(&self.hash);
+        put_blobs(&mut out, std::slice::from_ref(&self.countersignature));
+        out.extend_from_slice(&self.server_key);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let outcome = match r.array::<1>()?[0] {
+            0 => AuditOutcome::Stored,
+            1 => AuditOutcome::AlreadyHeld,
+            2 => AuditOutcome::Gap,
+            3 => AuditOutcome::Fork,
+            _ => return Err(Error::Malformed("an unknown audit outcome")),
+        };
+        let seq = u64::from_be_bytes(r.array()?);
+        let hash = r.array()?;
+        let mut blobs = read_blobs(&mut r)?;
+        let countersignature =
+            blobs.pop().filter(|_| blobs.is_empty()).ok_or(Error::Malformed("one countersignature"))?;
+        let server_key = r.array()?;
+        finish(&r, AuditReceipt { outcome, seq, hash, countersignature, server_key })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,6 +370,14 @@ mod tests {
         round_trip(PullResponse { envelopes: vec![vec![4; 10]], more: true, state: state() });
         round_trip(ChainLinks { first: 3, links: vec![(vec![1, 2], vec![3; 64]), (vec![4], vec![5; 64])] });
         round_trip(KeyWraps { wraps: vec![vec![6; 90]] });
+        round_trip(AuditEvents { events: vec![("desk".into(), 7, b"{}".to_vec())] });
+        round_trip(AuditReceipt {
+            outcome: AuditOutcome::Gap,
+            seq: 12,
+            hash: [3; 32],
+            countersignature: vec![4; 64],
+            server_key: [5; 32],
+        });
     }
 
     #[test]

@@ -67,3 +67,33 @@ pub struct ChainLinks {
 pub struct KeyWraps {
     pub wraps: Vec<Vec<u8>>,
 }
+
+/// What became of an audit batch, and what the server now holds of the device's audit chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuditOutcome {
+    Stored,
+    /// Every event was held already, with the same bytes.
+    AlreadyHeld,
+    /// The batch does not start right after what the server holds.
+    Gap,
+    /// Other bytes at a held place: a rewrite of events already shipped. Refused and kept.
+    Fork,
+}
+
+/// The server's answer to an audit batch: the outcome, the device's audit head it holds
+/// (sequence, hash), its countersignature over that head (`wire::audit::anchor_message`), and the
+/// key that signed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditReceipt {
+    pub outcome: AuditOutcome,
+    pub seq: u64,
+    pub hash: [u8; 32],
+    pub countersignature: Vec<u8>,
+    pub server_key: [u8; 32],
+}
+
+/// Audit events from every device (device, sequence, the event's JSON), for a report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditEvents {
+    pub events: Vec<(String, u64, Vec<u8>)>,
+}

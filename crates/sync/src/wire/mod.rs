@@ -1,5 +1,6 @@
 //! The versioned wire format: sealed change envelopes and what a device and the server exchange.
 
+pub mod audit;
 pub mod auth;
 pub mod codec;
 pub mod envelope;
@@ -10,7 +11,8 @@ pub use codec::Codec;
 pub use envelope::{genesis_prev, DataKey, Envelope, Hash32, Header};
 pub use frontier::{Frontier, Position};
 pub use messages::{
-    ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest, PushResponse, ServerState,
+    AuditEvents, AuditOutcome, AuditReceipt, ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest,
+    PushResponse, ServerState,
 };
 
 #[cfg(test)]
