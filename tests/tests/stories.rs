@@ -17,6 +17,7 @@ mod insider_audit;
 mod insider_chain;
 mod insider_key_file;
 mod insider_records;
+mod insider_sync;
 mod keyring_load;
 mod replay;
 mod searching;

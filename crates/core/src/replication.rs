@@ -70,9 +70,9 @@ pub fn audit_hash_at(conn: &Connection, seq: u64) -> Result<Vec<u8>> {
 
 pub use crate::audit::event_hash as audit_event_hash;
 
-/// The newest stamp in the log, so a reopened device keeps issuing later ones.
-pub fn last_stamp(conn: &Connection) -> Result<Hlc> {
-    crate::changelog::last_stamp(conn)
+/// The newest stamp among `device`'s own changes, so a reopened device keeps issuing later ones.
+pub fn last_stamp(conn: &Connection, device: &str) -> Result<Hlc> {
+    crate::changelog::last_stamp(conn, device)
 }
 
 /// A fingerprint of the whole derived state: two replicas that hold the same changes give the same.

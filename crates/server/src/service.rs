@@ -19,6 +19,8 @@ use mamori_sync::wire::AuditReceipt;
 
 /// Most envelopes one push may carry.
 pub const MAX_PUSH_ENVELOPES: usize = 2000;
+/// Most data key wraps kept for one device and epoch.
+pub const MAX_WRAPS_PER_EPOCH: usize = 8;
 /// Most envelopes one pull page may carry.
 pub const MAX_PULL_PAGE: u32 = 2000;
 
@@ -164,6 +166,14 @@ impl<S: Storage + ChainStorage> ClinicServer<S> {
         let mut kept = 0;
         for bytes in wraps.wraps {
             let Ok(wrap) = WrappedDataKey::from_bytes(&bytes) else { continue };
+            // A few per device and epoch are plenty (each device gives each key once); a device
+            // flooding junk for another cannot bury the real ones or grow the answer without end.
+            let held = self.storage.wraps_for(&wrap.device).await?;
+            let same_epoch =
+                held.iter().filter(|w| WrappedDataKey::from_bytes(w).is_ok_and(|w| w.epoch == wrap.epoch)).count();
+            if same_epoch >= MAX_WRAPS_PER_EPOCH {
+                continue;
+            }
             if matches!(self.standing(&wrap.device).await?, Some(Standing::Active(_))) {
                 self.storage.put_wrap(&wrap.device, bytes).await?;
                 kept += 1;

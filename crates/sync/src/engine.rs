@@ -110,7 +110,9 @@ impl<T: Transport> Engine<'_, T> {
             report.pulled.set_aside += page.set_aside;
             report.pulled.far_ahead += page.far_ahead;
             progress(done.min(total), total);
-            if !response.more {
+            // A page that brought nothing new ends the pull even if the server says more waits
+            // (a server repeating itself must not keep this device from pushing).
+            if !response.more || page.held == 0 {
                 break;
             }
         }
@@ -119,6 +121,7 @@ impl<T: Transport> Engine<'_, T> {
 
     async fn push(&self, conn: &mut Connection, report: &mut RoundReport) -> Result<()> {
         let mut server = local::server_held(conn)?;
+        let mut claimed = server.clone();
         // Other devices whose envelopes the server refuses from us (a revoked device's history,
         // given back after a restore): not offered again this round, and not a reason to stop
         // giving back everyone else's.
@@ -157,8 +160,10 @@ impl<T: Transport> Engine<'_, T> {
                     PushOutcome::Refused(reason) => return Err(Error::Server(reason.clone())),
                 }
             }
-            let progressed = response.state.frontier != server;
-            server = response.state.frontier;
+            let progressed = response.state.frontier != claimed;
+            claimed = response.state.frontier;
+            // What to send next: what the server holds as far as this device can check.
+            server = local::server_held(conn)?;
             // A page the server took nothing from, with nothing passed over: stop rather than
             // resend it forever.
             if !progressed && !devices.iter().flatten().all(|d| passed_over.contains(d)) {

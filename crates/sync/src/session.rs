@@ -49,16 +49,26 @@ pub async fn sync_session(
     report.data_keys_taken = take_data_keys(clinic, secrets, transport).await?;
     report.wraps_given = share_data_keys(clinic, transport).await?;
     let keys = clinic.sync_keys(secrets)?;
-    if keys.data_keys.is_empty() {
-        return Err(Error::UnknownDataKey(0));
-    }
+    let membership = clinic.membership()?.clone();
+    // Only keys the chain commits to: a key planted in `data_keys` with raw SQL seals nothing.
+    let committed = |epoch: u32, key: &mamori_core::secret::Key32| {
+        membership.devices().data_epoch(epoch).map(|r| r.commitment)
+            == Some(mamori_core::chain::data_key_commitment(epoch, key))
+    };
     let me = DeviceIdentity {
         clinic: keys.clinic,
         device: keys.device.clone(),
         signing_key: keys.device_keys.signing_key(),
-        data_keys: keys.data_keys.into_iter().map(|(epoch, key)| DataKey { epoch, key }).collect(),
+        data_keys: keys
+            .data_keys
+            .into_iter()
+            .filter(|(epoch, key)| committed(*epoch, key))
+            .map(|(epoch, key)| DataKey { epoch, key })
+            .collect(),
     };
-    let membership = clinic.membership()?.clone();
+    if me.data_keys.is_empty() {
+        return Err(Error::UnknownDataKey(0));
+    }
     let engine = Engine { transport, me: &me, directory: &membership, chain_seq: keys.chain_seq, settings };
     report.round = engine.round(clinic.sync_connection()?, progress).await?;
     report.audit_shipped = crate::audit_ship::ship(clinic.sync_connection()?, &me, transport).await?;
@@ -100,7 +110,9 @@ async fn take_data_keys(
     secrets: &dyn DeviceSecretStore,
     transport: &HttpTransport,
 ) -> Result<usize> {
-    let wraps = transport.my_wraps().await?;
+    // A server or device that buries this device's wraps in junk costs it the new keys, never
+    // the rest of the sync: the round goes on with the keys it holds.
+    let Ok(wraps) = transport.my_wraps().await else { return Ok(0) };
     let mut taken = 0;
     for wrap in wraps.wraps {
         // A wrap that does not open to the committed key (planted by a server) is passed over.

@@ -35,7 +35,7 @@ fn main() -> anyhow::Result<()> {
     let engine = Engine { transport, me: &me, directory: &keys, chain_seq: 0, settings };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut out = std::io::stdout().lock();
-    let mut last = replication::last_stamp(&conn)?;
+    let mut last = replication::last_stamp(&conn, &device)?;
     let mut written = 0;
     loop {
         if written < writes {

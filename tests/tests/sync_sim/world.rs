@@ -65,7 +65,7 @@ impl Replica {
             let mut conn = Connection::open(&self.path).expect("open replica");
             replication::testing::migrate(&mut conn).expect("migrate");
             mamori_sync::local::prepare(&conn).expect("sync tables");
-            self.last = replication::last_stamp(&conn).expect("last stamp");
+            self.last = replication::last_stamp(&conn, &self.identity.device).expect("last stamp");
             self.conn = Some(conn);
         }
         self.conn.as_mut().expect("opened above")

@@ -73,6 +73,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("chart_no_unknown", "looked up chart number {chart_no} for an audit report: no such patient"),
     ("report_user", "events by user {user}"),
     ("rebuilt", "rebuilt state from {count} changes"),
+    ("device_enrolled", "enrolled this computer in the clinic's sync"),
+    ("data_key_epoch_started", "started clinic data key epoch {epoch}"),
+    ("data_key_received", "received clinic data key epoch {epoch}"),
     ("demo_login", "demo generator"),
     ("demo_generated", "generated {patients} synthetic demo patients (seed {seed})"),
 ];

@@ -24,6 +24,11 @@ pub struct Member {
     /// Signing keys they held before they were invited again: what they signed with them stays
     /// theirs.
     pub former_signing_keys: Vec<Hex32>,
+    /// For each former key, the link that replaced it: a change naming that link or a later one
+    /// is not theirs by that key.
+    pub former_keys_until: Vec<u64>,
+    /// The link from which the current key is theirs (their first link, or the acceptance).
+    pub key_since: u64,
     /// Every role they have held: a record they signed may be one that any of them writes.
     pub roles_held: Vec<Role>,
     /// While invited and not yet accepted: the key the invitation code derives.
@@ -200,6 +205,8 @@ impl Membership {
                     signing_key,
                     x25519,
                     former_signing_keys: Vec::new(),
+                    former_keys_until: Vec::new(),
+                    key_since: seq,
                     roles_held: vec![role],
                     invite_key: None,
                     second_factor_reset: None,
@@ -226,6 +233,7 @@ impl Membership {
                     member.hold(role);
                     if member.accepted() {
                         member.former_signing_keys.push(member.signing_key);
+                        member.former_keys_until.push(seq);
                     }
                     member.signing_key = [0; 32];
                     member.x25519 = [0; 32];
@@ -245,6 +253,8 @@ impl Membership {
                     signing_key: [0; 32],
                     x25519: [0; 32],
                     former_signing_keys: Vec::new(),
+                    former_keys_until: Vec::new(),
+                    key_since: seq,
                     roles_held: vec![role],
                     invite_key: Some(invite_key),
                     second_factor_reset: None,
@@ -268,6 +278,7 @@ impl Membership {
                 member.signing_key = signing_key;
                 member.x25519 = x25519;
                 member.invite_key = None;
+                member.key_since = seq;
             }
             Statement::ResetSecondFactor { user, code_hash } => {
                 signer.filter(Member::is_admin).ok_or(broken("only an administrator resets a second factor"))?;
@@ -392,6 +403,22 @@ impl crate::changelog::AuthorKeys for Membership {
 
     fn roles_of(&self, user: &str) -> Vec<Role> {
         self.members.get(user).map(|m| m.roles_held.clone()).unwrap_or_default()
+    }
+
+    /// A key counts for changes naming a link from the one that gave it to the one that replaced
+    /// it: a leaked key the clinic replaced writes nothing new in the user's name.
+    fn signing_keys_at(&self, user: &str, chain_seq: u64) -> Vec<[u8; 32]> {
+        let Some(member) = self.members.get(user) else {
+            return Vec::new();
+        };
+        let former = member
+            .former_signing_keys
+            .iter()
+            .zip(&member.former_keys_until)
+            .filter(|(_, until)| chain_seq < **until)
+            .map(|(key, _)| *key);
+        let current = (member.accepted() && member.key_since <= chain_seq).then_some(member.signing_key);
+        former.chain(current).collect()
     }
 
     fn roles_at(&self, user: &str, chain_seq: u64) -> Vec<Role> {

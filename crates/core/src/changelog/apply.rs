@@ -1,7 +1,7 @@
 //! How a change becomes state: each variant upserts its record into its state table. Clinical
 //! records arrive sealed and are stored sealed, next to their plaintext index columns.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::change::OpenBody;
 use super::sealed::{ClinicalKind, LoggedBody, SealedBody};
@@ -105,6 +105,13 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String> {
 
 /// Puts the patient row and refreshes its search entries.
 fn put_patient(conn: &Connection, p: &Patient) -> Result<()> {
+    let id = p.id.to_string();
+    let given_before: Option<String> = conn
+        .prepare_cached("SELECT json_extract(body, '$.chart_no') FROM patients WHERE id = ?1")?
+        .query_row([&id], |row| row.get(0))
+        .optional()?
+        .flatten();
+    // Put with a number no other patient shows, then settle who shows the number it was given.
     let rowid: i64 = conn
         .prepare_cached(
             "INSERT INTO patients (id, chart_no, birth_date, sort_kana, body) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -113,7 +120,13 @@ fn put_patient(conn: &Connection, p: &Patient) -> Result<()> {
              RETURNING rowid",
         )?
         .query_row(
-            params![p.id.to_string(), p.chart_no, p.birth_date.to_string(), fold_for_search(&p.full_kana()), json(p)?],
+            params![
+                id,
+                super::chart_numbers::provisional(&p.chart_no, &id),
+                p.birth_date.to_string(),
+                fold_for_search(&p.full_kana()),
+                json(p)?
+            ],
             |row| row.get(0),
         )?;
 
@@ -134,6 +147,10 @@ fn put_patient(conn: &Connection, p: &Patient) -> Result<()> {
             phone_digits
         ],
     )?;
+    super::chart_numbers::settle(conn, &p.chart_no)?;
+    if let Some(before) = given_before.filter(|before| *before != p.chart_no) {
+        super::chart_numbers::settle(conn, &before)?;
+    }
     Ok(())
 }
 

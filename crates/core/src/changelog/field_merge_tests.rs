@@ -172,8 +172,9 @@ fn a_write_that_names_both_heads_clears_the_flag() {
     let desk = write("desk", 3_000, patient(|p| p.phone = "090-1111-2222".into()), &[&base]);
     let conn = import_all(&[&base, &laptop, &desk]);
     assert!(flagged(&conn).is_some());
-    // Someone reviewed it and kept the laptop's number; their clock is behind the desk's.
-    let resolved = write("tablet", 2_500, patient(|p| p.phone = "080-3333-4444".into()), &[&laptop, &desk]);
+    // Someone reviewed it and kept the laptop's number; their write is stamped after both heads
+    // (as `record_local` stamps it, whatever the tablet's own clock says).
+    let resolved = write("tablet", 3_001, patient(|p| p.phone = "080-3333-4444".into()), &[&laptop, &desk]);
     import(&conn, &received(&resolved)).expect("import");
     assert_eq!((shown(&conn).phone.as_deref(), flagged(&conn)), (Some("080-3333-4444"), None));
     digest_in_every_order(&[&base, &laptop, &desk, &resolved], |conn| {

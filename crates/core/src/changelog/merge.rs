@@ -85,10 +85,16 @@ pub(crate) fn current_heads(conn: &Connection, change: &Change) -> Result<Vec<Uu
 }
 
 /// The record's heads, newest first.
+///
+/// A change counts as replaced only by a change stamped after it (`forward`): an honest writer
+/// stamps its write after every head it replaces (`record_local`), so the relation is acyclic by
+/// construction, and a change naming itself, or a cycle of changes naming each other, cannot
+/// leave a record without a head on one replica and with one on another.
 const HEADS: &str = "SELECT c.id FROM changes c
      WHERE c.entity_kind = ?1 AND c.entity_id = ?2
-       AND NOT EXISTS (SELECT 1 FROM change_parents p
-                       WHERE p.entity_kind = ?1 AND p.entity_id = ?2 AND p.replaced = c.id)
+       AND NOT EXISTS (SELECT 1 FROM change_parents p JOIN changes r ON r.id = p.change_id
+                       WHERE p.entity_kind = ?1 AND p.entity_id = ?2 AND p.replaced = c.id
+                         AND (r.hlc_wall, r.hlc_counter, r.id) > (c.hlc_wall, c.hlc_counter, c.id))
      ORDER BY c.hlc_wall DESC, c.hlc_counter DESC, c.device DESC, c.id DESC";
 
 /// Logs a verified change and recomputes its record's state. Call inside a transaction. A change
@@ -224,8 +230,9 @@ pub(crate) fn settle_all(conn: &Connection, progress: &mut dyn FnMut(u64, u64)) 
     progress(0, total);
     let mut stmt = conn.prepare(
         "SELECT c.id, c.entity_kind, c.entity_id, c.body, c.sealed FROM changes c
-         WHERE NOT EXISTS (SELECT 1 FROM change_parents p
-                           WHERE p.entity_kind = c.entity_kind AND p.entity_id = c.entity_id AND p.replaced = c.id)
+         WHERE NOT EXISTS (SELECT 1 FROM change_parents p JOIN changes r ON r.id = p.change_id
+                           WHERE p.entity_kind = c.entity_kind AND p.entity_id = c.entity_id AND p.replaced = c.id
+                             AND (r.hlc_wall, r.hlc_counter, r.id) > (c.hlc_wall, c.hlc_counter, c.id))
          ORDER BY c.entity_kind, c.entity_id, c.hlc_wall DESC, c.hlc_counter DESC, c.device DESC, c.id DESC",
     )?;
     let mut rows = stmt.query([])?;

@@ -86,27 +86,69 @@ fn concurrent_writes_give_one_state_in_every_order_and_are_flagged() {
         .collect();
     assert!(digests.windows(2).all(|w| w[0] == w[1]), "every order gives the same state");
 
-    // A write that saw both versions settles the conflict.
-    let resolved = setting("admin", "laptop", 2_500, "10", &[&laptop, &desk]);
+    // A write that saw both versions settles the conflict (stamped after both, as
+    // `record_local` stamps it).
+    let resolved = setting("admin", "laptop", 3_001, "10", &[&laptop, &desk]);
     let conn = import_all(&[&base, &resolved, &laptop, &desk]);
-    assert_eq!(
-        (shown(&conn).as_str(), conflicts(&conn)),
-        ("10", 0),
-        "the resolving write wins though its stamp is older"
-    );
+    assert_eq!((shown(&conn).as_str(), conflicts(&conn)), ("10", 0), "the resolving write wins");
 }
 
 #[test]
 fn a_clock_far_ahead_does_not_win_the_edits_made_after_it() {
-    let base = setting("admin", "desk", 1_000, "15", &[]);
-    // A laptop whose clock reads years ahead.
+    // A laptop whose clock reads years ahead writes; the desk, whose clock reads now, edits the
+    // record after receiving it: its write is stamped just after the head it replaces.
+    let desk = store();
+    let base =
+        SignedChange::sign(setting("admin", "desk", 1_000, "15", &[]).change().clone(), &key("admin")).expect("sign");
+    import(&desk, &received(&base)).expect("import");
     let fast = setting("admin", "laptop", 9_000_000_000_000, "5", &[&base]);
-    let later = setting("admin", "desk", 2_000, "30", &[&fast]);
-    for order in [[&base, &fast, &later], [&later, &fast, &base]] {
+    import(&desk, &received(&fast)).expect("import");
+    let hlc = Hlc { wall_ms: 2_000, counter: 0 };
+    let change = Change {
+        id: new_change_id(hlc).expect("id"),
+        hlc,
+        author: "admin".into(),
+        device: "desk".into(),
+        chain_seq: 0,
+        replaces: Vec::new(),
+        body: OpenBody::SettingChanged { key: "idle_timeout_minutes".into(), value: "30".into() }.into(),
+    };
+    let later = record_local(&desk, change, &key("admin")).expect("write");
+    assert!(later.hlc() > fast.hlc(), "stamped after the head it replaces, whatever the desk's clock says");
+    let orders: [[&SignedChange; 3]; 2] = [[&base, &fast, &later], [&later, &fast, &base]];
+    for order in orders {
         let conn = import_all(&order);
         assert_eq!(shown(&conn), "30", "the edit made after it replaces it");
         assert_eq!(conflicts(&conn), 0);
     }
+}
+
+#[test]
+fn a_change_naming_itself_or_a_later_change_as_replaced_cannot_hide_a_record() {
+    let base = setting("admin", "desk", 1_000, "15", &[]);
+    // Names itself among the changes it replaces: that edge does not go forward, so it counts
+    // for nothing; the change is a head like any other.
+    let mut looped = setting("admin", "desk", 2_000, "25", &[&base]).change().clone();
+    looped.replaces.push(looped.id);
+    let looped = SignedChange::sign(looped, &key("admin")).expect("sign");
+    // Names a change stamped after it: a backward edge, ignored too.
+    let later = setting("admin", "laptop", 3_000, "35", &[&base]);
+    let mut backward = setting("admin", "tablet", 2_500, "45", &[&base]).change().clone();
+    backward.replaces.push(later.id());
+    let backward = SignedChange::sign(backward, &key("admin")).expect("sign");
+    let all = [&base, &looped, &later, &backward];
+    let digests: Vec<String> = [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]]
+        .iter()
+        .map(|order| {
+            let conn = import_all(&order.map(|i| all[i]));
+            assert_eq!(shown(&conn), "35", "the newest head is shown, never nothing");
+            let before = state_digest(&conn).expect("digest");
+            rebuild(&conn, &mut |_, _| {}).expect("rebuild");
+            assert_eq!(state_digest(&conn).expect("digest"), before, "and a rebuild shows the same");
+            before
+        })
+        .collect();
+    assert!(digests.windows(2).all(|w| w[0] == w[1]), "every order gives the same state");
 }
 
 #[test]

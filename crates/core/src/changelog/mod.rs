@@ -4,6 +4,7 @@
 mod amendments;
 mod apply;
 mod change;
+mod chart_numbers;
 mod digest;
 mod field_merge;
 #[cfg(test)]
@@ -41,6 +42,14 @@ pub(crate) fn record_local(
     key: &ed25519_dalek::SigningKey,
 ) -> Result<SignedChange> {
     change.replaces = merge::current_heads(conn, &change)?;
+    // Stamped after every head it replaces (whatever this device's clock says), so "replaces"
+    // always points back in stamp order and a head from a clock far ahead is still replaced.
+    if let Some(newest) = change.replaces.first() {
+        let head = stamp_of(conn, newest)?;
+        if change.hlc <= head {
+            change.hlc = Hlc { wall_ms: head.wall_ms, counter: head.counter.saturating_add(1) };
+        }
+    }
     let signed = SignedChange::sign(change, key)?;
     append_signed(conn, &signed)?;
     // It replaces every head, so it is the record's only head now.
@@ -52,6 +61,12 @@ pub(crate) fn record_local(
         amendments::flag(conn, &note)?;
     }
     Ok(signed)
+}
+
+fn stamp_of(conn: &Connection, id: &uuid::Uuid) -> Result<Hlc> {
+    Ok(conn
+        .prepare_cached("SELECT hlc_wall, hlc_counter FROM changes WHERE id = ?1")?
+        .query_row([id.to_string()], |row| Ok(Hlc { wall_ms: row.get(0)?, counter: row.get(1)? }))?)
 }
 
 /// Appends a signed change to the log with its parents. Call inside a transaction.
@@ -97,10 +112,12 @@ pub(crate) fn append_signed(conn: &Connection, signed: &SignedChange) -> Result<
 }
 
 /// The newest stamp in the log, so a reopened device keeps issuing later ones.
-pub fn last_stamp(conn: &Connection) -> Result<Hlc> {
+/// (Only this device's own: a change from another device stamped at the end of time must not
+/// drag this device's clock there; causality travels in `replaces`, not in stamps.)
+pub fn last_stamp(conn: &Connection, device: &str) -> Result<Hlc> {
     let stamp = conn.query_row(
-        "SELECT hlc_wall, hlc_counter FROM changes ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1",
-        [],
+        "SELECT hlc_wall, hlc_counter FROM changes WHERE device = ?1 ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1",
+        [device],
         |row| Ok(Hlc { wall_ms: row.get(0)?, counter: row.get(1)? }),
     );
     match stamp {

@@ -50,6 +50,12 @@ pub trait AuthorKeys {
     fn signing_keys_of(&self, user: &str) -> Vec<[u8; 32]>;
     /// Every role the user has held.
     fn roles_of(&self, user: &str) -> Vec<Role>;
+    /// The keys that sign for the user in a change naming link `chain_seq` (a fixed directory:
+    /// all of them).
+    fn signing_keys_at(&self, user: &str, chain_seq: u64) -> Vec<[u8; 32]> {
+        let _ = chain_seq;
+        self.signing_keys_of(user)
+    }
     /// The roles the user held, enabled, once link `chain_seq` was applied (a fixed directory:
     /// every role they have).
     fn roles_at(&self, user: &str, chain_seq: u64) -> Vec<Role> {

@@ -50,12 +50,13 @@ impl SignedChange {
         Ok(Self { change, bytes, signature })
     }
 
-    /// Checks the signature against the keys the verified membership chain gives the author.
+    /// Checks the signature against the keys the verified membership chain gives the author at
+    /// the link the change names.
     pub fn verify(&self, authors: &dyn AuthorKeys) -> Result<()> {
         let signature = Signature::from_bytes(&self.signature);
         let message = signing_message(&self.bytes);
         let signed = authors
-            .signing_keys_of(&self.change.author)
+            .signing_keys_at(&self.change.author, self.change.chain_seq)
             .iter()
             .any(|key| VerifyingKey::from_bytes(key).is_ok_and(|key| key.verify_strict(&message, &signature).is_ok()));
         if signed {

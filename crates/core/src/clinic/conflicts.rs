@@ -23,7 +23,7 @@ pub struct MergeConflict {
 /// The section whose read permission shows a record kind's flags.
 fn section_of(kind: &str) -> Section {
     match kind {
-        "patient" => Section::Demographics,
+        "patient" | "chart_no" => Section::Demographics,
         "appointment" | "encounter" => Section::Appointments,
         "user" | "setting" => Section::Administration,
         "vitals" => Section::Vitals,

@@ -94,7 +94,7 @@ impl Clinic {
         key_file.save(&path)?;
 
         let identity = DeviceIdentity::load_or_create(store.conn())?;
-        let hlc = HlcClock::new(clock, changelog::last_stamp(store.conn())?);
+        let hlc = HlcClock::new(clock, changelog::last_stamp(store.conn(), &key_file.device_id)?);
         let mut keys = Keys::new(store, Key32::from_bytes(*invitation.dek.expose()), identity, pair, membership);
         keys.kek = Some(kek);
         let user = accepted.member(user_name).map(|m| m.user()).unwrap_or_else(|| member.user());

@@ -185,7 +185,7 @@ impl Clinic {
     ) -> Result<(Clinic, Opened)> {
         let mut opened = open_keys(dir, secrets, clock.now(), user_name, password)?;
         let keys = opened.keys.take().ok_or(Error::SessionLocked)?;
-        let hlc = HlcClock::new(clock, changelog::last_stamp(keys.store.conn())?);
+        let hlc = HlcClock::new(clock, changelog::last_stamp(keys.store.conn(), &opened.device_id)?);
         let clinic = Clinic::assemble(dir, &opened.device_id, opened.user.clone(), hlc, keys)?;
         Ok((clinic, opened))
     }

@@ -74,40 +74,37 @@ pub fn apply_page_at(
         if h.seq != held + 1 || h.prev != prev {
             return Err(Error::Gap { device: h.device.clone(), seq: h.seq });
         }
-        let change = envelope.open(me.data_key(h.cdk_epoch)?)?;
-        let change_id = change.id().to_string();
-        let checked = if change.device() == h.device {
-            VerifiedChange::check(change, directory).map_err(|e| e.code().as_str())
-        } else {
-            Err("carried in another device's envelope")
-        };
-        match checked {
+        // From here on nothing about this envelope's content can fail the page: it is the
+        // device's signed next one, so its place counts whatever it holds. Content that cannot be
+        // opened, verified or applied is held and set aside (one bad envelope must not stop every
+        // other device's sync), and retried when keys or links arrive.
+        let (change_id, outcome) = match open_checked(&envelope, me, directory) {
+            Err((change_id, reason)) => (change_id, Err(reason)),
             Ok(verified) => {
+                let change_id = verified.signed().id().to_string();
                 let ahead = verified.signed().hlc().wall_ms.saturating_sub(now_ms);
-                if replication::import(&tx, &verified)? == Imported::New {
-                    report.applied += 1;
-                    if ahead > FAR_AHEAD_MS {
-                        tx.prepare_cached(
-                            "INSERT OR IGNORE INTO sync_clock_flags (change_id, device, ahead_ms) VALUES (?1, ?2, ?3)",
-                        )?
-                        .execute(params![change_id, h.device, ahead])?;
-                        report.far_ahead += 1;
+                match import_alone(&tx, &verified) {
+                    Ok(Imported::New) => {
+                        report.applied += 1;
+                        if ahead > FAR_AHEAD_MS {
+                            tx.prepare_cached(
+                                "INSERT OR IGNORE INTO sync_clock_flags (change_id, device, ahead_ms) VALUES (?1, ?2, ?3)",
+                            )?
+                            .execute(params![change_id, h.device, ahead])?;
+                            report.far_ahead += 1;
+                        }
+                        (change_id, Ok(()))
                     }
+                    Ok(Imported::AlreadyHeld) => (change_id, Ok(())),
+                    Err(reason) => (change_id, Err(reason)),
                 }
             }
-            Err(reason) => {
-                tx.prepare_cached(
-                    "INSERT INTO sync_set_aside (device, seq, change_id, reason) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![
-                    h.device,
-                    i64::try_from(h.seq).unwrap_or(i64::MAX),
-                    change_id,
-                    reason
-                ])?;
-                mamori_core::log_safe!(warn, "a received change was set aside", seq = h.seq, reason = reason);
-                report.set_aside += 1;
-            }
+        };
+        if let Err(reason) = outcome {
+            tx.prepare_cached("INSERT INTO sync_set_aside (device, seq, change_id, reason) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![h.device, i64::try_from(h.seq).unwrap_or(i64::MAX), change_id, reason])?;
+            mamori_core::log_safe!(warn, "a received change was set aside", seq = h.seq, reason = reason);
+            report.set_aside += 1;
         }
         insert(&tx, &envelope, &change_id)?;
         report.held += 1;
@@ -141,4 +138,39 @@ fn verify_devices(envelopes: &[Envelope], me: &DeviceIdentity, directory: &dyn D
         }
     }
     envelopes.iter().zip(&keys).try_for_each(|(envelope, key)| envelope.verify_device(key))
+}
+
+/// Opens and checks an envelope's change: the key of its epoch, the change inside, its device and
+/// its author. On failure: an id for the record (the change's, or the envelope's hash) and why.
+pub(crate) fn open_checked(
+    envelope: &Envelope,
+    me: &DeviceIdentity,
+    directory: &dyn Directory,
+) -> std::result::Result<VerifiedChange, (String, &'static str)> {
+    let fallback = || hex::encode(envelope.hash());
+    let key = me.data_key(envelope.header().cdk_epoch).map_err(|e| (fallback(), e.code()))?;
+    let change = envelope.open(key).map_err(|e| (fallback(), e.code()))?;
+    let change_id = change.id().to_string();
+    if change.device() != envelope.header().device {
+        return Err((change_id, "carried_in_another_devices_envelope"));
+    }
+    VerifiedChange::check(change, directory).map_err(|e| (change_id, e.code().as_str()))
+}
+
+/// Imports one change inside a savepoint, so a change that cannot be applied (an id another
+/// change holds, a value state refuses) rolls back alone and is set aside.
+pub(crate) fn import_alone(conn: &Connection, change: &VerifiedChange) -> std::result::Result<Imported, &'static str> {
+    let savepoint = |sql: &str| conn.execute_batch(sql).map_err(|_| "database");
+    savepoint("SAVEPOINT one_change")?;
+    match replication::import(conn, change) {
+        Ok(imported) => {
+            savepoint("RELEASE one_change")?;
+            Ok(imported)
+        }
+        Err(error) => {
+            savepoint("ROLLBACK TO one_change")?;
+            savepoint("RELEASE one_change")?;
+            Err(error.code().as_str())
+        }
+    }
 }

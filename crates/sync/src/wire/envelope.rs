@@ -7,7 +7,8 @@
 //!   [device: u8 length + UTF-8] [sequence u64 BE] [previous envelope's hash 32]
 //!   [CDK epoch u32 BE] [chain head the device held: sequence u64 BE] [nonce 24]
 //! [ciphertext length u32 BE] [XChaCha20-Poly1305 ciphertext of:
-//!     [change length u32 BE] [the change as its author signed it] [author's signature 64]]
+//!     [change length u32 BE] [the change as its author signed it] [author's signature 64]
+//!     [zeros up to a multiple of 256 bytes]]
 //! [device signature 64, Ed25519 over the domain, the header, the length and the ciphertext]
 //! ```
 //!
@@ -29,6 +30,8 @@ pub const FORMAT_V1: u8 = 0x01;
 const AEAD_DOMAIN: &[u8] = b"mamori-envelope-v1/seal\0";
 const SIGNING_DOMAIN: &[u8] = b"mamori-envelope-v1/sign\0";
 const HASH_DOMAIN: &[u8] = b"mamori-envelope-v1/hash\0";
+/// The sealed change is padded to a multiple of this many bytes.
+pub const PAD_BLOCK: usize = 256;
 /// Largest envelope a replica or the server reads: a change plus framing.
 pub const MAX_ENVELOPE_BYTES: usize = MAX_CHANGE_BYTES + 4096;
 
@@ -92,6 +95,9 @@ impl Envelope {
         put_len(&mut plaintext, change.bytes().len())?;
         plaintext.extend_from_slice(change.bytes());
         plaintext.extend_from_slice(change.signature());
+        // Padded with zeros to a whole block: the server learns a change's size only to within
+        // PAD_BLOCK bytes (a patient's name length is not in the envelope's length).
+        plaintext.resize(plaintext.len().div_ceil(PAD_BLOCK) * PAD_BLOCK, 0);
         let cipher = XChaCha20Poly1305::new(data_key.key.expose().into());
         let aad = aead_data(&bytes);
         let ciphertext = cipher
@@ -179,8 +185,8 @@ impl Envelope {
         let change_len = r.len()?;
         let change = r.take(change_len)?.to_vec();
         let signature = r.take(64)?;
-        if !r.rest.is_empty() {
-            return Err(Error::Malformed("bytes after the author's signature"));
+        if r.rest.len() >= PAD_BLOCK || r.rest.iter().any(|b| *b != 0) {
+            return Err(Error::Malformed("bytes after the author's signature that are not padding"));
         }
         SignedChange::from_parts(change, signature).map_err(|_| Error::Malformed("the change is not readable"))
     }

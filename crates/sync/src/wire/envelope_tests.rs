@@ -129,3 +129,30 @@ fn format_1_as_first_written_is_still_read() {
         std::collections::BTreeMap::from([("admin".to_string(), (mamori_core::domain::Role::Admin, vec![author]))]);
     change.verify(&authors).expect("the author's signature over the change's exact bytes");
 }
+
+#[test]
+fn changes_of_nearly_the_same_size_give_envelopes_of_the_same_length() {
+    let sealed_with = |value: &str| {
+        let mut conn = Connection::open_in_memory().expect("open");
+        replication::testing::migrate(&mut conn).expect("migrate");
+        let body = OpenBody::SettingChanged { key: "clinic_name".into(), value: value.into() };
+        let hlc = Hlc { wall_ms: 1_790_000_000_000, counter: 0 };
+        let change = replication::testing::write_open(
+            &mut conn,
+            "admin",
+            &SigningKey::from_bytes(&[0xA1; 32]),
+            "desk-1",
+            hlc,
+            body,
+        )
+        .expect("write");
+        Envelope::seal(header(1), &change, &data_key(), &device_key()).expect("seal").bytes().len()
+    };
+    // 林 and 勅使河原: a name's length is not in the envelope's.
+    assert_eq!(sealed_with("林"), sealed_with("勅使河原"));
+    assert_eq!(
+        (sealed_with("x".repeat(400).as_str()) - sealed_with("林")) % PAD_BLOCK,
+        0,
+        "lengths differ by whole blocks"
+    );
+}

@@ -305,3 +305,22 @@ fn a_users_role_at_a_link_is_what_the_chain_said_then() {
     assert_eq!(state.role_at("nurse", 1), None, "before she was added");
     assert_eq!(state.role_at("admin", 1), Some(Role::Admin));
 }
+
+#[test]
+fn a_replaced_key_signs_only_for_links_before_the_one_that_replaced_it() {
+    use crate::changelog::AuthorKeys;
+    let mut clinic = Clinic::new();
+    let old = clinic.keys["reception"].signing_public();
+    let before = clinic.state().head().0;
+    // Her key leaked: the admin invites her again and she accepts with a new one.
+    let state = clinic.add("admin", "reception", Role::Reception).expect("invited again");
+    let new = clinic.keys["reception"].signing_public();
+    let replaced_at = before + 1;
+    assert_eq!(state.signing_keys_at("reception", before), vec![old], "before: only the old key");
+    assert_eq!(state.signing_keys_at("reception", state.head().0), vec![new], "after: only the new key");
+    assert!(
+        !state.signing_keys_at("reception", replaced_at).contains(&old),
+        "from the replacing link on, the old key is out"
+    );
+    assert!(state.signing_keys_of("reception").contains(&old), "records she signed before stay hers");
+}
