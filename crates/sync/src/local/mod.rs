@@ -94,8 +94,8 @@ pub fn seal_pending(conn: &mut Connection, me: &DeviceIdentity, chain_seq: u64, 
         // A change already in an envelope (this device restored from a backup pulled its own
         // envelopes back from the server) is not sealed twice.
         let held: Option<i64> = tx
-            .prepare_cached("SELECT seq FROM sync_envelopes WHERE change_id = ?1")?
-            .query_row([change.id().to_string()], |row| row.get(0))
+            .prepare_cached("SELECT seq FROM sync_envelopes WHERE device = ?1 AND change_id = ?2")?
+            .query_row(params![me.device, change.id().to_string()], |row| row.get(0))
             .optional()?;
         if held.is_some() {
             continue;
