@@ -12,8 +12,8 @@ use mamori_sync::wire::{Frontier, PullRequest};
 use mamori_sync::{Engine, Settings, Transport};
 use rand::{Rng, SeedableRng};
 
+use crate::sync_chains::chains_verify;
 use crate::sync_over_http::{replica, start_server, transport};
-use crate::sync_sim::chains_verify;
 
 const KILLS_PER_DEVICE: usize = 50;
 

@@ -21,7 +21,7 @@ use mamori_sync::wire::{Hash32, PushRequest, ServerState};
 use mamori_sync::{DeviceIdentity, Engine, Settings, Transport};
 use rusqlite::Connection;
 
-use crate::sync_sim::world::{data_key, device_key, user_key, Keys, CLINIC};
+use mamori_story_tests::sync_fixture::{data_key, device_key, user_key, Keys, CLINIC};
 
 pub struct RunningServer<S = SqliteStorage> {
     pub addr: SocketAddr,

@@ -6,17 +6,19 @@
 
 pub mod world;
 
+pub use crate::sync_chains::chains_verify;
+
 use chrono::{Duration, TimeZone, Utc};
 use mamori_core::domain::{Appointment, AppointmentInput, Role};
 use mamori_core::replication::{self, Hlc};
 use mamori_core::OpenBody;
 use mamori_sync::faults::FaultRates;
-use mamori_sync::wire::{genesis_prev, Envelope, Frontier, PullRequest};
+use mamori_sync::wire::{Frontier, PullRequest};
 use mamori_sync::{Engine, Settings, Transport};
 use rand::Rng;
 use uuid::Uuid;
 
-use world::{user_key, World, CLINIC, USERS};
+use world::{user_key, World, USERS};
 
 pub const FAULTS: FaultRates = FaultRates { lose_request: 0.1, lose_answer: 0.1, duplicate: 0.1, replay_old: 0.1 };
 
@@ -188,25 +190,4 @@ fn check(runtime: &tokio::runtime::Runtime, world: &mut World) -> Result<u64, St
     }
     chains_verify(server.envelopes, &keys)?;
     Ok(conflicts)
-}
-
-/// Each device's envelopes, in order: numbered 1, 2, 3 …, each naming the one before, each
-/// signed by its device.
-pub fn chains_verify(envelopes: Vec<Vec<u8>>, keys: &world::Keys) -> Result<(), String> {
-    let mut last: Option<(String, u64, [u8; 32])> = None;
-    for bytes in envelopes {
-        let envelope = Envelope::from_bytes(bytes).map_err(|e| e.to_string())?;
-        let h = envelope.header().clone();
-        let key = mamori_sync::Directory::device_key(keys, &h.device).ok_or("an unknown device")?;
-        envelope.verify_device(&key).map_err(|e| format!("{} #{}: {e}", h.device, h.seq))?;
-        let (want_seq, want_prev) = match &last {
-            Some((device, seq, hash)) if *device == h.device => (seq + 1, *hash),
-            _ => (1, genesis_prev(&CLINIC, &h.device)),
-        };
-        if h.seq != want_seq || h.prev != want_prev {
-            return Err(format!("{} #{} breaks its chain (expected #{want_seq})", h.device, h.seq));
-        }
-        last = Some((h.device.clone(), h.seq, envelope.hash()));
-    }
-    Ok(())
 }
