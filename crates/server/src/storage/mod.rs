@@ -91,6 +91,25 @@ pub struct AuditEntry {
     pub patient: Option<String>,
 }
 
+/// Whether a batch of audit events starting at `first`, after `prev`, cannot be stored against a
+/// chain held up to `held` (hash `held_hash`): a gap, or another predecessor than the one held.
+/// `None`: compare the events one by one.
+pub(crate) fn audit_boundary(
+    held: u64,
+    held_hash: &Hash32,
+    first: u64,
+    prev: Option<Hash32>,
+) -> Option<mamori_sync::wire::AuditOutcome> {
+    use mamori_sync::wire::AuditOutcome;
+    if first > held + 1 {
+        Some(AuditOutcome::Gap)
+    } else if first == held + 1 && held > 0 && prev != Some(*held_hash) {
+        Some(AuditOutcome::Fork)
+    } else {
+        None
+    }
+}
+
 /// Every device's audit chain as shipped: gap-free per device; other bytes at a held place (a
 /// rewrite of what was shipped) are refused and kept.
 pub trait AuditStorage: Send + Sync + 'static {

@@ -355,10 +355,8 @@ impl AuditStorage for SqliteStorage {
             };
             let (held, held_hash) = head(&tx)?;
             let first = entries.first().map_or(0, |e| e.seq);
-            let outcome = if first > held + 1 {
-                AuditOutcome::Gap
-            } else if first == held + 1 && held > 0 && prev != Some(held_hash) {
-                AuditOutcome::Fork
+            let outcome = if let Some(refused) = super::audit_boundary(held, &held_hash, first, prev) {
+                refused
             } else {
                 let mut outcome = AuditOutcome::AlreadyHeld;
                 for entry in &entries {

@@ -4,6 +4,8 @@
 //! transaction-scoped advisory lock, so two processes offering the same device's next envelope
 //! store it once.
 
+mod chain_and_audit;
+
 use std::collections::BTreeSet;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
@@ -11,9 +13,8 @@ use mamori_sync::wire::{Frontier, Position};
 use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
 
-use super::{AuditEntry, AuditStorage, ChainStorage, Incoming, RequestCounters, Storage, Stored};
+use super::{Incoming, RequestCounters, Storage, Stored};
 use crate::{Error, Result};
-use mamori_sync::wire::{AuditOutcome, Hash32};
 
 /// The first key of every advisory lock this backend takes (the second names what is locked), so
 /// its locks cannot collide with another application's on the same database.
@@ -345,140 +346,5 @@ impl RequestCounters for PostgresStorage {
         let held: i64 =
             client.query_one("SELECT counter FROM request_counters WHERE device = $1", &[&device]).await?.try_get(0)?;
         Ok(Err(u64::try_from(held).unwrap_or(0) + 1))
-    }
-}
-
-/// The second key of the lock that serialises chain appends between processes.
-const CHAIN_LOCK: i32 = 1;
-
-impl ChainStorage for PostgresStorage {
-    async fn links_after(&self, after: u64) -> Result<Vec<super::StoredLink>> {
-        let client = self.pool.get().await?;
-        let rows = client
-            .query("SELECT seq, body, signature FROM chain_links WHERE seq > $1 ORDER BY seq", &[&sql_seq(after)])
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let seq: i64 = row.try_get(0)?;
-                Ok((
-                    u64::try_from(seq).map_err(|_| Error::Corrupt("a negative link sequence"))?,
-                    row.try_get(1)?,
-                    row.try_get(2)?,
-                ))
-            })
-            .collect()
-    }
-
-    async fn append_links(&self, first: u64, links: Vec<(Vec<u8>, Vec<u8>)>) -> Result<bool> {
-        let mut client = self.pool.get().await?;
-        let tx = client.build_transaction().isolation_level(IsolationLevel::ReadCommitted).start().await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_SPACE, &CHAIN_LOCK]).await?;
-        let head: i64 = tx.query_one("SELECT coalesce(max(seq), 0) FROM chain_links", &[]).await?.try_get(0)?;
-        if head + 1 != sql_seq(first) {
-            return Ok(false);
-        }
-        for (i, (body, signature)) in links.iter().enumerate() {
-            let seq = head + 1 + i64::try_from(i).map_err(|_| Error::Corrupt("too many links"))?;
-            tx.execute("INSERT INTO chain_links (seq, body, signature) VALUES ($1, $2, $3)", &[&seq, body, signature])
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    async fn put_wrap(&self, device: &str, bytes: Vec<u8>) -> Result<()> {
-        let client = self.pool.get().await?;
-        client
-            .execute("INSERT INTO key_wraps (device, bytes) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&device, &bytes])
-            .await?;
-        Ok(())
-    }
-
-    async fn wraps_for(&self, device: &str) -> Result<Vec<Vec<u8>>> {
-        let client = self.pool.get().await?;
-        let rows = client.query("SELECT bytes FROM key_wraps WHERE device = $1 ORDER BY bytes", &[&device]).await?;
-        rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
-    }
-}
-
-/// The first key of the per-device audit lock (the second is the device's hash).
-const AUDIT_LOCK_SPACE: i32 = 0x4d_4d_41; // "MMA"
-
-impl AuditStorage for PostgresStorage {
-    async fn append_audit(
-        &self,
-        device: &str,
-        prev: Option<Hash32>,
-        entries: Vec<AuditEntry>,
-    ) -> Result<(AuditOutcome, u64, Hash32)> {
-        let mut client = self.pool.get().await?;
-        let tx = client.build_transaction().isolation_level(IsolationLevel::ReadCommitted).start().await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&AUDIT_LOCK_SPACE, &device]).await?;
-        async fn head(tx: &deadpool_postgres::Transaction<'_>, device: &str) -> Result<(u64, Hash32)> {
-            let row = tx
-                .query_opt("SELECT seq, hash FROM audit_events WHERE device = $1 ORDER BY seq DESC LIMIT 1", &[&device])
-                .await?;
-            Ok(match row {
-                Some(row) => {
-                    let seq: i64 = row.try_get(0)?;
-                    let hash: Vec<u8> = row.try_get(1)?;
-                    (u64::try_from(seq).unwrap_or(0), hash.try_into().unwrap_or([0; 32]))
-                }
-                None => (0, [0; 32]),
-            })
-        }
-        let (held, held_hash) = head(&tx, device).await?;
-        let first = entries.first().map_or(0, |e| e.seq);
-        let outcome = if first > held + 1 {
-            AuditOutcome::Gap
-        } else if first == held + 1 && held > 0 && prev != Some(held_hash) {
-            AuditOutcome::Fork
-        } else {
-            let mut outcome = AuditOutcome::AlreadyHeld;
-            for entry in &entries {
-                if entry.seq <= held {
-                    let stored: Vec<u8> = tx
-                        .query_one(
-                            "SELECT hash FROM audit_events WHERE device = $1 AND seq = $2",
-                            &[&device, &sql_seq(entry.seq)],
-                        )
-                        .await?
-                        .try_get(0)?;
-                    if stored != entry.hash {
-                        tx.execute(
-                            "INSERT INTO audit_forks (device, seq, hash, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                            &[&device, &sql_seq(entry.seq), &&entry.hash[..], &entry.body],
-                        )
-                        .await?;
-                        outcome = AuditOutcome::Fork;
-                        break;
-                    }
-                } else {
-                    tx.execute(
-                        "INSERT INTO audit_events (device, seq, hash, body, patient_id) VALUES ($1, $2, $3, $4, $5)",
-                        &[&device, &sql_seq(entry.seq), &&entry.hash[..], &entry.body, &entry.patient],
-                    )
-                    .await?;
-                    outcome = AuditOutcome::Stored;
-                }
-            }
-            outcome
-        };
-        let (seq, hash) = head(&tx, device).await?;
-        tx.commit().await?;
-        Ok((outcome, seq, hash))
-    }
-
-    async fn audit_for_patient(&self, patient: &str) -> Result<Vec<(String, u64, Vec<u8>)>> {
-        let client = self.pool.get().await?;
-        let rows = client
-            .query("SELECT device, seq, body FROM audit_events WHERE patient_id = $1 ORDER BY device, seq", &[&patient])
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let seq: i64 = row.try_get(1)?;
-                Ok((row.try_get(0)?, u64::try_from(seq).unwrap_or(0), row.try_get(2)?))
-            })
-            .collect()
     }
 }

@@ -1,0 +1,61 @@
+//! The clinic server and sync on the command line: `server`, `sync`, `device`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::Unlock;
+
+#[derive(Subcommand)]
+pub enum ServerCommand {
+    /// Set up a server folder: its own TLS certificate (whose fingerprint devices pin) and the
+    /// clinic it serves. Prints the fingerprint to give each device.
+    Init {
+        /// The folder for the certificate, settings and (embedded) database.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The clinic root fingerprint (`mamori enroll` prints it), 64 hex characters.
+        #[arg(long, value_name = "HEX")]
+        clinic_root: String,
+        /// Host names or IP addresses devices use to reach the server.
+        #[arg(long = "host", value_name = "NAME", default_values_t = ["localhost".to_string(), "127.0.0.1".to_string()])]
+        hosts: Vec<String>,
+        /// Where to listen.
+        #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
+        listen: String,
+    },
+    /// Run the server (until stopped with Ctrl-C or SIGTERM).
+    Run {
+        /// The folder `mamori server init` set up.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// Where to listen (overrides the folder's setting).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Keep envelopes in PostgreSQL (libpq settings, e.g. "host=db user=mamori dbname=mamori")
+        /// instead of the embedded SQLite file.
+        #[arg(long, env = "MAMORI_SERVER_POSTGRES", value_name = "SETTINGS", hide_env_values = true)]
+        postgres: Option<String>,
+    },
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// The server's address, e.g. https://192.168.1.10:8443 (remembered after the first sync).
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// The server certificate's fingerprint `mamori server init` printed (remembered).
+    #[arg(long, value_name = "HEX")]
+    pub server_fingerprint: Option<String>,
+    #[command(flatten)]
+    pub unlock: Unlock,
+}
+
+#[derive(Subcommand)]
+pub enum DeviceCommand {
+    /// List enrolled, invited and revoked devices, from the verified membership chain.
+    List {
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+}
