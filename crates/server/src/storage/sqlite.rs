@@ -128,18 +128,7 @@ impl SqliteStorage {
 }
 
 fn frontier_of(conn: &Connection) -> Result<Frontier> {
-    // One index seek per device (a loose index scan), not a scan of every envelope.
-    let mut stmt = conn.prepare_cached(
-        "WITH RECURSIVE devices(device) AS (
-             SELECT (SELECT min(device) FROM envelopes)
-             UNION ALL
-             SELECT (SELECT min(device) FROM envelopes WHERE device > devices.device) FROM devices
-             WHERE devices.device IS NOT NULL
-         )
-         SELECT e.device, e.seq, e.hash FROM devices
-         JOIN envelopes e ON e.device = devices.device
-          AND e.seq = (SELECT max(seq) FROM envelopes WHERE device = devices.device)",
-    )?;
+    let mut stmt = conn.prepare_cached(&mamori_sync::wire::frontier::frontier_query("envelopes"))?;
     let rows =
         stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, Vec<u8>>(2)?)))?;
     let mut frontier = Frontier::default();

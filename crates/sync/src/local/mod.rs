@@ -50,23 +50,11 @@ pub fn prepare(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Each device's highest envelope: the devices are visited by index seeks (a loose index scan).
-pub(crate) const FRONTIER: &str = "
-    WITH RECURSIVE devices(device) AS (
-        SELECT (SELECT min(device) FROM sync_envelopes)
-        UNION ALL
-        SELECT (SELECT min(device) FROM sync_envelopes WHERE device > devices.device) FROM devices
-        WHERE devices.device IS NOT NULL
-    )
-    SELECT e.device, e.seq, e.hash FROM devices
-    JOIN sync_envelopes e ON e.device = devices.device
-     AND e.seq = (SELECT max(seq) FROM sync_envelopes WHERE device = devices.device)";
-
 /// The highest envelope held per device, with its hash.
 pub fn frontier(conn: &Connection) -> Result<Frontier> {
     // One index seek per device (hopping from device to device), not a scan of every envelope:
     // the engine reads the frontier for every page.
-    let mut stmt = conn.prepare_cached(FRONTIER)?;
+    let mut stmt = conn.prepare_cached(&crate::wire::frontier::frontier_query("sync_envelopes"))?;
     let rows =
         stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, Vec<u8>>(2)?)))?;
     let mut frontier = Frontier::default();

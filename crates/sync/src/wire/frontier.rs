@@ -29,3 +29,20 @@ impl Frontier {
         other.0.iter().map(|(device, p)| p.seq.saturating_sub(self.seq(device))).sum()
     }
 }
+
+/// SQL (SQLite) giving each device's highest envelope in `table` (columns device, seq, hash): the
+/// devices are visited by index seeks, hopping from one to the next (a loose index scan), never by
+/// reading every envelope. Used by devices and by the server's SQLite backend.
+pub fn frontier_query(table: &str) -> String {
+    format!(
+        "WITH RECURSIVE devices(device) AS (
+             SELECT (SELECT min(device) FROM {table})
+             UNION ALL
+             SELECT (SELECT min(device) FROM {table} WHERE device > devices.device) FROM devices
+             WHERE devices.device IS NOT NULL
+         )
+         SELECT e.device, e.seq, e.hash FROM devices
+         JOIN {table} e ON e.device = devices.device
+          AND e.seq = (SELECT max(seq) FROM {table} WHERE device = devices.device)"
+    )
+}
