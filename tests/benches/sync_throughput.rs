@@ -353,7 +353,7 @@ async fn run_backend(server: &mut ServerProcess, template: &Path, dir: &Path, n:
     let started = Instant::now();
     let mut sealed = 0;
     loop {
-        let batch = local::seal_pending(&mut writer, &desk, 0, settings.seal_batch).expect("seal");
+        let batch = local::seal_pending(&mut writer, &desk, settings.seal_batch).expect("seal");
         if batch == 0 {
             break;
         }
@@ -367,7 +367,7 @@ async fn run_backend(server: &mut ServerProcess, template: &Path, dir: &Path, n:
 
     // Push: one engine round sends every envelope, pages of 500.
     let transport = TimedTransport::new(HttpTransport::new(&base, pin, WRITER, device_key(WRITER)).expect("client"));
-    let engine = Engine { transport: &transport, me: &desk, directory: &directory, chain_seq: 0, settings };
+    let engine = Engine { transport: &transport, me: &desk, directory: &directory, settings };
     let before = server.counters();
     let started = Instant::now();
     let pushed = engine.round(&mut writer, &mut |_, _| {}).await.expect("push round");
@@ -380,7 +380,7 @@ async fn run_backend(server: &mut ServerProcess, template: &Path, dir: &Path, n:
     let mut reader = chart_db(&reader_path, chart);
     let laptop = identity(READER);
     let transport = TimedTransport::new(HttpTransport::new(&base, pin, READER, device_key(READER)).expect("client"));
-    let engine = Engine { transport: &transport, me: &laptop, directory: &directory, chain_seq: 0, settings };
+    let engine = Engine { transport: &transport, me: &laptop, directory: &directory, settings };
     let before = server.counters();
     let started = Instant::now();
     let pulled = engine.round(&mut reader, &mut |_, _| {}).await.expect("pull round");

@@ -57,7 +57,6 @@ fn devices_killed_mid_push_and_mid_pull_fifty_times_each_lose_nothing() {
                 transport: transport(&server, &me.device),
                 me,
                 directory: &keys,
-                chain_seq: 0,
                 settings: Settings::default(),
             };
             runtime.block_on(engine.round(conn, &mut |_, _| {})).expect("a clean round");

@@ -153,13 +153,8 @@ const DEVICES: &[&str] = &["desk", "laptop"];
 
 async fn round<S>(server: &RunningServer<S>, conn: &mut Connection, me: &DeviceIdentity) -> mamori_sync::RoundReport {
     let keys = Keys { devices: DEVICES.iter().map(|d| d.to_string()).collect() };
-    let engine = Engine {
-        transport: transport(server, &me.device),
-        me,
-        directory: &keys,
-        chain_seq: 0,
-        settings: Settings::default(),
-    };
+    let engine =
+        Engine { transport: transport(server, &me.device), me, directory: &keys, settings: Settings::default() };
     engine.round(conn, &mut |_, _| {}).await.expect("round")
 }
 
@@ -241,7 +236,7 @@ async fn refusals<S: mamori_server::http::Backend>(a: &RunningServer<S>, b: &Run
     let (mut desk, desk_id) = replica(dir.path(), "desk");
     setting(&mut desk, "desk", "25");
     mamori_sync::local::prepare(&desk).expect("tables");
-    mamori_sync::local::seal_pending(&mut desk, &desk_id, 0, 10).expect("seal");
+    mamori_sync::local::seal_pending(&mut desk, &desk_id, 10).expect("seal");
     let envelopes = mamori_sync::local::envelopes_beyond(&desk, &Default::default(), 10).expect("outbox");
     let push = PushRequest { envelopes }.encode();
     let before = server_state(a).await;

@@ -43,3 +43,21 @@ fn the_admin_changes_roles_and_disables_accounts_and_the_core_follows_at_once() 
     assert!(matches!(doctor.change_role("reception", Role::Doctor), Err(Error::Denied { .. })));
     assert!(matches!(doctor.users(), Err(Error::Denied { .. })));
 }
+
+/// Every change names the chain head it was written at, and every replica judges it there: a
+/// receptionist's session still open when the admin (in another session) moves her to nursing,
+/// which only reads demographics, registers no patient more — the session reads the chain again
+/// before it commits, so it never writes what other devices would set aside.
+#[test]
+fn a_session_open_when_its_users_role_was_taken_elsewhere_writes_nothing_more() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::demo(tmp.path(), MemoryStore::default(), 4, 6);
+    let mut desk = site.login("reception");
+    desk.register_patient(&patient("9001", ("前田", "一郎"), ("マエダ", "イチロウ"), "1970-01-02", ""))
+        .expect("the receptionist registers a patient");
+
+    site.login("admin").change_role("reception", Role::Nurse).expect("to nursing");
+    let refused = desk.register_patient(&patient("9002", ("後藤", "二郎"), ("ゴトウ", "ジロウ"), "1971-02-03", ""));
+    assert!(matches!(refused, Err(Error::Denied { .. })), "the stale session wrote: {refused:?}");
+    assert_eq!(desk.user().role, Role::Nurse, "the session follows the chain");
+}

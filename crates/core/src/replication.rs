@@ -34,6 +34,16 @@ pub fn own_changes_after(
     .collect()
 }
 
+/// The ids of this device's own signed changes at or before local position `through`, oldest
+/// first, each with its local position: to check that every one of them left in an envelope.
+pub fn own_change_ids_through(conn: &Connection, device: &str, through: i64) -> Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, id FROM changes WHERE device = ?1 AND seq <= ?2 AND signed IS NOT NULL ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![device, through], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// One audit event as stored: (sequence, exact body, hash).
 pub type AuditEntry = (u64, Vec<u8>, [u8; 32]);
 

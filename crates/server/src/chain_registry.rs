@@ -100,4 +100,10 @@ impl DeviceRegistry for ChainRegistry {
             Standing::Invited(_) => None,
         }
     }
+
+    fn envelope_key(&self, device: &str, seq: u64) -> Option<Hash32> {
+        let state = self.read();
+        let record = state.as_ref()?.devices().get(device)?;
+        record.takes_envelope(seq).then_some(record.signing_key)
+    }
 }

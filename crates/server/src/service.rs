@@ -28,6 +28,14 @@ pub const MAX_PULL_PAGE: u32 = 2000;
 pub trait DeviceRegistry: Send + Sync {
     /// The device's Ed25519 key, if it is enrolled and not revoked.
     fn device_key(&self, device: &str) -> Option<Hash32>;
+
+    /// The key that signs the device's envelope `seq`, if the clinic takes it: an enrolled
+    /// device's, or a revoked one's up to its revoking link's cut-off (another device giving back
+    /// what the server lost).
+    fn envelope_key(&self, device: &str, seq: u64) -> Option<Hash32> {
+        let _ = seq;
+        self.device_key(device)
+    }
 }
 
 pub struct ClinicServer<S> {
@@ -254,7 +262,10 @@ impl<S: Storage + ChainStorage> ClinicServer<S> {
         if h.clinic != self.clinic {
             return Err("the envelope belongs to another clinic".into());
         }
-        let key = self.devices.device_key(&h.device).ok_or_else(|| format!("device {} is not enrolled", h.device))?;
+        let key = self
+            .devices
+            .envelope_key(&h.device, h.seq)
+            .ok_or_else(|| format!("device {} is not enrolled, or revoked before envelope {}", h.device, h.seq))?;
         envelope.verify_device(&key).map_err(|e| e.to_string())?;
         Ok(Incoming {
             device: h.device.clone(),

@@ -57,14 +57,14 @@ pub struct RoundReport {
     pub server_lost: u64,
     /// Envelopes still waiting for the server after the round.
     pub waiting: u64,
+    /// Own changes the outbox had passed over without sealing them (found and sent this round).
+    pub passed_over_found: u64,
 }
 
 pub struct Engine<'a, T> {
     pub transport: T,
     pub me: &'a DeviceIdentity,
     pub directory: &'a dyn Directory,
-    /// The membership chain head this device holds (named in every envelope it seals).
-    pub chain_seq: u64,
     pub settings: Settings,
 }
 
@@ -78,8 +78,9 @@ impl<T: Transport> Engine<'_, T> {
         let state = self.transport.state().await?;
         report.server_lost += local::note_server(conn, &state)?;
         self.pull(conn, state, &mut report, progress).await?;
-        report.sealed = local::seal_pending(conn, self.me, self.chain_seq, self.settings.seal_batch)? as u64;
-        while local::seal_pending(conn, self.me, self.chain_seq, self.settings.seal_batch)? > 0 {}
+        report.passed_over_found = local::recheck_outbox(conn, self.me)?;
+        report.sealed = local::seal_pending(conn, self.me, self.settings.seal_batch)? as u64;
+        while local::seal_pending(conn, self.me, self.settings.seal_batch)? > 0 {}
         self.push(conn, &mut report).await?;
         report.waiting = local::waiting(conn)?;
         Ok(report)

@@ -14,13 +14,15 @@ use crate::local::{self, DeviceIdentity, Directory};
 use crate::wire::{ChainLinks, DataKey, Hash32, KeyWraps};
 
 /// Devices' keys come from the verified chain: every device that accepted its enrollment. A
-/// revoked device's envelopes still verify: the server took them while it was enrolled, and a
-/// replica that has not pulled them yet must not stall on them. (Setting aside what a revoked
-/// device wrote after its revocation's cut-off is not built yet; the server refuses the revoked
-/// device itself.)
+/// revoked device's envelopes still verify (a replica that has not pulled them yet must not stall
+/// on them), but only those up to its revoking link's cut-off are applied.
 impl Directory for Membership {
     fn device_key(&self, device: &str) -> Option<Hash32> {
         self.devices().get(device).filter(|d| d.invite_key.is_none()).map(|d| d.signing_key)
+    }
+
+    fn takes_envelope(&self, device: &str, seq: u64) -> bool {
+        self.devices().get(device).is_some_and(|d| d.takes_envelope(seq))
     }
 }
 
@@ -69,7 +71,7 @@ pub async fn sync_session(
     if me.data_keys.is_empty() {
         return Err(Error::UnknownDataKey(0));
     }
-    let engine = Engine { transport, me: &me, directory: &membership, chain_seq: keys.chain_seq, settings };
+    let engine = Engine { transport, me: &me, directory: &membership, settings };
     report.round = engine.round(clinic.sync_connection()?, progress).await?;
     report.audit_shipped = crate::audit_ship::ship(clinic.sync_connection()?, &me, transport).await?;
     Ok(report)

@@ -32,7 +32,7 @@ fn main() -> anyhow::Result<()> {
     let keys = Keys { devices: vec!["desk".into(), "laptop".into()] };
     let transport = HttpTransport::new(&url, pin, &device, device_key(&device))?;
     let settings = Settings { pull_page: page, push_page: page as usize, seal_batch: 3, ..Settings::default() };
-    let engine = Engine { transport, me: &me, directory: &keys, chain_seq: 0, settings };
+    let engine = Engine { transport, me: &me, directory: &keys, settings };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut out = std::io::stdout().lock();
     let mut last = replication::last_stamp(&conn, &device)?;

@@ -116,7 +116,7 @@ fn round(runtime: &tokio::runtime::Runtime, world: &mut World, r: usize) -> mamo
     replica.conn();
     let world::Replica { identity, conn, link, .. } = replica;
     let conn = conn.as_mut().expect("opened above");
-    let engine = Engine { transport: &*link, me: identity, directory: &keys, chain_seq: 0, settings: settings() };
+    let engine = Engine { transport: &*link, me: identity, directory: &keys, settings: settings() };
     runtime.block_on(engine.round(conn, &mut |_, _| {})).map(|_| ())
 }
 

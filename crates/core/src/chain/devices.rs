@@ -22,12 +22,20 @@ pub struct DeviceRecord {
     pub invited_at: u64,
     /// The link that revoked it, if one has.
     pub revoked_at: Option<u64>,
+    /// Once revoked: the last of its envelopes' sequence the clinic takes.
+    pub accepted_through: Option<u64>,
 }
 
 impl DeviceRecord {
     /// Enrolled (accepted) and not revoked: its requests and envelopes count.
     pub fn is_active(&self) -> bool {
         self.invite_key.is_none() && self.revoked_at.is_none()
+    }
+
+    /// Whether its envelope `seq` counts: every one while it is enrolled; once revoked, those up
+    /// to the cut-off the revoking link names.
+    pub fn takes_envelope(&self, seq: u64) -> bool {
+        self.invite_key.is_none() && self.accepted_through.is_none_or(|last| seq <= last)
     }
 }
 
@@ -75,9 +83,11 @@ impl Devices {
             return Err("a device name is 1 to 64 bytes");
         }
         if let Some(known) = self.devices.get(&name) {
-            if known.revoked_at.is_none() {
-                return Err("the device is already enrolled or invited");
-            }
+            return Err(if known.revoked_at.is_some() {
+                "a revoked device's name is not given again (its envelopes keep it)"
+            } else {
+                "the device is already enrolled or invited"
+            });
         }
         if roles.is_empty() {
             return Err("a device admits at least one role");
@@ -91,6 +101,7 @@ impl Devices {
             invited_by: by,
             invited_at: seq,
             revoked_at: None,
+            accepted_through: None,
         };
         self.devices.insert(name, record);
         Ok(())
@@ -124,12 +135,13 @@ impl Devices {
         Ok(())
     }
 
-    pub(super) fn revoke(&mut self, name: &str, seq: u64) -> Result<(), &'static str> {
+    pub(super) fn revoke(&mut self, name: &str, seq: u64, accepted_through: u64) -> Result<(), &'static str> {
         let device = self.devices.get_mut(name).ok_or("the link names no device of this clinic")?;
         if device.revoked_at.is_some() {
             return Err("the device is already revoked");
         }
         device.revoked_at = Some(seq);
+        device.accepted_through = Some(accepted_through);
         Ok(())
     }
 

@@ -331,9 +331,9 @@ impl Membership {
             Statement::AcceptDevice { device, signing_key, x25519 } => {
                 self.devices.accept(&device, &body.signer, signing_key, x25519).map_err(broken)?;
             }
-            Statement::RevokeDevice { device } => {
+            Statement::RevokeDevice { device, accepted_through } => {
                 signer.filter(Member::is_admin).ok_or(broken("only an administrator revokes devices"))?;
-                self.devices.revoke(&device, seq).map_err(broken)?;
+                self.devices.revoke(&device, seq, accepted_through).map_err(broken)?;
             }
             Statement::DataKeyEpoch { epoch, commitment } => {
                 let admin =

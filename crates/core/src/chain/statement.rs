@@ -87,9 +87,11 @@ pub enum Statement {
         #[serde(with = "hex::serde")]
         x25519: Hex32,
     },
-    /// A device shut out: the server refuses it, replicas accept nothing more from it. Signed by
-    /// an enabled administrator.
-    RevokeDevice { device: String },
+    /// A device shut out: the server refuses it, and replicas apply none of its envelopes after
+    /// `accepted_through` (the last of its sequence the clinic takes: what the server held from it
+    /// when the administrator revoked it), whoever hands them over. Signed by an enabled
+    /// administrator.
+    RevokeDevice { device: String, accepted_through: u64 },
     /// A new clinic data key epoch (the key every change is sealed under before it leaves a
     /// device) and a commitment to its key. Signed by an enabled administrator.
     DataKeyEpoch {

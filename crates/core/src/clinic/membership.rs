@@ -66,10 +66,21 @@ impl Clinic {
     /// like at login. A stored chain that no longer extends what this session verified is
     /// refused.
     pub(super) fn refresh_membership(&mut self) -> Result<()> {
+        self.refresh_membership_when(|stored, head| stored != head)
+    }
+
+    /// Reads the chain again if another session or process added links since (before a commit:
+    /// a chain shorter than the session's — only while the clinic's first link is being written —
+    /// is left to the checks that read it whole).
+    pub(super) fn refresh_membership_if_grown(&mut self) -> Result<()> {
+        self.refresh_membership_when(|stored, head| stored > head)
+    }
+
+    fn refresh_membership_when(&mut self, stale: impl Fn(u64, u64) -> bool) -> Result<()> {
         let keys = self.keys()?;
         let (head, hash) = keys.membership.head();
         let stored: i64 = keys.store.conn().query_row("SELECT count(*) FROM membership_links", [], |r| r.get(0))?;
-        if u64::try_from(stored).unwrap_or(0) == head {
+        if !stale(u64::try_from(stored).unwrap_or(0), head) {
             return Ok(());
         }
         let links = chain::load(keys.store.conn())?;

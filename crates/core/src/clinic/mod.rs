@@ -214,8 +214,11 @@ impl Clinic {
         mut events: Vec<NewEvent>,
         then: impl FnOnce(&rusqlite::Connection) -> Result<(T, Vec<NewEvent>)>,
     ) -> Result<T> {
-        // A clinical session open when a colleague left the clinical roles starts the new epoch
-        // before it seals anything more under the old one.
+        // Every change names the chain head it was written at, judged there by every replica: the
+        // head is read again first (a link another process added — a role taken — counts now),
+        // and a clinical session open when a colleague left the clinical roles starts the new
+        // epoch before it seals anything more under the old one.
+        self.refresh_membership_if_grown()?;
         let seals = bodies.iter().any(|(_, body)| matches!(body, ChangeBody::Clinical(_)));
         if seals {
             self.refresh_membership()?;
@@ -237,7 +240,12 @@ impl Clinic {
                     clinical.seal(&self.keys()?.section, &by)?.into()
                 }
             };
-            let chain_seq = self.keys()?.membership.head().0;
+            let membership = &self.keys()?.membership;
+            let chain_seq = membership.head().0;
+            // What no replica would accept is refused here, before anything is written.
+            if !changelog::merge::may_write(membership, &author, chain_seq, &body) {
+                return Err(crate::Error::Denied { section: changelog::merge::section_name(&body), access: "write" });
+            }
             let change =
                 Change { id, hlc, author, device: self.device_id.clone(), chain_seq, replaces: Vec::new(), body };
             changes.push((change, signing_key));

@@ -78,7 +78,7 @@ pub fn apply_page_at(
         // device's signed next one, so its place counts whatever it holds. Content that cannot be
         // opened, verified or applied is held and set aside (one bad envelope must not stop every
         // other device's sync), and retried when keys or links arrive.
-        let (change_id, outcome) = match open_checked(&envelope, me, directory) {
+        let (change_id, outcome) = match open_checked(&tx, &envelope, me, directory) {
             Err((change_id, reason)) => (change_id, Err(reason)),
             Ok(verified) => {
                 let change_id = verified.signed().id().to_string();
@@ -141,20 +141,49 @@ fn verify_devices(envelopes: &[Envelope], me: &DeviceIdentity, directory: &dyn D
 }
 
 /// Opens and checks an envelope's change: the key of its epoch, the change inside, its device and
-/// its author. On failure: an id for the record (the change's, or the envelope's hash) and why.
+/// its author, and its place in its device's run. On failure: an id for the record (the
+/// change's, or the envelope's hash) and why. The envelope before it in its device's run must be
+/// held already (`conn`).
 pub(crate) fn open_checked(
+    conn: &Connection,
     envelope: &Envelope,
     me: &DeviceIdentity,
     directory: &dyn Directory,
 ) -> std::result::Result<VerifiedChange, (String, &'static str)> {
     let fallback = || hex::encode(envelope.hash());
-    let key = me.data_key(envelope.header().cdk_epoch).map_err(|e| (fallback(), e.code()))?;
+    let h = envelope.header();
+    if !directory.takes_envelope(&h.device, h.seq) {
+        return Err((fallback(), "after_its_device_was_revoked"));
+    }
+    let key = me.data_key(h.cdk_epoch).map_err(|e| (fallback(), e.code()))?;
     let change = envelope.open(key).map_err(|e| (fallback(), e.code()))?;
     let change_id = change.id().to_string();
-    if change.device() != envelope.header().device {
+    if change.device() != h.device {
         return Err((change_id, "carried_in_another_devices_envelope"));
     }
+    // The envelope shows the chain link its change names, and a device's links only grow along
+    // its run: a change naming a link from before the one that demoted or disabled its author
+    // counts only while nothing the device sent before it named a later link.
+    if change.chain_seq() != h.chain_seq {
+        return Err((change_id, "names_another_link_than_its_envelope"));
+    }
+    match previous_chain_seq(conn, &h.device, h.seq) {
+        Ok(previous) if previous <= h.chain_seq => {}
+        Ok(_) => return Err((change_id, "names_an_earlier_link_than_its_device_before_it")),
+        Err(_) => return Err((change_id, "database")),
+    }
     VerifiedChange::check(change, directory).map_err(|e| (change_id, e.code().as_str()))
+}
+
+/// The chain link named by the device's envelope before `seq` (0 before its first).
+fn previous_chain_seq(conn: &Connection, device: &str, seq: u64) -> Result<u64> {
+    if seq <= 1 {
+        return Ok(0);
+    }
+    let bytes: Vec<u8> = conn
+        .prepare_cached("SELECT bytes FROM sync_envelopes WHERE device = ?1 AND seq = ?2")?
+        .query_row(params![device, i64::try_from(seq - 1).unwrap_or(i64::MAX)], |row| row.get(0))?;
+    Ok(Envelope::from_bytes(bytes)?.header().chain_seq)
 }
 
 /// Imports one change inside a savepoint, so a change that cannot be applied (an id another

@@ -42,6 +42,13 @@ impl DeviceIdentity {
 /// (for the change inside) and devices' signing keys (for the envelope).
 pub trait Directory: AuthorKeys {
     fn device_key(&self, device: &str) -> Option<Hash32>;
+
+    /// Whether the device's envelope `seq` counts: a revoked device's count only up to the cut-off
+    /// its revoking link names, whoever hands them over.
+    fn takes_envelope(&self, device: &str, seq: u64) -> bool {
+        let _ = (device, seq);
+        true
+    }
 }
 
 /// Creates the sync tables if they are missing.
@@ -78,7 +85,7 @@ pub(crate) fn position_of(conn: &Connection, device: &str) -> Result<Option<Posi
 
 /// Seals this device's changes written since the last call into envelopes, numbered after the
 /// last one it holds, in one transaction. Returns how many were sealed.
-pub fn seal_pending(conn: &mut Connection, me: &DeviceIdentity, chain_seq: u64, limit: usize) -> Result<usize> {
+pub fn seal_pending(conn: &mut Connection, me: &DeviceIdentity, limit: usize) -> Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let sealed_through: i64 = tx
         .query_row("SELECT sealed_through FROM sync_outbox WHERE singleton = 1", [], |row| row.get(0))
@@ -105,7 +112,7 @@ pub fn seal_pending(conn: &mut Connection, me: &DeviceIdentity, chain_seq: u64, 
             seq: last.map_or(1, |p| p.seq + 1),
             prev: last.map_or_else(|| genesis_prev(&me.clinic, &me.device), |p| p.hash),
             cdk_epoch: sealing.epoch,
-            chain_seq,
+            chain_seq: change.chain_seq(),
             nonce: [0; 24],
         };
         let envelope = Envelope::seal(header, &change, sealing, &me.signing_key)?;
@@ -120,6 +127,31 @@ pub fn seal_pending(conn: &mut Connection, me: &DeviceIdentity, chain_seq: u64, 
     )?;
     tx.commit()?;
     Ok(sealed)
+}
+
+/// Finds this device's own changes the outbox cursor has passed that left in no envelope (the
+/// cursor moved with raw SQL, or an envelope planted in a change's place) and moves the cursor
+/// back before the first, so the next seal sends them. Returns how many there were.
+pub fn recheck_outbox(conn: &Connection, me: &DeviceIdentity) -> Result<u64> {
+    let Some(sealed_through) = conn
+        .query_row("SELECT sealed_through FROM sync_outbox WHERE singleton = 1", [], |row| row.get::<_, i64>(0))
+        .optional()?
+    else {
+        return Ok(0);
+    };
+    let sent: std::collections::HashSet<String> = conn
+        .prepare_cached("SELECT change_id FROM sync_envelopes WHERE device = ?1")?
+        .query_map([&me.device], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let unsent: Vec<i64> = replication::own_change_ids_through(conn, &me.device, sealed_through)?
+        .into_iter()
+        .filter(|(_, id)| !sent.contains(id))
+        .map(|(local, _)| local)
+        .collect();
+    let Some(first) = unsent.first() else { return Ok(0) };
+    conn.execute("UPDATE sync_outbox SET sealed_through = ?1 WHERE singleton = 1", [first - 1])?;
+    mamori_core::log_safe!(warn, "own changes the outbox had passed over are sent now", changes = unsent.len());
+    Ok(unsent.len() as u64)
 }
 
 pub(crate) fn insert(conn: &Connection, envelope: &Envelope, change_id: &str) -> Result<()> {
@@ -230,7 +262,7 @@ pub fn retry_set_aside(conn: &mut Connection, me: &DeviceIdentity, directory: &d
     let mut applied = 0;
     for (device, seq, bytes) in waiting {
         let Ok(envelope) = Envelope::from_bytes(bytes) else { continue };
-        let Ok(verified) = apply::open_checked(&envelope, me, directory) else { continue };
+        let Ok(verified) = apply::open_checked(&tx, &envelope, me, directory) else { continue };
         if apply::import_alone(&tx, &verified).is_ok() {
             tx.execute("DELETE FROM sync_set_aside WHERE device = ?1 AND seq = ?2", params![device, seq])?;
             applied += 1;

@@ -72,7 +72,7 @@ fn a_change_naming_a_link_not_here_yet_waits_and_is_applied_once_it_arrives() {
     let body = OpenBody::SettingChanged { key: "idle_timeout_minutes".into(), value: "20".into() };
     let hlc = Hlc { wall_ms: 1_790_000_000_000, counter: 0 };
     replication::testing::write_open_at(&mut desk, "admin", &admin_key(), "desk", hlc, body, 9).expect("write");
-    seal_pending(&mut desk, &identity("desk"), 9, 10).expect("seal");
+    seal_pending(&mut desk, &identity("desk"), 10).expect("seal");
     let page = envelopes_beyond(&desk, &Frontier::default(), 10).expect("outbox");
 
     let mut laptop = replica();
@@ -97,7 +97,7 @@ fn a_change_stamped_far_ahead_is_applied_and_flagged_never_dropped() {
         let hlc = Hlc { wall_ms, counter: 0 };
         replication::testing::write_open(&mut desk, "admin", &admin_key(), "desk", hlc, body).expect("write");
     }
-    seal_pending(&mut desk, &identity("desk"), 0, 10).expect("seal");
+    seal_pending(&mut desk, &identity("desk"), 10).expect("seal");
     let page = envelopes_beyond(&desk, &Frontier::default(), 10).expect("outbox");
     let mut laptop = replica();
     let report = apply_page_at(&mut laptop, page, &identity("laptop"), &Chain { head: 5 }, now).expect("applied");

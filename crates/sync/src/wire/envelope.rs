@@ -46,6 +46,8 @@ pub struct Header {
     pub seq: u64,
     pub prev: Hash32,
     pub cdk_epoch: u32,
+    /// The membership chain link the sealed change names (checked equal when opened): along a
+    /// device's run these only grow.
     pub chain_seq: u64,
     pub nonce: [u8; 24],
 }

@@ -276,7 +276,10 @@ fn only_an_administrator_invites_revokes_or_starts_a_data_key_epoch() {
         let invite =
             Statement::InviteDevice { device: format!("{by}-pc"), roles: vec![Role::Doctor], invite_key: [3; 32] };
         assert!(clinic.push(by, invite).is_err(), "{by} invited a device");
-        assert!(clinic.push(by, Statement::RevokeDevice { device: "desk-1".into() }).is_err(), "{by} revoked one");
+        assert!(
+            clinic.push(by, Statement::RevokeDevice { device: "desk-1".into(), accepted_through: 7 }).is_err(),
+            "{by} revoked one"
+        );
         assert!(clinic.push(by, Statement::DataKeyEpoch { epoch: 1, commitment: [1; 32] }).is_err(), "{by} keyed one");
     }
     clinic.push("admin", Statement::DataKeyEpoch { epoch: 1, commitment: [1; 32] }).expect("first epoch");
@@ -284,12 +287,16 @@ fn only_an_administrator_invites_revokes_or_starts_a_data_key_epoch() {
         clinic.push("admin", Statement::DataKeyEpoch { epoch: 1, commitment: [2; 32] }).is_err(),
         "epochs only grow"
     );
-    let state = clinic.push("admin", Statement::RevokeDevice { device: "desk-1".into() }).expect("revoked");
-    assert!(!state.devices().get("desk-1").expect("still named").is_active());
+    let revoke = Statement::RevokeDevice { device: "desk-1".into(), accepted_through: 7 };
+    let state = clinic.push("admin", revoke).expect("revoked");
+    let desk = state.devices().get("desk-1").expect("still named");
+    assert!(!desk.is_active());
+    assert!(desk.takes_envelope(7), "what it sent before the cut-off still counts");
+    assert!(!desk.takes_envelope(8), "nothing after the cut-off counts");
     assert_eq!(state.devices().newest_data_epoch().map(|(e, r)| (e, r.commitment)), Some((1, [1; 32])));
-    // A revoked name may be enrolled again, as a new device with new keys.
-    enroll(&mut clinic, "desk-1", 2).expect("enrolled again");
-    assert!(clinic.state().devices().get("desk-1").expect("named").is_active());
+    // A revoked name is never enrolled again: its envelopes keep the name, and a new device
+    // under it would collide with them.
+    assert!(enroll(&mut clinic, "desk-1", 2).is_err(), "a revoked name was enrolled again");
 }
 
 #[test]

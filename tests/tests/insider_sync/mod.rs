@@ -217,13 +217,7 @@ impl Clinic {
         replica: &mut Replica,
         membership: &Membership,
     ) -> mamori_sync::Result<RoundReport> {
-        let engine = Engine {
-            transport,
-            me: &replica.me,
-            directory: membership,
-            chain_seq: membership.head().0,
-            settings: Settings::default(),
-        };
+        let engine = Engine { transport, me: &replica.me, directory: membership, settings: Settings::default() };
         self.runtime.block_on(engine.round(&mut replica.conn, &mut |_, _| {}))
     }
 
@@ -975,3 +969,5 @@ fn an_enrollment_code_holder_reads_only_the_chain() {
     assert_eq!(call(reqwest::Method::POST, "/v1/chain", 0u64.to_be_bytes().to_vec(), "kiosk", &stranger).0, 401);
     assert_eq!(call(reqwest::Method::POST, "/v1/chain", 0u64.to_be_bytes().to_vec(), "nobody", &stranger).0, 401);
 }
+
+mod backdating;
