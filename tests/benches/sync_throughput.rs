@@ -642,6 +642,19 @@ impl<S: ChainStorage> ChainStorage for Timed<S> {
     async fn wraps_for(&self, device: &str) -> mamori_server::Result<Vec<Vec<u8>>> {
         self.inner.wraps_for(device).await
     }
+
+    async fn put_vault_record(
+        &self,
+        user: &str,
+        version: u64,
+        record: (Vec<u8>, Vec<u8>),
+    ) -> mamori_server::Result<bool> {
+        self.inner.put_vault_record(user, version, record).await
+    }
+
+    async fn vault_records(&self) -> mamori_server::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.inner.vault_records().await
+    }
 }
 
 /// The PostgreSQL the benchmark uses, if one answers within 5 s.

@@ -158,6 +158,14 @@ pub enum Error {
     )]
     ChangeConflictsWithLog { id: String },
 
+    #[error("the Secret Key is not valid: it starts with MSK1- and is printed on the user's kit")]
+    SecretKeyInvalid,
+
+    /// A vault record that is malformed, not signed by its user's key in the chain, or opens to
+    /// another key.
+    #[error("the user's vault record is damaged or not theirs; ask an administrator")]
+    VaultRecordInvalid,
+
     #[error("database error: {}", database_detail(.0))]
     Database(#[from] rusqlite::Error),
 
@@ -230,6 +238,8 @@ impl Error {
             Error::ChangeNotVerified { .. } => ErrorCode::ChangeNotVerified,
             Error::ChangeConflictsWithLog { .. } => ErrorCode::ChangeConflictsWithLog,
             Error::ChangeAwaitsChain { .. } => ErrorCode::ChangeAwaitsChain,
+            Error::SecretKeyInvalid => ErrorCode::SecretKeyInvalid,
+            Error::VaultRecordInvalid => ErrorCode::VaultRecordInvalid,
             Error::Database(_) => ErrorCode::Database,
             Error::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             Error::Io { .. } => ErrorCode::Io,

@@ -207,6 +207,8 @@ mod tests {
             ErrorCode::ChangeNotVerified => Error::ChangeNotVerified { id: "c1".into() },
             ErrorCode::ChangeConflictsWithLog => Error::ChangeConflictsWithLog { id: "c1".into() },
             ErrorCode::ChangeAwaitsChain => Error::ChangeAwaitsChain { id: "c1".into() },
+            ErrorCode::SecretKeyInvalid => Error::SecretKeyInvalid,
+            ErrorCode::VaultRecordInvalid => Error::VaultRecordInvalid,
             ErrorCode::Database => Error::Database(rusqlite::Error::InvalidQuery),
             ErrorCode::SchemaTooNew => Error::SchemaTooNew { found: 9, supported: 1 },
             ErrorCode::Io => Error::io("write", dir())(std::io::Error::other("disk full")),

@@ -74,6 +74,8 @@ error_codes! {
     ChangeNotVerified = "change_not_verified",
     ChangeConflictsWithLog = "change_conflicts_with_log",
     ChangeAwaitsChain = "change_awaits_chain",
+    SecretKeyInvalid = "secret_key_invalid",
+    VaultRecordInvalid = "vault_record_invalid",
     Database = "database",
     SchemaTooNew = "schema_too_new",
     Io = "io",
@@ -223,6 +225,8 @@ impl From<&Error> for ErrorReport {
             | Error::ChangeNotVerified { .. }
             | Error::ChangeConflictsWithLog { .. }
             | Error::ChangeAwaitsChain { .. }
+            | Error::SecretKeyInvalid
+            | Error::VaultRecordInvalid
             | Error::RandomUnavailable
             | Error::SealFailed => {}
         }

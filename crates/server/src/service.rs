@@ -5,9 +5,11 @@
 use std::sync::Arc;
 
 use mamori_core::chain::Link;
+use mamori_core::vault::vault_record::VaultRecord;
 use mamori_core::vault::WrappedDataKey;
 use mamori_sync::wire::{
     genesis_prev, ChainLinks, Envelope, Hash32, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest,
+    VaultRecords,
     PushResponse, ServerState,
 };
 
@@ -192,6 +194,32 @@ impl<S: Storage + ChainStorage> ClinicServer<S> {
 
     pub async fn wraps_for(&self, device: &str) -> Result<KeyWraps> {
         Ok(KeyWraps { wraps: self.storage.wraps_for(device).await? })
+    }
+
+    /// Keeps users' vault records: each only if its user's key in the verified chain signed it
+    /// and it is newer than the one held. Returns how many were kept. The server cannot open
+    /// them (they need the user's password and Secret Key).
+    pub async fn put_vault_records(&self, records: VaultRecords) -> Result<usize> {
+        let Some(chain) = &self.chain else { return Ok(0) };
+        self.refresh_chain().await?;
+        let mut kept = 0;
+        for (bytes, signature) in records.records {
+            let Ok(record) = VaultRecord::from_parts(bytes, &signature) else { continue };
+            let Some(key) = chain.user_key(record.user()) else { continue };
+            if !record.signed_by(&key) {
+                continue;
+            }
+            let (user, version) = (record.user().to_owned(), record.version());
+            if self.storage.put_vault_record(&user, version, (record.bytes().to_vec(), signature)).await? {
+                kept += 1;
+            }
+        }
+        Ok(kept)
+    }
+
+    /// The newest vault record of every user.
+    pub async fn vault_records(&self) -> Result<VaultRecords> {
+        Ok(VaultRecords { records: self.storage.vault_records().await? })
     }
 
     pub fn storage(&self) -> &S {

@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("wrong_password_at", "wrong password at {at}"),
     ("idle_lock", "idle for more than {minutes} minutes"),
     ("changed_own_password", "changed own password"),
+    ("sealed_own_vault_record", "sealed own vault record version {version}"),
     ("published_user_key", "published own user key"),
     ("replaced_user_key", "replaced own user key; earlier clinical key wraps dropped"),
     ("key_epoch_started", "started clinical key epoch {epoch}"),

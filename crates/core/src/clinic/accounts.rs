@@ -52,6 +52,7 @@ impl Clinic {
             second_factor: None,
             pins: Pins { chain: Some(next.pin()), ..Pins::default() },
             clinical_keys: Default::default(),
+            secret_key: None,
         };
         keyfile::update(&path, |key_file| {
             let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;
@@ -122,13 +123,20 @@ impl Clinic {
         let path = self.dir.key_file();
         let user = self.user.name.clone();
         let root = self.dir.root().to_path_buf();
-        let kek = keyfile::update(&path, |key_file| {
+        let (kek, roams) = keyfile::update(&path, |key_file| {
             let device_secret = load_required(secrets, &key_file.device_id, &root)?;
             let opened = key_file.open(&user, old, &device_secret)?;
-            key_file.change_password(&user, new, &device_secret, &opened.secrets)
+            let kek = key_file.change_password(&user, new, &device_secret, &opened.secrets)?;
+            Ok((kek, opened.secrets.secret_key.is_some()))
         })?;
         self.keys.as_mut().ok_or(Error::SessionLocked)?.kek = Some(kek);
         log_safe!(info, "password changed", user = LoginName::of(&self.user));
-        self.record(vec![NewEvent::allowed(Action::Admin, None, None).with_reason("changed own password")])
+        self.record(vec![NewEvent::allowed(Action::Admin, None, None).with_reason("changed own password")])?;
+        // A user who roams gets a new vault record version under the new password, for the sync
+        // to take to the clinic's other devices.
+        if roams {
+            self.make_vault_record(secrets, new)?;
+        }
+        Ok(())
     }
 }

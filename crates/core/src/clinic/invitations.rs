@@ -87,6 +87,7 @@ impl Clinic {
             second_factor: Some(second_factor),
             pins: Pins { chain: Some(ChainPin { root: pin.root, seq: head + 1, hash: link.hash }), ..Pins::default() },
             clinical_keys: Default::default(),
+            secret_key: None,
         };
         // Their own entry first (beside the invitation), then the link; the invitation goes once
         // the link has committed, so a failure in between leaves a state they can retry from.

@@ -24,6 +24,7 @@ mod setup;
 mod staff;
 mod today;
 mod users;
+mod vault_records;
 mod writes;
 
 use std::collections::BTreeMap;
@@ -43,6 +44,7 @@ pub use reads::Chart;
 pub use reception::Visit;
 pub use section_keys::PendingRecipient;
 pub use setup::UNKNOWN_USER;
+pub use vault_records::VaultRecordTaken;
 
 use crate::audit::{self, Actor, DeviceIdentity, NewEvent};
 use crate::chain::Membership;

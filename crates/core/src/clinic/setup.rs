@@ -93,6 +93,7 @@ impl Clinic {
             second_factor: Some(second_factor),
             pins: Pins { chain: Some(pin), ..Pins::default() },
             clinical_keys: Default::default(),
+            secret_key: None,
         };
         let keys = Keys::new(store, dek, identity, user_key, membership);
         let mut clinic = Clinic::assemble(dir, device_id, first.clone(), hlc, keys)?;

@@ -41,6 +41,8 @@ pub struct DemoUser {
     /// Base32 TOTP secret for an authenticator app (filled in when the demo is created).
     pub totp_secret: String,
     pub otpauth_uri: String,
+    /// Their Secret Key (with the password, it opens their vault record on another device).
+    pub secret_key: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -56,6 +58,13 @@ impl DemoUser {
     fn remember(&mut self, enrollment: &Enrollment) {
         self.totp_secret = enrollment.secret_base32.clone();
         self.otpauth_uri = enrollment.otpauth_uri.clone();
+    }
+
+    /// Seals their vault record in their own session, so they can log in on other devices.
+    fn seal_vault_record(&mut self, session: &mut Clinic, secrets: &dyn DeviceSecretStore) -> Result<()> {
+        let made = session.make_vault_record(secrets, &Password::new(self.password.clone()))?;
+        self.secret_key = made.map(|key| key.to_text().to_string()).unwrap_or_default();
+        Ok(())
     }
 }
 
@@ -75,6 +84,7 @@ pub fn demo_users() -> Vec<DemoUser> {
         password: format!("demo-{name}-password"),
         totp_secret: String::new(),
         otpauth_uri: String::new(),
+        secret_key: String::new(),
     })
     .collect()
 }
@@ -151,6 +161,7 @@ fn build(
         Clinic::init(dir, secrets, clock, &as_user(first)?, &Password::new(first.password.clone()))?;
     *device = Some(clinic.device_id().to_string());
     first.remember(&enrollment);
+    first.seal_vault_record(&mut clinic, secrets)?;
     // The admin invites each demo user; each accepts in their own session, choosing their
     // (demo) password and enrolling their own authenticator, as staff do at their first login.
     let mut invitations = Vec::new();
@@ -167,9 +178,10 @@ fn build(
     let mut signers = Vec::new();
     for (user, invitation) in others.iter_mut().zip(&invitations) {
         let password = Password::new(user.password.clone());
-        let (session, enrollment) =
+        let (mut session, enrollment) =
             Clinic::accept_invitation(dir, secrets, clock, &user.name, &invitation.code, &password)?;
         user.remember(&enrollment);
+        user.seal_vault_record(&mut session, secrets)?;
         signers.push(session.signing_key_for_generator()?);
         clock = session.logout_keeping_clock()?;
     }

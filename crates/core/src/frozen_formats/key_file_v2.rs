@@ -124,6 +124,7 @@ fn todays_writer_writes_what_the_v2_recipe_opens() {
         second_factor: None,
         pins: Pins::default(),
         clinical_keys: Default::default(),
+        secret_key: None,
     };
     let device = Key32::from_bytes(inputs.device_secret);
     file.add_user(&reception.user, &Password::new(&reception.password), &device, &secrets).expect("add");

@@ -22,6 +22,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0010_replication.sql"),
     include_str!("../../migrations/0011_data_keys.sql"),
     include_str!("../../migrations/0012_given_chart_numbers.sql"),
+    include_str!("../../migrations/0013_vault_records.sql"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -8,6 +8,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::pins::Pins;
 use super::section_key::{SectionKeys, UserKeyPair};
+use super::vault_record::SecretKey;
 use crate::auth::SecondFactorState;
 use crate::secret::Key32;
 use crate::{Error, Result};
@@ -25,6 +26,9 @@ pub struct EntrySecrets {
     /// signed commitment when taken up), so deleting their wraps from the database takes
     /// nothing from them.
     pub clinical_keys: SectionKeys,
+    /// The user's Secret Key, once they have one: mixed with their password into the key of
+    /// their vault record (`vault_record.rs`), which lets them log in on other devices.
+    pub secret_key: Option<SecretKey>,
 }
 
 /// One accepted clinical key in the sealed plaintext.
@@ -46,6 +50,8 @@ struct Plain {
     pins: Pins,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     clinical_keys: Vec<PlainClinicalKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secret_key: Option<String>,
 }
 
 impl EntrySecrets {
@@ -60,6 +66,7 @@ impl EntrySecrets {
                 .iter()
                 .map(|(epoch, key)| PlainClinicalKey { epoch, key: key.to_hex().to_string() })
                 .collect(),
+            secret_key: self.secret_key.as_ref().map(|k| hex::encode(k.expose())),
         };
         serde_json::to_vec(&plain)
             .map(Zeroizing::new)
@@ -76,12 +83,20 @@ impl EntrySecrets {
         for accepted in &plain.clinical_keys {
             clinical_keys.insert(accepted.epoch, key(&accepted.key)?);
         }
+        let secret_key = match &plain.secret_key {
+            None => None,
+            Some(text) => {
+                let bytes = Zeroizing::new(hex::decode(text).ok()?);
+                Some(SecretKey::from_bytes(bytes.as_slice().try_into().ok()?))
+            }
+        };
         Some(Self {
             dek,
             user_key,
             second_factor: plain.second_factor.take(),
             pins: std::mem::take(&mut plain.pins),
             clinical_keys,
+            secret_key,
         })
     }
 }

@@ -74,6 +74,7 @@ impl LegacyEntry {
             second_factor: None,
             pins: Pins::default(),
             clinical_keys: Default::default(),
+            secret_key: None,
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod keyfile;
 pub mod keyfile_v1;
 pub mod pins;
 pub mod section_key;
+pub mod vault_record;
 
 pub use data_key::{DeviceKeys, WrappedDataKey};
 pub use device_secret::{DeviceSecretStore, KeyringStore, MemoryStore};

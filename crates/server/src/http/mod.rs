@@ -21,7 +21,7 @@ use mamori_sync::wire::auth::{
     USER_SIGNATURE_HEADER,
 };
 use mamori_sync::wire::codec::{Codec, CONTENT_TYPE};
-use mamori_sync::wire::{AuditEvents, ChainLinks, KeyWraps, PullRequest, PushRequest};
+use mamori_sync::wire::{AuditEvents, ChainLinks, KeyWraps, PullRequest, PushRequest, VaultRecords};
 use tower_http::timeout::TimeoutLayer;
 
 pub use limits::RateLimiter;
@@ -64,6 +64,8 @@ pub fn router<S: Backend>(app: Arc<App<S>>) -> Router {
         .route("/v1/chain/append", post(chain_append::<S>))
         .route("/v1/wraps", post(wraps_put::<S>))
         .route("/v1/wraps/mine", post(wraps_mine::<S>))
+        .route("/v1/vault", post(vault_put::<S>))
+        .route("/v1/vault/all", post(vault_all::<S>))
         .route("/v1/audit", post(audit_push::<S>))
         .route("/v1/audit/patient", post(audit_patient::<S>))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -299,6 +301,39 @@ async fn wraps_mine<S: Backend>(
     };
     match app.server.wraps_for(&device).await {
         Ok(wraps) => binary(wraps.encode()),
+        Err(error) => failed(&error),
+    }
+}
+
+async fn vault_put<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = authenticate(&app, &method, "/v1/vault", &headers, &body).await {
+        return refused;
+    }
+    match VaultRecords::decode(&body) {
+        Ok(records) => match app.server.put_vault_records(records).await {
+            Ok(kept) => (StatusCode::OK, kept.to_string()).into_response(),
+            Err(error) => failed(&error),
+        },
+        Err(error) => refuse(StatusCode::BAD_REQUEST, error.to_string()),
+    }
+}
+
+async fn vault_all<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = authenticate(&app, &method, "/v1/vault/all", &headers, &body).await {
+        return refused;
+    }
+    match app.server.vault_records().await {
+        Ok(records) => binary(records.encode()),
         Err(error) => failed(&error),
     }
 }

@@ -79,6 +79,15 @@ pub trait ChainStorage: Send + Sync + 'static {
     fn put_wrap(&self, device: &str, bytes: Vec<u8>) -> impl Future<Output = Result<()>> + Send;
     /// Every wrap kept for `device`.
     fn wraps_for(&self, device: &str) -> impl Future<Output = Result<Vec<Vec<u8>>>> + Send;
+    /// Keeps `user`'s vault record if `version` is newer than the one held; `Ok(false)` if not.
+    fn put_vault_record(
+        &self,
+        user: &str,
+        version: u64,
+        record: (Vec<u8>, Vec<u8>),
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// The newest vault record of every user: (bytes, signature).
+    fn vault_records(&self) -> impl Future<Output = Result<Vec<(Vec<u8>, Vec<u8>)>>> + Send;
 }
 
 /// One audit event as the server keeps it: its sequence, exact body, hash, and the patient it

@@ -49,6 +49,13 @@ CREATE TABLE IF NOT EXISTS key_wraps (
     bytes   BLOB NOT NULL,
     PRIMARY KEY (device, bytes)
 ) WITHOUT ROWID;
+-- Users' vault records, newest version each (checked against the chain before they are kept).
+CREATE TABLE IF NOT EXISTS vault_records (
+    user       TEXT PRIMARY KEY,
+    version    INTEGER NOT NULL,
+    bytes      BLOB NOT NULL,
+    signature  BLOB NOT NULL
+) WITHOUT ROWID;
 -- Every device's audit events as shipped (metadata only), and rewrites refused.
 CREATE TABLE IF NOT EXISTS audit_events (
     device      TEXT NOT NULL,
@@ -313,6 +320,31 @@ impl ChainStorage for SqliteStorage {
         self.with(move |conn| {
             let mut stmt = conn.prepare_cached("SELECT bytes FROM key_wraps WHERE device = ?1 ORDER BY bytes")?;
             let rows = stmt.query_map([device], |row| row.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn put_vault_record(&self, user: &str, version: u64, record: (Vec<u8>, Vec<u8>)) -> Result<bool> {
+        let user = user.to_owned();
+        let version = i64::try_from(version).map_err(|_| Error::Corrupt("a vault record version out of range"))?;
+        self.with(move |conn| {
+            let changed = conn.execute(
+                "INSERT INTO vault_records (user, version, bytes, signature) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (user) DO UPDATE SET version = excluded.version, bytes = excluded.bytes,
+                                                  signature = excluded.signature
+                 WHERE excluded.version > vault_records.version",
+                params![user, version, record.0, record.1],
+            )?;
+            Ok(changed > 0)
+        })
+        .await
+    }
+
+    async fn vault_records(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.with(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT bytes, signature FROM vault_records ORDER BY user")?;
+            let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
         .await

@@ -16,6 +16,7 @@ use crate::wire::auth::{
 use crate::wire::codec::{Codec, CONTENT_TYPE};
 use crate::wire::{
     AuditEvents, AuditReceipt, ChainLinks, Hash32, KeyWraps, PullRequest, PullResponse, PushRequest, PushResponse,
+    VaultRecords,
     ServerState,
 };
 
@@ -135,6 +136,17 @@ impl HttpTransport {
 
     pub async fn put_wraps(&self, wraps: &KeyWraps) -> Result<()> {
         self.call(reqwest::Method::POST, "/v1/wraps", wraps.encode()).await.map(|_| ())
+    }
+
+    /// Gives the server vault records; returns how many it kept.
+    pub async fn put_vault_records(&self, records: &VaultRecords) -> Result<usize> {
+        let answer = self.call(reqwest::Method::POST, "/v1/vault", records.encode()).await?;
+        Ok(std::str::from_utf8(&answer).ok().and_then(|text| text.trim().parse().ok()).unwrap_or(0))
+    }
+
+    /// The newest vault record of every user the server holds.
+    pub async fn vault_records(&self) -> Result<VaultRecords> {
+        VaultRecords::decode(&self.call(reqwest::Method::POST, "/v1/vault/all", Vec::new()).await?)
     }
 
     pub async fn my_wraps(&self) -> Result<KeyWraps> {

@@ -8,6 +8,7 @@ use super::envelope::{Reader, MAX_ENVELOPE_BYTES};
 use super::frontier::{Frontier, Position};
 use super::messages::{
     AuditEvents, AuditOutcome, AuditReceipt, ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest,
+    VaultRecords,
     PushResponse, ServerState,
 };
 use crate::error::{Error, Result};
@@ -244,6 +245,26 @@ impl Codec for ChainLinks {
     }
 }
 
+impl Codec for VaultRecords {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        let flat: Vec<Vec<u8>> =
+            self.records.iter().flat_map(|(bytes, signature)| [bytes.clone(), signature.clone()]).collect();
+        put_blobs(&mut out, &flat);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let flat = read_blobs(&mut r)?;
+        if flat.len() % 2 != 0 {
+            return Err(Error::Malformed("a vault record without its signature"));
+        }
+        let records = flat.chunks(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect();
+        finish(&r, VaultRecords { records })
+    }
+}
+
 impl Codec for KeyWraps {
     fn encode(&self) -> Vec<u8> {
         let mut out = start();
@@ -370,6 +391,7 @@ mod tests {
         round_trip(PullResponse { envelopes: vec![vec![4; 10]], more: true, state: state() });
         round_trip(ChainLinks { first: 3, links: vec![(vec![1, 2], vec![3; 64]), (vec![4], vec![5; 64])] });
         round_trip(KeyWraps { wraps: vec![vec![6; 90]] });
+        round_trip(VaultRecords { records: vec![(vec![7; 300], vec![8; 64])] });
         round_trip(AuditEvents { events: vec![("desk".into(), 7, b"{}".to_vec())] });
         round_trip(AuditReceipt {
             outcome: AuditOutcome::Gap,

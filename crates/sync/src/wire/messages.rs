@@ -62,6 +62,14 @@ pub struct ChainLinks {
     pub links: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
+/// Users' vault records (`mamori_core::vault::vault_record`): each its exact bytes and its user's
+/// signature. The server keeps the newest of each user's, checked against the chain; it cannot
+/// open them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VaultRecords {
+    pub records: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
 /// Clinic data key wraps (`mamori_core::vault::WrappedDataKey` bytes), which the server cannot open.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeyWraps {

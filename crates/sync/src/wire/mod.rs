@@ -12,7 +12,7 @@ pub use envelope::{genesis_prev, DataKey, Envelope, Hash32, Header};
 pub use frontier::{Frontier, Position};
 pub use messages::{
     AuditEvents, AuditOutcome, AuditReceipt, ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest,
-    PushResponse, ServerState,
+    PushResponse, ServerState, VaultRecords,
 };
 
 #[cfg(test)]

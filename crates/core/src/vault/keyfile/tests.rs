@@ -9,6 +9,7 @@ fn secrets(dek: &Key32) -> EntrySecrets {
         second_factor: Some(crate::auth::enroll("doctor").expect("enroll").1),
         pins: Pins::default(),
         clinical_keys: Default::default(),
+        secret_key: None,
     }
 }
 

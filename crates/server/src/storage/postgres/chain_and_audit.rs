@@ -60,6 +60,27 @@ impl ChainStorage for PostgresStorage {
         let rows = client.query("SELECT bytes FROM key_wraps WHERE device = $1 ORDER BY bytes", &[&device]).await?;
         rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
     }
+
+    async fn put_vault_record(&self, user: &str, version: u64, record: (Vec<u8>, Vec<u8>)) -> Result<bool> {
+        let version = i64::try_from(version).map_err(|_| Error::Corrupt("a vault record version out of range"))?;
+        let client = self.pool.get().await?;
+        let changed = client
+            .execute(
+                "INSERT INTO vault_records (\"user\", version, bytes, signature) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (\"user\") DO UPDATE SET version = excluded.version, bytes = excluded.bytes,
+                                                    signature = excluded.signature
+                 WHERE excluded.version > vault_records.version",
+                &[&user, &version, &record.0, &record.1],
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    async fn vault_records(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let client = self.pool.get().await?;
+        let rows = client.query("SELECT bytes, signature FROM vault_records ORDER BY \"user\"", &[]).await?;
+        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
+    }
 }
 
 /// The first key of the per-device audit lock (the second is the device's hash).

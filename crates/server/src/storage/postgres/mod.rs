@@ -102,6 +102,12 @@ CREATE TABLE IF NOT EXISTS key_wraps (
     bytes   BYTEA NOT NULL,
     PRIMARY KEY (device, bytes)
 );
+CREATE TABLE IF NOT EXISTS vault_records (
+    \"user\"     TEXT COLLATE \"C\" PRIMARY KEY,
+    version    BIGINT NOT NULL,
+    bytes      BYTEA NOT NULL,
+    signature  BYTEA NOT NULL
+);
 ";
 
 /// Each device's highest envelope, found with one index probe per device (a skip scan) instead

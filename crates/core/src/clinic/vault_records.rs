@@ -1,0 +1,113 @@
+//! Users' vault records on this device (`vault/vault_record.rs`): a user making their own (with
+//! their Secret Key, first made here), and the newest of everyone's, kept for the sync to pass on
+//! and for the user's first login on another device.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::Clinic;
+use crate::audit::{Action, NewEvent};
+use crate::secret::Password;
+use crate::vault::device_secret::load_required;
+use crate::vault::vault_record::{SecretKey, VaultRecord, VaultSecrets};
+use crate::vault::{keyfile, DeviceSecretStore, UserKeyPair};
+use crate::{Error, Result};
+
+/// What [`Clinic::take_vault_record`] did with a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VaultRecordTaken {
+    /// Newer than the one held: kept.
+    Kept,
+    /// Not newer than the one held: nothing changed.
+    NotNewer,
+}
+
+impl Clinic {
+    /// Seals the logged-in user's vault record under `password` (their current one) and their
+    /// Secret Key, as the next version, signed by their user key, and keeps it for the sync to
+    /// send. A user without a Secret Key gets one now: it is returned only then, to print on their
+    /// kit (it is kept in their sealed key-file entry, never shown again).
+    pub fn make_vault_record(
+        &mut self,
+        secrets: &dyn DeviceSecretStore,
+        password: &Password,
+    ) -> Result<Option<SecretKey>> {
+        let user = self.user.name.clone();
+        let root = self.dir.root().to_path_buf();
+        let (sealed_secrets, secret_key, made) = keyfile::update(&self.dir.key_file(), |key_file| {
+            let device_secret = load_required(secrets, &key_file.device_id, &root)?;
+            let mut opened = key_file.open(&user, password, &device_secret)?;
+            let made = opened.secrets.secret_key.is_none();
+            if made {
+                opened.secrets.secret_key = Some(SecretKey::generate()?);
+                key_file.reseal(&user, &opened.kek, &opened.secrets)?;
+            }
+            let secret_key = opened.secrets.secret_key.as_ref().map(|k| SecretKey::from_bytes(*k.expose()));
+            let sealed = VaultSecrets {
+                user_key: UserKeyPair::from_key(&opened.secrets.user_key.secret_key()),
+                second_factor: opened.secrets.second_factor.as_ref().map(crate::auth::SecondFactorState::duplicate),
+            };
+            Ok((sealed, secret_key, made))
+        })?;
+        let secret_key = secret_key.ok_or(Error::InvalidState("the Secret Key was not kept"))?;
+        let version = self.vault_record_version(&user)?.map_or(1, |v| v + 1);
+        let record = VaultRecord::seal(&user, version, &sealed_secrets, password, &secret_key)?;
+        let event = NewEvent::allowed(Action::Admin, None, None)
+            .with_reason(format!("sealed own vault record version {version}"));
+        self.transact(true, |conn, _| {
+            store(conn, &record)?;
+            Ok(((), vec![event]))
+        })?;
+        crate::log_safe!(info, "vault record sealed", version = version, new_secret_key = made);
+        Ok(made.then_some(secret_key))
+    }
+
+    /// Every vault record this device holds, newest version per user.
+    pub fn vault_records(&self) -> Result<Vec<VaultRecord>> {
+        let mut stmt = self.conn()?.prepare("SELECT bytes, signature FROM vault_records ORDER BY user")?;
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Vec<u8>>(1)?)))?;
+        rows.map(|row| {
+            let (bytes, signature) = row?;
+            VaultRecord::from_parts(bytes, &signature)
+        })
+        .collect()
+    }
+
+    /// Keeps a colleague's vault record handed on by the server, if their key in the verified
+    /// chain signed it and it is newer than the one held.
+    pub fn take_vault_record(&mut self, record: &VaultRecord) -> Result<VaultRecordTaken> {
+        self.refresh_membership()?;
+        let member = self.keys()?.membership.member(record.user()).ok_or(Error::VaultRecordInvalid)?;
+        if !member.accepted() || !record.signed_by(&member.signing_key) {
+            return Err(Error::VaultRecordInvalid);
+        }
+        if self.vault_record_version(record.user())?.is_some_and(|held| held >= record.version()) {
+            return Ok(VaultRecordTaken::NotNewer);
+        }
+        store(self.conn()?, record)?;
+        Ok(VaultRecordTaken::Kept)
+    }
+
+    fn vault_record_version(&self, user: &str) -> Result<Option<u64>> {
+        let version: Option<i64> = self
+            .conn()?
+            .query_row("SELECT version FROM vault_records WHERE user = ?1", [user], |row| row.get(0))
+            .optional()?;
+        Ok(version.map(|v| u64::try_from(v).unwrap_or(0)))
+    }
+}
+
+fn store(conn: &rusqlite::Connection, record: &VaultRecord) -> Result<()> {
+    conn.execute(
+        "INSERT INTO vault_records (user, version, bytes, signature) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (user) DO UPDATE SET version = excluded.version, bytes = excluded.bytes,
+                                          signature = excluded.signature
+         WHERE excluded.version > vault_records.version",
+        params![
+            record.user(),
+            i64::try_from(record.version()).unwrap_or(i64::MAX),
+            record.bytes(),
+            &record.signature()[..]
+        ],
+    )?;
+    Ok(())
+}
