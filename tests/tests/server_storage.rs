@@ -220,3 +220,18 @@ async fn append_only<S: Storage, D: Database>(a: &S, b: &S, db: &D) {
     assert_eq!(db.count(ENVELOPES).await, 2);
     assert_eq!(everything(b).await, bytes(&ana));
 }
+
+#[test]
+fn a_users_vault_record_is_kept_once_per_version_and_only_a_newer_one_replaces_it() {
+    on_every_backend!(vault_records);
+}
+
+async fn vault_records<S: mamori_server::storage::ChainStorage>(a: &S, b: &S, _db: &impl Database) {
+    let record = |version: u8| (vec![version; 40], vec![version; 64]);
+    assert!(a.put_vault_record("doctor", 2, record(2)).await.expect("put"), "the first record is kept");
+    assert!(!b.put_vault_record("doctor", 2, record(9)).await.expect("put"), "the same version again is not");
+    assert!(!b.put_vault_record("doctor", 1, record(1)).await.expect("put"), "an older one is not");
+    assert!(a.put_vault_record("nurse", 1, record(5)).await.expect("put"));
+    assert!(b.put_vault_record("doctor", 3, record(3)).await.expect("put"), "a newer one replaces it");
+    assert_eq!(a.vault_records().await.expect("records"), vec![record(3), record(5)], "newest per user, by user");
+}

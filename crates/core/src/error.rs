@@ -166,6 +166,14 @@ pub enum Error {
     #[error("the user's vault record is damaged or not theirs; ask an administrator")]
     VaultRecordInvalid,
 
+    /// A device enrollment code that cannot be read (the reason, never the code).
+    #[error("the enrollment code is not valid ({0}); check it with the administrator who made it")]
+    JoinCodeInvalid(&'static str),
+
+    /// Joining the clinic on this device is not possible as asked (the reason).
+    #[error("this device cannot join the clinic: {0}")]
+    JoinRefused(&'static str),
+
     #[error("database error: {}", database_detail(.0))]
     Database(#[from] rusqlite::Error),
 
@@ -240,6 +248,8 @@ impl Error {
             Error::ChangeAwaitsChain { .. } => ErrorCode::ChangeAwaitsChain,
             Error::SecretKeyInvalid => ErrorCode::SecretKeyInvalid,
             Error::VaultRecordInvalid => ErrorCode::VaultRecordInvalid,
+            Error::JoinCodeInvalid(_) => ErrorCode::JoinCodeInvalid,
+            Error::JoinRefused(_) => ErrorCode::JoinRefused,
             Error::Database(_) => ErrorCode::Database,
             Error::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             Error::Io { .. } => ErrorCode::Io,

@@ -209,6 +209,8 @@ mod tests {
             ErrorCode::ChangeAwaitsChain => Error::ChangeAwaitsChain { id: "c1".into() },
             ErrorCode::SecretKeyInvalid => Error::SecretKeyInvalid,
             ErrorCode::VaultRecordInvalid => Error::VaultRecordInvalid,
+            ErrorCode::JoinCodeInvalid => Error::JoinCodeInvalid("it is cut short"),
+            ErrorCode::JoinRefused => Error::JoinRefused("the code was used already"),
             ErrorCode::Database => Error::Database(rusqlite::Error::InvalidQuery),
             ErrorCode::SchemaTooNew => Error::SchemaTooNew { found: 9, supported: 1 },
             ErrorCode::Io => Error::io("write", dir())(std::io::Error::other("disk full")),

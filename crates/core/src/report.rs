@@ -76,6 +76,10 @@ error_codes! {
     ChangeAwaitsChain = "change_awaits_chain",
     SecretKeyInvalid = "secret_key_invalid",
     VaultRecordInvalid = "vault_record_invalid",
+    /// `detail` says what is wrong with it.
+    JoinCodeInvalid = "join_code_invalid",
+    /// `detail` says why.
+    JoinRefused = "join_refused",
     Database = "database",
     SchemaTooNew = "schema_too_new",
     Io = "io",
@@ -198,7 +202,9 @@ impl From<&Error> for ErrorReport {
                 report.detail = Some((*problem).to_string());
             }
             Error::NotFound { what, .. } => report.what = Some(what),
-            Error::InvalidState(detail) => report.detail = Some((*detail).to_string()),
+            Error::InvalidState(detail) | Error::JoinCodeInvalid(detail) | Error::JoinRefused(detail) => {
+                report.detail = Some((*detail).to_string())
+            }
             Error::Database(source) => report.detail = Some(crate::error::database_detail(source)),
             Error::SchemaTooNew { found, supported } => {
                 report.found = Some(*found);

@@ -9,8 +9,7 @@ use mamori_core::vault::vault_record::VaultRecord;
 use mamori_core::vault::WrappedDataKey;
 use mamori_sync::wire::{
     genesis_prev, ChainLinks, Envelope, Hash32, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest,
-    VaultRecords,
-    PushResponse, ServerState,
+    PushResponse, ServerState, VaultRecords,
 };
 
 use crate::chain_registry::{ChainRegistry, Standing};

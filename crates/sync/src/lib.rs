@@ -7,6 +7,7 @@ pub mod engine;
 pub mod error;
 pub mod faults;
 pub mod http;
+pub mod join;
 pub mod local;
 pub mod session;
 pub mod transport;

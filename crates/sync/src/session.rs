@@ -3,7 +3,8 @@
 //! first time; shared with devices that lack it), then changes (`Engine::round`).
 
 use mamori_core::chain::{Link, Membership};
-use mamori_core::clinic::Clinic;
+use mamori_core::clinic::{Clinic, VaultRecordTaken};
+use mamori_core::vault::vault_record::VaultRecord;
 use mamori_core::vault::DeviceSecretStore;
 use rusqlite::params;
 
@@ -11,7 +12,7 @@ use crate::engine::{Engine, RoundReport, Settings};
 use crate::error::{Error, Result};
 use crate::http::HttpTransport;
 use crate::local::{self, DeviceIdentity, Directory};
-use crate::wire::{ChainLinks, DataKey, Hash32, KeyWraps};
+use crate::wire::{ChainLinks, DataKey, Hash32, KeyWraps, VaultRecords};
 
 /// Devices' keys come from the verified chain: every device that accepted its enrollment. A
 /// revoked device's envelopes still verify (a replica that has not pulled them yet must not stall
@@ -33,6 +34,9 @@ pub struct SessionReport {
     pub links_given: usize,
     pub data_keys_taken: usize,
     pub wraps_given: usize,
+    /// Vault records the server took from this device, and colleagues' newer ones taken here.
+    pub vault_records_given: usize,
+    pub vault_records_taken: usize,
     pub round: RoundReport,
     /// Audit events the server took from this device.
     pub audit_shipped: u64,
@@ -50,6 +54,7 @@ pub async fn sync_session(
     (report.links_taken, report.links_given) = sync_chain(clinic, transport).await?;
     report.data_keys_taken = take_data_keys(clinic, secrets, transport).await?;
     report.wraps_given = share_data_keys(clinic, transport).await?;
+    (report.vault_records_given, report.vault_records_taken) = share_vault_records(clinic, transport).await?;
     let keys = clinic.sync_keys(secrets)?;
     let membership = clinic.membership()?.clone();
     // Only keys the chain commits to: a key planted in `data_keys` with raw SQL seals nothing.
@@ -104,6 +109,25 @@ async fn sync_chain(clinic: &mut Clinic, transport: &HttpTransport) -> Result<(u
         return Ok((0, given.len()));
     }
     Ok((0, 0))
+}
+
+/// Gives the server every vault record this device holds (it keeps those newer than its own)
+/// and takes colleagues' newer ones (a password changed elsewhere, a user new here). A record the
+/// chain does not confirm is passed over. Returns (given, taken).
+async fn share_vault_records(clinic: &mut Clinic, transport: &HttpTransport) -> Result<(usize, usize)> {
+    let held = clinic.vault_records()?;
+    let offered = VaultRecords {
+        records: held.iter().map(|record| (record.bytes().to_vec(), record.signature().to_vec())).collect(),
+    };
+    let given = if offered.records.is_empty() { 0 } else { transport.put_vault_records(&offered).await? };
+    let mut taken = 0;
+    for (bytes, signature) in transport.vault_records().await?.records {
+        let Ok(record) = VaultRecord::from_parts(bytes, &signature) else { continue };
+        if let Ok(VaultRecordTaken::Kept) = clinic.take_vault_record(&record) {
+            taken += 1;
+        }
+    }
+    Ok((given, taken))
 }
 
 /// Takes every clinic data key wrapped to this device that it lacks.

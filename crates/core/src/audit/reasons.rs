@@ -35,6 +35,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("idle_lock", "idle for more than {minutes} minutes"),
     ("changed_own_password", "changed own password"),
     ("sealed_own_vault_record", "sealed own vault record version {version}"),
+    ("invited_device", "invited device {device}"),
+    ("joined_with_vault_record", "joined the clinic on this device with own vault record"),
     ("published_user_key", "published own user key"),
     ("replaced_user_key", "replaced own user key; earlier clinical key wraps dropped"),
     ("key_epoch_started", "started clinical key epoch {epoch}"),

@@ -45,6 +45,7 @@ impl Clinic {
             let sealed = VaultSecrets {
                 user_key: UserKeyPair::from_key(&opened.secrets.user_key.secret_key()),
                 second_factor: opened.secrets.second_factor.as_ref().map(crate::auth::SecondFactorState::duplicate),
+                clinical_keys: copy_keys(&opened.secrets.clinical_keys),
             };
             Ok((sealed, secret_key, made))
         })?;
@@ -94,6 +95,14 @@ impl Clinic {
             .optional()?;
         Ok(version.map(|v| u64::try_from(v).unwrap_or(0)))
     }
+}
+
+fn copy_keys(keys: &crate::vault::SectionKeys) -> crate::vault::SectionKeys {
+    let mut copy = crate::vault::SectionKeys::default();
+    for (epoch, key) in keys.iter() {
+        copy.insert(epoch, crate::secret::Key32::from_bytes(*key.expose()));
+    }
+    copy
 }
 
 fn store(conn: &rusqlite::Connection, record: &VaultRecord) -> Result<()> {

@@ -7,7 +7,8 @@
 //! Format 1 (`bytes`, which the signature covers after [`SIGN_DOMAIN`]):
 //! `[0x01] [user: u8 length + UTF-8] [version u64] [Argon2id memory KiB u32, passes u32, lanes u32,
 //! salt 16] [nonce 24] [ciphertext length u32] [XChaCha20-Poly1305 ciphertext]`, the ciphertext's
-//! associated data being every byte before it. Inside: JSON `{user_key, second_factor}`.
+//! associated data being every byte before it. Inside: JSON `{user_key, second_factor,
+//! clinical_keys}`.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -17,7 +18,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::kdf::{derive_kek, KdfParams};
-use super::section_key::UserKeyPair;
+use super::section_key::{SectionKeys, UserKeyPair};
 use crate::auth::SecondFactorState;
 use crate::secret::{fill_random, Key32, Password};
 use crate::{Error, Result};
@@ -65,7 +66,8 @@ impl SecretKey {
 
     /// The 32 bytes mixed into the record key (the KDF's salt slot takes a 32-byte key).
     fn as_key(&self) -> Key32 {
-        let digest: [u8; 32] = Sha256::new().chain_update(b"mamori secret key v1\0").chain_update(*self.0).finalize().into();
+        let digest: [u8; 32] =
+            Sha256::new().chain_update(b"mamori secret key v1\0").chain_update(*self.0).finalize().into();
         Key32::from_bytes(digest)
     }
 }
@@ -80,6 +82,9 @@ impl std::fmt::Debug for SecretKey {
 pub struct VaultSecrets {
     pub user_key: UserKeyPair,
     pub second_factor: Option<SecondFactorState>,
+    /// The clinical section keys a clinician had accepted when the record was sealed (each is
+    /// checked again against its epoch's signed commitment when taken up on a device).
+    pub clinical_keys: SectionKeys,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -87,6 +92,8 @@ struct Plain {
     user_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     second_factor: Option<SecondFactorState>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    clinical_keys: Vec<(u32, String)>,
 }
 
 /// A sealed, signed vault record, as exact bytes.
@@ -119,6 +126,7 @@ impl VaultRecord {
         let plain = Plain {
             user_key: secrets.user_key.secret_key().to_hex().to_string(),
             second_factor: secrets.second_factor.as_ref().map(SecondFactorState::duplicate),
+            clinical_keys: secrets.clinical_keys.iter().map(|(epoch, key)| (epoch, key.to_hex().to_string())).collect(),
         };
         let json = Zeroizing::new(
             serde_json::to_vec(&plain).map_err(|_| Error::InvalidState("a vault record could not be encoded"))?,
@@ -207,7 +215,12 @@ impl VaultRecord {
         if user_key.signing_public() != *signing_key {
             return Err(Error::VaultRecordInvalid);
         }
-        Ok(VaultSecrets { user_key, second_factor: plain.second_factor })
+        let mut clinical_keys = SectionKeys::default();
+        for (epoch, key) in &plain.clinical_keys {
+            let bytes = Zeroizing::new(hex::decode(key).map_err(|_| Error::VaultRecordInvalid)?);
+            clinical_keys.insert(*epoch, Key32::from_slice(&bytes).ok_or(Error::VaultRecordInvalid)?);
+        }
+        Ok(VaultSecrets { user_key, second_factor: plain.second_factor, clinical_keys })
     }
 }
 

@@ -16,8 +16,7 @@ use crate::wire::auth::{
 use crate::wire::codec::{Codec, CONTENT_TYPE};
 use crate::wire::{
     AuditEvents, AuditReceipt, ChainLinks, Hash32, KeyWraps, PullRequest, PullResponse, PushRequest, PushResponse,
-    VaultRecords,
-    ServerState,
+    ServerState, VaultRecords,
 };
 
 /// The header in a 409 answer that gives the lowest counter the server will take next.

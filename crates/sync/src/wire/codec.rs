@@ -8,8 +8,7 @@ use super::envelope::{Reader, MAX_ENVELOPE_BYTES};
 use super::frontier::{Frontier, Position};
 use super::messages::{
     AuditEvents, AuditOutcome, AuditReceipt, ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest,
-    VaultRecords,
-    PushResponse, ServerState,
+    PushResponse, ServerState, VaultRecords,
 };
 use crate::error::{Error, Result};
 

@@ -1,14 +1,16 @@
 use super::*;
 
 fn secrets(seed: u8) -> VaultSecrets {
-    VaultSecrets { user_key: UserKeyPair::from_key(&Key32::from_bytes([seed; 32])), second_factor: None }
+    let mut clinical_keys = SectionKeys::default();
+    clinical_keys.insert(2, Key32::from_bytes([seed ^ 0x55; 32]));
+    VaultSecrets { user_key: UserKeyPair::from_key(&Key32::from_bytes([seed; 32])), second_factor: None, clinical_keys }
 }
 
 fn sealed() -> (VaultRecord, SecretKey, [u8; 32]) {
     let secret_key = SecretKey::from_bytes([7; 16]);
     let mine = secrets(1);
-    let record = VaultRecord::seal("doctor", 3, &mine, &Password::new("correct horse battery"), &secret_key)
-        .expect("sealed");
+    let record =
+        VaultRecord::seal("doctor", 3, &mine, &Password::new("correct horse battery"), &secret_key).expect("sealed");
     (record, secret_key, mine.user_key.signing_public())
 }
 
@@ -17,6 +19,7 @@ fn opens_only_with_the_password_and_the_secret_key_together() {
     let (record, secret_key, key) = sealed();
     let opened = record.open(&Password::new("correct horse battery"), &secret_key, &key).expect("opens");
     assert_eq!(opened.user_key.signing_public(), key);
+    assert_eq!(opened.clinical_keys.get(2).map(|k| *k.expose()), Some([1 ^ 0x55; 32]), "the clinical keys travel");
     assert_eq!((record.user(), record.version()), ("doctor", 3));
     let wrong_password = record.open(&Password::new("correct horse batterY"), &secret_key, &key);
     assert!(matches!(wrong_password, Err(Error::WrongPassword)));
