@@ -61,6 +61,15 @@ pub enum Command {
         #[command(flatten)]
         unlock: Unlock,
     },
+    /// Make your Secret Key (printed once: keep it with your kit) and seal your vault record, so
+    /// you can log in on the clinic's other computers.
+    SecretKey {
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+    /// Join the clinic on this new computer with the one-time code an administrator made
+    /// (`mamori device invite`): you log in here with your password and Secret Key.
+    Join(JoinArgs),
     /// Pass the clinical key to a new doctor or nurse (doctors and nurses only).
     Key {
         #[command(subcommand)]
@@ -132,6 +141,17 @@ pub enum CompletionShell {
     Zsh,
     /// Fish.
     Fish,
+}
+
+#[derive(Args)]
+pub struct JoinArgs {
+    /// Your login name.
+    #[arg(long, env = "MAMORI_USER", hide_env_values = true)]
+    pub user: String,
+    /// Read the enrollment code, your password and your Secret Key from standard input (one per
+    /// line) instead of prompting.
+    #[arg(long)]
+    pub stdin: bool,
 }
 
 #[derive(Args)]

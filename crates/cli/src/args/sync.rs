@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::Unlock;
+use super::{RoleArg, Unlock};
 
 #[derive(Subcommand)]
 pub enum ServerCommand {
@@ -55,6 +55,17 @@ pub struct SyncArgs {
 pub enum DeviceCommand {
     /// List enrolled, invited and revoked devices, from the verified membership chain.
     List {
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+    /// Invite a new computer (admin only): prints a one-time code and its QR code to enter on it
+    /// with `mamori join`, and syncs so the server has the invitation.
+    Invite {
+        /// The new computer's name in the clinic, e.g. home-visit-laptop.
+        name: String,
+        /// Roles that may log in there.
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [RoleArg::Doctor, RoleArg::Nurse])]
+        roles: Vec<RoleArg>,
         #[command(flatten)]
         unlock: Unlock,
     },

@@ -1,5 +1,7 @@
 //! `mamori enroll`, `mamori device list`, `mamori conflicts`.
 
+use anyhow::Context as _;
+
 use crate::args::{DeviceCommand, RoleArg, Unlock};
 use crate::context::Context;
 use crate::output::table;
@@ -20,9 +22,33 @@ pub fn enroll(context: &Context, roles: &[RoleArg], unlock: &Unlock) -> anyhow::
 }
 
 pub fn run(context: &Context, command: DeviceCommand) -> anyhow::Result<()> {
-    let DeviceCommand::List { unlock } = command;
-    let mut clinic = context.unlock(&unlock)?;
-    let done = list(&mut clinic);
+    match command {
+        DeviceCommand::List { unlock } => {
+            let mut clinic = context.unlock(&unlock)?;
+            let done = list(&mut clinic);
+            clinic.logout()?;
+            done
+        }
+        DeviceCommand::Invite { name, roles, unlock } => invite(context, &name, &roles, &unlock),
+    }
+}
+
+/// Invites a new computer: the link, then a sync so the server has it, then the code to enter.
+fn invite(context: &Context, name: &str, roles: &[RoleArg], unlock: &Unlock) -> anyhow::Result<()> {
+    let server = super::sync::remembered_server(context)?;
+    let mut clinic = context.unlock(unlock)?;
+    let done = (|| {
+        let pin = super::sync::pin_of(&server)?;
+        let code = clinic.invite_device(name, roles.iter().map(|r| (*r).into()).collect(), &server.server, pin)?;
+        super::sync::sync_once(context, &server, &mut clinic, &mut |_, _| {})
+            .context("the invitation is made here, but the server does not have it yet: run `mamori sync`")?;
+        println!("On the new computer, run `mamori join --user <login>` and enter this one-time code");
+        println!("(or scan the QR code). It works once, for the device {name}:\n");
+        print!("{}", code.qr_text()?);
+        println!("\n  {}\n", *code.to_text());
+        println!("Then sync once from a computer that holds the clinic's data key (this one), so it is passed on.");
+        anyhow::Ok(())
+    })();
     clinic.logout()?;
     done
 }

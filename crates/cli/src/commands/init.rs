@@ -10,7 +10,7 @@ pub fn run(context: &Context, args: &InitArgs) -> anyhow::Result<()> {
     let role = Role::from(args.role);
     let user = User::build(&args.user, args.display_name.as_deref().unwrap_or(&args.user), role)?;
     let password = password::read_new(args.password_stdin)?;
-    let (clinic, enrollment, kit) =
+    let (mut clinic, enrollment, kit) =
         Clinic::init(&context.dir, &context.keyring, crate::context::clock(), &user, &password)?;
     println!(
         "Created an encrypted chart store in {} (device {}) with user {} ({}).",
@@ -20,6 +20,9 @@ pub fn run(context: &Context, args: &InitArgs) -> anyhow::Result<()> {
         role.as_str()
     );
     super::enrollment::show(&enrollment, args.qr_png.as_deref())?;
+    if let Some(key) = clinic.make_vault_record(&context.keyring, &password)? {
+        super::account::show_secret_key(&key);
+    }
     // Printed once and kept nowhere by Mamori: the clinic root key signed the first link.
     println!(
         "\nClinic recovery kit (print it for the clinic's director and keep it locked away; Mamori keeps no copy):"

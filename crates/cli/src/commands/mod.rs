@@ -7,6 +7,7 @@ mod demo;
 mod device;
 mod enrollment;
 mod init;
+mod join;
 mod key;
 mod patient;
 mod server;
@@ -42,6 +43,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key { command, unlock } => key::run(&context, command, &unlock),
         Command::AcceptInvitation(args) => account::accept(&context, &args),
         Command::Passwd { unlock } => account::change_password(&context, &unlock),
+        Command::SecretKey { unlock } => account::secret_key(&context, &unlock),
+        Command::Join(args) => join::run(&context, &args),
         Command::Enroll { roles, unlock } => device::enroll(&context, &roles, &unlock),
         Command::Sync(args) => sync::run(&context, &args),
         Command::Device(command) => device::run(&context, command),

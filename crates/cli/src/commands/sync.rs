@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use mamori_core::clinic::Clinic;
 use mamori_sync::http::HttpTransport;
-use mamori_sync::session::sync_session;
+use mamori_sync::session::{sync_session, SessionReport};
 use mamori_sync::Settings;
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +29,6 @@ fn settings_path(context: &Context) -> PathBuf {
 
 /// The server settings: given on the command line (and then remembered) or remembered.
 fn server_settings(context: &Context, args: &SyncArgs) -> anyhow::Result<ServerSettings> {
-    let path = settings_path(context);
     let given = match (&args.server, &args.server_fingerprint) {
         (Some(server), Some(pin)) => Some(ServerSettings { server: server.clone(), server_fingerprint: pin.clone() }),
         (None, None) => None,
@@ -39,39 +39,55 @@ fn server_settings(context: &Context, args: &SyncArgs) -> anyhow::Result<ServerS
             anyhow::bail!("--server is an https:// address, e.g. https://192.168.1.10:8443");
         }
         pin_of(&settings)?;
-        let text = toml::to_string(&settings).context("the sync settings could not be written")?;
-        std::fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))?;
+        remember_server(context, &settings)?;
         return Ok(settings);
     }
+    remembered_server(context)
+}
+
+/// Keeps the server's address and fingerprint beside the chart for later syncs.
+pub fn remember_server(context: &Context, settings: &ServerSettings) -> anyhow::Result<()> {
+    let path = settings_path(context);
+    let text = toml::to_string(settings).context("the sync settings could not be written")?;
+    std::fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))
+}
+
+/// The server this computer syncs with, as remembered.
+pub fn remembered_server(context: &Context) -> anyhow::Result<ServerSettings> {
+    let path = settings_path(context);
     let text = std::fs::read_to_string(&path)
         .ok()
         .context("this computer has no clinic server yet: give --server and --server-fingerprint once")?;
     toml::from_str(&text).with_context(|| format!("{} is not readable", path.display()))
 }
 
-fn pin_of(settings: &ServerSettings) -> anyhow::Result<[u8; 32]> {
+pub fn pin_of(settings: &ServerSettings) -> anyhow::Result<[u8; 32]> {
     hex::decode(settings.server_fingerprint.trim())
         .ok()
         .and_then(|bytes| bytes.try_into().ok())
         .context("the server fingerprint is 64 hex characters (as `mamori server init` printed it)")
 }
 
+/// One sync session with `server` for the open `clinic`.
+pub fn sync_once(
+    context: &Context,
+    server: &ServerSettings,
+    clinic: &mut Clinic,
+    progress: &mut dyn FnMut(u64, u64),
+) -> anyhow::Result<SessionReport> {
+    let keys = clinic.sync_keys(&context.keyring)?;
+    let transport =
+        HttpTransport::new(&server.server, pin_of(server)?, clinic.device_id(), keys.device_keys.signing_key())?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("no async runtime")?;
+    Ok(runtime.block_on(sync_session(clinic, &context.keyring, &transport, Settings::default(), progress))?)
+}
+
 pub fn run(context: &Context, args: &SyncArgs) -> anyhow::Result<()> {
     let server = server_settings(context, args)?;
     let mut clinic = context.unlock(&args.unlock)?;
     let done = (|| {
-        let keys = clinic.sync_keys(&context.keyring)?;
-        let transport =
-            HttpTransport::new(&server.server, pin_of(&server)?, clinic.device_id(), keys.device_keys.signing_key())?;
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("no async runtime")?;
         let mut bar = Bar::new("changes");
-        let report = runtime.block_on(sync_session(
-            &mut clinic,
-            &context.keyring,
-            &transport,
-            Settings::default(),
-            &mut |done, total| bar.update(done, total),
-        ));
+        let report = sync_once(context, &server, &mut clinic, &mut |done, total| bar.update(done, total));
         bar.finish();
         let report = report?;
         println!(

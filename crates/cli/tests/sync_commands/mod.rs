@@ -123,3 +123,65 @@ fn sync_and_server_mistakes_are_one_clear_line() {
     }
     assert!(!server_dir.join("server.toml").exists(), "a refused init leaves nothing behind");
 }
+
+/// The line of `text` holding `marker`, trimmed.
+fn line_with(text: &str, marker: &str) -> String {
+    text.lines().find(|l| l.contains(marker)).unwrap_or_else(|| panic!("no {marker} in {text}")).trim().to_owned()
+}
+
+#[test]
+fn the_admin_invites_the_laptop_and_the_doctor_joins_it_with_code_password_and_secret_key() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let desk = tmp.path().join("desk");
+    let demo = mamori(&desk, &["demo", "--patients", "4", "--seed", "3", "--json"], "");
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    remember_demo_secrets(&desk, &demo);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&demo)).expect("json");
+    let root = report["clinic_root"].as_str().expect("root").to_owned();
+    let doctor = report["users"].as_array().expect("users").iter().find(|u| u["name"] == "doctor").expect("doctor");
+    let secret_key = doctor["secret_key"].as_str().expect("a Secret Key").to_owned();
+    assert!(secret_key.starts_with("MSK1-"), "{secret_key}");
+
+    let server_dir = tmp.path().join("server");
+    let server_arg = server_dir.to_str().expect("utf-8");
+    let init = mamori(&desk, &["server", "init", "--dir", server_arg, "--clinic-root", &root], "");
+    let fingerprint = after(&stdout(&init), "Server certificate fingerprint");
+    let server = start_server(&server_dir);
+    let admin = ["--user", "admin", "--password-stdin"];
+    let synced = mamori(
+        &desk,
+        &[&["sync", "--server", &server.url, "--server-fingerprint", &fingerprint][..], &admin].concat(),
+        "demo-admin-password\n",
+    );
+    assert!(synced.status.success(), "{}", stderr(&synced));
+
+    let invited =
+        mamori(&desk, &[&["device", "invite", "home-visit-laptop"][..], &admin].concat(), "demo-admin-password\n");
+    assert!(invited.status.success(), "{}", stderr(&invited));
+    let code = line_with(&stdout(&invited), "MJ1-");
+    assert!(stdout(&invited).contains('█'), "a QR code is shown");
+
+    let laptop = tmp.path().join("laptop");
+    let wrong = mamori(&laptop, &["join", "--user", "doctor", "--stdin"], &format!("{code}\n{DOCTOR}\nMSK1-AAAA\n"));
+    assert!(!wrong.status.success() && stderr(&wrong).contains("Secret Key"), "{}", stderr(&wrong));
+    let joined =
+        mamori(&laptop, &["join", "--user", "doctor", "--stdin"], &format!("{code}\n{DOCTOR}\n{secret_key}\n"));
+    assert!(joined.status.success(), "{}", stderr(&joined));
+    assert!(stdout(&joined).contains("has joined the clinic"), "{}", stdout(&joined));
+    let again = mamori(&laptop, &["join", "--user", "doctor", "--stdin"], &format!("{code}\n{DOCTOR}\n{secret_key}\n"));
+    assert!(!again.status.success() && stderr(&again).contains("joins only once"), "{}", stderr(&again));
+
+    // The doctor logs in on the laptop with her own authenticator; the laptop waits for the key
+    // until the desk has synced once since.
+    remember_secret(&laptop, "doctor", &secret_of(&desk, "doctor").expect("her TOTP secret"));
+    let doctor_login = ["--user", "doctor", "--password-stdin"];
+    let waiting = mamori(&laptop, &[&["sync"][..], &doctor_login].concat(), &format!("{DOCTOR}\n"));
+    assert!(!waiting.status.success(), "{}", stdout(&waiting));
+    let passed = mamori(&desk, &[&["sync"][..], &admin].concat(), "demo-admin-password\n");
+    assert!(passed.status.success(), "{}", stderr(&passed));
+    let received = mamori(&laptop, &[&["sync"][..], &doctor_login].concat(), &format!("{DOCTOR}\n"));
+    assert!(received.status.success(), "{}", stderr(&received));
+    assert!(!stdout(&received).contains("received 0"), "{}", stdout(&received));
+    let devices = mamori(&desk, &[&["device", "list"][..], &admin].concat(), "demo-admin-password\n");
+    assert!(line_with(&stdout(&devices), "home-visit-laptop").contains("enrolled"), "{}", stdout(&devices));
+}

@@ -41,26 +41,36 @@ impl Enrollment {
 
     /// The QR code drawn with block characters, two modules per character row.
     pub fn qr_text(&self) -> Result<String> {
-        let qr = self.qr_code()?;
-        let border = 2;
-        let size = qr.size();
-        let dark = |x: i32, y: i32| qr.get_module(x, y);
-        let mut out = String::new();
-        let mut y = -border;
-        while y < size + border {
-            for x in -border..size + border {
-                out.push(match (dark(x, y), dark(x, y + 1)) {
-                    (true, true) => '█',
-                    (true, false) => '▀',
-                    (false, true) => '▄',
-                    (false, false) => ' ',
-                });
-            }
-            out.push('\n');
-            y += 2;
-        }
-        Ok(out)
+        Ok(terminal_text(&self.qr_code()?))
     }
+}
+
+/// A QR code of `text` drawn with block characters, for a terminal.
+pub fn qr_text_of(text: &str) -> Result<String> {
+    let qr = QrCode::encode_text(text, QrCodeEcc::Medium)
+        .map_err(|_| Error::InvalidState("the text is too long for a QR code"))?;
+    Ok(terminal_text(&qr))
+}
+
+fn terminal_text(qr: &QrCode) -> String {
+    let border = 2;
+    let size = qr.size();
+    let dark = |x: i32, y: i32| qr.get_module(x, y);
+    let mut out = String::new();
+    let mut y = -border;
+    while y < size + border {
+        for x in -border..size + border {
+            out.push(match (dark(x, y), dark(x, y + 1)) {
+                (true, true) => '█',
+                (true, false) => '▀',
+                (false, true) => '▄',
+                (false, false) => ' ',
+            });
+        }
+        out.push('\n');
+        y += 2;
+    }
+    out
 }
 
 #[cfg(test)]

@@ -73,6 +73,11 @@ impl JoinCode {
         Zeroizing::new(format!("{PREFIX}-{}", groups.join("-")))
     }
 
+    /// The code as a QR code for a terminal (the new device's camera, or a phone, reads it).
+    pub fn qr_text(&self) -> Result<String> {
+        crate::auth::qr_text_of(&self.to_text())
+    }
+
     /// Reads a code as shown (case, spaces, dashes and line breaks do not matter).
     pub fn parse(text: &str) -> Result<Self> {
         let bad = |problem| Error::JoinCodeInvalid(problem);
