@@ -105,12 +105,17 @@ fn note(text: &str) -> SoapText {
 }
 
 /// Logs `user` in on `computer` as on any other: password and the authenticator's code.
-fn unlock(clinic: &Clinic3, computer: &Computer, user: &str, password: &str) -> mamori_core::Result<Clinic> {
+fn unlock(
+    clinic: &Clinic3,
+    (dir, keyring): (&DataDir, &MemoryStore),
+    user: &str,
+    password: &str,
+) -> mamori_core::Result<Clinic> {
     clinic.site.clock.advance(chrono::Duration::seconds(30));
     let code = totp_code(&clinic.site.totp_secret(user), clinic.site.clock.now());
     Clinic::unlock(
-        &computer.dir,
-        &computer.keyring,
+        dir,
+        keyring,
         Box::new(clinic.site.clock.clone()),
         user,
         &Password::new(password),
@@ -180,7 +185,8 @@ fn a_doctor_joins_the_laptop_with_a_code_and_her_secret_key_and_works_on_every_c
     doctor.logout().expect("logout");
 
     // The laptop unlocks like any device, offline, with the same authenticator.
-    let again = unlock(&clinic, &laptop, "doctor", &password).expect("the doctor logs in on the laptop again");
+    let again = unlock(&clinic, (&laptop.dir, &laptop.keyring), "doctor", &password)
+        .expect("the doctor logs in on the laptop again");
     assert_eq!(again.user().role, Role::Doctor);
 }
 
@@ -253,6 +259,19 @@ fn a_password_changed_on_one_device_travels_as_a_new_vault_record() {
     assert_eq!(clinic.runtime.block_on(transport.put_vault_records(&offered)).expect("answered"), 0);
     assert!(reception.take_vault_record(&forged).is_err(), "the desk took a record its user never signed");
     reception.logout().expect("logout");
+
+    // At the desk, her next login with the new password works, and from then on only it does.
+    let desk = (&clinic.site.dir, &clinic.site.keyring);
+    unlock(&clinic, desk, "doctor", &old)
+        .expect("until she uses it, the old password still opens the desk")
+        .logout()
+        .expect("logout");
+    let mut at_desk = unlock(&clinic, desk, "doctor", new).expect("the new password opens the desk");
+    assert_eq!(at_desk.user().role, Role::Doctor);
+    assert!(at_desk.pending_recipients().is_ok(), "a working clinical session");
+    at_desk.logout().expect("logout");
+    let old_refused = unlock(&clinic, desk, "doctor", &old);
+    assert!(matches!(old_refused, Err(Error::WrongPassword)), "{old_refused:?}");
 
     // A third computer joins with the new password; the old one no longer opens her record.
     let mut admin = clinic.site.login("admin");

@@ -169,6 +169,7 @@ fn make_store(
     let mut clinic = Clinic::assemble(dir, &code.device, user, hlc, keys)?;
     let mut key_file = KeyFile::new(code.device.clone());
     let kek = key_file.add_user(record.user(), password, device_secret, &entry)?;
+    key_file.keep_secret_key(record.user(), secret_key, device_secret)?;
     key_file.save(&dir.key_file())?;
     clinic.keys.as_mut().ok_or(Error::SessionLocked)?.kek = Some(kek);
     clinic.take_up_section_keys()?;

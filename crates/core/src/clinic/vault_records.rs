@@ -6,10 +6,12 @@ use rusqlite::{params, OptionalExtension};
 
 use super::Clinic;
 use crate::audit::{Action, NewEvent};
+use crate::secret::Key32;
 use crate::secret::Password;
 use crate::vault::device_secret::load_required;
+use crate::vault::password_updates::PasswordUpdate;
 use crate::vault::vault_record::{SecretKey, VaultRecord, VaultSecrets};
-use crate::vault::{keyfile, DeviceSecretStore, UserKeyPair};
+use crate::vault::{keyfile, section_key, ChainPin, DeviceSecretStore, UserKeyPair};
 use crate::{Error, Result};
 
 /// What [`Clinic::take_vault_record`] did with a record.
@@ -38,7 +40,9 @@ impl Clinic {
             let mut opened = key_file.open(&user, password, &device_secret)?;
             let made = opened.secrets.secret_key.is_none();
             if made {
-                opened.secrets.secret_key = Some(SecretKey::generate()?);
+                let secret_key = SecretKey::generate()?;
+                key_file.keep_secret_key(&user, &secret_key, &device_secret)?;
+                opened.secrets.secret_key = Some(secret_key);
                 key_file.reseal(&user, &opened.kek, &opened.secrets)?;
             }
             let secret_key = opened.secrets.secret_key.as_ref().map(|k| SecretKey::from_bytes(*k.expose()));
@@ -84,8 +88,34 @@ impl Clinic {
         if self.vault_record_version(record.user())?.is_some_and(|held| held >= record.version()) {
             return Ok(VaultRecordTaken::NotNewer);
         }
+        let x25519 = member.x25519;
         store(self.conn()?, record)?;
+        self.leave_password_update(record, &x25519)?;
         Ok(VaultRecordTaken::Kept)
+    }
+
+    /// A colleague with an entry on this computer changed their password elsewhere: leave their
+    /// newer record, with the database key sealed to them, for their next login here.
+    fn leave_password_update(&self, record: &VaultRecord, x25519: &[u8; 32]) -> Result<()> {
+        let user = record.user().to_owned();
+        let keys = self.keys()?;
+        let (seq, hash) = keys.membership.head();
+        let pin = ChainPin { root: *keys.membership.root(), seq, hash };
+        let dek = Key32::from_bytes(*keys.dek.expose());
+        keyfile::update(&self.dir.key_file(), |key_file| {
+            if !key_file.has_user(&user) {
+                return Ok(());
+            }
+            let database_key = section_key::wrap_database_key(&dek, &key_file.device_id, &user, x25519)?;
+            key_file.add_password_update(PasswordUpdate {
+                user: user.clone(),
+                record: record.bytes().to_vec(),
+                signature: record.signature().to_vec(),
+                database_key,
+                pin,
+            });
+            Ok(())
+        })
     }
 
     fn vault_record_version(&self, user: &str) -> Result<Option<u64>> {

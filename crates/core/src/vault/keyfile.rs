@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::entry::EntrySecrets;
 use super::kdf::{derive_kek, KdfParams};
 use super::keyfile_v1::LegacyEntry;
+use super::password_updates::{PasswordUpdate, SealedSecretKey};
 use super::section_key::WrappedDatabaseKey;
 use crate::crypto::{self, Sealed, NONCE_LEN};
 use crate::secret::{Key32, Password};
@@ -50,6 +51,12 @@ pub struct KeyFile {
     /// "disabled" rather than "wrong password". Not trusted for anything else.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disabled: Vec<String>,
+    /// Local users' Secret Keys, sealed under the device secret (`password_updates.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_keys: Vec<SealedSecretKey>,
+    /// Local users' newer vault records from other devices, waiting for their next login here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub password_updates: Vec<PasswordUpdate>,
 }
 
 /// One user's sealed entry.
@@ -84,6 +91,8 @@ impl KeyFile {
             invitations: Vec::new(),
             database_key_updates: Vec::new(),
             disabled: Vec::new(),
+            secret_keys: Vec::new(),
+            password_updates: Vec::new(),
         }
     }
 

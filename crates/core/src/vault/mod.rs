@@ -9,6 +9,7 @@ pub mod entry;
 pub mod kdf;
 pub mod keyfile;
 pub mod keyfile_v1;
+pub mod password_updates;
 pub mod pins;
 pub mod section_key;
 pub mod vault_record;

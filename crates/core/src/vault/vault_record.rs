@@ -200,6 +200,25 @@ impl VaultRecord {
         if !self.signed_by(signing_key) {
             return Err(Error::VaultRecordInvalid);
         }
+        let opened = self.decrypt(password, secret_key)?;
+        if opened.user_key.signing_public() != *signing_key {
+            return Err(Error::VaultRecordInvalid);
+        }
+        Ok(opened)
+    }
+
+    /// Opens the record where the chain is not at hand yet (a login before the database is
+    /// open): it must be signed by the key inside it; the caller checks that key against the
+    /// chain as soon as it can.
+    pub fn open_self_signed(&self, password: &Password, secret_key: &SecretKey) -> Result<VaultSecrets> {
+        let opened = self.decrypt(password, secret_key)?;
+        if !self.signed_by(&opened.user_key.signing_public()) {
+            return Err(Error::VaultRecordInvalid);
+        }
+        Ok(opened)
+    }
+
+    fn decrypt(&self, password: &Password, secret_key: &SecretKey) -> Result<VaultSecrets> {
         let key = derive_kek(password, &self.params, &secret_key.as_key(), &self.user)?;
         let cipher = XChaCha20Poly1305::new(key.expose().into());
         let aad = &self.bytes[..self.body_at];
@@ -212,9 +231,6 @@ impl VaultRecord {
         let plain: Plain = serde_json::from_slice(&json).map_err(|_| Error::VaultRecordInvalid)?;
         let seed = Zeroizing::new(hex::decode(&plain.user_key).map_err(|_| Error::VaultRecordInvalid)?);
         let user_key = UserKeyPair::from_key(&Key32::from_slice(&seed).ok_or(Error::VaultRecordInvalid)?);
-        if user_key.signing_public() != *signing_key {
-            return Err(Error::VaultRecordInvalid);
-        }
         let mut clinical_keys = SectionKeys::default();
         for (epoch, key) in &plain.clinical_keys {
             let bytes = Zeroizing::new(hex::decode(key).map_err(|_| Error::VaultRecordInvalid)?);
