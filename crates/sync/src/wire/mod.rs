@@ -16,4 +16,6 @@ pub use messages::{
 };
 
 #[cfg(test)]
+mod audit_tests;
+#[cfg(test)]
 mod envelope_tests;

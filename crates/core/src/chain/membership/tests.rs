@@ -331,3 +331,29 @@ fn a_replaced_key_signs_only_for_links_before_the_one_that_replaced_it() {
     );
     assert!(state.signing_keys_of("reception").contains(&old), "records she signed before stay hers");
 }
+
+/// A server or whoever holds its database flips one byte of a stored link (its body or its
+/// signature): the chain no longer verifies, wherever the byte is.
+#[test]
+fn every_flipped_byte_of_a_stored_link_is_refused() {
+    let mut clinic = Clinic::new();
+    enroll(&mut clinic, "desk-1", 1).expect("enrolled");
+    let root = clinic.root.public();
+    assert!(Membership::verify(&root, &clinic.links).is_ok());
+    for at in 0..clinic.links.len() {
+        let link = &clinic.links[at];
+        for (in_body, len) in [(true, link.body.len()), (false, link.signature.len())] {
+            for byte in 0..len {
+                let mut links = clinic.links.clone();
+                let (mut body, mut signature) = (links[at].body.clone(), links[at].signature.clone());
+                if in_body {
+                    body[byte] ^= 0x01;
+                } else {
+                    signature[byte] ^= 0x01;
+                }
+                links[at] = Link::from_parts(body, signature);
+                assert!(Membership::verify(&root, &links).is_err(), "link {at}, byte {byte} (body: {in_body})");
+            }
+        }
+    }
+}
