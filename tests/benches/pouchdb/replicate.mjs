@@ -1,4 +1,4 @@
-// The side-by-side peer for tests/benches/sync_throughput.rs: pouchdb-server (LevelDB in a temp
+// The side-by-side peer for tests/benches/sync_throughput/: pouchdb-server (LevelDB in a temp
 // folder, on a free loopback port, in its own process) and PouchDB (pouchdb-node, LevelDB on disk)
 // replicating the same records the Rust benchmark synced. It times a push replication of every
 // record into the server (batch_size 500), then a pull replication from the server into a fresh
