@@ -116,6 +116,7 @@ fn a_link_planted_in_the_servers_chain_is_refused_by_the_desk() {
             device: "rogue".into(),
             roles: vec![Role::Doctor],
             invite_key: intruder.verifying_key().to_bytes(),
+            vouches_history: false,
         },
         &intruder,
     )

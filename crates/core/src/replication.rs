@@ -34,13 +34,13 @@ pub fn own_changes_after(
     .collect()
 }
 
-/// The ids of this device's own signed changes at or before local position `through`, oldest
-/// first, each with its local position: to check that every one of them left in an envelope.
-pub fn own_change_ids_through(conn: &Connection, device: &str, through: i64) -> Result<Vec<(i64, String)>> {
+/// This device's own signed changes at or before local position `through`, oldest first: (local
+/// position, id, exact signed bytes), to check that every one of them left in an envelope.
+pub fn own_changes_through(conn: &Connection, device: &str, through: i64) -> Result<Vec<(i64, String, Vec<u8>)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, id FROM changes WHERE device = ?1 AND seq <= ?2 AND signed IS NOT NULL ORDER BY seq",
+        "SELECT seq, id, signed FROM changes WHERE device = ?1 AND seq <= ?2 AND signed IS NOT NULL ORDER BY seq",
     )?;
-    let rows = stmt.query_map(rusqlite::params![device, through], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    let rows = stmt.query_map(rusqlite::params![device, through], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -76,11 +76,12 @@ impl ChainRegistry {
             .then_some(member.signing_key)
     }
 
-    /// The signing key of `user` if the verified chain says they accepted their invitation.
+    /// The signing key of `user` if the verified chain says they accepted their invitation and
+    /// are enabled.
     pub fn user_key(&self, user: &str) -> Option<Hash32> {
         let state = self.read();
         let member = state.as_ref()?.member(user)?;
-        member.accepted().then_some(member.signing_key)
+        (member.accepted() && !member.disabled).then_some(member.signing_key)
     }
 
     pub fn standing(&self, device: &str) -> Option<Standing> {

@@ -209,7 +209,9 @@ impl<S: Storage + ChainStorage> ClinicServer<S> {
                 continue;
             }
             let (user, version) = (record.user().to_owned(), record.version());
-            if self.storage.put_vault_record(&user, version, (record.bytes().to_vec(), signature)).await? {
+            // One record the storage refuses does not cost the others their place.
+            if let Ok(true) = self.storage.put_vault_record(&user, version, (record.bytes().to_vec(), signature)).await
+            {
                 kept += 1;
             }
         }
@@ -294,6 +296,17 @@ impl<S: Storage + ChainStorage> ClinicServer<S> {
             .envelope_key(&h.device, h.seq)
             .ok_or_else(|| format!("device {} is not enrolled, or revoked before envelope {}", h.device, h.seq))?;
         envelope.verify_device(&key).map_err(|e| e.to_string())?;
+        // Devices give the server their links before their envelopes: one naming a link the
+        // server does not hold names one that does not exist (it would raise its device's floor
+        // for good on every replica).
+        if let Some(chain) = &self.chain {
+            if h.chain_seq > chain.head() {
+                return Err(format!(
+                    "envelope {} names membership link {}, beyond the chain's head",
+                    h.seq, h.chain_seq
+                ));
+            }
+        }
         Ok(Incoming {
             device: h.device.clone(),
             seq: h.seq,

@@ -136,13 +136,18 @@ impl<T: Transport> Engine<'_, T> {
             if envelopes.is_empty() {
                 return Ok(());
             }
-            let devices: Vec<Option<String>> = envelopes
+            let places: Vec<Option<(String, u64)>> = envelopes
                 .iter()
-                .map(|bytes| crate::wire::Envelope::from_bytes(bytes.clone()).ok().map(|e| e.header().device.clone()))
+                .map(|bytes| {
+                    crate::wire::Envelope::from_bytes(bytes.clone())
+                        .ok()
+                        .map(|e| (e.header().device.clone(), e.header().seq))
+                })
                 .collect();
+            let devices: Vec<Option<String>> = places.iter().map(|p| p.as_ref().map(|(d, _)| d.clone())).collect();
             let response = self.transport.push(PushRequest { envelopes }).await?;
             report.server_lost += local::note_server(conn, &response.state)?;
-            for (outcome, device) in response.outcomes.iter().zip(&devices) {
+            for ((outcome, device), place) in response.outcomes.iter().zip(&devices).zip(&places) {
                 let own = device.as_deref() == Some(self.me.device.as_str());
                 match outcome {
                     PushOutcome::Stored => report.pushed += 1,
@@ -158,7 +163,15 @@ impl<T: Transport> Engine<'_, T> {
                     PushOutcome::Fork => {
                         return Err(Error::Server("the server holds another envelope at this device's place".into()))
                     }
-                    PushOutcome::Refused(reason) => return Err(Error::Server(reason.clone())),
+                    PushOutcome::Refused(reason) => {
+                        // None of this device's envelopes from here on reached anyone: they are
+                        // sealed again from its change log at the next round (one planted with
+                        // raw SQL is gone).
+                        if let Some((_, seq)) = place {
+                            local::discard_own_from(conn, self.me, *seq)?;
+                        }
+                        return Err(Error::Server(reason.clone()));
+                    }
                 }
             }
             let progressed = response.state.frontier != claimed;

@@ -25,6 +25,10 @@ impl Directory for Membership {
     fn takes_envelope(&self, device: &str, seq: u64) -> bool {
         self.devices().get(device).is_some_and(|d| d.takes_envelope(seq))
     }
+
+    fn enrolled_at(&self, device: &str) -> u64 {
+        self.devices().get(device).map_or(u64::MAX, |d| d.earliest_link())
+    }
 }
 
 /// What a session's sync round did, beyond the changes.
@@ -54,7 +58,12 @@ pub async fn sync_session(
     (report.links_taken, report.links_given) = sync_chain(clinic, transport).await?;
     report.data_keys_taken = take_data_keys(clinic, secrets, transport).await?;
     report.wraps_given = share_data_keys(clinic, transport).await?;
-    (report.vault_records_given, report.vault_records_taken) = share_vault_records(clinic, transport).await?;
+    // Vault records are passed on when they can be; a server answering junk costs this device
+    // its colleagues' new records, never the rest of the sync.
+    match share_vault_records(clinic, transport).await {
+        Ok(counts) => (report.vault_records_given, report.vault_records_taken) = counts,
+        Err(error) => mamori_core::log_safe!(warn, "vault records were not shared this time", reason = error.code()),
+    }
     let keys = clinic.sync_keys(secrets)?;
     let membership = clinic.membership()?.clone();
     // Only keys the chain commits to: a key planted in `data_keys` with raw SQL seals nothing.

@@ -125,6 +125,7 @@ impl Chain {
             device: device.into(),
             roles: vec![Role::Reception, Role::Doctor, Role::Admin],
             invite_key: code.verifying_key().to_bytes(),
+            vouches_history: false,
         };
         self.sign(invite, &key("admin"));
         let accept = Statement::AcceptDevice {
@@ -928,6 +929,7 @@ fn an_enrollment_code_holder_reads_only_the_chain() {
             device: "kiosk".into(),
             roles: vec![Role::Reception],
             invite_key: code.verifying_key().to_bytes(),
+            vouches_history: false,
         },
         &key("admin"),
     );
@@ -971,3 +973,4 @@ fn an_enrollment_code_holder_reads_only_the_chain() {
 }
 
 mod backdating;
+mod review_join;

@@ -24,6 +24,23 @@ pub struct DeviceRecord {
     pub revoked_at: Option<u64>,
     /// Once revoked: the last of its envelopes' sequence the clinic takes.
     pub accepted_through: Option<u64>,
+    /// The link that accepted its enrollment.
+    pub accepted_at: u64,
+    /// Whether the administrator vouched for the history it held when invited.
+    pub vouched_history: bool,
+}
+
+impl DeviceRecord {
+    /// The earliest link a change it sends may name: any, for a computer whose history an
+    /// administrator vouched for; else the one that accepted its enrollment (it held nothing
+    /// before).
+    pub fn earliest_link(&self) -> u64 {
+        if self.vouched_history {
+            0
+        } else {
+            self.accepted_at
+        }
+    }
 }
 
 impl DeviceRecord {
@@ -102,6 +119,8 @@ impl Devices {
             invited_at: seq,
             revoked_at: None,
             accepted_through: None,
+            accepted_at: 0,
+            vouched_history: false,
         };
         self.devices.insert(name, record);
         Ok(())
@@ -111,8 +130,8 @@ impl Devices {
         &mut self,
         name: &str,
         signer: &Hex32,
-        signing_key: Hex32,
-        x25519: Hex32,
+        (signing_key, x25519): (Hex32, Hex32),
+        seq: u64,
     ) -> Result<(), &'static str> {
         let taken = self
             .devices
@@ -132,7 +151,14 @@ impl Devices {
         device.signing_key = signing_key;
         device.x25519 = x25519;
         device.invite_key = None;
+        device.accepted_at = seq;
         Ok(())
+    }
+
+    pub(super) fn vouch_history(&mut self, name: &str) {
+        if let Some(device) = self.devices.get_mut(name) {
+            device.vouched_history = true;
+        }
     }
 
     pub(super) fn revoke(&mut self, name: &str, seq: u64, accepted_through: u64) -> Result<(), &'static str> {

@@ -324,12 +324,16 @@ impl Membership {
                 }
                 member.confirmed_by = Some(by.name);
             }
-            Statement::InviteDevice { device, roles, invite_key } => {
+            Statement::InviteDevice { device, roles, invite_key, vouches_history } => {
                 let admin = signer.filter(Member::is_admin).ok_or(broken("only an administrator enrolls devices"))?;
+                let name = device.clone();
                 self.devices.invite(device, roles, invite_key, admin.name, seq).map_err(broken)?;
+                if vouches_history {
+                    self.devices.vouch_history(&name);
+                }
             }
             Statement::AcceptDevice { device, signing_key, x25519 } => {
-                self.devices.accept(&device, &body.signer, signing_key, x25519).map_err(broken)?;
+                self.devices.accept(&device, &body.signer, (signing_key, x25519), seq).map_err(broken)?;
             }
             Statement::RevokeDevice { device, accepted_through } => {
                 signer.filter(Member::is_admin).ok_or(broken("only an administrator revokes devices"))?;

@@ -77,6 +77,11 @@ pub enum Statement {
         roles: Vec<Role>,
         #[serde(with = "hex::serde")]
         invite_key: Hex32,
+        /// The administrator, at this computer, vouches for the changes it already holds (the
+        /// clinic's first computer, enrolled after years of work): they may name links from
+        /// before its enrollment. A computer joining by code starts empty: nothing it sends may.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        vouches_history: bool,
     },
     /// The device's own public keys (derived from its device secret, in the OS keyring). Signed by
     /// the enrollment code's key, once.

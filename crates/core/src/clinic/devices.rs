@@ -58,6 +58,7 @@ impl Clinic {
             device: self.device_id.clone(),
             roles,
             invite_key: code_key.verifying_key().to_bytes(),
+            vouches_history: true,
         };
         let invited = self.next_link(invite)?;
         let accept = Statement::AcceptDevice {

@@ -40,7 +40,7 @@ impl Clinic {
         let invite_key = code.acceptance_key().verifying_key().to_bytes();
         let event = NewEvent::admin(format!("invited device {device}"));
         self.append_link(
-            Statement::InviteDevice { device: device.to_owned(), roles, invite_key },
+            Statement::InviteDevice { device: device.to_owned(), roles, invite_key, vouches_history: false },
             vec![event],
             |_| Ok(()),
         )?;
@@ -145,7 +145,7 @@ fn make_store(
         "INSERT INTO vault_records (user, version, bytes, signature) VALUES (?1, ?2, ?3, ?4)",
         rusqlite::params![
             record.user(),
-            i64::try_from(record.version()).unwrap_or(i64::MAX),
+            i64::try_from(record.version()).map_err(|_| Error::VaultRecordInvalid)?,
             record.bytes(),
             &record.signature()[..]
         ],

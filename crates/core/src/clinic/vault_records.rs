@@ -82,7 +82,7 @@ impl Clinic {
     pub fn take_vault_record(&mut self, record: &VaultRecord) -> Result<VaultRecordTaken> {
         self.refresh_membership()?;
         let member = self.keys()?.membership.member(record.user()).ok_or(Error::VaultRecordInvalid)?;
-        if !member.accepted() || !record.signed_by(&member.signing_key) {
+        if !member.accepted() || member.disabled || !record.signed_by(&member.signing_key) {
             return Err(Error::VaultRecordInvalid);
         }
         if self.vault_record_version(record.user())?.is_some_and(|held| held >= record.version()) {
@@ -143,7 +143,7 @@ fn store(conn: &rusqlite::Connection, record: &VaultRecord) -> Result<()> {
          WHERE excluded.version > vault_records.version",
         params![
             record.user(),
-            i64::try_from(record.version()).unwrap_or(i64::MAX),
+            i64::try_from(record.version()).map_err(|_| Error::VaultRecordInvalid)?,
             record.bytes(),
             &record.signature()[..]
         ],

@@ -155,6 +155,10 @@ impl VaultRecord {
         let user_len = usize::from(r.take(1)?[0]);
         let user = std::str::from_utf8(r.take(user_len)?).map_err(|_| bad())?.to_owned();
         let version = u64::from_be_bytes(r.array()?);
+        // Versions are kept as SQL integers everywhere: one out of their range is malformed.
+        if i64::try_from(version).is_err() {
+            return Err(bad());
+        }
         let memory_kib = u32::from_be_bytes(r.array()?);
         let passes = u32::from_be_bytes(r.array()?);
         let lanes = u32::from_be_bytes(r.array()?);

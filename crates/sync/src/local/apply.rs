@@ -167,6 +167,9 @@ pub(crate) fn open_checked(
     if change.chain_seq() != h.chain_seq {
         return Err((change_id, "names_another_link_than_its_envelope"));
     }
+    if h.chain_seq < directory.enrolled_at(&h.device) {
+        return Err((change_id, "names_a_link_from_before_its_device_was_enrolled"));
+    }
     match previous_chain_seq(conn, &h.device, h.seq) {
         Ok(previous) if previous <= h.chain_seq => {}
         Ok(_) => return Err((change_id, "names_an_earlier_link_than_its_device_before_it")),

@@ -49,6 +49,13 @@ pub trait Directory: AuthorKeys {
         let _ = (device, seq);
         true
     }
+
+    /// The chain link that accepted the device's enrollment: no change it carries can name an
+    /// earlier one.
+    fn enrolled_at(&self, device: &str) -> u64 {
+        let _ = device;
+        0
+    }
 }
 
 /// Creates the sync tables if they are missing.
@@ -98,12 +105,12 @@ pub fn seal_pending(conn: &mut Connection, me: &DeviceIdentity, limit: usize) ->
     for (local, change) in replication::own_changes_after(&tx, &me.device, sealed_through, limit)? {
         through = local;
         // A change already in an envelope (this device restored from a backup pulled its own
-        // envelopes back from the server) is not sealed twice.
-        let held: Option<i64> = tx
-            .prepare_cached("SELECT seq FROM sync_envelopes WHERE device = ?1 AND change_id = ?2")?
+        // envelopes back from the server) is not sealed twice — if that envelope really holds it.
+        let held: Option<Vec<u8>> = tx
+            .prepare_cached("SELECT bytes FROM sync_envelopes WHERE device = ?1 AND change_id = ?2")?
             .query_row(params![me.device, change.id().to_string()], |row| row.get(0))
             .optional()?;
-        if held.is_some() {
+        if held.and_then(|bytes| opened_change(me, bytes)).is_some_and(|held| held.bytes() == change.bytes()) {
             continue;
         }
         let header = Header {
@@ -139,19 +146,41 @@ pub fn recheck_outbox(conn: &Connection, me: &DeviceIdentity) -> Result<u64> {
     else {
         return Ok(0);
     };
-    let sent: std::collections::HashSet<String> = conn
-        .prepare_cached("SELECT change_id FROM sync_envelopes WHERE device = ?1")?
-        .query_map([&me.device], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let unsent: Vec<i64> = replication::own_change_ids_through(conn, &me.device, sealed_through)?
+    // What left is read from the envelopes themselves (opened with the data key), never from
+    // their `change_id` column, which raw SQL can set to a colleague's change.
+    let mut sent = std::collections::HashSet::new();
+    let mut stmt = conn.prepare_cached("SELECT bytes FROM sync_envelopes WHERE device = ?1")?;
+    for bytes in stmt.query_map([&me.device], |row| row.get::<_, Vec<u8>>(0))? {
+        if let Some(change) = opened_change(me, bytes?) {
+            sent.insert(change.bytes().to_vec());
+        }
+    }
+    let unsent: Vec<i64> = replication::own_changes_through(conn, &me.device, sealed_through)?
         .into_iter()
-        .filter(|(_, id)| !sent.contains(id))
-        .map(|(local, _)| local)
+        .filter(|(_, _, signed)| !sent.contains(signed))
+        .map(|(local, _, _)| local)
         .collect();
     let Some(first) = unsent.first() else { return Ok(0) };
     conn.execute("UPDATE sync_outbox SET sealed_through = ?1 WHERE singleton = 1", [first - 1])?;
     mamori_core::log_safe!(warn, "own changes the outbox had passed over are sent now", changes = unsent.len());
     Ok(unsent.len() as u64)
+}
+
+/// The change an envelope of this device carries, if it opens with a key this device holds.
+fn opened_change(me: &DeviceIdentity, bytes: Vec<u8>) -> Option<replication::SignedChange> {
+    let envelope = Envelope::from_bytes(bytes).ok()?;
+    envelope.open(me.data_key(envelope.header().cdk_epoch).ok()?).ok()
+}
+
+/// Drops this device's own envelopes from `seq` on: the server refused the one at `seq`, so none
+/// of them reached anyone. The changes they carried are sealed again at the next round.
+pub fn discard_own_from(conn: &Connection, me: &DeviceIdentity, seq: u64) -> Result<usize> {
+    let dropped = conn.execute(
+        "DELETE FROM sync_envelopes WHERE device = ?1 AND seq >= ?2",
+        params![me.device, i64::try_from(seq).unwrap_or(i64::MAX)],
+    )?;
+    mamori_core::log_safe!(warn, "own envelopes the server refused are sealed again", from = seq, dropped = dropped);
+    Ok(dropped)
 }
 
 pub(crate) fn insert(conn: &Connection, envelope: &Envelope, change_id: &str) -> Result<()> {

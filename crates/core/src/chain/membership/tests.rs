@@ -215,8 +215,15 @@ fn the_clinic_keeps_an_enabled_administrator() {
 fn enroll(clinic: &mut Clinic, device: &str, code_seed: u8) -> Result<SigningKey, ChainError> {
     let code = SigningKey::from_bytes(&[code_seed; 32]);
     let invite_key = code.verifying_key().to_bytes();
-    clinic
-        .push("admin", Statement::InviteDevice { device: device.into(), roles: vec![Role::Reception], invite_key })?;
+    clinic.push(
+        "admin",
+        Statement::InviteDevice {
+            device: device.into(),
+            roles: vec![Role::Reception],
+            invite_key,
+            vouches_history: false,
+        },
+    )?;
     let own = SigningKey::from_bytes(&[code_seed.wrapping_add(100); 32]);
     let accept = Statement::AcceptDevice {
         device: device.into(),
@@ -245,6 +252,7 @@ fn an_administrator_enrolls_a_device_and_only_the_codes_holder_gives_its_keys() 
                 device: "laptop".into(),
                 roles: vec![Role::Doctor],
                 invite_key: code.verifying_key().to_bytes(),
+                vouches_history: false,
             },
         )
         .expect("invited");
@@ -273,8 +281,12 @@ fn only_an_administrator_invites_revokes_or_starts_a_data_key_epoch() {
     let mut clinic = Clinic::new();
     enroll(&mut clinic, "desk-1", 1).expect("enrolled");
     for by in ["doctor", "nurse", "reception"] {
-        let invite =
-            Statement::InviteDevice { device: format!("{by}-pc"), roles: vec![Role::Doctor], invite_key: [3; 32] };
+        let invite = Statement::InviteDevice {
+            device: format!("{by}-pc"),
+            roles: vec![Role::Doctor],
+            invite_key: [3; 32],
+            vouches_history: false,
+        };
         assert!(clinic.push(by, invite).is_err(), "{by} invited a device");
         assert!(
             clinic.push(by, Statement::RevokeDevice { device: "desk-1".into(), accepted_through: 7 }).is_err(),
