@@ -222,24 +222,32 @@ impl Codec for PullResponse {
     }
 }
 
+/// Signed items (exact bytes, signature) as one flat list of blobs.
+fn put_signed(out: &mut Vec<u8>, items: &[(Vec<u8>, Vec<u8>)]) {
+    let flat: Vec<Vec<u8>> = items.iter().flat_map(|(bytes, signature)| [bytes.clone(), signature.clone()]).collect();
+    put_blobs(out, &flat);
+}
+
+fn read_signed(r: &mut Reader<'_>, unpaired: &'static str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let flat = read_blobs(r)?;
+    if flat.len() % 2 != 0 {
+        return Err(Error::Malformed(unpaired));
+    }
+    Ok(flat.chunks(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect())
+}
+
 impl Codec for ChainLinks {
     fn encode(&self) -> Vec<u8> {
         let mut out = start();
         out.extend_from_slice(&self.first.to_be_bytes());
-        let flat: Vec<Vec<u8>> =
-            self.links.iter().flat_map(|(body, signature)| [body.clone(), signature.clone()]).collect();
-        put_blobs(&mut out, &flat);
+        put_signed(&mut out, &self.links);
         out
     }
 
     fn decode(bytes: &[u8]) -> Result<Self> {
         let mut r = open(bytes)?;
         let first = u64::from_be_bytes(r.array()?);
-        let flat = read_blobs(&mut r)?;
-        if flat.len() % 2 != 0 {
-            return Err(Error::Malformed("a link without its signature"));
-        }
-        let links = flat.chunks(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect();
+        let links = read_signed(&mut r, "a link without its signature")?;
         finish(&r, ChainLinks { first, links })
     }
 }
@@ -247,19 +255,13 @@ impl Codec for ChainLinks {
 impl Codec for VaultRecords {
     fn encode(&self) -> Vec<u8> {
         let mut out = start();
-        let flat: Vec<Vec<u8>> =
-            self.records.iter().flat_map(|(bytes, signature)| [bytes.clone(), signature.clone()]).collect();
-        put_blobs(&mut out, &flat);
+        put_signed(&mut out, &self.records);
         out
     }
 
     fn decode(bytes: &[u8]) -> Result<Self> {
         let mut r = open(bytes)?;
-        let flat = read_blobs(&mut r)?;
-        if flat.len() % 2 != 0 {
-            return Err(Error::Malformed("a vault record without its signature"));
-        }
-        let records = flat.chunks(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect();
+        let records = read_signed(&mut r, "a vault record without its signature")?;
         finish(&r, VaultRecords { records })
     }
 }
