@@ -27,6 +27,7 @@ mod sync_clinic;
 mod sync_join;
 mod sync_kill;
 mod sync_over_http;
+mod sync_revoke;
 mod todays_visit;
 mod unlocking;
 mod user_admin;

@@ -24,33 +24,33 @@ use mamori_sync::Settings;
 
 use crate::sync_over_http::{certificate, RunningServer};
 
-const LAPTOP: &str = "home-visit-laptop";
+pub(crate) const LAPTOP: &str = "home-visit-laptop";
 const DESK_NOTE: &str = "外来所見・膝関節痛み持続";
 const VISIT_NOTE: &str = "往診所見・下肢浮腫軽度";
 
-struct Clinic3 {
-    site: Site<MemoryStore>,
-    server: RunningServer,
-    runtime: tokio::runtime::Runtime,
+pub(crate) struct Clinic3 {
+    pub(crate) site: Site<MemoryStore>,
+    pub(crate) server: RunningServer,
+    pub(crate) runtime: tokio::runtime::Runtime,
     _tmp: tempfile::TempDir,
 }
 
 /// A new computer: its own folder and its own keyring.
-struct Computer {
-    dir: DataDir,
-    keyring: MemoryStore,
+pub(crate) struct Computer {
+    pub(crate) dir: DataDir,
+    pub(crate) keyring: MemoryStore,
     _tmp: tempfile::TempDir,
 }
 
 impl Computer {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let tmp = tempfile::tempdir().expect("tmp");
         Self { dir: DataDir::new(tmp.path().join("clinic")), keyring: MemoryStore::default(), _tmp: tmp }
     }
 }
 
 /// The demo clinic (its computer enrolled) and a server following its chain.
-fn demo_with_server() -> Clinic3 {
+pub(crate) fn demo_with_server() -> Clinic3 {
     let tmp = tempfile::tempdir().expect("tmp");
     let site = Site::demo(tmp.path(), MemoryStore::default(), 3, 7);
     let root = hex::decode(&site.demo.as_ref().expect("demo").clinic_root).expect("hex");
@@ -66,22 +66,28 @@ fn demo_with_server() -> Clinic3 {
 }
 
 impl Clinic3 {
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("https://{}", self.server.addr)
     }
 
-    fn sync(&self, session: &mut Clinic, keyring: &MemoryStore) -> mamori_sync::Result<SessionReport> {
+    pub(crate) fn sync(&self, session: &mut Clinic, keyring: &MemoryStore) -> mamori_sync::Result<SessionReport> {
         let transport = crate::sync_over_http::transport_for(&self.server, session, keyring);
         self.runtime.block_on(sync_session(session, keyring, &transport, Settings::default(), &mut |_, _| {}))
     }
 
-    fn secret_key(&self, user: &str) -> SecretKey {
+    pub(crate) fn secret_key(&self, user: &str) -> SecretKey {
         let demo = self.site.demo.as_ref().expect("demo");
         let text = &demo.users.iter().find(|u| u.name == user).expect("demo user").secret_key;
         SecretKey::parse(text).expect("the demo printed a Secret Key")
     }
 
-    fn join(&self, computer: &Computer, code: &str, user: &str, password: &str) -> mamori_sync::Result<Clinic> {
+    pub(crate) fn join(
+        &self,
+        computer: &Computer,
+        code: &str,
+        user: &str,
+        password: &str,
+    ) -> mamori_sync::Result<Clinic> {
         let code = JoinCode::parse(code)?;
         let login = FirstLogin { user, password: &Password::new(password), secret_key: &self.secret_key(user) };
         let clock = Box::new(self.site.clock.clone());
@@ -89,7 +95,7 @@ impl Clinic3 {
     }
 
     /// The admin, at the desk, invites the laptop for the clinical roles and syncs the link.
-    fn invite_laptop(&self) -> String {
+    pub(crate) fn invite_laptop(&self) -> String {
         let mut admin = self.site.login("admin");
         self.sync(&mut admin, &self.site.keyring).expect("the desk syncs");
         let code = admin
@@ -105,6 +111,15 @@ fn note(text: &str) -> SoapText {
 }
 
 /// Logs `user` in on `computer` as on any other: password and the authenticator's code.
+pub(crate) fn unlock_on(
+    clinic: &Clinic3,
+    computer: &Computer,
+    user: &str,
+    password: &str,
+) -> mamori_core::Result<Clinic> {
+    unlock(clinic, (&computer.dir, &computer.keyring), user, password)
+}
+
 fn unlock(
     clinic: &Clinic3,
     (dir, keyring): (&DataDir, &MemoryStore),

@@ -69,4 +69,12 @@ pub enum DeviceCommand {
         #[command(flatten)]
         unlock: Unlock,
     },
+    /// Shut a lost or retired computer out (admin only): the clinic keeps what it sent before,
+    /// refuses everything after, and a new clinic data key seals what is written from now on.
+    Revoke {
+        /// The computer's name, as `device list` shows it.
+        name: String,
+        #[command(flatten)]
+        unlock: Unlock,
+    },
 }

@@ -30,7 +30,26 @@ pub fn run(context: &Context, command: DeviceCommand) -> anyhow::Result<()> {
             done
         }
         DeviceCommand::Invite { name, roles, unlock } => invite(context, &name, &roles, &unlock),
+        DeviceCommand::Revoke { name, unlock } => revoke(context, &name, &unlock),
     }
+}
+
+/// Revokes a computer at the cut-off the server holds from it, then syncs the revocation.
+fn revoke(context: &Context, name: &str, unlock: &Unlock) -> anyhow::Result<()> {
+    let server = super::sync::remembered_server(context)?;
+    let mut clinic = context.unlock(unlock)?;
+    let done = (|| {
+        let through = super::sync::server_holds_from(context, &server, &clinic, name)?;
+        let epoch = clinic.revoke_device(name, through)?;
+        super::sync::sync_once(context, &server, &mut clinic, &mut |_, _| {})
+            .context("the revocation is made here, but the server does not have it yet: run `mamori sync`")?;
+        println!("{name} is revoked. The clinic keeps the {through} changes it had sent and refuses anything after.");
+        println!("A new clinic data key (epoch {epoch}) seals everything written from now on; the clinical key");
+        println!("changes at the next doctor's or nurse's login.");
+        anyhow::Ok(())
+    })();
+    clinic.logout()?;
+    done
 }
 
 /// Invites a new computer: the link, then a sync so the server has it, then the code to enter.

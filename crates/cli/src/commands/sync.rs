@@ -82,6 +82,21 @@ pub fn sync_once(
     Ok(runtime.block_on(sync_session(clinic, &context.keyring, &transport, Settings::default(), progress))?)
 }
 
+/// How many of `device`'s envelopes the server holds (its frontier for it).
+pub fn server_holds_from(
+    context: &Context,
+    server: &ServerSettings,
+    clinic: &Clinic,
+    device: &str,
+) -> anyhow::Result<u64> {
+    let keys = clinic.sync_keys(&context.keyring)?;
+    let transport =
+        HttpTransport::new(&server.server, pin_of(server)?, clinic.device_id(), keys.device_keys.signing_key())?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("no async runtime")?;
+    let state = runtime.block_on(mamori_sync::Transport::state(&transport))?;
+    Ok(state.frontier.seq(device))
+}
+
 pub fn run(context: &Context, args: &SyncArgs) -> anyhow::Result<()> {
     let server = server_settings(context, args)?;
     let mut clinic = context.unlock(&args.unlock)?;

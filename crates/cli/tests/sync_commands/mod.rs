@@ -184,4 +184,18 @@ fn the_admin_invites_the_laptop_and_the_doctor_joins_it_with_code_password_and_s
     assert!(!stdout(&received).contains("received 0"), "{}", stdout(&received));
     let devices = mamori(&desk, &[&["device", "list"][..], &admin].concat(), "demo-admin-password\n");
     assert!(line_with(&stdout(&devices), "home-visit-laptop").contains("enrolled"), "{}", stdout(&devices));
+
+    // The laptop is lost: the admin revokes it, and its next sync is refused.
+    let revoked =
+        mamori(&desk, &[&["device", "revoke", "home-visit-laptop"][..], &admin].concat(), "demo-admin-password\n");
+    assert!(
+        revoked.status.success() && stdout(&revoked).contains("is revoked"),
+        "{}{}",
+        stdout(&revoked),
+        stderr(&revoked)
+    );
+    let devices = mamori(&desk, &[&["device", "list"][..], &admin].concat(), "demo-admin-password\n");
+    assert!(line_with(&stdout(&devices), "home-visit-laptop").contains("revoked"), "{}", stdout(&devices));
+    let shut_out = mamori(&laptop, &[&["sync"][..], &doctor_login].concat(), &format!("{DOCTOR}\n"));
+    assert!(!shut_out.status.success(), "a revoked laptop synced: {}", stdout(&shut_out));
 }

@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("changed_own_password", "changed own password"),
     ("sealed_own_vault_record", "sealed own vault record version {version}"),
     ("invited_device", "invited device {device}"),
+    ("revoked_device", "revoked device {device}"),
     ("joined_with_vault_record", "joined the clinic on this device with own vault record"),
     ("published_user_key", "published own user key"),
     ("replaced_user_key", "replaced own user key; earlier clinical key wraps dropped"),

@@ -155,13 +155,15 @@ impl Membership {
         self.epochs.iter().next_back().map(|(e, r)| (*e, r))
     }
 
-    /// True when someone left the clinical roles after the newest epoch began: the next
-    /// clinical session must start a new one. Signed data, so no row deletion resets it.
+    /// True when someone left the clinical roles, or a device was revoked, after the newest epoch
+    /// began: the next clinical session must start a new one. Signed data, so no row deletion
+    /// resets it.
     pub fn rotation_due(&self) -> bool {
         let Some((_, newest)) = self.newest_epoch() else {
             return false;
         };
         self.members.values().any(|m| m.left_clinical_at.is_some_and(|at| at > newest.at_seq))
+            || self.devices.iter().any(|d| d.revoked_at.is_some_and(|at| at > newest.at_seq))
     }
 
     /// Clinical members who may receive the clinical key: enabled doctors and nurses confirmed

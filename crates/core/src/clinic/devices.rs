@@ -218,7 +218,7 @@ impl Clinic {
 }
 
 /// Link `statement`, signed by `key`, right after `before` (in the same transaction).
-fn follow(before: &NextLink, statement: Statement, key: &SigningKey) -> Result<NextLink> {
+pub(super) fn follow(before: &NextLink, statement: Statement, key: &SigningKey) -> Result<NextLink> {
     let seq = before.seq + 1;
     let link = Link::sign(before.membership.root(), seq, &before.link.hash, statement, key)?;
     let mut membership = before.membership.clone();
@@ -226,7 +226,7 @@ fn follow(before: &NextLink, statement: Statement, key: &SigningKey) -> Result<N
     Ok(NextLink { seq, link, membership })
 }
 
-fn store_data_key(conn: &Connection, epoch: u32, key: &Key32) -> Result<()> {
+pub(super) fn store_data_key(conn: &Connection, epoch: u32, key: &Key32) -> Result<()> {
     conn.execute("INSERT INTO data_keys (epoch, key) VALUES (?1, ?2)", params![epoch, &key.expose()[..]])?;
     Ok(())
 }

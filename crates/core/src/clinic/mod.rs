@@ -19,6 +19,7 @@ mod pins;
 mod reads;
 mod reception;
 mod rekey;
+mod revocation;
 mod sealed_rows;
 mod second_factor;
 mod section_keys;
