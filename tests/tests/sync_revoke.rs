@@ -3,7 +3,7 @@
 //! starts in the same transaction. From then on the server refuses the laptop, and what the clinic
 //! writes travels under a key the laptop never held: its captured traffic opens with none of the
 //! keys it had. The devices still enrolled carry on, and a computer enrolled later receives every
-//! data key epoch, so it holds the history and what came after.
+//! data key epoch, and its doctor every clinical key epoch (in her vault record).
 
 use mamori_core::domain::{EncounterKind, Role, SoapText};
 use mamori_core::replication::SignedChange;
@@ -97,8 +97,10 @@ fn a_revoked_laptop_opens_nothing_the_clinic_writes_afterwards_and_is_shut_out()
     assert_eq!(pulled.round.pulled.set_aside, 0, "{pulled:?}");
     let found = on_tablet.search_patients("7300", 5).expect("search");
     assert!(found.iter().any(|f| f.id == p.id), "the tablet holds the patient registered after the revocation");
-    // (The note itself is sealed under the clinical key epoch the revocation made due; it reaches
-    // the tablet's doctor once a colleague holding that epoch logs in there: docs/sync.md.)
+    // The note is sealed under the clinical key epoch the revocation made due; the doctor's
+    // vault record carried that epoch's key to the tablet.
+    let notes = on_tablet.chart(p.id).expect("chart").notes.expect("notes");
+    assert!(notes.iter().any(|n| n.text.subjective == "失効後の所見"), "the tablet's doctor reads the note");
 }
 
 fn admin_cannot_revoke_itself(clinic: &crate::sync_join::Clinic3) -> bool {

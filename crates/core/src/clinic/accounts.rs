@@ -53,6 +53,7 @@ impl Clinic {
             pins: Pins { chain: Some(next.pin()), ..Pins::default() },
             clinical_keys: Default::default(),
             secret_key: None,
+            record_key: None,
         };
         keyfile::update(&path, |key_file| {
             let device_secret = load_required(secrets, &key_file.device_id, self.dir.root())?;

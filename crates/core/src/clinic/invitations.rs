@@ -88,6 +88,7 @@ impl Clinic {
             pins: Pins { chain: Some(ChainPin { root: pin.root, seq: head + 1, hash: link.hash }), ..Pins::default() },
             clinical_keys: Default::default(),
             secret_key: None,
+            record_key: None,
         };
         // Their own entry first (beside the invitation), then the link; the invitation goes once
         // the link has committed, so a failure in between leaves a state they can retry from.

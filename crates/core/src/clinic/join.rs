@@ -17,7 +17,7 @@ use crate::domain::Role;
 use crate::policy::{Access, Section};
 use crate::secret::{Key32, Password};
 use crate::store::Store;
-use crate::vault::vault_record::{SecretKey, VaultRecord};
+use crate::vault::vault_record::{RecordKey, SecretKey, VaultRecord};
 use crate::vault::{ChainPin, DeviceKeys, DeviceSecretStore, EntrySecrets, KeyFile, Pins};
 use crate::{fsutil, log_safe, Error, Result};
 
@@ -161,6 +161,7 @@ fn make_store(
         pins: Pins { chain: Some(pin), ..Pins::default() },
         clinical_keys: Default::default(),
         secret_key: Some(SecretKey::from_bytes(*secret_key.expose())),
+        record_key: Some(RecordKey::derive(record.user(), password, secret_key)?),
     };
     let mut keys = Keys::new(store, dek, identity, opened.user_key, membership);
     // The clinical keys from the record count once each matches its epoch's signed commitment

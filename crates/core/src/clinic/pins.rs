@@ -81,7 +81,15 @@ impl Clinic {
             for (epoch, key) in keys.section.iter() {
                 entry.clinical_keys.insert(epoch, Key32::from_bytes(*key.expose()));
             }
-            file.reseal(&self.user.name, kek, &entry)
+            file.reseal(&self.user.name, kek, &entry)?;
+            // New clinical keys roam: the user's next vault record carries them to their other
+            // devices (sealed under the record key their entry keeps).
+            if new_keys != kept_keys {
+                if let Some(record) = self.next_record(&entry)? {
+                    self.keep_own_record(&record)?;
+                }
+            }
+            Ok(())
         })
         .map_err(|error| match error {
             Error::WrongPassword => Error::InvalidState("your key-file entry was replaced while you were logged in"),

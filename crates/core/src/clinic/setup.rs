@@ -94,6 +94,7 @@ impl Clinic {
             pins: Pins { chain: Some(pin), ..Pins::default() },
             clinical_keys: Default::default(),
             secret_key: None,
+            record_key: None,
         };
         let keys = Keys::new(store, dek, identity, user_key, membership);
         let mut clinic = Clinic::assemble(dir, device_id, first.clone(), hlc, keys)?;

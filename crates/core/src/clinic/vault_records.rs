@@ -10,7 +10,7 @@ use crate::secret::Key32;
 use crate::secret::Password;
 use crate::vault::device_secret::load_required;
 use crate::vault::password_updates::PasswordUpdate;
-use crate::vault::vault_record::{SecretKey, VaultRecord, VaultSecrets};
+use crate::vault::vault_record::{RecordKey, SecretKey, VaultRecord, VaultSecrets};
 use crate::vault::{keyfile, section_key, ChainPin, DeviceSecretStore, UserKeyPair};
 use crate::{Error, Result};
 
@@ -35,7 +35,7 @@ impl Clinic {
     ) -> Result<Option<SecretKey>> {
         let user = self.user.name.clone();
         let root = self.dir.root().to_path_buf();
-        let (sealed_secrets, secret_key, made) = keyfile::update(&self.dir.key_file(), |key_file| {
+        let (sealed_secrets, secret_key, record_key, made) = keyfile::update(&self.dir.key_file(), |key_file| {
             let device_secret = load_required(secrets, &key_file.device_id, &root)?;
             let mut opened = key_file.open(&user, password, &device_secret)?;
             let made = opened.secrets.secret_key.is_none();
@@ -43,19 +43,23 @@ impl Clinic {
                 let secret_key = SecretKey::generate()?;
                 key_file.keep_secret_key(&user, &secret_key, &device_secret)?;
                 opened.secrets.secret_key = Some(secret_key);
-                key_file.reseal(&user, &opened.kek, &opened.secrets)?;
             }
             let secret_key = opened.secrets.secret_key.as_ref().map(|k| SecretKey::from_bytes(*k.expose()));
+            let secret_key = secret_key.ok_or(Error::InvalidState("the Secret Key was not kept"))?;
+            // The record key stays in the entry: later records (new clinical keys) are sealed
+            // without the password.
+            let record_key = RecordKey::derive(&user, password, &secret_key)?;
+            opened.secrets.record_key = Some(record_key.duplicate());
+            key_file.reseal(&user, &opened.kek, &opened.secrets)?;
             let sealed = VaultSecrets {
                 user_key: UserKeyPair::from_key(&opened.secrets.user_key.secret_key()),
                 second_factor: opened.secrets.second_factor.as_ref().map(crate::auth::SecondFactorState::duplicate),
                 clinical_keys: copy_keys(&opened.secrets.clinical_keys),
             };
-            Ok((sealed, secret_key, made))
+            Ok((sealed, secret_key, record_key, made))
         })?;
-        let secret_key = secret_key.ok_or(Error::InvalidState("the Secret Key was not kept"))?;
         let version = self.vault_record_version(&user)?.map_or(1, |v| v + 1);
-        let record = VaultRecord::seal(&user, version, &sealed_secrets, password, &secret_key)?;
+        let record = VaultRecord::seal_under(&user, version, &sealed_secrets, &record_key)?;
         let event = NewEvent::allowed(Action::Admin, None, None)
             .with_reason(format!("sealed own vault record version {version}"));
         self.transact(true, |conn, _| {
@@ -116,6 +120,24 @@ impl Clinic {
             });
             Ok(())
         })
+    }
+
+    /// Seals the next version of this user's record with the clinical keys `entry` now holds,
+    /// under the record key kept in it (no password needed); `None` for a user without one.
+    pub(super) fn next_record(&self, entry: &crate::vault::EntrySecrets) -> Result<Option<VaultRecord>> {
+        let Some(record_key) = &entry.record_key else { return Ok(None) };
+        let version = self.vault_record_version(&self.user.name)?.map_or(1, |v| v + 1);
+        let sealed = VaultSecrets {
+            user_key: UserKeyPair::from_key(&entry.user_key.secret_key()),
+            second_factor: entry.second_factor.as_ref().map(crate::auth::SecondFactorState::duplicate),
+            clinical_keys: copy_keys(&entry.clinical_keys),
+        };
+        Ok(Some(VaultRecord::seal_under(&self.user.name, version, &sealed, record_key)?))
+    }
+
+    /// Keeps this user's newly sealed record for the sync to send.
+    pub(super) fn keep_own_record(&self, record: &VaultRecord) -> Result<()> {
+        store(self.conn()?, record)
     }
 
     fn vault_record_version(&self, user: &str) -> Result<Option<u64>> {

@@ -125,6 +125,7 @@ fn todays_writer_writes_what_the_v2_recipe_opens() {
         pins: Pins::default(),
         clinical_keys: Default::default(),
         secret_key: None,
+        record_key: None,
     };
     let device = Key32::from_bytes(inputs.device_secret);
     file.add_user(&reception.user, &Password::new(&reception.password), &device, &secrets).expect("add");

@@ -8,7 +8,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::pins::Pins;
 use super::section_key::{SectionKeys, UserKeyPair};
-use super::vault_record::SecretKey;
+use super::kdf::KdfParams;
+use super::vault_record::{RecordKey, SecretKey};
 use crate::auth::SecondFactorState;
 use crate::secret::Key32;
 use crate::{Error, Result};
@@ -29,6 +30,8 @@ pub struct EntrySecrets {
     /// The user's Secret Key, once they have one: mixed with their password into the key of
     /// their vault record (`vault_record.rs`), which lets them log in on other devices.
     pub secret_key: Option<SecretKey>,
+    /// The key their vault record is sealed under (from password and Secret Key).
+    pub record_key: Option<RecordKey>,
 }
 
 /// One accepted clinical key in the sealed plaintext.
@@ -52,6 +55,22 @@ struct Plain {
     clinical_keys: Vec<PlainClinicalKey>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     secret_key: Option<String>,
+    #[zeroize(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    record_key: Option<PlainRecordKey>,
+}
+
+/// The record key in the sealed plaintext.
+#[derive(Serialize, Deserialize)]
+struct PlainRecordKey {
+    key: String,
+    kdf: KdfParams,
+}
+
+impl Drop for PlainRecordKey {
+    fn drop(&mut self) {
+        self.key.zeroize();
+    }
 }
 
 impl EntrySecrets {
@@ -67,6 +86,10 @@ impl EntrySecrets {
                 .map(|(epoch, key)| PlainClinicalKey { epoch, key: key.to_hex().to_string() })
                 .collect(),
             secret_key: self.secret_key.as_ref().map(|k| hex::encode(k.expose())),
+            record_key: self
+                .record_key
+                .as_ref()
+                .map(|k| PlainRecordKey { key: k.key.to_hex().to_string(), kdf: k.kdf.clone() }),
         };
         serde_json::to_vec(&plain)
             .map(Zeroizing::new)
@@ -90,6 +113,10 @@ impl EntrySecrets {
                 Some(SecretKey::from_bytes(bytes.as_slice().try_into().ok()?))
             }
         };
+        let record_key = match plain.record_key.take() {
+            None => None,
+            Some(kept) => Some(RecordKey { key: key(&kept.key)?, kdf: kept.kdf.clone() }),
+        };
         Some(Self {
             dek,
             user_key,
@@ -97,6 +124,7 @@ impl EntrySecrets {
             pins: std::mem::take(&mut plain.pins),
             clinical_keys,
             secret_key,
+            record_key,
         })
     }
 }

@@ -75,6 +75,7 @@ impl LegacyEntry {
             pins: Pins::default(),
             clinical_keys: Default::default(),
             secret_key: None,
+            record_key: None,
         })
     }
 }

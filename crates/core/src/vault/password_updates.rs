@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::keyfile::KeyFile;
 use super::pins::{ChainPin, Pins};
 use super::section_key::{unwrap_database_key, WrappedDatabaseKey};
-use super::vault_record::{SecretKey, VaultRecord};
+use super::vault_record::{RecordKey, SecretKey, VaultRecord};
 use super::EntrySecrets;
 use crate::crypto::{self, Sealed, NONCE_LEN};
 use crate::secret::{Key32, Password};
@@ -108,6 +108,7 @@ impl KeyFile {
             second_factor: opened.second_factor,
             pins: Pins { chain: Some(update.pin.clone()), ..Pins::default() },
             clinical_keys: opened.clinical_keys,
+            record_key: Some(RecordKey::derive(user, password, &secret_key)?),
             secret_key: Some(secret_key),
         };
         self.change_password(user, password, device_secret, &entry)?;

@@ -78,6 +78,32 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
+/// The key a user's records are sealed under, with the password hashing costs that made it from
+/// their password and Secret Key. Kept in their sealed key-file entry, so their session can seal
+/// a new version (new clinical keys) without asking for the password.
+pub struct RecordKey {
+    pub key: Key32,
+    pub kdf: KdfParams,
+}
+
+impl RecordKey {
+    pub fn derive(user: &str, password: &Password, secret_key: &SecretKey) -> Result<Self> {
+        let kdf = KdfParams::recommended()?;
+        let key = derive_kek(password, &kdf, &secret_key.as_key(), user)?;
+        Ok(Self { key, kdf })
+    }
+
+    pub fn duplicate(&self) -> Self {
+        Self { key: Key32::from_bytes(*self.key.expose()), kdf: self.kdf.clone() }
+    }
+}
+
+impl std::fmt::Debug for RecordKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecordKey(…)")
+    }
+}
+
 /// What a vault record opens to.
 pub struct VaultSecrets {
     pub user_key: UserKeyPair,
@@ -118,11 +144,15 @@ impl VaultRecord {
         password: &Password,
         secret_key: &SecretKey,
     ) -> Result<Self> {
-        let params = KdfParams::recommended()?;
-        let key = derive_kek(password, &params, &secret_key.as_key(), user)?;
+        Self::seal_under(user, version, secrets, &RecordKey::derive(user, password, secret_key)?)
+    }
+
+    /// [`VaultRecord::seal`] under a record key already derived.
+    pub fn seal_under(user: &str, version: u64, secrets: &VaultSecrets, record_key: &RecordKey) -> Result<Self> {
+        let (key, params) = (&record_key.key, &record_key.kdf);
         let mut nonce = [0u8; 24];
         fill_random(&mut nonce)?;
-        let mut bytes = header(user, version, &params, &nonce)?;
+        let mut bytes = header(user, version, params, &nonce)?;
         let plain = Plain {
             user_key: secrets.user_key.secret_key().to_hex().to_string(),
             second_factor: secrets.second_factor.as_ref().map(SecondFactorState::duplicate),

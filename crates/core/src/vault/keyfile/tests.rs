@@ -10,6 +10,7 @@ fn secrets(dek: &Key32) -> EntrySecrets {
         pins: Pins::default(),
         clinical_keys: Default::default(),
         secret_key: None,
+        record_key: None,
     }
 }
 
