@@ -6,9 +6,9 @@
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use super::kdf::KdfParams;
 use super::pins::Pins;
 use super::section_key::{SectionKeys, UserKeyPair};
-use super::kdf::KdfParams;
 use super::vault_record::{RecordKey, SecretKey};
 use crate::auth::SecondFactorState;
 use crate::secret::Key32;
