@@ -354,17 +354,7 @@ fn open_keys(
         // No account to lock: a name that is none stays "wrong user name or password".
         return Err(if !known && matches!(error, Error::LockedOut) { Error::WrongPassword } else { error });
     }
-    let mut first = key_file.open(user_name, password, &device_secret);
-    // A password changed on another device: its newer vault record, left here by a sync, may
-    // take the new password (`vault/password_updates.rs`).
-    if matches!(first, Err(Error::WrongPassword))
-        && key_file.take_password_update(user_name, password, &device_secret)?
-    {
-        key_file.save(&path)?;
-        log_safe!(info, "a password changed on another device was taken up", user = account);
-        first = key_file.open(user_name, password, &device_secret);
-    }
-    let opened = match first {
+    let opened = match key_file.open_taking_password_update(&path, user_name, password, &device_secret) {
         Err(Error::WrongPassword) => {
             log_safe!(warn, "login failed: wrong password or unknown user", known = known, user = account);
             guard.failed(counted_as, now, Some("wrong password"))?;
@@ -379,12 +369,7 @@ fn open_keys(
         log_safe!(info, "key-file entry upgraded to version 2", user = account);
     }
     let keyfile::Opened { kek, secrets: mut entry, .. } = opened;
-    // The Secret Key kept under the device secret too, so a password changed elsewhere can be
-    // taken up here without it being typed again.
-    if let Some(secret_key) = entry.secret_key.as_ref().filter(|_| !key_file.keeps_secret_key(user_name)) {
-        key_file.keep_secret_key(user_name, secret_key, &device_secret)?;
-        key_file.save(&path)?;
-    }
+    key_file.keep_secret_key_once(&path, user_name, &entry, &device_secret)?;
     let mut took_new_database_key = false;
     let store = match Store::open(&dir.database(), &entry.dek) {
         // The database key was rotated since this user's last login (someone was disabled).

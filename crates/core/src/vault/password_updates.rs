@@ -12,14 +12,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::keyfile::KeyFile;
+use std::path::Path;
+
+use super::keyfile::{KeyFile, Opened};
 use super::pins::{ChainPin, Pins};
 use super::section_key::{unwrap_database_key, WrappedDatabaseKey};
 use super::vault_record::{RecordKey, SecretKey, VaultRecord};
 use super::EntrySecrets;
 use crate::crypto::{self, Sealed, NONCE_LEN};
 use crate::secret::{Key32, Password};
-use crate::Result;
+use crate::{Error, Result};
 
 /// A user's Secret Key, sealed under a key from the device secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,8 +68,40 @@ impl KeyFile {
         Ok(())
     }
 
-    pub fn keeps_secret_key(&self, user: &str) -> bool {
-        self.secret_keys.iter().any(|k| k.user == user)
+    /// Keeps the Secret Key `entry` holds under the device secret too, if it is not kept yet
+    /// (and saves the file at `path`), so a password changed elsewhere can be taken up here
+    /// without it being typed again.
+    pub fn keep_secret_key_once(
+        &mut self,
+        path: &Path,
+        user: &str,
+        entry: &EntrySecrets,
+        device_secret: &Key32,
+    ) -> Result<()> {
+        let Some(secret_key) = entry.secret_key.as_ref() else { return Ok(()) };
+        if self.secret_keys.iter().any(|k| k.user == user) {
+            return Ok(());
+        }
+        self.keep_secret_key(user, secret_key, device_secret)?;
+        self.save(path)
+    }
+
+    /// [`KeyFile::open`]; when the password is refused, [`KeyFile::take_password_update`] with it
+    /// (saving the file at `path`) and the entry opened again.
+    pub fn open_taking_password_update(
+        &mut self,
+        path: &Path,
+        user: &str,
+        password: &Password,
+        device_secret: &Key32,
+    ) -> Result<Opened> {
+        let first = self.open(user, password, device_secret);
+        if !matches!(first, Err(Error::WrongPassword)) || !self.take_password_update(user, password, device_secret)? {
+            return first;
+        }
+        self.save(path)?;
+        crate::log_safe!(info, "a password changed on another device was taken up");
+        self.open(user, password, device_secret)
     }
 
     fn secret_key(&self, user: &str, device_secret: &Key32) -> Option<SecretKey> {

@@ -53,6 +53,9 @@ pub fn apply_page_at(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut report = PageReport::default();
     let mut at: Option<(String, Option<Position>)> = None;
+    // The link the page's previous envelope of the same device named (read from the database
+    // only for a device's first envelope in the page).
+    let mut last_link: Option<(String, u64)> = None;
     for envelope in envelopes {
         let h = envelope.header();
         let current = match &at {
@@ -78,7 +81,8 @@ pub fn apply_page_at(
         // device's signed next one, so its place counts whatever it holds. Content that cannot be
         // opened, verified or applied is held and set aside (one bad envelope must not stop every
         // other device's sync), and retried when keys or links arrive.
-        let (change_id, outcome) = match open_checked(&tx, &envelope, me, directory) {
+        let previous = last_link.as_ref().filter(|(device, _)| *device == h.device).map(|(_, link)| *link);
+        let (change_id, outcome) = match open_checked(&tx, &envelope, me, directory, previous) {
             Err((change_id, reason)) => (change_id, Err(reason)),
             Ok(verified) => {
                 let change_id = verified.signed().id().to_string();
@@ -109,6 +113,7 @@ pub fn apply_page_at(
         insert(&tx, &envelope, &change_id)?;
         report.held += 1;
         at = Some((h.device.clone(), Some(Position { seq: h.seq, hash: envelope.hash() })));
+        last_link = Some((h.device.clone(), h.chain_seq));
     }
     tx.commit()?;
     Ok(report)
@@ -142,13 +147,15 @@ fn verify_devices(envelopes: &[Envelope], me: &DeviceIdentity, directory: &dyn D
 
 /// Opens and checks an envelope's change: the key of its epoch, the change inside, its device and
 /// its author, and its place in its device's run. On failure: an id for the record (the
-/// change's, or the envelope's hash) and why. The envelope before it in its device's run must be
-/// held already (`conn`).
+/// change's, or the envelope's hash) and why. `previous_link` is the link the envelope before it in
+/// its device's run names, when the caller has it at hand; otherwise that envelope is read from
+/// `conn` (where it must be held already).
 pub(crate) fn open_checked(
     conn: &Connection,
     envelope: &Envelope,
     me: &DeviceIdentity,
     directory: &dyn Directory,
+    previous_link: Option<u64>,
 ) -> std::result::Result<VerifiedChange, (String, &'static str)> {
     let fallback = || hex::encode(envelope.hash());
     let h = envelope.header();
@@ -170,7 +177,7 @@ pub(crate) fn open_checked(
     if h.chain_seq < directory.enrolled_at(&h.device) {
         return Err((change_id, "names_a_link_from_before_its_device_was_enrolled"));
     }
-    match previous_chain_seq(conn, &h.device, h.seq) {
+    match previous_link.map_or_else(|| previous_chain_seq(conn, &h.device, h.seq), Ok) {
         Ok(previous) if previous <= h.chain_seq => {}
         Ok(_) => return Err((change_id, "names_an_earlier_link_than_its_device_before_it")),
         Err(_) => return Err((change_id, "database")),

@@ -291,7 +291,7 @@ pub fn retry_set_aside(conn: &mut Connection, me: &DeviceIdentity, directory: &d
     let mut applied = 0;
     for (device, seq, bytes) in waiting {
         let Ok(envelope) = Envelope::from_bytes(bytes) else { continue };
-        let Ok(verified) = apply::open_checked(&tx, &envelope, me, directory) else { continue };
+        let Ok(verified) = apply::open_checked(&tx, &envelope, me, directory, None) else { continue };
         if apply::import_alone(&tx, &verified).is_ok() {
             tx.execute("DELETE FROM sync_set_aside WHERE device = ?1 AND seq = ?2", params![device, seq])?;
             applied += 1;
