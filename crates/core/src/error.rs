@@ -174,6 +174,18 @@ pub enum Error {
     #[error("this device cannot join the clinic: {0}")]
     JoinRefused(&'static str),
 
+    /// The device's offline lease ran out (DESIGN.md, "Offline lease").
+    #[error(
+        "this computer has not reached the clinic server for {days_away} days and the clinic allows \
+         {lease_days}; connect it to the clinic's network and sync, then log in"
+    )]
+    LeaseExpired { days_away: i64, lease_days: u32 },
+
+    /// The clinic marked this computer lost (or it stayed away past the clinic's self-wipe
+    /// limit): its keyring secret and chart data were destroyed.
+    #[error("this computer was wiped on the clinic's order; an administrator can enroll it again")]
+    DeviceWiped,
+
     #[error("database error: {}", database_detail(.0))]
     Database(#[from] rusqlite::Error),
 
@@ -250,6 +262,8 @@ impl Error {
             Error::VaultRecordInvalid => ErrorCode::VaultRecordInvalid,
             Error::JoinCodeInvalid(_) => ErrorCode::JoinCodeInvalid,
             Error::JoinRefused(_) => ErrorCode::JoinRefused,
+            Error::LeaseExpired { .. } => ErrorCode::LeaseExpired,
+            Error::DeviceWiped => ErrorCode::DeviceWiped,
             Error::Database(_) => ErrorCode::Database,
             Error::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             Error::Io { .. } => ErrorCode::Io,

@@ -17,6 +17,7 @@ pub mod error;
 mod fsutil;
 pub mod hardening;
 pub mod log;
+pub mod lost_device;
 pub mod messages;
 pub mod policy;
 pub mod replication;

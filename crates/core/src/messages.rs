@@ -211,6 +211,8 @@ mod tests {
             ErrorCode::VaultRecordInvalid => Error::VaultRecordInvalid,
             ErrorCode::JoinCodeInvalid => Error::JoinCodeInvalid("it is cut short"),
             ErrorCode::JoinRefused => Error::JoinRefused("the code was used already"),
+            ErrorCode::LeaseExpired => Error::LeaseExpired { days_away: 20, lease_days: 14 },
+            ErrorCode::DeviceWiped => Error::DeviceWiped,
             ErrorCode::Database => Error::Database(rusqlite::Error::InvalidQuery),
             ErrorCode::SchemaTooNew => Error::SchemaTooNew { found: 9, supported: 1 },
             ErrorCode::Io => Error::io("write", dir())(std::io::Error::other("disk full")),

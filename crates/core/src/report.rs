@@ -80,6 +80,9 @@ error_codes! {
     JoinCodeInvalid = "join_code_invalid",
     /// `detail` says why.
     JoinRefused = "join_refused",
+    /// `found` is how many days the device has been away; `supported` the days the clinic allows.
+    LeaseExpired = "lease_expired",
+    DeviceWiped = "device_wiped",
     Database = "database",
     SchemaTooNew = "schema_too_new",
     Io = "io",
@@ -127,7 +130,8 @@ pub struct ErrorReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub name: Option<String>,
-    /// `key_file_version`, `schema_too_new`: the version found and the one this build reads.
+    /// `key_file_version`, `schema_too_new`: the version found and the one this build reads;
+    /// `lease_expired`: the days away and the days the clinic allows.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub found: Option<i64>,
@@ -206,6 +210,10 @@ impl From<&Error> for ErrorReport {
                 report.detail = Some((*detail).to_string())
             }
             Error::Database(source) => report.detail = Some(crate::error::database_detail(source)),
+            Error::LeaseExpired { days_away, lease_days } => {
+                report.found = Some(*days_away);
+                report.supported = Some(i64::from(*lease_days));
+            }
             Error::SchemaTooNew { found, supported } => {
                 report.found = Some(*found);
                 report.supported = Some(*supported);
@@ -233,6 +241,7 @@ impl From<&Error> for ErrorReport {
             | Error::ChangeAwaitsChain { .. }
             | Error::SecretKeyInvalid
             | Error::VaultRecordInvalid
+            | Error::DeviceWiped
             | Error::RandomUnavailable
             | Error::SealFailed => {}
         }

@@ -17,6 +17,9 @@ pub enum Standing {
     /// Invited, not yet accepted: signs with its enrollment code's key, and may only read and
     /// extend the chain (to accept).
     Invited(Hash32),
+    /// Revoked and ordered wiped: signs with its device key, and may only check in (to learn of
+    /// the order) and acknowledge the wipe.
+    Lost(Hash32),
 }
 
 pub struct ChainRegistry {
@@ -84,6 +87,11 @@ impl ChainRegistry {
         (member.accepted() && !member.disabled).then_some(member.signing_key)
     }
 
+    /// The link that ordered `device` wiped, if one did.
+    pub fn wipe_order(&self, device: &str) -> Option<u64> {
+        self.read().as_ref()?.devices().get(device)?.wipe_ordered_at
+    }
+
     pub fn standing(&self, device: &str) -> Option<Standing> {
         standing_in(self.read().as_ref()?, device)
     }
@@ -93,7 +101,8 @@ impl ChainRegistry {
 pub fn standing_in(membership: &Membership, device: &str) -> Option<Standing> {
     let record = membership.devices().get(device)?;
     if record.revoked_at.is_some() {
-        return None;
+        return (record.wipe_ordered_at.is_some() && record.invite_key.is_none())
+            .then_some(Standing::Lost(record.signing_key));
     }
     Some(match record.invite_key {
         Some(invite_key) => Standing::Invited(invite_key),
@@ -105,7 +114,7 @@ impl DeviceRegistry for ChainRegistry {
     fn device_key(&self, device: &str) -> Option<Hash32> {
         match self.standing(device)? {
             Standing::Active(key) => Some(key),
-            Standing::Invited(_) => None,
+            Standing::Invited(_) | Standing::Lost(_) => None,
         }
     }
 

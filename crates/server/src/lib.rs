@@ -7,6 +7,7 @@ pub mod chain_registry;
 pub mod direct;
 pub mod error;
 pub mod http;
+mod lost_devices;
 pub mod service;
 pub mod storage;
 

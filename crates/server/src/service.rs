@@ -40,13 +40,14 @@ pub trait DeviceRegistry: Send + Sync {
 }
 
 pub struct ClinicServer<S> {
-    storage: S,
-    clinic: Hash32,
-    /// Signs receipts for shipped audit chains (anchors); it signs nothing else of the clinic's.
-    countersigner: ed25519_dalek::SigningKey,
+    pub(crate) storage: S,
+    pub(crate) clinic: Hash32,
+    /// Signs receipts for shipped audit chains (anchors) and devices' leases; it signs nothing of
+    /// the clinic's membership or chart.
+    pub(crate) countersigner: ed25519_dalek::SigningKey,
     devices: Arc<dyn DeviceRegistry>,
     /// The membership chain the devices come from (absent only in tests with a fixed registry).
-    chain: Option<Arc<ChainRegistry>>,
+    pub(crate) chain: Option<Arc<ChainRegistry>>,
 }
 
 /// What became of links offered to the chain.

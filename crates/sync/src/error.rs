@@ -49,6 +49,18 @@ pub enum Error {
     #[error("the clinic server answered: {0}")]
     Server(String),
 
+    /// The clinic ordered this device wiped; an open session must end so the wipe can run.
+    #[error("the clinic marked this computer lost and ordered it wiped; it is wiped once nobody is logged in")]
+    WipeOrdered,
+
+    /// The device cannot judge a wipe order or a lease yet.
+    #[error("this computer cannot check in yet: {0}")]
+    CannotCheckIn(&'static str),
+
+    /// No server was given to this data folder yet.
+    #[error("this computer has no clinic server yet: give its address and certificate fingerprint once")]
+    NoServer,
+
     #[error(transparent)]
     Core(#[from] mamori_core::Error),
 
@@ -74,6 +86,9 @@ impl Error {
             Error::OtherClinic => "other_clinic",
             Error::Unreachable(_) => "unreachable",
             Error::Server(_) => "server_refused",
+            Error::WipeOrdered => "wipe_ordered",
+            Error::CannotCheckIn(_) => "cannot_check_in",
+            Error::NoServer => "no_server",
             Error::Core(error) => error.code().as_str(),
             Error::Database(_) => "database",
         }

@@ -3,12 +3,14 @@
 //! client engine behind a [`transport::Transport`] trait. See `docs/sync.md`.
 
 pub mod audit_ship;
+pub mod check_in;
 pub mod engine;
 pub mod error;
 pub mod faults;
 pub mod http;
 pub mod join;
 pub mod local;
+pub mod server_settings;
 pub mod session;
 pub mod transport;
 pub mod wire;
@@ -16,4 +18,5 @@ pub mod wire;
 pub use engine::{Engine, RoundReport, Settings};
 pub use error::{Error, Result};
 pub use local::{DeviceIdentity, Directory};
+pub use server_settings::ServerSettings;
 pub use transport::Transport;

@@ -8,6 +8,7 @@ use mamori_core::vault::vault_record::VaultRecord;
 use mamori_core::vault::DeviceSecretStore;
 use rusqlite::params;
 
+use crate::check_in::{check_in_open, note_acknowledged};
 use crate::engine::{Engine, RoundReport, Settings};
 use crate::error::{Error, Result};
 use crate::http::HttpTransport;
@@ -44,6 +45,8 @@ pub struct SessionReport {
     pub round: RoundReport,
     /// Audit events the server took from this device.
     pub audit_shipped: u64,
+    /// The lease this sync renewed, in days (the clinic's policy).
+    pub lease_days: u32,
 }
 
 /// One sync round for `clinic` over `transport`.
@@ -55,7 +58,15 @@ pub async fn sync_session(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<SessionReport> {
     let mut report = SessionReport::default();
-    (report.links_taken, report.links_given) = sync_chain(clinic, transport).await?;
+    (report.links_taken, report.links_given) = match sync_chain(clinic, transport).await {
+        Ok(counts) => counts,
+        Err(error) => {
+            // A server that shuts this device out may be telling it to wipe.
+            check_in_open(clinic, secrets, transport).await?;
+            return Err(error);
+        }
+    };
+    report.lease_days = check_in_open(clinic, secrets, transport).await?.lease_days;
     report.data_keys_taken = take_data_keys(clinic, secrets, transport).await?;
     report.wraps_given = share_data_keys(clinic, transport).await?;
     // Vault records are passed on when they can be; a server answering junk costs this device
@@ -88,6 +99,8 @@ pub async fn sync_session(
     let engine = Engine { transport, me: &me, directory: &membership, settings };
     report.round = engine.round(clinic.sync_connection()?, progress).await?;
     report.audit_shipped = crate::audit_ship::ship(clinic.sync_connection()?, &me, transport).await?;
+    let acknowledged = local::server_held(clinic.sync_connection()?)?.seq(&me.device);
+    note_acknowledged(secrets, &me.device, acknowledged)?;
     Ok(report)
 }
 

@@ -152,4 +152,12 @@ impl<S: ChainStorage> ChainStorage for Timed<S> {
     async fn vault_records(&self) -> mamori_server::Result<Vec<(Vec<u8>, Vec<u8>)>> {
         self.inner.vault_records().await
     }
+
+    async fn put_wipe_ack(&self, device: &str, ack: (Vec<u8>, Vec<u8>)) -> mamori_server::Result<()> {
+        self.inner.put_wipe_ack(device, ack).await
+    }
+
+    async fn wipe_acks(&self) -> mamori_server::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.inner.wipe_acks().await
+    }
 }

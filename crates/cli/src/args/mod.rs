@@ -91,6 +91,9 @@ pub enum Command {
     },
     /// Sync with the clinic server once: send this computer's changes, receive everyone else's.
     Sync(SyncArgs),
+    /// Check in with the clinic server without logging in: renews this computer's offline lease,
+    /// or carries out a wipe the clinic ordered (as the login screen does).
+    CheckIn,
     /// The devices enrolled in the clinic's sync (admin only).
     #[command(subcommand)]
     Device(DeviceCommand),

@@ -77,4 +77,26 @@ pub enum DeviceCommand {
         #[command(flatten)]
         unlock: Unlock,
     },
+    /// Mark a computer lost (admin only): it is revoked as `device revoke` does, and at its next
+    /// contact with the server, even from its login screen, it destroys its keyring secret and
+    /// chart and reports back how many changes it had not sent (`device list` shows it).
+    Wipe {
+        /// The computer's name, as `device list` shows it.
+        name: String,
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+    /// Set how long a computer may stay away from the server (admin only): past the lease it
+    /// refuses to unlock until it syncs. Optionally it wipes itself after a longer time (off by
+    /// default: changes it had not sent would be lost).
+    Lease {
+        /// Days a computer may go without reaching the server (0: it checks in at every login).
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=366))]
+        days: u32,
+        /// Days after which a computer that never came back wipes itself (longer than --days).
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=366))]
+        self_wipe_days: Option<u32>,
+        #[command(flatten)]
+        unlock: Unlock,
+    },
 }

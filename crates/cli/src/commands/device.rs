@@ -1,6 +1,9 @@
-//! `mamori enroll`, `mamori device list`, `mamori conflicts`.
+//! `mamori enroll`, `mamori device list|invite|revoke|wipe|lease`, `mamori conflicts`.
 
 use anyhow::Context as _;
+
+use mamori_core::chain::LeasePolicy;
+use mamori_sync::wire::WipeAck;
 
 use crate::args::{DeviceCommand, RoleArg, Unlock};
 use crate::context::Context;
@@ -25,13 +28,56 @@ pub fn run(context: &Context, command: DeviceCommand) -> anyhow::Result<()> {
     match command {
         DeviceCommand::List { unlock } => {
             let mut clinic = context.unlock(&unlock)?;
-            let done = list(&mut clinic);
+            let done = list(context, &mut clinic);
             clinic.logout()?;
             done
         }
         DeviceCommand::Invite { name, roles, unlock } => invite(context, &name, &roles, &unlock),
         DeviceCommand::Revoke { name, unlock } => revoke(context, &name, &unlock),
+        DeviceCommand::Wipe { name, unlock } => wipe(context, &name, &unlock),
+        DeviceCommand::Lease { days, self_wipe_days, unlock } => lease(context, days, self_wipe_days, &unlock),
     }
+}
+
+/// Marks a computer lost at the cut-off the server holds from it, then syncs the order.
+fn wipe(context: &Context, name: &str, unlock: &Unlock) -> anyhow::Result<()> {
+    let server = super::sync::remembered_server(context)?;
+    let mut clinic = context.unlock(unlock)?;
+    let done = (|| {
+        let through = match clinic.membership()?.devices().get(name).and_then(|d| d.accepted_through) {
+            Some(through) => through,
+            None => super::sync::server_holds_from(context, &server, &clinic, name)?,
+        };
+        clinic.mark_device_lost(name, through)?;
+        super::sync::sync_once(context, &server, &mut clinic, &mut |_, _| {})
+            .context("the wipe order is made here, but the server does not have it yet: run `mamori sync`")?;
+        println!("{name} is marked lost. It is shut out now; the next time it reaches the server, even");
+        println!("before anyone logs in there, it destroys its data and reports back (see `mamori device list`).");
+        anyhow::Ok(())
+    })();
+    clinic.logout()?;
+    done
+}
+
+/// Sets the clinic's offline lease and syncs it.
+fn lease(context: &Context, days: u32, self_wipe_days: Option<u32>, unlock: &Unlock) -> anyhow::Result<()> {
+    let server = super::sync::remembered_server(context).ok();
+    let mut clinic = context.unlock(unlock)?;
+    let done = (|| {
+        clinic.set_lease_policy(LeasePolicy { lease_days: days, self_wipe_days })?;
+        println!("Computers may now stay away from the clinic server for {days} days before they must sync.");
+        match self_wipe_days {
+            Some(wipe) => println!("A computer away for more than {wipe} days wipes itself (unsent changes are lost)."),
+            None => println!("No computer wipes itself for being away (the default)."),
+        }
+        if let Some(server) = server {
+            super::sync::sync_once(context, &server, &mut clinic, &mut |_, _| {})
+                .context("the policy is set here, but the server does not have it yet: run `mamori sync`")?;
+        }
+        anyhow::Ok(())
+    })();
+    clinic.logout()?;
+    done
 }
 
 /// Revokes a computer at the cut-off the server holds from it, then syncs the revocation.
@@ -57,7 +103,7 @@ fn invite(context: &Context, name: &str, roles: &[RoleArg], unlock: &Unlock) -> 
     let server = super::sync::remembered_server(context)?;
     let mut clinic = context.unlock(unlock)?;
     let done = (|| {
-        let pin = super::sync::pin_of(&server)?;
+        let pin = server.pin()?;
         let code = clinic.invite_device(name, roles.iter().map(|r| (*r).into()).collect(), &server.server, pin)?;
         super::sync::sync_once(context, &server, &mut clinic, &mut |_, _| {})
             .context("the invitation is made here, but the server does not have it yet: run `mamori sync`")?;
@@ -72,21 +118,27 @@ fn invite(context: &Context, name: &str, roles: &[RoleArg], unlock: &Unlock) -> 
     done
 }
 
-fn list(clinic: &mut mamori_core::clinic::Clinic) -> anyhow::Result<()> {
+fn list(context: &Context, clinic: &mut mamori_core::clinic::Clinic) -> anyhow::Result<()> {
     clinic.authorize_admin()?;
     let this = clinic.device_id().to_owned();
+    let acks = wipe_reports(context, clinic);
     let membership = clinic.membership()?;
     let header: Vec<String> = ["device", "status", "roles", "enrolled by"].map(String::from).to_vec();
     let rows: Vec<Vec<String>> = std::iter::once(header)
         .chain(membership.devices().iter().map(|d| {
-            let status = match (d.revoked_at, d.invite_key) {
-                (Some(_), _) => "revoked",
-                (None, Some(_)) => "invited",
-                (None, None) => "enrolled",
+            let status = match (d.revoked_at, d.invite_key, d.wipe_ordered_at) {
+                (Some(_), _, Some(_)) => match acks.iter().find(|a| a.device == d.name) {
+                    Some(ack) if ack.unsent > 0 => format!("wiped ({} unsent changes lost)", ack.unsent),
+                    Some(_) => "wiped".to_owned(),
+                    None => "lost: wipe ordered".to_owned(),
+                },
+                (Some(_), _, None) => "revoked".to_owned(),
+                (None, Some(_), _) => "invited".to_owned(),
+                (None, None, _) => "enrolled".to_owned(),
             };
             let name = if d.name == this { format!("{} (this computer)", d.name) } else { d.name.clone() };
             let roles: Vec<&str> = d.roles.iter().map(|r| r.as_str()).collect();
-            vec![name, status.to_owned(), roles.join(","), d.invited_by.clone()]
+            vec![name, status, roles.join(","), d.invited_by.clone()]
         }))
         .collect();
     if rows.len() == 1 {
@@ -95,6 +147,25 @@ fn list(clinic: &mut mamori_core::clinic::Clinic) -> anyhow::Result<()> {
         print!("{}", table::render(&rows));
     }
     Ok(())
+}
+
+/// The wipe reports the server keeps, each checked against the device key the verified chain
+/// names (a server cannot report a wipe that did not happen). None when there is no server.
+fn wipe_reports(context: &Context, clinic: &mamori_core::clinic::Clinic) -> Vec<WipeAck> {
+    let Ok(server) = super::sync::remembered_server(context) else { return Vec::new() };
+    let Ok(held) = super::sync::wipe_acks(context, &server, clinic) else {
+        println!("(The clinic server could not be reached: wipe reports are not shown.)");
+        return Vec::new();
+    };
+    let Ok(membership) = clinic.membership() else { return Vec::new() };
+    held.acks
+        .iter()
+        .filter_map(|signed| {
+            let device = membership.devices().get(&WipeAck::claimed_device(signed).ok()?)?;
+            let ack = WipeAck::open(signed, &device.signing_key).ok()?;
+            (Some(ack.wipe_link) == device.wipe_ordered_at && ack.clinic == *membership.root()).then_some(ack)
+        })
+        .collect()
 }
 
 /// Records edited on two devices at once, that this user may read.

@@ -7,7 +7,7 @@ use mamori_core::clinic::JoinCode;
 use mamori_core::vault::vault_record::SecretKey;
 use mamori_sync::join::{join_clinic, FirstLogin};
 
-use super::sync::{remember_server, ServerSettings};
+use mamori_sync::ServerSettings;
 use crate::args::JoinArgs;
 use crate::context::{clock, Context};
 use crate::password;
@@ -23,7 +23,7 @@ pub fn run(context: &Context, args: &JoinArgs) -> anyhow::Result<()> {
     let login = FirstLogin { user: &args.user, password: &password, secret_key: &secret_key };
     let clinic = runtime.block_on(join_clinic(&context.dir, &context.keyring, clock(), &code, login))?;
     let server = ServerSettings { server: code.server.clone(), server_fingerprint: hex::encode(code.certificate) };
-    let remembered = remember_server(context, &server);
+    let remembered = server.remember(&context.dir);
     println!("Welcome, {}. This computer ({}) has joined the clinic.", clinic.user().display_name, code.device);
     clinic.logout()?;
     remembered?;

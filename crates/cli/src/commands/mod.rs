@@ -47,6 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Join(args) => join::run(&context, &args),
         Command::Enroll { roles, unlock } => device::enroll(&context, &roles, &unlock),
         Command::Sync(args) => sync::run(&context, &args),
+        Command::CheckIn => sync::check_in(&context),
         Command::Device(command) => device::run(&context, command),
         Command::Conflicts { unlock } => device::conflicts(&context, &unlock),
         Command::Completions { .. } | Command::Man | Command::Server(_) => Ok(()),

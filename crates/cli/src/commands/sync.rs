@@ -2,70 +2,38 @@
 //! server's address and certificate fingerprint are given once and remembered in `sync.toml`
 //! beside the chart (neither is a secret).
 
-use std::path::PathBuf;
-
 use anyhow::Context as _;
 use mamori_core::clinic::Clinic;
+use mamori_sync::check_in::{check_in as check_in_locked, CheckedIn};
 use mamori_sync::http::HttpTransport;
 use mamori_sync::session::{sync_session, SessionReport};
-use mamori_sync::Settings;
-use serde::{Deserialize, Serialize};
+use mamori_sync::{ServerSettings, Settings};
 
 use crate::args::SyncArgs;
 use crate::context::Context;
 use crate::output::progress::Bar;
 
-const SYNC_FILE: &str = "sync.toml";
-
-#[derive(Serialize, Deserialize)]
-pub struct ServerSettings {
-    pub server: String,
-    pub server_fingerprint: String,
-}
-
-fn settings_path(context: &Context) -> PathBuf {
-    context.dir.root().join(SYNC_FILE)
-}
-
 /// The server settings: given on the command line (and then remembered) or remembered.
 fn server_settings(context: &Context, args: &SyncArgs) -> anyhow::Result<ServerSettings> {
-    let given = match (&args.server, &args.server_fingerprint) {
-        (Some(server), Some(pin)) => Some(ServerSettings { server: server.clone(), server_fingerprint: pin.clone() }),
-        (None, None) => None,
-        _ => anyhow::bail!("give both --server and --server-fingerprint (as `mamori server init` printed them)"),
-    };
-    if let Some(settings) = given {
-        if !settings.server.starts_with("https://") {
-            anyhow::bail!("--server is an https:// address, e.g. https://192.168.1.10:8443");
+    match (&args.server, &args.server_fingerprint) {
+        (Some(server), Some(pin)) => {
+            let settings = ServerSettings::new(server, pin)?;
+            settings.remember(&context.dir)?;
+            Ok(settings)
         }
-        pin_of(&settings)?;
-        remember_server(context, &settings)?;
-        return Ok(settings);
+        (None, None) => remembered_server(context),
+        _ => anyhow::bail!("give both --server and --server-fingerprint (as `mamori server init` printed them)"),
     }
-    remembered_server(context)
-}
-
-/// Keeps the server's address and fingerprint beside the chart for later syncs.
-pub fn remember_server(context: &Context, settings: &ServerSettings) -> anyhow::Result<()> {
-    let path = settings_path(context);
-    let text = toml::to_string(settings).context("the sync settings could not be written")?;
-    std::fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))
 }
 
 /// The server this computer syncs with, as remembered.
 pub fn remembered_server(context: &Context) -> anyhow::Result<ServerSettings> {
-    let path = settings_path(context);
-    let text = std::fs::read_to_string(&path)
-        .ok()
-        .context("this computer has no clinic server yet: give --server and --server-fingerprint once")?;
-    toml::from_str(&text).with_context(|| format!("{} is not readable", path.display()))
+    ServerSettings::remembered(&context.dir)?
+        .context("this computer has no clinic server yet: give --server and --server-fingerprint once")
 }
 
-pub fn pin_of(settings: &ServerSettings) -> anyhow::Result<[u8; 32]> {
-    hex::decode(settings.server_fingerprint.trim())
-        .ok()
-        .and_then(|bytes| bytes.try_into().ok())
-        .context("the server fingerprint is 64 hex characters (as `mamori server init` printed it)")
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("no async runtime")
 }
 
 /// One sync session with `server` for the open `clinic`.
@@ -76,10 +44,8 @@ pub fn sync_once(
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<SessionReport> {
     let keys = clinic.sync_keys(&context.keyring)?;
-    let transport =
-        HttpTransport::new(&server.server, pin_of(server)?, clinic.device_id(), keys.device_keys.signing_key())?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("no async runtime")?;
-    Ok(runtime.block_on(sync_session(clinic, &context.keyring, &transport, Settings::default(), progress))?)
+    let transport = HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
+    Ok(runtime()?.block_on(sync_session(clinic, &context.keyring, &transport, Settings::default(), progress))?)
 }
 
 /// How many of `device`'s envelopes the server holds (its frontier for it).
@@ -90,15 +56,56 @@ pub fn server_holds_from(
     device: &str,
 ) -> anyhow::Result<u64> {
     let keys = clinic.sync_keys(&context.keyring)?;
-    let transport =
-        HttpTransport::new(&server.server, pin_of(server)?, clinic.device_id(), keys.device_keys.signing_key())?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("no async runtime")?;
-    let state = runtime.block_on(mamori_sync::Transport::state(&transport))?;
+    let transport = HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
+    let state = runtime()?.block_on(mamori_sync::Transport::state(&transport))?;
     Ok(state.frontier.seq(device))
+}
+
+/// The wipe reports the server keeps (unchecked: the caller checks each against the chain).
+pub fn wipe_acks(context: &Context, server: &ServerSettings, clinic: &Clinic) -> anyhow::Result<mamori_sync::wire::WipeAcks> {
+    let keys = clinic.sync_keys(&context.keyring)?;
+    let transport = HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
+    Ok(runtime()?.block_on(transport.wipe_acks())?)
+}
+
+/// `mamori check-in`: the login screen's check-in, from the command line.
+pub fn check_in(context: &Context) -> anyhow::Result<()> {
+    context.dir.check_initialized()?;
+    let now = crate::context::clock().now().timestamp();
+    match runtime()?.block_on(check_in_locked(&context.dir, &context.keyring, now))? {
+        CheckedIn::Leased { lease_days } => {
+            println!("Checked in with the clinic server: this computer may stay offline for {lease_days} days.");
+        }
+        CheckedIn::Wiped { unsent, acknowledged } => report_wipe(unsent, acknowledged),
+    }
+    Ok(())
+}
+
+fn report_wipe(unsent: u64, acknowledged: bool) {
+    println!("The clinic marked this computer lost: its keyring secret and chart data are destroyed.");
+    if unsent > 0 {
+        println!("{unsent} changes made here had not reached the server and are lost.");
+    }
+    if !acknowledged {
+        println!("The report could not be sent to the server; tell the clinic's administrator.");
+    }
 }
 
 pub fn run(context: &Context, args: &SyncArgs) -> anyhow::Result<()> {
     let server = server_settings(context, args)?;
+    // First the login screen's check-in: a wipe the clinic ordered happens before anyone logs in,
+    // and a lease that ran out is renewed so the login below may open the chart.
+    context.dir.check_initialized()?;
+    let now = crate::context::clock().now().timestamp();
+    match runtime()?.block_on(check_in_locked(&context.dir, &context.keyring, now)) {
+        Ok(CheckedIn::Wiped { unsent, acknowledged }) => {
+            report_wipe(unsent, acknowledged);
+            return Ok(());
+        }
+        Ok(CheckedIn::Leased { .. }) => {}
+        // Not yet possible (nobody logged in here since the enrollment): the session checks in.
+        Err(error) => mamori_core::log_safe!(info, "no check-in before the login", reason = error.code()),
+    }
     let mut clinic = context.unlock(&args.unlock)?;
     let done = (|| {
         let mut bar = Bar::new("changes");

@@ -14,7 +14,7 @@ use crate::{Error, Result};
 pub const LOCKOUT_THRESHOLD: u32 = 10;
 const MAX_DELAY_SECS: i64 = 300;
 const MAX_PENDING: usize = 1000;
-const RECORD: &str = "login-guard";
+pub(crate) const RECORD: &str = "login-guard";
 
 #[derive(Default, Serialize, Deserialize)]
 struct Record {

@@ -28,6 +28,8 @@ pub struct DeviceRecord {
     pub accepted_at: u64,
     /// Whether the administrator vouched for the history it held when invited.
     pub vouched_history: bool,
+    /// The link that marked it lost and ordered it wiped, if one has.
+    pub wipe_ordered_at: Option<u64>,
 }
 
 impl DeviceRecord {
@@ -64,11 +66,35 @@ pub struct DataEpochRecord {
     pub at_seq: u64,
 }
 
-/// The chain's devices and data key epochs.
+/// How long a device may stay away from the server (DESIGN.md, "Offline lease").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LeasePolicy {
+    /// Days since its last lease after which a device refuses to unlock until it syncs.
+    pub lease_days: u32,
+    /// Days after which it wipes itself, if the clinic turned that on (never by default:
+    /// changes it had not sent would be lost).
+    pub self_wipe_days: Option<u32>,
+}
+
+impl LeasePolicy {
+    /// Two weeks: a home-visit round trip with room to spare.
+    pub const DEFAULT_LEASE_DAYS: u32 = 14;
+    /// The longest lease a clinic may set (a year): past it, "lost" would mean nothing.
+    pub const MAX_DAYS: u32 = 366;
+}
+
+impl Default for LeasePolicy {
+    fn default() -> Self {
+        Self { lease_days: Self::DEFAULT_LEASE_DAYS, self_wipe_days: None }
+    }
+}
+
+/// The chain's devices, data key epochs and lease policy.
 #[derive(Clone, Debug, Default)]
 pub struct Devices {
     devices: BTreeMap<String, DeviceRecord>,
     data_epochs: BTreeMap<u32, DataEpochRecord>,
+    lease_policy: LeasePolicy,
 }
 
 impl Devices {
@@ -82,6 +108,16 @@ impl Devices {
 
     pub fn data_epoch(&self, epoch: u32) -> Option<&DataEpochRecord> {
         self.data_epochs.get(&epoch)
+    }
+
+    pub fn lease_policy(&self) -> LeasePolicy {
+        self.lease_policy
+    }
+
+    /// The enrolled device whose signing key is `key` (a locked device finds itself by the key its
+    /// keyring secret derives, not by a name a file says).
+    pub fn with_signing_key(&self, key: &Hex32) -> Option<&DeviceRecord> {
+        self.devices.values().find(|d| d.invite_key.is_none() && &d.signing_key == key)
     }
 
     pub fn newest_data_epoch(&self) -> Option<(u32, &DataEpochRecord)> {
@@ -121,6 +157,7 @@ impl Devices {
             accepted_through: None,
             accepted_at: 0,
             vouched_history: false,
+            wipe_ordered_at: None,
         };
         self.devices.insert(name, record);
         Ok(())
@@ -168,6 +205,36 @@ impl Devices {
         }
         device.revoked_at = Some(seq);
         device.accepted_through = Some(accepted_through);
+        Ok(())
+    }
+
+    /// Orders a revoked device wiped. A device still enrolled is revoked first (in the link
+    /// before), so its requests and envelopes stop counting before it is told to wipe.
+    pub(super) fn order_wipe(&mut self, name: &str, seq: u64) -> Result<(), &'static str> {
+        let device = self.devices.get_mut(name).ok_or("the link names no device of this clinic")?;
+        if device.invite_key.is_some() {
+            return Err("a device that never accepted its enrollment holds nothing to wipe");
+        }
+        if device.revoked_at.is_none() {
+            return Err("a device is revoked before it is ordered wiped");
+        }
+        if device.wipe_ordered_at.is_some() {
+            return Err("the device is already ordered wiped");
+        }
+        device.wipe_ordered_at = Some(seq);
+        Ok(())
+    }
+
+    pub(super) fn set_lease_policy(&mut self, policy: LeasePolicy) -> Result<(), &'static str> {
+        if policy.lease_days > LeasePolicy::MAX_DAYS {
+            return Err("a lease is at most 366 days");
+        }
+        if let Some(days) = policy.self_wipe_days {
+            if days <= policy.lease_days || days > LeasePolicy::MAX_DAYS {
+                return Err("a self-wipe comes after the lease ends, within 366 days");
+            }
+        }
+        self.lease_policy = policy;
         Ok(())
     }
 

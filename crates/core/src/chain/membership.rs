@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::devices::Devices;
+use super::devices::{Devices, LeasePolicy};
 use super::link::{genesis_prev, Link};
 use super::statement::{Hex32, Statement};
 use super::ChainError;
@@ -340,6 +340,14 @@ impl Membership {
             Statement::RevokeDevice { device, accepted_through } => {
                 signer.filter(Member::is_admin).ok_or(broken("only an administrator revokes devices"))?;
                 self.devices.revoke(&device, seq, accepted_through).map_err(broken)?;
+            }
+            Statement::WipeDevice { device } => {
+                signer.filter(Member::is_admin).ok_or(broken("only an administrator orders a device wiped"))?;
+                self.devices.order_wipe(&device, seq).map_err(broken)?;
+            }
+            Statement::LeasePolicy { lease_days, self_wipe_days } => {
+                signer.filter(Member::is_admin).ok_or(broken("only an administrator sets the lease policy"))?;
+                self.devices.set_lease_policy(LeasePolicy { lease_days, self_wipe_days }).map_err(broken)?;
             }
             Statement::DataKeyEpoch { epoch, commitment } => {
                 let admin =

@@ -16,7 +16,7 @@ mod root;
 mod statement;
 mod store;
 
-pub use devices::{DataEpochRecord, DeviceRecord, Devices};
+pub use devices::{DataEpochRecord, DeviceRecord, Devices, LeasePolicy};
 pub use link::{genesis_prev, Body, Link};
 pub use membership::{EpochRecord, Member, Membership};
 pub use root::{fingerprint, RecoveryKit, RootKey};

@@ -97,6 +97,19 @@ pub enum Statement {
     /// when the administrator revoked it), whoever hands them over. Signed by an enabled
     /// administrator.
     RevokeDevice { device: String, accepted_through: u64 },
+    /// A revoked device marked lost: at its next contact with the server (also from its locked
+    /// login screen) it checks this link against the chain from its own root pin, destroys its
+    /// keyring secret and then its data folder, and sends back a signed acknowledgement. Signed
+    /// by an enabled administrator.
+    WipeDevice { device: String },
+    /// How long a device may go without reaching the server before it refuses to unlock
+    /// (`lease_days`, 0 for a fresh lease at every unlock), and, if the clinic turned it on, after
+    /// how long it wipes itself (`self_wipe_days`). Signed by an enabled administrator.
+    LeasePolicy {
+        lease_days: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        self_wipe_days: Option<u32>,
+    },
     /// A new clinic data key epoch (the key every change is sealed under before it leaves a
     /// device) and a commitment to its key. Signed by an enabled administrator.
     DataKeyEpoch {
@@ -121,6 +134,8 @@ impl Statement {
             | Statement::InviteDevice { .. }
             | Statement::AcceptDevice { .. }
             | Statement::RevokeDevice { .. }
+            | Statement::WipeDevice { .. }
+            | Statement::LeasePolicy { .. }
             | Statement::DataKeyEpoch { .. } => None,
         }
     }

@@ -13,6 +13,7 @@ mod idle;
 mod invitations;
 mod join;
 mod join_code;
+mod lease;
 mod membership;
 mod missing_records;
 mod pins;

@@ -61,6 +61,7 @@ impl Clinic {
         let Some(kek) = &keys.kek else {
             return Ok(());
         };
+        self.note_own_changes()?;
         let audit = audit::head(keys.store.conn())?.map(|(seq, hash)| AuditPin {
             verifying_key: keys.identity.verifying_key().to_bytes(),
             seq,

@@ -144,7 +144,9 @@ impl Clinic {
         second_factor: &SecondFactor,
     ) -> Result<Clinic> {
         let started = std::time::Instant::now();
+        super::lease::self_wipe_if_due(dir, secrets, clock.now().timestamp())?;
         let (mut clinic, opened) = Self::open_session(dir, secrets, clock, user_name, password)?;
+        clinic.admit_by_lease(secrets)?;
         clinic.finish_login(secrets, second_factor, &opened)?;
         log_safe!(
             info,
@@ -226,6 +228,10 @@ impl Clinic {
         let mut opened = open_keys(&self.dir, secrets, self.now(), &self.user.name, password)?;
         self.user = opened.user.clone();
         self.keys = opened.keys.take();
+        if let Err(error) = self.admit_by_lease(secrets) {
+            self.keys = None;
+            return Err(error);
+        }
         if let Err(error) = self.finish_login(secrets, second_factor, &opened) {
             self.keys = None;
             return Err(error);

@@ -21,6 +21,8 @@ pub trait DeviceSecretStore: Send + Sync {
     /// anyone who can only edit files in the data folder.
     fn load_record(&self, device: &str, kind: &str) -> Result<Option<Vec<u8>>>;
     fn store_record(&self, device: &str, kind: &str, bytes: &[u8]) -> Result<()>;
+    /// Removes a record (a wipe); nothing to remove is not an error.
+    fn delete_record(&self, device: &str, kind: &str) -> Result<()>;
 }
 
 /// Loads the secret, turning a missing entry into the explained stop.
@@ -162,6 +164,14 @@ impl DeviceSecretStore for KeyringStore {
         let entry = self.named(&format!("{kind}-{device}"))?;
         one_at_a_time(|| entry.set_secret(bytes)).map_err(keyring_error)
     }
+
+    fn delete_record(&self, device: &str, kind: &str) -> Result<()> {
+        let entry = self.named(&format!("{kind}-{device}"))?;
+        match one_at_a_time(|| entry.delete_credential()) {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(other) => Err(keyring_error(other)),
+        }
+    }
 }
 
 /// An in-memory store for unit tests of the logic above the keyring.
@@ -214,6 +224,12 @@ impl DeviceSecretStore for MemoryStore {
     fn store_record(&self, device: &str, kind: &str, bytes: &[u8]) -> Result<()> {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         records.insert(format!("{kind}-{device}"), bytes.to_vec());
+        Ok(())
+    }
+
+    fn delete_record(&self, device: &str, kind: &str) -> Result<()> {
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        records.remove(&format!("{kind}-{device}"));
         Ok(())
     }
 }

@@ -21,7 +21,7 @@ use mamori_sync::wire::auth::{
     USER_SIGNATURE_HEADER,
 };
 use mamori_sync::wire::codec::{Codec, CONTENT_TYPE};
-use mamori_sync::wire::{AuditEvents, ChainLinks, KeyWraps, PullRequest, PushRequest, VaultRecords};
+use mamori_sync::wire::{AuditEvents, ChainLinks, KeyWraps, PullRequest, PushRequest, Signed, VaultRecords};
 use tower_http::timeout::TimeoutLayer;
 
 pub use limits::RateLimiter;
@@ -66,6 +66,9 @@ pub fn router<S: Backend>(app: Arc<App<S>>) -> Router {
         .route("/v1/wraps/mine", post(wraps_mine::<S>))
         .route("/v1/vault", post(vault_put::<S>))
         .route("/v1/vault/all", post(vault_all::<S>))
+        .route("/v1/check-in", post(check_in::<S>))
+        .route("/v1/wipe-ack", post(wipe_ack::<S>))
+        .route("/v1/wipe-acks", post(wipe_acks::<S>))
         .route("/v1/audit", post(audit_push::<S>))
         .route("/v1/audit/patient", post(audit_patient::<S>))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -115,6 +118,8 @@ fn failed(error: &crate::Error) -> Response {
 enum Needs {
     Enrolled,
     EnrolledOrInvited,
+    /// A device marked lost too: it may learn of its wipe order and acknowledge it.
+    EnrolledOrLost,
 }
 
 /// The device a request comes from, if its signature, counter and rate check out.
@@ -151,7 +156,9 @@ async fn authenticate_as<S: Backend>(
         None => app.server.standing(device).await.map_err(|error| failed(&error))?,
     };
     let key = match (standing, needs) {
-        (Some(Standing::Active(key)), _) | (Some(Standing::Invited(key)), Needs::EnrolledOrInvited) => key,
+        (Some(Standing::Active(key)), _)
+        | (Some(Standing::Invited(key)), Needs::EnrolledOrInvited)
+        | (Some(Standing::Lost(key)), Needs::EnrolledOrLost) => key,
         _ => return Err(refuse(StatusCode::UNAUTHORIZED, format!("device {device} is not enrolled in this clinic"))),
     };
     verify_request(&key, method.as_str(), path, device, counter, body, signature)
@@ -334,6 +341,61 @@ async fn vault_all<S: Backend>(
     }
     match app.server.vault_records().await {
         Ok(records) => binary(records.encode()),
+        Err(error) => failed(&error),
+    }
+}
+
+/// The whole chain and a lease (none for a device marked lost, which learns of its order).
+async fn check_in<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = "/v1/check-in";
+    let device = match authenticate_as(&app, &method, path, &headers, &body, Needs::EnrolledOrLost, None).await {
+        Ok(device) => device,
+        Err(refused) => return refused,
+    };
+    match app.server.check_in(&device).await {
+        Ok(answer) => binary(answer.encode()),
+        Err(error) => failed(&error),
+    }
+}
+
+async fn wipe_ack<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = "/v1/wipe-ack";
+    let device = match authenticate_as(&app, &method, path, &headers, &body, Needs::EnrolledOrLost, None).await {
+        Ok(device) => device,
+        Err(refused) => return refused,
+    };
+    let ack = match Signed::decode(&body) {
+        Ok(ack) => ack,
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    match app.server.put_wipe_ack(&device, ack).await {
+        Ok(Ok(())) => (StatusCode::OK, "kept").into_response(),
+        Ok(Err(why)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, why),
+        Err(error) => failed(&error),
+    }
+}
+
+async fn wipe_acks<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = authenticate(&app, &method, "/v1/wipe-acks", &headers, &body).await {
+        return refused;
+    }
+    match app.server.wipe_acks().await {
+        Ok(acks) => binary(acks.encode()),
         Err(error) => failed(&error),
     }
 }

@@ -88,6 +88,10 @@ pub trait ChainStorage: Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool>> + Send;
     /// The newest vault record of every user: (bytes, signature).
     fn vault_records(&self) -> impl Future<Output = Result<Vec<(Vec<u8>, Vec<u8>)>>> + Send;
+    /// Keeps a wiped device's signed acknowledgement (the first one it sends).
+    fn put_wipe_ack(&self, device: &str, ack: (Vec<u8>, Vec<u8>)) -> impl Future<Output = Result<()>> + Send;
+    /// Every wiped device's acknowledgement: (bytes, signature), by device.
+    fn wipe_acks(&self) -> impl Future<Output = Result<Vec<(Vec<u8>, Vec<u8>)>>> + Send;
 }
 
 /// One audit event as the server keeps it: its sequence, exact body, hash, and the patient it

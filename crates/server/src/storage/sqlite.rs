@@ -56,6 +56,12 @@ CREATE TABLE IF NOT EXISTS vault_records (
     bytes      BLOB NOT NULL,
     signature  BLOB NOT NULL
 ) WITHOUT ROWID;
+-- Wiped devices' signed acknowledgements (the first each sent).
+CREATE TABLE IF NOT EXISTS wipe_acks (
+    device     TEXT PRIMARY KEY,
+    bytes      BLOB NOT NULL,
+    signature  BLOB NOT NULL
+) WITHOUT ROWID;
 -- Every device's audit events as shipped (metadata only), and rewrites refused.
 CREATE TABLE IF NOT EXISTS audit_events (
     device      TEXT NOT NULL,
@@ -344,6 +350,27 @@ impl ChainStorage for SqliteStorage {
     async fn vault_records(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         self.with(move |conn| {
             let mut stmt = conn.prepare_cached("SELECT bytes, signature FROM vault_records ORDER BY user")?;
+            let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn put_wipe_ack(&self, device: &str, ack: (Vec<u8>, Vec<u8>)) -> Result<()> {
+        let device = device.to_owned();
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO wipe_acks (device, bytes, signature) VALUES (?1, ?2, ?3) ON CONFLICT (device) DO NOTHING",
+                params![device, ack.0, ack.1],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn wipe_acks(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.with(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT bytes, signature FROM wipe_acks ORDER BY device")?;
             let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })

@@ -15,8 +15,8 @@ use crate::wire::auth::{
 };
 use crate::wire::codec::{Codec, CONTENT_TYPE};
 use crate::wire::{
-    AuditEvents, AuditReceipt, ChainLinks, Hash32, KeyWraps, PullRequest, PullResponse, PushRequest, PushResponse,
-    ServerState, VaultRecords,
+    AuditEvents, AuditReceipt, ChainLinks, CheckIn, Hash32, KeyWraps, PullRequest, PullResponse, PushRequest,
+    PushResponse, ServerState, Signed, VaultRecords, WipeAcks,
 };
 
 /// The header in a 409 answer that gives the lowest counter the server will take next.
@@ -154,6 +154,23 @@ impl HttpTransport {
 }
 
 /// A user signing a request through this device: their login name and their session's signer.
+impl HttpTransport {
+    /// The whole chain and, for an enrolled device, a lease (`wire::standing`).
+    pub async fn check_in(&self) -> Result<CheckIn> {
+        CheckIn::decode(&self.call(reqwest::Method::POST, "/v1/check-in", Vec::new()).await?)
+    }
+
+    /// A wiped device's signed acknowledgement.
+    pub async fn wipe_ack(&self, ack: &Signed) -> Result<()> {
+        self.call(reqwest::Method::POST, "/v1/wipe-ack", ack.encode()).await.map(|_| ())
+    }
+
+    /// Every wiped device's acknowledgement the server keeps.
+    pub async fn wipe_acks(&self) -> Result<WipeAcks> {
+        WipeAcks::decode(&self.call(reqwest::Method::POST, "/v1/wipe-acks", Vec::new()).await?)
+    }
+}
+
 pub type UserSigner<'a> = (&'a str, &'a dyn Fn(&[u8]) -> Result<[u8; 64]>);
 
 impl HttpTransport {

@@ -22,11 +22,11 @@ pub trait Codec: Sized {
     fn decode(bytes: &[u8]) -> Result<Self>;
 }
 
-fn start() -> Vec<u8> {
+pub(super) fn start() -> Vec<u8> {
     vec![VERSION]
 }
 
-fn open(bytes: &[u8]) -> Result<Reader<'_>> {
+pub(super) fn open(bytes: &[u8]) -> Result<Reader<'_>> {
     let mut r = Reader { rest: bytes };
     match r.array::<1>()?[0] {
         VERSION => Ok(r),
@@ -34,7 +34,7 @@ fn open(bytes: &[u8]) -> Result<Reader<'_>> {
     }
 }
 
-fn finish<T>(r: &Reader<'_>, value: T) -> Result<T> {
+pub(super) fn finish<T>(r: &Reader<'_>, value: T) -> Result<T> {
     if r.rest.is_empty() {
         Ok(value)
     } else {
@@ -46,7 +46,7 @@ fn put_u32(out: &mut Vec<u8>, n: usize) {
     out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
 }
 
-fn put_blobs(out: &mut Vec<u8>, blobs: &[Vec<u8>]) {
+pub(super) fn put_blobs(out: &mut Vec<u8>, blobs: &[Vec<u8>]) {
     put_u32(out, blobs.len());
     for blob in blobs {
         put_u32(out, blob.len());
@@ -62,7 +62,7 @@ fn count(r: &mut Reader<'_>) -> Result<usize> {
     Ok(n)
 }
 
-fn read_blobs(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>> {
+pub(super) fn read_blobs(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>> {
     let n = count(r)?;
     let mut blobs = Vec::with_capacity(n.min(1024));
     for _ in 0..n {
@@ -223,12 +223,12 @@ impl Codec for PullResponse {
 }
 
 /// Signed items (exact bytes, signature) as one flat list of blobs.
-fn put_signed(out: &mut Vec<u8>, items: &[(Vec<u8>, Vec<u8>)]) {
+pub(super) fn put_signed(out: &mut Vec<u8>, items: &[(Vec<u8>, Vec<u8>)]) {
     let flat: Vec<Vec<u8>> = items.iter().flat_map(|(bytes, signature)| [bytes.clone(), signature.clone()]).collect();
     put_blobs(out, &flat);
 }
 
-fn read_signed(r: &mut Reader<'_>, unpaired: &'static str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+pub(super) fn read_signed(r: &mut Reader<'_>, unpaired: &'static str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let flat = read_blobs(r)?;
     if flat.len() % 2 != 0 {
         return Err(Error::Malformed(unpaired));

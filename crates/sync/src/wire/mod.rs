@@ -6,10 +6,12 @@ pub mod codec;
 pub mod envelope;
 pub mod frontier;
 pub mod messages;
+pub mod standing;
 
 pub use codec::Codec;
 pub use envelope::{genesis_prev, DataKey, Envelope, Hash32, Header};
 pub use frontier::{Frontier, Position};
+pub use standing::{CheckIn, Lease, Signed, WipeAck, WipeAcks};
 pub use messages::{
     AuditEvents, AuditOutcome, AuditReceipt, ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest,
     PushResponse, ServerState, VaultRecords,

@@ -369,3 +369,40 @@ fn every_flipped_byte_of_a_stored_link_is_refused() {
         }
     }
 }
+
+#[test]
+fn only_an_administrator_orders_a_revoked_device_wiped_once() {
+    let mut clinic = Clinic::new();
+    enroll(&mut clinic, "desk-1", 1).expect("enrolled");
+    let wipe = || Statement::WipeDevice { device: "desk-1".into() };
+    assert!(clinic.push("admin", wipe()).is_err(), "a device still enrolled was ordered wiped");
+    clinic.push("admin", Statement::RevokeDevice { device: "desk-1".into(), accepted_through: 3 }).expect("revoked");
+    for by in ["doctor", "nurse", "reception"] {
+        assert!(clinic.push(by, wipe()).is_err(), "{by} ordered a wipe");
+    }
+    assert!(clinic.push("admin", Statement::WipeDevice { device: "desk-9".into() }).is_err(), "an unknown device");
+    let state = clinic.push("admin", wipe()).expect("ordered");
+    let seq = state.head().0;
+    let desk = state.devices().get("desk-1").expect("named");
+    assert_eq!(desk.wipe_ordered_at, Some(seq));
+    assert_eq!(state.devices().with_signing_key(&desk.signing_key).map(|d| d.name.as_str()), Some("desk-1"));
+    assert!(clinic.push("admin", wipe()).is_err(), "ordered twice");
+}
+
+#[test]
+fn the_lease_policy_defaults_to_two_weeks_and_only_an_administrator_sets_it() {
+    let mut clinic = Clinic::new();
+    assert_eq!(clinic.state().devices().lease_policy(), crate::chain::LeasePolicy::default());
+    assert_eq!(clinic.state().devices().lease_policy().lease_days, 14);
+    assert_eq!(clinic.state().devices().lease_policy().self_wipe_days, None, "self-wipe is off by default");
+    let policy = |lease_days, self_wipe_days| Statement::LeasePolicy { lease_days, self_wipe_days };
+    for by in ["doctor", "nurse", "reception"] {
+        assert!(clinic.push(by, policy(30, None)).is_err(), "{by} set the lease");
+    }
+    assert!(clinic.push("admin", policy(367, None)).is_err(), "a lease over a year");
+    assert!(clinic.push("admin", policy(30, Some(30))).is_err(), "a self-wipe before the lease ends");
+    assert!(clinic.push("admin", policy(30, Some(400))).is_err(), "a self-wipe over a year");
+    let state = clinic.push("admin", policy(7, Some(30))).expect("set");
+    assert_eq!(state.devices().lease_policy().lease_days, 7);
+    assert_eq!(state.devices().lease_policy().self_wipe_days, Some(30));
+}

@@ -81,6 +81,23 @@ impl ChainStorage for PostgresStorage {
         let rows = client.query("SELECT bytes, signature FROM vault_records ORDER BY \"user\"", &[]).await?;
         rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
     }
+
+    async fn put_wipe_ack(&self, device: &str, ack: (Vec<u8>, Vec<u8>)) -> Result<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO wipe_acks (device, bytes, signature) VALUES ($1, $2, $3) ON CONFLICT (device) DO NOTHING",
+                &[&device, &ack.0, &ack.1],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn wipe_acks(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let client = self.pool.get().await?;
+        let rows = client.query("SELECT bytes, signature FROM wipe_acks ORDER BY device", &[]).await?;
+        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
+    }
 }
 
 /// The first key of the per-device audit lock (the second is the device's hash).

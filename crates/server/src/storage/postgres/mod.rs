@@ -108,6 +108,11 @@ CREATE TABLE IF NOT EXISTS vault_records (
     bytes      BYTEA NOT NULL,
     signature  BYTEA NOT NULL
 );
+CREATE TABLE IF NOT EXISTS wipe_acks (
+    device     TEXT COLLATE \"C\" PRIMARY KEY,
+    bytes      BYTEA NOT NULL,
+    signature  BYTEA NOT NULL
+);
 ";
 
 /// Each device's highest envelope, found with one index probe per device (a skip scan) instead

@@ -1,0 +1,22 @@
+//! How many changes this device has written itself, counted at every login, lock and logout and
+//! kept in a small file in the data folder (a number, nothing of what the changes say), so that
+//! a locked device ordered wiped can tell the administrator how many of them the server never
+//! received: this count less the acknowledged one in its standing record.
+
+use crate::clinic::DataDir;
+use crate::{fsutil, Result};
+
+const FILE: &str = "own-changes";
+
+pub fn note_own_changes(dir: &DataDir, count: u64) -> Result<()> {
+    let path = dir.root().join(FILE);
+    if own_changes_written(dir) == count && path.exists() {
+        return Ok(());
+    }
+    fsutil::write_atomically(&path, count.to_string().as_bytes())
+}
+
+/// The last count noted; 0 when none was (or the file was edited into nonsense).
+pub fn own_changes_written(dir: &DataDir) -> u64 {
+    std::fs::read_to_string(dir.root().join(FILE)).ok().and_then(|text| text.trim().parse().ok()).unwrap_or(0)
+}
