@@ -111,6 +111,9 @@ impl mamori_core::vault::DeviceSecretStore for FlakyKeyring {
     fn store_record(&self, device: &str, kind: &str, bytes: &[u8]) -> mamori_core::Result<()> {
         self.inner.store_record(device, kind, bytes)
     }
+    fn delete_record(&self, device: &str, kind: &str) -> mamori_core::Result<()> {
+        self.inner.delete_record(device, kind)
+    }
 }
 
 #[test]

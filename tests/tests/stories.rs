@@ -26,6 +26,7 @@ mod sync_chains;
 mod sync_clinic;
 mod sync_join;
 mod sync_kill;
+mod sync_lost_device;
 mod sync_over_http;
 mod sync_revoke;
 mod todays_visit;

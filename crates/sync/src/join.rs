@@ -13,6 +13,8 @@ use mamori_core::vault::{DeviceKeys, DeviceSecretStore};
 
 use crate::error::{Error, Result};
 use crate::http::HttpTransport;
+use crate::server_settings::ServerSettings;
+use mamori_core::lost_device::Standing;
 use crate::wire::ChainLinks;
 
 /// What a joining computer needs besides its code: who logs in first, and their two secrets.
@@ -66,7 +68,16 @@ pub async fn join_clinic(
         .filter_map(|(bytes, signature)| VaultRecord::from_parts(bytes, &signature).ok())
         .find(|record| record.user() == login.user)
         .ok_or_else(|| Error::Server("the clinic server holds no vault record for this user".into()))?;
-    Ok(Clinic::join(dir, secrets, clock, code, &links, &record, login.password, login.secret_key)?)
+    let clinic = Clinic::join(dir, secrets, clock, code, &links, &record, login.password, login.secret_key)?;
+    // What the locked device needs later: where its server is, the root its wipe orders must
+    // come from, and its first lease (the server was reached just now).
+    ServerSettings { server: code.server.clone(), server_fingerprint: hex::encode(code.certificate) }.remember(dir)?;
+    let mut standing = Standing::load(secrets, &code.device)?;
+    standing.root = Some(code.clinic);
+    standing.policy = membership.devices().lease_policy();
+    standing.take_lease(clinic.now().timestamp());
+    standing.store(secrets, &code.device)?;
+    Ok(clinic)
 }
 
 async fn chain_links(transport: &HttpTransport) -> Result<Vec<Link>> {

@@ -7,7 +7,6 @@ use mamori_core::clinic::JoinCode;
 use mamori_core::vault::vault_record::SecretKey;
 use mamori_sync::join::{join_clinic, FirstLogin};
 
-use mamori_sync::ServerSettings;
 use crate::args::JoinArgs;
 use crate::context::{clock, Context};
 use crate::password;
@@ -22,11 +21,8 @@ pub fn run(context: &Context, args: &JoinArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("no async runtime")?;
     let login = FirstLogin { user: &args.user, password: &password, secret_key: &secret_key };
     let clinic = runtime.block_on(join_clinic(&context.dir, &context.keyring, clock(), &code, login))?;
-    let server = ServerSettings { server: code.server.clone(), server_fingerprint: hex::encode(code.certificate) };
-    let remembered = server.remember(&context.dir);
     println!("Welcome, {}. This computer ({}) has joined the clinic.", clinic.user().display_name, code.device);
     clinic.logout()?;
-    remembered?;
     println!("Run `mamori sync` to receive the charts. Until a computer that holds the clinic's data key");
     println!("has synced once since, the sync says it is waiting for the key.");
     Ok(())

@@ -406,3 +406,41 @@ fn the_lease_policy_defaults_to_two_weeks_and_only_an_administrator_sets_it() {
     assert_eq!(state.devices().lease_policy().lease_days, 7);
     assert_eq!(state.devices().lease_policy().self_wipe_days, Some(30));
 }
+
+#[test]
+fn a_wipe_order_counts_only_from_the_pinned_root_for_this_devices_own_key() {
+    use crate::lost_device::find_wipe_order;
+    let mut clinic = Clinic::new();
+    let desk = enroll(&mut clinic, "desk-1", 1).expect("enrolled").verifying_key().to_bytes();
+    let laptop = enroll(&mut clinic, "laptop", 2).expect("enrolled").verifying_key().to_bytes();
+    clinic.push("admin", Statement::RevokeDevice { device: "laptop".into(), accepted_through: 0 }).expect("revoked");
+    clinic.push("admin", Statement::WipeDevice { device: "laptop".into() }).expect("ordered");
+    let root = clinic.root.public();
+    let seq = clinic.state().head().0;
+
+    let (_, order) = find_wipe_order(&root, &clinic.links, "laptop", &laptop).expect("verifies");
+    assert_eq!(order.map(|o| o.link), Some(seq), "the laptop finds its order");
+    // Replayed to another device: the order names the laptop, not the desk.
+    assert_eq!(find_wipe_order(&root, &clinic.links, "desk-1", &desk).expect("verifies").1, None);
+    // A device claiming the laptop's name without its key is not the laptop.
+    assert_eq!(find_wipe_order(&root, &clinic.links, "laptop", &desk).expect("verifies").1, None);
+    // Another clinic's root (a server serving a chain of its own making) proves nothing.
+    let other_root = RootKey::generate().expect("root").public();
+    assert!(find_wipe_order(&other_root, &clinic.links, "laptop", &laptop).is_err());
+
+    // A server forging the order: a wipe link signed by a key that is not an administrator's,
+    // appended to the real chain, breaks verification, so no order is found.
+    let mut forged = Clinic::new();
+    let desk = enroll(&mut forged, "desk-1", 1).expect("enrolled").verifying_key().to_bytes();
+    forged.push("admin", Statement::RevokeDevice { device: "desk-1".into(), accepted_through: 0 }).expect("revoked");
+    let (head, prev) = forged.state().head();
+    let server_key = SigningKey::from_bytes(&[77; 32]);
+    let link = Link::sign(&forged.root.public(), head + 1, &prev, Statement::WipeDevice { device: "desk-1".into() }, &server_key)
+        .expect("signed");
+    let mut links = forged.links.clone();
+    links.push(link);
+    assert!(find_wipe_order(&forged.root.public(), &links, "desk-1", &desk).is_err(), "a forged order verified");
+    for by in ["doctor", "nurse", "reception"] {
+        assert!(forged.push(by, Statement::WipeDevice { device: "desk-1".into() }).is_err(), "{by} ordered a wipe");
+    }
+}
