@@ -18,6 +18,11 @@ macro_rules! ipc_commands {
             session::resume,
             session::logout,
             session::session_state,
+            join::join_clinic,
+            sync::sync_status,
+            sync::sync_now,
+            sync::patient_conflicts,
+            sync::resolve_conflict,
             front_desk::search_patients,
             front_desk::todays_visits,
             front_desk::next_chart_no,
@@ -50,6 +55,10 @@ macro_rules! ipc_commands {
             admin::audit_report_by_chart_no,
             admin::audit_alerts,
             admin::set_idle_timeout,
+            devices::devices,
+            devices::invite_device,
+            devices::revoke_device,
+            devices::wipe_device,
         }
     };
 }

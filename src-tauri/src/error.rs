@@ -29,6 +29,20 @@ impl From<mamori_core::Error> for UiError {
     }
 }
 
+impl From<mamori_sync::Error> for UiError {
+    fn from(error: mamori_sync::Error) -> Self {
+        use mamori_core::ErrorCode;
+        use mamori_sync::Error as Sync;
+        let code = match &error {
+            Sync::Core(core) => return Self(Box::new(core.report())),
+            Sync::Unreachable(_) => ErrorCode::ServerUnreachable,
+            Sync::NoServer => ErrorCode::NoServer,
+            _ => ErrorCode::ServerRefused,
+        };
+        Self(Box::new(ErrorReport::sync_failure(code, error.to_string())))
+    }
+}
+
 impl From<ValidationErrors> for UiError {
     fn from(errors: ValidationErrors) -> Self {
         Self(Box::new(errors.into()))

@@ -6,6 +6,7 @@ pub mod commands;
 mod error;
 mod idle_watch;
 mod state;
+mod sync_service;
 mod views;
 
 include!("command_names.rs");
@@ -15,6 +16,7 @@ mod contract;
 
 pub use error::UiError;
 pub use state::AppState;
+pub use sync_service::SyncStatus;
 
 use mamori_core::clinic::DataDir;
 use mamori_core::vault::KeyringStore;
@@ -29,6 +31,7 @@ pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         };
     }
     idle_watch::spawn(state.shared_session());
+    state.sync.spawn();
     builder.manage(state).invoke_handler(ipc_commands!(handler))
 }
 

@@ -7,12 +7,14 @@ use mamori_core::clock::{Clock, SystemClock};
 use mamori_core::vault::DeviceSecretStore;
 
 use crate::error::{UiError, UiResult};
+use crate::sync_service::SyncService;
 
 pub struct AppState {
     pub dir: DataDir,
-    pub keyring: Box<dyn DeviceSecretStore>,
-    clock: Box<dyn Fn() -> Box<dyn Clock> + Send + Sync>,
+    pub keyring: Arc<dyn DeviceSecretStore>,
+    clock: Arc<dyn Fn() -> Box<dyn Clock> + Send + Sync>,
     session: Arc<Mutex<Option<Clinic>>>,
+    pub sync: Arc<SyncService>,
 }
 
 impl AppState {
@@ -26,7 +28,12 @@ impl AppState {
         keyring: Box<dyn DeviceSecretStore>,
         clock: impl Fn() -> Box<dyn Clock> + Send + Sync + 'static,
     ) -> Self {
-        Self { dir, keyring, clock: Box::new(clock), session: Arc::new(Mutex::new(None)) }
+        let keyring: Arc<dyn DeviceSecretStore> = Arc::from(keyring);
+        let clock: Arc<dyn Fn() -> Box<dyn Clock> + Send + Sync> = Arc::new(clock);
+        let session = Arc::new(Mutex::new(None));
+        let sync =
+            Arc::new(SyncService::new(dir.clone(), Arc::clone(&keyring), Arc::clone(&session), Arc::clone(&clock)));
+        Self { dir, keyring, clock, session, sync }
     }
 
     pub fn clock(&self) -> Box<dyn Clock> {
@@ -52,6 +59,14 @@ impl AppState {
         let mut slot = self.slot();
         let clinic = slot.as_mut().ok_or_else(UiError::no_session)?;
         Ok(work(clinic)?)
+    }
+
+    /// Runs `work` on the logged-in session, for work that fails in more ways than the core's
+    /// (reaching the server).
+    pub fn with_session_reaching<T>(&self, work: impl FnOnce(&mut Clinic) -> UiResult<T>) -> UiResult<T> {
+        let mut slot = self.slot();
+        let clinic = slot.as_mut().ok_or_else(UiError::no_session)?;
+        work(clinic)
     }
 
     /// Replaces the session (a new login), returning what `view` makes of it.

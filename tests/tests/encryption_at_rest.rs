@@ -47,10 +47,14 @@ fn no_patient_data_appears_in_any_file_of_the_data_directory() {
         .collect();
     assert!(
         names.iter().all(|n| {
-            ["chart.db", "chart.db-wal", "chart.db-shm", "keys.json", "keys.json.lock"].contains(&n.as_str())
+            ["chart.db", "chart.db-wal", "chart.db-shm", "keys.json", "keys.json.lock", "own-changes"]
+                .contains(&n.as_str())
         }),
         "unexpected files: {names:?}"
     );
+    // The count a locked device reports if it is ordered wiped: a number, nothing else.
+    let count = std::fs::read_to_string(tmp.path().join("clinic").join("own-changes")).expect("the count is kept");
+    assert!(!count.is_empty() && count.chars().all(|c| c.is_ascii_digit()), "own-changes holds only a count");
     // The key file's lock (taken by every process that changes it) holds nothing.
     let lock = tmp.path().join("clinic").join("keys.json.lock");
     assert!(std::fs::read(&lock).map_or(true, |bytes| bytes.is_empty()), "the lock file is empty");

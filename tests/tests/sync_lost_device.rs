@@ -65,7 +65,8 @@ fn a_laptop_marked_lost_is_wiped_from_its_locked_login_screen_and_reports_its_un
 
     // On the way back: a new patient and a note, never synced.
     let mut doctor = unlock_on(&clinic, &laptop, "doctor", &password).expect("unlocks offline");
-    let p = doctor.register_patient(&patient("7400", ("紛失", "前"), ("フンシツ", "マエ"), "1950-01-01", "")).expect("p");
+    let p =
+        doctor.register_patient(&patient("7400", ("紛失", "前"), ("フンシツ", "マエ"), "1950-01-01", "")).expect("p");
     let visit = doctor.open_encounter(p.id, EncounterKind::HomeVisit).expect("visit");
     doctor.write_note(visit.id, note("車内に置き忘れる前の往診所見")).expect("note");
     doctor.logout().expect("logout");

@@ -220,6 +220,9 @@ mod tests {
             ErrorCode::SealFailed => Error::SealFailed,
             ErrorCode::Kdf => Error::Kdf("out of memory".into()),
             ErrorCode::NoSession => return ErrorReport::no_session(),
+            ErrorCode::ServerUnreachable | ErrorCode::ServerRefused | ErrorCode::NoServer => {
+                return ErrorReport::sync_failure(code, "connection refused".into())
+            }
         };
         assert_eq!(error.code(), code);
         error.report()

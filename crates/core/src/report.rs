@@ -91,6 +91,12 @@ error_codes! {
     Kdf = "kdf",
     /// A front end's: nobody is logged in (the desktop window before a login or after a logout).
     NoSession = "no_session",
+    /// A front end's: the clinic server could not be reached (`detail`: how).
+    ServerUnreachable = "server_unreachable",
+    /// A front end's: the clinic server or this device's check of its answer refused (`detail`).
+    ServerRefused = "server_refused",
+    /// A front end's: no clinic server is set for this computer yet.
+    NoServer = "no_server",
 }
 
 /// What a front end gets when something fails. Members other than `code`, `message` and
@@ -167,6 +173,14 @@ impl ErrorReport {
     /// Nobody is logged in (a front end's error, not the core's).
     pub fn no_session() -> Self {
         Self::new(ErrorCode::NoSession, "nobody is logged in")
+    }
+
+    /// A sync failure the core did not report (a front end's): `code` is one of
+    /// `server_unreachable`, `server_refused`, `no_server`; `detail` the sync crate's words.
+    pub fn sync_failure(code: ErrorCode, detail: String) -> Self {
+        let mut report = Self::new(code, detail.clone());
+        report.detail = Some(detail);
+        report
     }
 }
 

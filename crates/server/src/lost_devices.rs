@@ -4,7 +4,7 @@
 //! device the chain marked lost gets no lease and may only send back its signed acknowledgement,
 //! which the server keeps for administrators (their devices check it against the chain too).
 
-use mamori_sync::wire::{CheckIn, Lease, Signed, WipeAck, WipeAcks};
+use mamori_sync::wire::{CheckIn, CheckInRequest, DeviceReport, DeviceReports, Lease, Signed, WipeAck, WipeAcks};
 
 use crate::chain_registry::Standing;
 use crate::service::ClinicServer;
@@ -12,22 +12,36 @@ use crate::storage::{ChainStorage, Storage};
 use crate::Result;
 
 impl<S: Storage + ChainStorage> ClinicServer<S> {
-    pub async fn check_in(&self, device: &str) -> Result<CheckIn> {
+    /// Answers a check-in and notes what the device said of itself.
+    pub async fn check_in(&self, device: &str, report: CheckInRequest) -> Result<CheckIn> {
         let standing = self.standing(device).await?;
         let links = self.chain_after(0).await?;
+        let now = unix_now();
         let lease = match standing {
             Some(Standing::Active(_)) => Some(
                 Lease {
                     clinic: self.clinic,
                     device: device.to_owned(),
                     chain_head: links.links.len() as u64,
-                    issued_at: unix_now(),
+                    issued_at: now,
                 }
                 .sign(&self.countersigner),
             ),
             _ => None,
         };
+        let noted = DeviceReport {
+            device: device.to_owned(),
+            last_seen: now,
+            app_version: report.app_version,
+            waiting: report.waiting,
+            leased_at: lease.is_some().then_some(now),
+        };
+        self.storage.note_check_in(noted).await?;
         Ok(CheckIn { links, lease, server_key: self.countersigner.verifying_key().to_bytes() })
+    }
+
+    pub async fn device_reports(&self) -> Result<DeviceReports> {
+        Ok(DeviceReports { reports: self.storage.device_reports().await? })
     }
 
     /// Keeps `sender`'s acknowledgement if it is its own, signed with its device key, for this

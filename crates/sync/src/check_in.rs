@@ -19,7 +19,7 @@ use mamori_core::vault::{DeviceKeys, DeviceSecretStore};
 use crate::error::{Error, Result};
 use crate::http::HttpTransport;
 use crate::server_settings::ServerSettings;
-use crate::wire::{CheckIn, Lease, WipeAck};
+use crate::wire::{CheckIn, CheckInRequest, Lease, WipeAck};
 
 /// What a check-in came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +44,8 @@ pub async fn check_in(dir: &DataDir, secrets: &dyn DeviceSecretStore, now: i64) 
     let mut standing = Standing::load(secrets, &device)?;
     let root = standing.root.ok_or(Error::CannotCheckIn("nobody has logged in on it since it was enrolled"))?;
     let transport = HttpTransport::new(&server.server, server.pin()?, &device, keys.signing_key())?;
-    let answer = transport.check_in().await?;
+    let waiting = lost_device::own_changes_written(dir).saturating_sub(standing.own_acknowledged);
+    let answer = transport.check_in(&report(waiting)).await?;
     match judge(&answer, &root, &device, &keys.signing_public(), &mut standing, now)? {
         Judged::Leased(policy) => {
             standing.store(secrets, &device)?;
@@ -84,7 +85,8 @@ pub async fn check_in_open(
     let device = clinic.device_id().to_owned();
     let keys = clinic.sync_keys(secrets)?;
     let mut standing = Standing::load(secrets, &device)?;
-    let answer = transport.check_in().await?;
+    let waiting = clinic.own_change_count()?.saturating_sub(standing.own_acknowledged);
+    let answer = transport.check_in(&report(waiting)).await?;
     let now = clinic.now().timestamp();
     match judge(&answer, &keys.clinic, &device, &keys.device_keys.signing_public(), &mut standing, now)? {
         Judged::Wipe(_) => Err(Error::WipeOrdered),
@@ -94,6 +96,11 @@ pub async fn check_in_open(
             Ok(policy)
         }
     }
+}
+
+/// What this device tells the server of itself.
+fn report(waiting: u64) -> CheckInRequest {
+    CheckInRequest { app_version: env!("CARGO_PKG_VERSION").to_owned(), waiting }
 }
 
 /// Notes how many of this device's own changes the server holds, for a later wipe's report.

@@ -14,8 +14,8 @@ use mamori_core::vault::{DeviceKeys, DeviceSecretStore};
 use crate::error::{Error, Result};
 use crate::http::HttpTransport;
 use crate::server_settings::ServerSettings;
-use mamori_core::lost_device::Standing;
 use crate::wire::ChainLinks;
+use mamori_core::lost_device::Standing;
 
 /// What a joining computer needs besides its code: who logs in first, and their two secrets.
 pub struct FirstLogin<'a> {

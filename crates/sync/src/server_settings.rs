@@ -28,10 +28,9 @@ impl ServerSettings {
     }
 
     pub fn pin(&self) -> Result<Hash32> {
-        hex::decode(self.server_fingerprint.trim())
-            .ok()
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or(Error::CannotCheckIn("the server fingerprint is 64 hex characters (as `mamori server init` printed it)"))
+        hex::decode(self.server_fingerprint.trim()).ok().and_then(|bytes| bytes.try_into().ok()).ok_or(
+            Error::CannotCheckIn("the server fingerprint is 64 hex characters (as `mamori server init` printed it)"),
+        )
     }
 
     /// The settings remembered for `dir`; `Ok(None)` when none were given yet.

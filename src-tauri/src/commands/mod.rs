@@ -5,5 +5,8 @@
 pub mod admin;
 pub mod chart;
 pub mod clinical_key;
+pub mod devices;
 pub mod front_desk;
+pub mod join;
 pub mod session;
+pub mod sync;

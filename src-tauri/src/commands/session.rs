@@ -18,6 +18,8 @@ pub struct AppStatus {
     pub data_dir: String,
     pub session: Option<SessionView>,
     pub locked: bool,
+    /// The clinic ordered this computer wiped and it was (the window says so instead of setup).
+    pub wiped: bool,
 }
 
 #[tauri::command]
@@ -28,6 +30,7 @@ pub async fn app_status(state: State<'_, AppState>) -> UiResult<AppStatus> {
         data_dir: state.dir.root().display().to_string(),
         session: current.session,
         locked: current.locked,
+        wiped: state.sync.status().wiped,
     })
 }
 
@@ -65,7 +68,9 @@ pub async fn unlock(state: State<'_, AppState>, user: String, password: String, 
         let _ = previous.logout();
     }
     let view = SessionView::at_login(&mut clinic)?;
-    Ok(state.install(clinic, |_| view))
+    let shown = state.install(clinic, |_| view);
+    state.sync.poke();
+    Ok(shown)
 }
 
 /// An invited user's first login: their invitation code and the password they choose. Answers

@@ -53,6 +53,10 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<ExplainedEvent>();
     v.visit::<PatientAuditReport>();
     v.visit::<mamori_core::clinic::PendingRecipient>();
+    v.visit::<crate::sync_service::SyncStatus>();
+    v.visit::<crate::commands::sync::PatientConflictView>();
+    v.visit::<mamori_sync::device_overview::DeviceOverview>();
+    v.visit::<crate::commands::devices::DeviceInvitationView>();
     // What every failed command rejects with.
     v.visit::<ErrorReport>();
     // Flattened into FieldError; its own file names the problem codes for the UI.

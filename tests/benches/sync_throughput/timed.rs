@@ -160,4 +160,12 @@ impl<S: ChainStorage> ChainStorage for Timed<S> {
     async fn wipe_acks(&self) -> mamori_server::Result<Vec<(Vec<u8>, Vec<u8>)>> {
         self.inner.wipe_acks().await
     }
+
+    async fn note_check_in(&self, report: mamori_sync::wire::DeviceReport) -> mamori_server::Result<()> {
+        self.inner.note_check_in(report).await
+    }
+
+    async fn device_reports(&self) -> mamori_server::Result<Vec<mamori_sync::wire::DeviceReport>> {
+        self.inner.device_reports().await
+    }
 }

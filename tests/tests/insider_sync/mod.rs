@@ -973,4 +973,5 @@ fn an_enrollment_code_holder_reads_only_the_chain() {
 }
 
 mod backdating;
+mod lost_device;
 mod review_join;

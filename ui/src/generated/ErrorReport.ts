@@ -44,7 +44,8 @@ device?: string,
  */
 name?: string, 
 /**
- * `key_file_version`, `schema_too_new`: the version found and the one this build reads.
+ * `key_file_version`, `schema_too_new`: the version found and the one this build reads;
+ * `lease_expired`: the days away and the days the clinic allows.
  */
 found?: number, supported?: number, 
 /**

@@ -11,6 +11,11 @@ export const COMMANDS = [
   'resume',
   'logout',
   'session_state',
+  'join_clinic',
+  'sync_status',
+  'sync_now',
+  'patient_conflicts',
+  'resolve_conflict',
   'search_patients',
   'todays_visits',
   'next_chart_no',
@@ -43,6 +48,10 @@ export const COMMANDS = [
   'audit_report_by_chart_no',
   'audit_alerts',
   'set_idle_timeout',
+  'devices',
+  'invite_device',
+  'revoke_device',
+  'wipe_device',
 ] as const;
 
 /** The name of an IPC command: the only names `invoke` is called with. */

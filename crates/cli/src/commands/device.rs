@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 
 use mamori_core::chain::LeasePolicy;
-use mamori_sync::wire::WipeAck;
+use mamori_sync::device_overview::{overview, DeviceStatus};
 
 use crate::args::{DeviceCommand, RoleArg, Unlock};
 use crate::context::Context;
@@ -120,52 +120,53 @@ fn invite(context: &Context, name: &str, roles: &[RoleArg], unlock: &Unlock) -> 
 
 fn list(context: &Context, clinic: &mut mamori_core::clinic::Clinic) -> anyhow::Result<()> {
     clinic.authorize_admin()?;
-    let this = clinic.device_id().to_owned();
-    let acks = wipe_reports(context, clinic);
-    let membership = clinic.membership()?;
-    let header: Vec<String> = ["device", "status", "roles", "enrolled by"].map(String::from).to_vec();
+    let (reports, acks) = match super::sync::remembered_server(context) {
+        Ok(server) => super::sync::device_reports(context, &server, clinic).unwrap_or_else(|_| {
+            println!("(The clinic server could not be reached: what it last heard from each device is not shown.)");
+            Default::default()
+        }),
+        Err(_) => Default::default(),
+    };
+    let now = chrono::Utc::now().timestamp();
+    let devices = overview(clinic.membership()?, clinic.device_id(), &reports, &acks, now);
+    if devices.is_empty() {
+        println!("No device is enrolled yet: an administrator runs `mamori enroll` on each computer.");
+        return Ok(());
+    }
+    let header: Vec<String> =
+        ["device", "status", "roles", "last seen", "version", "waiting", "lease left"].map(String::from).to_vec();
     let rows: Vec<Vec<String>> = std::iter::once(header)
-        .chain(membership.devices().iter().map(|d| {
-            let status = match (d.revoked_at, d.invite_key, d.wipe_ordered_at) {
-                (Some(_), _, Some(_)) => match acks.iter().find(|a| a.device == d.name) {
-                    Some(ack) if ack.unsent > 0 => format!("wiped ({} unsent changes lost)", ack.unsent),
-                    Some(_) => "wiped".to_owned(),
-                    None => "lost: wipe ordered".to_owned(),
+        .chain(devices.iter().map(|d| {
+            let status = match d.status {
+                DeviceStatus::Invited => "invited".to_owned(),
+                DeviceStatus::Enrolled => "enrolled".to_owned(),
+                DeviceStatus::Revoked => "revoked".to_owned(),
+                DeviceStatus::WipeOrdered => "lost: wipe ordered".to_owned(),
+                DeviceStatus::Wiped => match d.lost_in_wipe {
+                    Some(lost) if lost > 0 => format!("wiped ({lost} unsent changes lost)"),
+                    _ => "wiped".to_owned(),
                 },
-                (Some(_), _, None) => "revoked".to_owned(),
-                (None, Some(_), _) => "invited".to_owned(),
-                (None, None, _) => "enrolled".to_owned(),
             };
-            let name = if d.name == this { format!("{} (this computer)", d.name) } else { d.name.clone() };
+            let name = if d.this_computer { format!("{} (this computer)", d.name) } else { d.name.clone() };
             let roles: Vec<&str> = d.roles.iter().map(|r| r.as_str()).collect();
-            vec![name, status, roles.join(","), d.invited_by.clone()]
+            let seen = d.last_seen.and_then(|at| chrono::DateTime::from_timestamp(at, 0)).map_or_else(
+                || "-".to_owned(),
+                |at| at.with_timezone(&mamori_core::clinic::japan_time()).format("%Y-%m-%d %H:%M").to_string(),
+            );
+            let or_dash = |value: Option<String>| value.unwrap_or_else(|| "-".to_owned());
+            vec![
+                name,
+                status,
+                roles.join(","),
+                seen,
+                or_dash(d.app_version.clone()),
+                or_dash(d.waiting.map(|w| w.to_string())),
+                or_dash(d.lease_days_left.map(|days| format!("{days} days"))),
+            ]
         }))
         .collect();
-    if rows.len() == 1 {
-        println!("No device is enrolled yet: an administrator runs `mamori enroll` on each computer.");
-    } else {
-        print!("{}", table::render(&rows));
-    }
+    print!("{}", table::render(&rows));
     Ok(())
-}
-
-/// The wipe reports the server keeps, each checked against the device key the verified chain
-/// names (a server cannot report a wipe that did not happen). None when there is no server.
-fn wipe_reports(context: &Context, clinic: &mamori_core::clinic::Clinic) -> Vec<WipeAck> {
-    let Ok(server) = super::sync::remembered_server(context) else { return Vec::new() };
-    let Ok(held) = super::sync::wipe_acks(context, &server, clinic) else {
-        println!("(The clinic server could not be reached: wipe reports are not shown.)");
-        return Vec::new();
-    };
-    let Ok(membership) = clinic.membership() else { return Vec::new() };
-    held.acks
-        .iter()
-        .filter_map(|signed| {
-            let device = membership.devices().get(&WipeAck::claimed_device(signed).ok()?)?;
-            let ack = WipeAck::open(signed, &device.signing_key).ok()?;
-            (Some(ack.wipe_link) == device.wipe_ordered_at && ack.clinic == *membership.root()).then_some(ack)
-        })
-        .collect()
 }
 
 /// Records edited on two devices at once, that this user may read.

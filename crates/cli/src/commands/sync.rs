@@ -44,7 +44,8 @@ pub fn sync_once(
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<SessionReport> {
     let keys = clinic.sync_keys(&context.keyring)?;
-    let transport = HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
+    let transport =
+        HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
     Ok(runtime()?.block_on(sync_session(clinic, &context.keyring, &transport, Settings::default(), progress))?)
 }
 
@@ -56,16 +57,24 @@ pub fn server_holds_from(
     device: &str,
 ) -> anyhow::Result<u64> {
     let keys = clinic.sync_keys(&context.keyring)?;
-    let transport = HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
+    let transport =
+        HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
     let state = runtime()?.block_on(mamori_sync::Transport::state(&transport))?;
     Ok(state.frontier.seq(device))
 }
 
-/// The wipe reports the server keeps (unchecked: the caller checks each against the chain).
-pub fn wipe_acks(context: &Context, server: &ServerSettings, clinic: &Clinic) -> anyhow::Result<mamori_sync::wire::WipeAcks> {
+/// What the server last heard from each device, and the wipe reports it keeps (unchecked: the
+/// overview checks each against the chain).
+pub fn device_reports(
+    context: &Context,
+    server: &ServerSettings,
+    clinic: &Clinic,
+) -> anyhow::Result<(mamori_sync::wire::DeviceReports, mamori_sync::wire::WipeAcks)> {
     let keys = clinic.sync_keys(&context.keyring)?;
-    let transport = HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
-    Ok(runtime()?.block_on(transport.wipe_acks())?)
+    let transport =
+        HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
+    let runtime = runtime()?;
+    Ok((runtime.block_on(transport.device_reports())?, runtime.block_on(transport.wipe_acks())?))
 }
 
 /// `mamori check-in`: the login screen's check-in, from the command line.

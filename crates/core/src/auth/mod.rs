@@ -5,7 +5,7 @@ mod enrollment;
 pub mod guard;
 mod invitation;
 mod qr;
-pub use qr::qr_text_of;
+pub use qr::{qr_svg_of, qr_text_of};
 
 pub use enrollment::SecondFactorState;
 pub(crate) use enrollment::{enroll, verify};

@@ -22,27 +22,37 @@ impl Enrollment {
 
     /// The QR code as a standalone SVG document (for a window: no PNG encoder, no script).
     pub fn qr_svg(&self) -> Result<String> {
-        let qr = self.qr_code()?;
-        let border = 4;
-        let size = qr.size() + border * 2;
-        let mut path = String::new();
-        for y in 0..qr.size() {
-            for x in 0..qr.size() {
-                if qr.get_module(x, y) {
-                    path.push_str(&format!("M{},{}h1v1h-1z", x + border, y + border));
-                }
-            }
-        }
-        Ok(format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" shape-rendering=\"crispEdges\">\
-             <rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
-        ))
+        Ok(svg(&self.qr_code()?))
     }
 
     /// The QR code drawn with block characters, two modules per character row.
     pub fn qr_text(&self) -> Result<String> {
         Ok(terminal_text(&self.qr_code()?))
     }
+}
+
+/// A QR code of `text` as a standalone SVG document.
+pub fn qr_svg_of(text: &str) -> Result<String> {
+    let qr = QrCode::encode_text(text, QrCodeEcc::Medium)
+        .map_err(|_| Error::InvalidState("the text is too long for a QR code"))?;
+    Ok(svg(&qr))
+}
+
+fn svg(qr: &QrCode) -> String {
+    let border = 4;
+    let size = qr.size() + border * 2;
+    let mut path = String::new();
+    for y in 0..qr.size() {
+        for x in 0..qr.size() {
+            if qr.get_module(x, y) {
+                path.push_str(&format!("M{},{}h1v1h-1z", x + border, y + border));
+            }
+        }
+    }
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" shape-rendering=\"crispEdges\">\
+         <rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
+    )
 }
 
 /// A QR code of `text` drawn with block characters, for a terminal.

@@ -183,6 +183,34 @@ fn settle_patient(conn: &Connection, entity: &str, heads: &[String]) -> Result<(
     flag(conn, PATIENT, entity, heads, (!fields.is_empty()).then(|| fields.join(",")).as_deref())
 }
 
+/// One newest version of a patient written concurrently with another: which change, who wrote
+/// it on which device and when (its clock stamp, ms), and the patient it puts as JSON.
+pub(crate) struct PatientHead {
+    pub id: String,
+    pub author: String,
+    pub device: String,
+    pub wall_ms: i64,
+    pub patient: serde_json::Value,
+}
+
+/// The patient's heads, newest first (one when nothing is in conflict).
+pub(crate) fn patient_heads(conn: &Connection, entity: &str) -> Result<Vec<PatientHead>> {
+    let heads: Vec<String> = conn
+        .prepare_cached(HEADS)?
+        .query_map(params![PATIENT, entity], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    heads
+        .into_iter()
+        .map(|id| {
+            let (author, device, wall_ms): (String, String, i64) = conn
+                .prepare_cached("SELECT author, device, hlc_wall FROM changes WHERE id = ?1")?
+                .query_row([&id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+            let patient = patient_json(conn, &id)?;
+            Ok(PatientHead { id, author, device, wall_ms, patient })
+        })
+        .collect()
+}
+
 /// The patient a logged change puts, as JSON.
 fn patient_json(conn: &Connection, id: &str) -> Result<serde_json::Value> {
     match logged_body(conn, id)? {

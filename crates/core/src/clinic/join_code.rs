@@ -78,6 +78,11 @@ impl JoinCode {
         crate::auth::qr_text_of(&self.to_text())
     }
 
+    /// The QR code as an SVG document, for a window.
+    pub fn qr_svg(&self) -> Result<String> {
+        crate::auth::qr_svg_of(&self.to_text())
+    }
+
     /// Reads a code as shown (case, spaces, dashes and line breaks do not matter).
     pub fn parse(text: &str) -> Result<Self> {
         let bad = |problem| Error::JoinCodeInvalid(problem);

@@ -52,14 +52,20 @@ impl Clinic {
         }
     }
 
-    /// Counts this device's own changes for a locked device's wipe report.
-    pub(super) fn note_own_changes(&self) -> Result<()> {
+    /// How many changes this device has written itself (less what the server acknowledged, the
+    /// changes waiting to be sent: `lost_device::Standing::own_acknowledged`).
+    pub fn own_change_count(&self) -> Result<u64> {
         let count: i64 = self.conn()?.query_row(
             "SELECT count(*) FROM changes WHERE device = ?1 AND signed IS NOT NULL",
             [&self.device_id],
             |row| row.get(0),
         )?;
-        lost_device::note_own_changes(&self.dir, u64::try_from(count).unwrap_or(0))
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Counts this device's own changes for a locked device's wipe report.
+    pub(super) fn note_own_changes(&self) -> Result<()> {
+        lost_device::note_own_changes(&self.dir, self.own_change_count()?)
     }
 }
 

@@ -40,7 +40,7 @@ use uuid::Uuid;
 
 pub use audit_lookup::PatientAuditReport;
 pub use break_glass::{BreakGlassGrant, GRANT_MINUTES};
-pub use conflicts::MergeConflict;
+pub use conflicts::{ConflictVersion, MergeConflict, PatientConflict};
 pub use data_dir::DataDir;
 pub use devices::{SyncKeys, USER_REQUEST_DOMAIN};
 pub use idle::{valid_idle_timeout, DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};

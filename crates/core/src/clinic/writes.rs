@@ -226,7 +226,7 @@ impl Clinic {
         Ok(note)
     }
 
-    fn ensure_chart_no_free(&self, chart_no: &str, own_id: Uuid) -> Result<()> {
+    pub(super) fn ensure_chart_no_free(&self, chart_no: &str, own_id: Uuid) -> Result<()> {
         let holder: Option<String> = self
             .conn()?
             .query_row("SELECT id FROM patients WHERE chart_no = ?1", [chart_no], |row| row.get(0))

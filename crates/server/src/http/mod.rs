@@ -21,7 +21,9 @@ use mamori_sync::wire::auth::{
     USER_SIGNATURE_HEADER,
 };
 use mamori_sync::wire::codec::{Codec, CONTENT_TYPE};
-use mamori_sync::wire::{AuditEvents, ChainLinks, KeyWraps, PullRequest, PushRequest, Signed, VaultRecords};
+use mamori_sync::wire::{
+    AuditEvents, ChainLinks, CheckInRequest, KeyWraps, PullRequest, PushRequest, Signed, VaultRecords,
+};
 use tower_http::timeout::TimeoutLayer;
 
 pub use limits::RateLimiter;
@@ -69,6 +71,7 @@ pub fn router<S: Backend>(app: Arc<App<S>>) -> Router {
         .route("/v1/check-in", post(check_in::<S>))
         .route("/v1/wipe-ack", post(wipe_ack::<S>))
         .route("/v1/wipe-acks", post(wipe_acks::<S>))
+        .route("/v1/device-reports", post(device_reports::<S>))
         .route("/v1/audit", post(audit_push::<S>))
         .route("/v1/audit/patient", post(audit_patient::<S>))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -357,7 +360,11 @@ async fn check_in<S: Backend>(
         Ok(device) => device,
         Err(refused) => return refused,
     };
-    match app.server.check_in(&device).await {
+    let report = match CheckInRequest::decode(&body) {
+        Ok(report) => report,
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    match app.server.check_in(&device, report).await {
         Ok(answer) => binary(answer.encode()),
         Err(error) => failed(&error),
     }
@@ -396,6 +403,21 @@ async fn wipe_acks<S: Backend>(
     }
     match app.server.wipe_acks().await {
         Ok(acks) => binary(acks.encode()),
+        Err(error) => failed(&error),
+    }
+}
+
+async fn device_reports<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = authenticate(&app, &method, "/v1/device-reports", &headers, &body).await {
+        return refused;
+    }
+    match app.server.device_reports().await {
+        Ok(reports) => binary(reports.encode()),
         Err(error) => failed(&error),
     }
 }

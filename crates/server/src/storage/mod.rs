@@ -7,7 +7,7 @@ pub mod sqlite;
 
 use std::future::Future;
 
-use mamori_sync::wire::{Frontier, Hash32};
+use mamori_sync::wire::{DeviceReport, Frontier, Hash32};
 use uuid::Uuid;
 
 use crate::Result;
@@ -92,6 +92,11 @@ pub trait ChainStorage: Send + Sync + 'static {
     fn put_wipe_ack(&self, device: &str, ack: (Vec<u8>, Vec<u8>)) -> impl Future<Output = Result<()>> + Send;
     /// Every wiped device's acknowledgement: (bytes, signature), by device.
     fn wipe_acks(&self) -> impl Future<Output = Result<Vec<(Vec<u8>, Vec<u8>)>>> + Send;
+    /// Notes a device's check-in (server time, Unix seconds): what it said of itself, and whether
+    /// it got a lease.
+    fn note_check_in(&self, report: DeviceReport) -> impl Future<Output = Result<()>> + Send;
+    /// What the server last heard from every device, by device.
+    fn device_reports(&self) -> impl Future<Output = Result<Vec<DeviceReport>>> + Send;
 }
 
 /// One audit event as the server keeps it: its sequence, exact body, hash, and the patient it

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{AuditEntry, AuditStorage, ChainStorage, Incoming, RequestCounters, Storage, Stored};
 use crate::{Error, Result};
-use mamori_sync::wire::{AuditOutcome, Hash32};
+use mamori_sync::wire::{AuditOutcome, DeviceReport, Hash32};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS server_identity (
@@ -55,6 +55,14 @@ CREATE TABLE IF NOT EXISTS vault_records (
     version    INTEGER NOT NULL,
     bytes      BLOB NOT NULL,
     signature  BLOB NOT NULL
+) WITHOUT ROWID;
+-- What each device said of itself at its last check-in (server time).
+CREATE TABLE IF NOT EXISTS device_reports (
+    device       TEXT PRIMARY KEY,
+    last_seen    INTEGER NOT NULL,
+    app_version  TEXT NOT NULL,
+    waiting      INTEGER NOT NULL,
+    leased_at    INTEGER
 ) WITHOUT ROWID;
 -- Wiped devices' signed acknowledgements (the first each sent).
 CREATE TABLE IF NOT EXISTS wipe_acks (
@@ -364,6 +372,46 @@ impl ChainStorage for SqliteStorage {
                 params![device, ack.0, ack.1],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn note_check_in(&self, report: DeviceReport) -> Result<()> {
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO device_reports (device, last_seen, app_version, waiting, leased_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (device) DO UPDATE SET last_seen = excluded.last_seen,
+                    app_version = excluded.app_version, waiting = excluded.waiting,
+                    leased_at = coalesce(excluded.leased_at, device_reports.leased_at)",
+                params![
+                    report.device,
+                    report.last_seen,
+                    report.app_version,
+                    i64::try_from(report.waiting).unwrap_or(i64::MAX),
+                    report.leased_at
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn device_reports(&self) -> Result<Vec<DeviceReport>> {
+        self.with(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT device, last_seen, app_version, waiting, leased_at FROM device_reports ORDER BY device",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                Ok(DeviceReport {
+                    device: row.get(0)?,
+                    last_seen: row.get(1)?,
+                    app_version: row.get(2)?,
+                    waiting: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+                    leased_at: row.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
         .await
     }

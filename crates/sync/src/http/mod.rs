@@ -15,8 +15,8 @@ use crate::wire::auth::{
 };
 use crate::wire::codec::{Codec, CONTENT_TYPE};
 use crate::wire::{
-    AuditEvents, AuditReceipt, ChainLinks, CheckIn, Hash32, KeyWraps, PullRequest, PullResponse, PushRequest,
-    PushResponse, ServerState, Signed, VaultRecords, WipeAcks,
+    AuditEvents, AuditReceipt, ChainLinks, CheckIn, CheckInRequest, DeviceReports, Hash32, KeyWraps, PullRequest,
+    PullResponse, PushRequest, PushResponse, ServerState, Signed, VaultRecords, WipeAcks,
 };
 
 /// The header in a 409 answer that gives the lowest counter the server will take next.
@@ -156,8 +156,13 @@ impl HttpTransport {
 /// A user signing a request through this device: their login name and their session's signer.
 impl HttpTransport {
     /// The whole chain and, for an enrolled device, a lease (`wire::standing`).
-    pub async fn check_in(&self) -> Result<CheckIn> {
-        CheckIn::decode(&self.call(reqwest::Method::POST, "/v1/check-in", Vec::new()).await?)
+    pub async fn check_in(&self, report: &CheckInRequest) -> Result<CheckIn> {
+        CheckIn::decode(&self.call(reqwest::Method::POST, "/v1/check-in", report.encode()).await?)
+    }
+
+    /// What the server last heard from every device.
+    pub async fn device_reports(&self) -> Result<DeviceReports> {
+        DeviceReports::decode(&self.call(reqwest::Method::POST, "/v1/device-reports", Vec::new()).await?)
     }
 
     /// A wiped device's signed acknowledgement.

@@ -11,11 +11,11 @@ pub mod standing;
 pub use codec::Codec;
 pub use envelope::{genesis_prev, DataKey, Envelope, Hash32, Header};
 pub use frontier::{Frontier, Position};
-pub use standing::{CheckIn, Lease, Signed, WipeAck, WipeAcks};
 pub use messages::{
     AuditEvents, AuditOutcome, AuditReceipt, ChainLinks, KeyWraps, PullRequest, PullResponse, PushOutcome, PushRequest,
     PushResponse, ServerState, VaultRecords,
 };
+pub use standing::{CheckIn, CheckInRequest, DeviceReport, DeviceReports, Lease, Signed, WipeAck, WipeAcks};
 
 #[cfg(test)]
 mod audit_tests;

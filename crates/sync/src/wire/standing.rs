@@ -189,6 +189,103 @@ impl Codec for CheckIn {
     }
 }
 
+/// What a device says of itself when it checks in, for the administrator's device list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckInRequest {
+    /// The Mamori version it runs.
+    pub app_version: String,
+    /// Its own changes the server has not acknowledged yet.
+    pub waiting: u64,
+}
+
+const MAX_VERSION_LEN: usize = 64;
+
+impl Codec for CheckInRequest {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        let version = &self.app_version.as_bytes()[..self.app_version.len().min(MAX_VERSION_LEN)];
+        put_blobs(&mut out, &[version.to_vec()]);
+        out.extend_from_slice(&self.waiting.to_be_bytes());
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let mut parts = read_blobs(&mut r)?;
+        let version = match (parts.pop(), parts.is_empty()) {
+            (Some(version), true) if version.len() <= MAX_VERSION_LEN => version,
+            _ => return Err(Error::Malformed("one version of at most 64 bytes")),
+        };
+        let app_version = String::from_utf8(version).map_err(|_| Error::Malformed("a version is not UTF-8"))?;
+        let waiting = u64::from_be_bytes(r.array()?);
+        finish(&r, CheckInRequest { app_version, waiting })
+    }
+}
+
+/// What the server last heard from each device (Unix seconds by the server's clock).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceReport {
+    pub device: String,
+    pub last_seen: i64,
+    pub app_version: String,
+    pub waiting: u64,
+    /// When it last got a lease (none for a device shut out).
+    pub leased_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceReports {
+    pub reports: Vec<DeviceReport>,
+}
+
+impl Codec for DeviceReports {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = start();
+        let flat: Vec<Vec<u8>> = self
+            .reports
+            .iter()
+            .flat_map(|r| {
+                let mut numbers = Vec::with_capacity(25);
+                numbers.extend_from_slice(&r.last_seen.to_be_bytes());
+                numbers.extend_from_slice(&r.waiting.to_be_bytes());
+                numbers.push(u8::from(r.leased_at.is_some()));
+                numbers.extend_from_slice(&r.leased_at.unwrap_or(0).to_be_bytes());
+                [r.device.as_bytes().to_vec(), r.app_version.as_bytes().to_vec(), numbers]
+            })
+            .collect();
+        put_blobs(&mut out, &flat);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = open(bytes)?;
+        let flat = read_blobs(&mut r)?;
+        if flat.len() % 3 != 0 {
+            return Err(Error::Malformed("a device report without all its parts"));
+        }
+        let mut reports = Vec::with_capacity(flat.len() / 3);
+        for triple in flat.chunks(3) {
+            let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).map_err(|_| Error::Malformed("not UTF-8"));
+            let mut numbers = Reader { rest: &triple[2] };
+            let last_seen = i64::from_be_bytes(numbers.array()?);
+            let waiting = u64::from_be_bytes(numbers.array()?);
+            let leased = numbers.array::<1>()?[0];
+            let leased_at = i64::from_be_bytes(numbers.array()?);
+            if !numbers.rest.is_empty() || leased > 1 {
+                return Err(Error::Malformed("a device report's numbers"));
+            }
+            reports.push(DeviceReport {
+                device: text(&triple[0])?,
+                app_version: text(&triple[1])?,
+                last_seen,
+                waiting,
+                leased_at: (leased == 1).then_some(leased_at),
+            });
+        }
+        finish(&r, DeviceReports { reports })
+    }
+}
+
 /// Wiped devices' acknowledgements, as the server keeps them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WipeAcks {
@@ -293,5 +390,29 @@ mod tests {
         let acks = WipeAcks { acks: vec![ack().sign(&SigningKey::from_bytes(&[3; 32]))] };
         assert_eq!(WipeAcks::decode(&acks.encode()).expect("decodes"), acks);
         assert_eq!(Signed::decode(&acks.acks[0].encode()).expect("decodes"), acks.acks[0]);
+        let request = CheckInRequest { app_version: "0.1.0".into(), waiting: 3 };
+        assert_eq!(CheckInRequest::decode(&request.encode()).expect("decodes"), request);
+        let reports = DeviceReports {
+            reports: vec![
+                DeviceReport {
+                    device: "desk".into(),
+                    last_seen: 9,
+                    app_version: "0.1.0".into(),
+                    waiting: 0,
+                    leased_at: Some(9),
+                },
+                DeviceReport {
+                    device: "lost".into(),
+                    last_seen: 5,
+                    app_version: "0.1.0".into(),
+                    waiting: 2,
+                    leased_at: None,
+                },
+            ],
+        };
+        assert_eq!(DeviceReports::decode(&reports.encode()).expect("decodes"), reports);
+        for cut in 0..reports.encode().len() {
+            assert!(DeviceReports::decode(&reports.encode()[..cut]).is_err(), "cut at {cut}");
+        }
     }
 }

@@ -435,8 +435,14 @@ fn a_wipe_order_counts_only_from_the_pinned_root_for_this_devices_own_key() {
     forged.push("admin", Statement::RevokeDevice { device: "desk-1".into(), accepted_through: 0 }).expect("revoked");
     let (head, prev) = forged.state().head();
     let server_key = SigningKey::from_bytes(&[77; 32]);
-    let link = Link::sign(&forged.root.public(), head + 1, &prev, Statement::WipeDevice { device: "desk-1".into() }, &server_key)
-        .expect("signed");
+    let link = Link::sign(
+        &forged.root.public(),
+        head + 1,
+        &prev,
+        Statement::WipeDevice { device: "desk-1".into() },
+        &server_key,
+    )
+    .expect("signed");
     let mut links = forged.links.clone();
     links.push(link);
     assert!(find_wipe_order(&forged.root.public(), &links, "desk-1", &desk).is_err(), "a forged order verified");

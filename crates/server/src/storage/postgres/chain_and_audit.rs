@@ -2,7 +2,7 @@
 //! append serialised between server processes by an advisory lock of its own.
 
 use deadpool_postgres::Transaction;
-use mamori_sync::wire::{AuditOutcome, Hash32};
+use mamori_sync::wire::{AuditOutcome, DeviceReport, Hash32};
 use tokio_postgres::IsolationLevel;
 
 use super::{sql_seq, PostgresStorage, LOCK_SPACE};
@@ -91,6 +91,40 @@ impl ChainStorage for PostgresStorage {
             )
             .await?;
         Ok(())
+    }
+
+    async fn note_check_in(&self, report: DeviceReport) -> Result<()> {
+        let client = self.pool.get().await?;
+        let waiting = i64::try_from(report.waiting).unwrap_or(i64::MAX);
+        client
+            .execute(
+                "INSERT INTO device_reports (device, last_seen, app_version, waiting, leased_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (device) DO UPDATE SET last_seen = excluded.last_seen,
+                    app_version = excluded.app_version, waiting = excluded.waiting,
+                    leased_at = coalesce(excluded.leased_at, device_reports.leased_at)",
+                &[&report.device, &report.last_seen, &report.app_version, &waiting, &report.leased_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn device_reports(&self) -> Result<Vec<DeviceReport>> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query("SELECT device, last_seen, app_version, waiting, leased_at FROM device_reports ORDER BY device", &[])
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DeviceReport {
+                    device: row.try_get(0)?,
+                    last_seen: row.try_get(1)?,
+                    app_version: row.try_get(2)?,
+                    waiting: u64::try_from(row.try_get::<_, i64>(3)?).unwrap_or(0),
+                    leased_at: row.try_get(4)?,
+                })
+            })
+            .collect()
     }
 
     async fn wipe_acks(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {

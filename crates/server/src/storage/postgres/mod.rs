@@ -108,6 +108,13 @@ CREATE TABLE IF NOT EXISTS vault_records (
     bytes      BYTEA NOT NULL,
     signature  BYTEA NOT NULL
 );
+CREATE TABLE IF NOT EXISTS device_reports (
+    device       TEXT COLLATE \"C\" PRIMARY KEY,
+    last_seen    BIGINT NOT NULL,
+    app_version  TEXT NOT NULL,
+    waiting      BIGINT NOT NULL,
+    leased_at    BIGINT
+);
 CREATE TABLE IF NOT EXISTS wipe_acks (
     device     TEXT COLLATE \"C\" PRIMARY KEY,
     bytes      BYTEA NOT NULL,

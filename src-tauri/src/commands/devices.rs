@@ -1,0 +1,109 @@
+//! The administrator's devices screen: every device the chain names with what the server last
+//! heard from it, enrolling a new one (a one-time code and its QR code), revoking one, and
+//! marking one lost so it wipes itself at its next contact. Each change is a link signed in the
+//! core and synced at once, so the server has it.
+
+use mamori_core::clinic::Clinic;
+use mamori_core::domain::Role;
+use mamori_sync::device_overview::{overview, DeviceOverview};
+use mamori_sync::http::HttpTransport;
+use mamori_sync::session::sync_session;
+use mamori_sync::{ServerSettings, Settings};
+use serde::Serialize;
+use tauri::State;
+use ts_rs::TS;
+
+use crate::error::{UiError, UiResult};
+use crate::state::AppState;
+
+/// A new device's one-time enrollment code, as text and as a QR code.
+#[derive(Serialize, TS)]
+pub struct DeviceInvitationView {
+    pub device: String,
+    pub code: String,
+    pub qr_svg: String,
+}
+
+fn transport(state: &AppState, clinic: &Clinic, server: &ServerSettings) -> mamori_sync::Result<HttpTransport> {
+    let keys = clinic.sync_keys(state.keyring.as_ref())?;
+    HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())
+}
+
+/// One sync round, so the server has the link just made.
+fn sync(state: &AppState, clinic: &mut Clinic) -> UiResult<()> {
+    state.sync.with_server(|runtime, server| {
+        let transport = transport(state, clinic, server)?;
+        let keyring = state.keyring.as_ref();
+        runtime.block_on(sync_session(clinic, keyring, &transport, Settings::default(), &mut |_, _| {}))
+    })?;
+    Ok(())
+}
+
+/// How much of `device`'s log the server holds: the cut-off a revocation names.
+fn server_holds(state: &AppState, clinic: &mut Clinic, device: &str) -> UiResult<u64> {
+    // Moved in as `&mut`: a session is sent to the thread, never shared with it.
+    let held = state.sync.with_server(move |runtime, server| {
+        let transport = transport(state, clinic, server)?;
+        Ok(runtime.block_on(mamori_sync::Transport::state(&transport))?.frontier.seq(device))
+    })?;
+    Ok(held)
+}
+
+#[tauri::command]
+pub async fn devices(state: State<'_, AppState>) -> UiResult<Vec<DeviceOverview>> {
+    let state: &AppState = &state;
+    state.with_session_reaching(|clinic| {
+        clinic.authorize_admin()?;
+        // Offline, the chain alone: no last-seen, version or lease.
+        let session: &mut Clinic = clinic;
+        let heard = state
+            .sync
+            .with_server(move |runtime, server| {
+                let transport = transport(state, session, server)?;
+                Ok((runtime.block_on(transport.device_reports())?, runtime.block_on(transport.wipe_acks())?))
+            })
+            .unwrap_or_default();
+        let now = chrono::Utc::now().timestamp();
+        Ok(overview(clinic.membership()?, clinic.device_id(), &heard.0, &heard.1, now))
+    })
+}
+
+#[tauri::command]
+pub async fn invite_device(
+    state: State<'_, AppState>,
+    name: String,
+    roles: Vec<Role>,
+) -> UiResult<DeviceInvitationView> {
+    let server = mamori_sync::ServerSettings::remembered(&state.dir)?
+        .ok_or_else(|| UiError::from(mamori_sync::Error::NoServer))?;
+    let pin = server.pin()?;
+    state.with_session_reaching(|clinic| {
+        let code = clinic.invite_device(&name, roles, &server.server, pin)?;
+        sync(&state, clinic)?;
+        Ok(DeviceInvitationView { device: name.clone(), code: code.to_text().to_string(), qr_svg: code.qr_svg()? })
+    })
+}
+
+#[tauri::command]
+pub async fn revoke_device(state: State<'_, AppState>, name: String) -> UiResult<()> {
+    state.with_session_reaching(|clinic| {
+        clinic.authorize_admin()?;
+        let through = server_holds(&state, clinic, &name)?;
+        clinic.revoke_device(&name, through)?;
+        sync(&state, clinic)
+    })
+}
+
+/// Marks a device lost: revoked (unless it was) and ordered wiped at its next contact.
+#[tauri::command]
+pub async fn wipe_device(state: State<'_, AppState>, name: String) -> UiResult<()> {
+    state.with_session_reaching(|clinic| {
+        clinic.authorize_admin()?;
+        let through = match clinic.membership()?.devices().get(&name).and_then(|d| d.accepted_through) {
+            Some(through) => through,
+            None => server_holds(&state, clinic, &name)?,
+        };
+        clinic.mark_device_lost(&name, through)?;
+        sync(&state, clinic)
+    })
+}
