@@ -24,6 +24,7 @@ mod searching;
 mod server_storage;
 mod sync_chains;
 mod sync_clinic;
+mod sync_conflicts;
 mod sync_join;
 mod sync_kill;
 mod sync_lost_device;
