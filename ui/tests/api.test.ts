@@ -108,6 +108,15 @@ describe('command wrappers', () => {
       [() => api.auditReportByChartNo('000123'), 'audit_report_by_chart_no', { chartNo: '000123' }],
       [() => api.auditAlerts(), 'audit_alerts', undefined],
       [() => api.setIdleTimeout(15), 'set_idle_timeout', { minutes: 15 }],
+      [() => api.joinClinic('MJ1-X', 'doctor', 'pw', 'MSK1-Y'), 'join_clinic', { code: 'MJ1-X', user: 'doctor', password: 'pw', secretKey: 'MSK1-Y' }],
+      [() => api.syncStatus(), 'sync_status', undefined],
+      [() => api.syncNow(), 'sync_now', undefined],
+      [() => api.patientConflicts(), 'patient_conflicts', undefined],
+      [() => api.resolveConflict(PATIENT, { phone: 'c1' }), 'resolve_conflict', { patientId: PATIENT, picks: { phone: 'c1' } }],
+      [() => api.devices(), 'devices', undefined],
+      [() => api.inviteDevice('laptop', ['doctor']), 'invite_device', { name: 'laptop', roles: ['doctor'] }],
+      [() => api.revokeDevice('laptop'), 'revoke_device', { name: 'laptop' }],
+      [() => api.wipeDevice('laptop'), 'wipe_device', { name: 'laptop' }],
     ];
     for (const [run, command, args] of calls) {
       invoke.mockClear();

@@ -29,7 +29,7 @@ use mamori_sync::check_in::{check_in, CheckedIn};
 use mamori_sync::join::{join_clinic, FirstLogin};
 use mamori_sync::session::{sync_session, SessionReport};
 use mamori_sync::wire::codec::Codec;
-use mamori_sync::wire::{ChainLinks, CheckIn, Hash32, Lease, Signed, WipeAck, WipeAcks};
+use mamori_sync::wire::{ChainLinks, CheckIn, CheckInRequest, Hash32, Lease, Signed, WipeAck, WipeAcks};
 use mamori_sync::{ServerSettings, Settings};
 
 use super::{key, x25519, Chain};
@@ -563,19 +563,39 @@ fn a_lost_device_reaches_only_check_in_and_its_acknowledgement() {
         "/v1/audit",
         "/v1/audit/patient",
         "/v1/wipe-acks",
+        "/v1/device-reports",
     ] {
-        let (status, _) = routes.call(path, Vec::new(), "laptop", Some(&laptop));
+        // A readable body where the route reads it before it authenticates.
+        let body = match path {
+            "/v1/chain" => 0u64.to_be_bytes().to_vec(),
+            "/v1/chain/append" => ChainLinks { first: chain.links.len() as u64 + 1, links: Vec::new() }.encode(),
+            _ => Vec::new(),
+        };
+        let (status, _) = routes.call(path, body, "laptop", Some(&laptop));
         assert_eq!(status, 401, "the lost laptop reached {path}");
     }
-    let (status, body) = routes.call("/v1/check-in", Vec::new(), "laptop", Some(&laptop));
-    assert_eq!(status, 200);
+    let said = CheckInRequest { app_version: "0.1.0".into(), waiting: 2 }.encode();
+    let (status, body) = routes.call("/v1/check-in", said.clone(), "laptop", Some(&laptop));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let answer = CheckIn::decode(&body).expect("an answer");
     assert!(answer.lease.is_none(), "a lost device was given a lease");
     assert_eq!(answer.links.links.len(), chain.links.len());
+    let reports = || routes.runtime.block_on(routes.server.app.server.device_reports()).expect("reports");
+    let noted = reports();
     // Revoked but not lost: nothing at all. A stranger, or no signature: nothing.
-    assert_eq!(routes.call("/v1/check-in", Vec::new(), "tablet", Some(&key("dev-tablet"))).0, 401);
-    assert_eq!(routes.call("/v1/check-in", Vec::new(), "laptop", Some(&key("stranger"))).0, 401);
-    assert_eq!(routes.call("/v1/check-in", Vec::new(), "laptop", None).0, 401);
+    assert_eq!(routes.call("/v1/check-in", said.clone(), "tablet", Some(&key("dev-tablet"))).0, 401);
+    assert_eq!(routes.call("/v1/check-in", said.clone(), "laptop", Some(&key("stranger"))).0, 401);
+    assert_eq!(routes.call("/v1/check-in", said.clone(), "laptop", None).0, 401);
+    // Bad check-in bodies: a clean 4xx, and nothing noted.
+    let mut long = CheckInRequest { app_version: "0.1.0".into(), waiting: 2 }.encode();
+    long.push(1);
+    for body in [Vec::new(), vec![9, 9, 9], said[..said.len() - 1].to_vec(), long] {
+        let (status, answer) = routes.call("/v1/check-in", body, "laptop", Some(&laptop));
+        assert!((400..500).contains(&status), "{status} {}", String::from_utf8_lossy(&answer));
+    }
+    let huge = vec![0; mamori_server::http::MAX_BODY_BYTES + 1];
+    assert_eq!(routes.call("/v1/check-in", huge, "laptop", Some(&laptop)).0, 413);
+    assert_eq!(reports(), noted, "a refused check-in was noted");
     assert_eq!(routes.runtime.block_on(routes.server.app.server.state()).expect("state"), before);
 }
 
@@ -665,15 +685,21 @@ fn the_new_codecs_refuse_junk_without_panicking() {
     }
     .encode();
     let reports = WipeAcks { acks: vec![ack([7; 32], "laptop", 4, 1).sign(&key("dev-laptop"))] }.encode();
-    for bytes in [&answer, &reports] {
+    let report = ack([7; 32], "laptop", 4, 1).sign(&key("dev-laptop")).encode();
+    type Decoder = fn(&[u8]) -> bool;
+    let cases: [(&Vec<u8>, Decoder); 3] = [
+        (&answer, |b| CheckIn::decode(b).is_ok()),
+        (&reports, |b| WipeAcks::decode(b).is_ok()),
+        (&report, |b| Signed::decode(b).is_ok()),
+    ];
+    for (bytes, decodes) in cases {
+        assert!(decodes(bytes));
         for cut in 0..bytes.len() {
-            assert!(CheckIn::decode(&bytes[..cut]).is_err() || cut == bytes.len());
-            assert!(WipeAcks::decode(&bytes[..cut]).is_err() || cut == bytes.len());
-            assert!(Signed::decode(&bytes[..cut]).is_err() || cut == bytes.len());
+            assert!(!decodes(&bytes[..cut]), "cut at {cut}");
         }
         let mut padded = bytes.clone();
         padded.push(0);
-        assert!(CheckIn::decode(&padded).is_err() && WipeAcks::decode(&padded).is_err());
+        assert!(!decodes(&padded), "a byte after");
     }
     // Random bytes, and random bytes behind a valid version byte: no panic, and nothing taken
     // that does not re-encode to itself.

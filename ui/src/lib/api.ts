@@ -41,6 +41,10 @@ import type {
   Vitals,
   VitalsInput,
   DateTimeUtc,
+  DeviceInvitationView,
+  DeviceOverview,
+  PatientConflictView,
+  SyncStatus,
 } from './types';
 
 export type SessionLoss = 'locked' | 'logged_out';
@@ -192,3 +196,31 @@ export const auditReportByChartNo = (chartNo: string) =>
 export const auditAlerts = () => call<ReportedEvent[]>('audit_alerts');
 
 export const setIdleTimeout = (minutes: number) => call<null>('set_idle_timeout', { minutes });
+
+// ---- sync ----
+
+/** A new device's first login with an administrator's enrollment code (needs the server once). */
+export const joinClinic = (code: string, user: string, password: string, secretKey: string) =>
+  call<Session>('join_clinic', { code, user, password, secretKey });
+
+export const syncStatus = () => call<SyncStatus>('sync_status');
+
+export const syncNow = () => call<SyncStatus>('sync_now');
+
+export const patientConflicts = () => call<PatientConflictView[]>('patient_conflicts');
+
+/** Settles a patient edited on two devices: for each field, the change whose value to keep. */
+export const resolveConflict = (patientId: Uuid, picks: Record<string, string>) =>
+  call<Patient>('resolve_conflict', { patientId, picks });
+
+// ---- devices (admin) ----
+
+export const devices = () => call<DeviceOverview[]>('devices');
+
+export const inviteDevice = (name: string, roles: Role[]) =>
+  call<DeviceInvitationView>('invite_device', { name, roles });
+
+export const revokeDevice = (name: string) => call<null>('revoke_device', { name });
+
+/** Marks a device lost: it is shut out and wipes itself at its next contact. */
+export const wipeDevice = (name: string) => call<null>('wipe_device', { name });

@@ -5,7 +5,7 @@ import * as api from './api';
 import { viewsFor, type View } from './roles';
 import type { BreakGlassGrant, Session } from './types';
 
-export type Screen = 'loading' | 'setup' | 'unlock' | 'accept' | 'resume' | 'ready' | 'failed';
+export type Screen = 'loading' | 'setup' | 'join' | 'unlock' | 'accept' | 'resume' | 'ready' | 'wiped' | 'failed';
 
 class AppState {
   screen = $state<Screen>('loading');
@@ -29,7 +29,9 @@ export async function start(): Promise<void> {
   try {
     const status = await api.appStatus();
     app.dataDir = status.data_dir;
-    if (!status.initialized) {
+    if (status.wiped) {
+      app.screen = 'wiped';
+    } else if (!status.initialized) {
       app.screen = 'setup';
     } else if (status.session && status.locked) {
       app.session = status.session;
@@ -107,6 +109,14 @@ export async function poll(): Promise<void> {
   } catch {
     // session_locked / no_session are handled by onSessionLost; others wait for the next poll
   }
+}
+
+/** The clinic ordered this computer wiped and it was: nothing else can show. */
+export function wiped(): void {
+  app.session = null;
+  app.patientId = null;
+  app.grants = [];
+  app.screen = 'wiped';
 }
 
 export function showView(view: View): void {

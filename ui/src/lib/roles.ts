@@ -3,7 +3,8 @@
 
 import { CLINICAL_SECTIONS, type Section, type Session } from './types';
 
-export type View = 'reception' | 'chart' | 'admin';
+/** `conflicts` opens from the status bar, not the menu. */
+export type View = 'reception' | 'chart' | 'admin' | 'conflicts';
 
 export function canRead(session: Session | null, section: Section): boolean {
   return session?.readable.includes(section) ?? false;
