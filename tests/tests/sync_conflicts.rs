@@ -18,7 +18,9 @@ fn a_phone_number_edited_on_two_devices_is_shown_with_both_versions_and_the_choi
     let password = clinic.site.password("doctor");
     let mut on_laptop = clinic.join(&laptop, &code, "doctor", &password).expect("joined");
     let mut desk = clinic.site.login("reception");
-    let p = desk.register_patient(&patient("7500", ("競合", "花子"), ("キョウゴウ", "ハナコ"), "1960-02-02", "03-0000-0000")).expect("p");
+    let p = desk
+        .register_patient(&patient("7500", ("競合", "花子"), ("キョウゴウ", "ハナコ"), "1960-02-02", "03-0000-0000"))
+        .expect("p");
     clinic.sync(&mut desk, &clinic.site.keyring).expect("the desk syncs");
     let mut admin = clinic.site.login("admin");
     clinic.sync(&mut admin, &clinic.site.keyring).expect("the desk passes the data key on");

@@ -85,6 +85,9 @@ pub async fn check_in_open(
     let device = clinic.device_id().to_owned();
     let keys = clinic.sync_keys(secrets)?;
     let mut standing = Standing::load(secrets, &device)?;
+    // The session's own chain (verified from its user's pins, and just extended by the sync) is
+    // what the answer must extend.
+    standing.pin_head(clinic.membership()?.head());
     let waiting = clinic.own_change_count()?.saturating_sub(standing.own_acknowledged);
     let answer = transport.check_in(&report(waiting)).await?;
     let now = clinic.now().timestamp();
@@ -142,7 +145,7 @@ fn judge(
     }
     let links: Vec<Link> =
         answer.links.links.iter().map(|(body, signature)| Link::from_parts(body.clone(), signature.clone())).collect();
-    let (membership, order) = find_wipe_order(root, &links, device, mine)?;
+    let (membership, order) = find_wipe_order(root, standing.chain_head, &links, device, mine)?;
     if let Some(order) = order {
         return Ok(Judged::Wipe(order));
     }
@@ -161,6 +164,7 @@ fn judge(
     let policy = membership.devices().lease_policy();
     standing.server_key = Some(answer.server_key);
     standing.policy = policy;
+    standing.pin_head(membership.head());
     standing.take_lease(now);
     Ok(Judged::Leased(policy))
 }

@@ -75,6 +75,7 @@ pub async fn join_clinic(
     let mut standing = Standing::load(secrets, &code.device)?;
     standing.root = Some(code.clinic);
     standing.policy = membership.devices().lease_policy();
+    standing.pin_head(membership.head());
     standing.take_lease(clinic.now().timestamp());
     standing.store(secrets, &code.device)?;
     Ok(clinic)

@@ -32,6 +32,7 @@ pub struct PatientConflictView {
     pub chart_no: String,
     pub name: String,
     #[serde(flatten)]
+    #[ts(flatten)]
     pub conflict: PatientConflict,
 }
 

@@ -55,6 +55,7 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<mamori_core::clinic::PendingRecipient>();
     v.visit::<crate::sync_service::SyncStatus>();
     v.visit::<crate::commands::sync::PatientConflictView>();
+    v.visit::<mamori_core::clinic::PatientConflict>();
     v.visit::<mamori_sync::device_overview::DeviceOverview>();
     v.visit::<crate::commands::devices::DeviceInvitationView>();
     // What every failed command rejects with.

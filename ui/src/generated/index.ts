@@ -30,6 +30,7 @@ export type { NoteStatus } from './NoteStatus';
 export type { OneTimeCodeView } from './OneTimeCodeView';
 export type { Patient } from './Patient';
 export type { PatientAuditReport } from './PatientAuditReport';
+export type { PatientConflict } from './PatientConflict';
 export type { PatientConflictView } from './PatientConflictView';
 export type { PatientInput } from './PatientInput';
 export type { PatientSummary } from './PatientSummary';

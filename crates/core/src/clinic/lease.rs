@@ -30,7 +30,13 @@ impl Clinic {
         let mut standing = Standing::load(secrets, &self.device_id)?;
         standing.observe_clock(now);
         standing.root = Some(*keys.membership.root());
-        standing.policy = keys.membership.devices().lease_policy();
+        // The chain this login verified (from the user's own pins) counts as the device's from
+        // now on, unless a check-in since verified a longer one.
+        let head = keys.membership.head();
+        if standing.chain_head.is_none_or(|(seq, _)| head.0 >= seq) {
+            standing.chain_head = Some(head);
+            standing.policy = keys.membership.devices().lease_policy();
+        }
         let enrolled = keys.membership.devices().get(&self.device_id).is_some_and(|d| d.invite_key.is_none());
         let verdict = if enrolled {
             if standing.lease_received_at.is_none() {

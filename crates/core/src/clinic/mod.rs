@@ -278,6 +278,11 @@ impl Clinic {
             Ok((value, events))
         })?;
         crate::log_safe!(info, "changes committed", changes = count, elapsed_ms = started.elapsed());
+        // Counted at once, for a wipe's report should the app never log out (recounted exactly at
+        // every login, lock and logout).
+        if crate::lost_device::add_own_changes(&self.dir, count as u64).is_err() {
+            crate::log_safe!(warn, "the count of own changes could not be kept");
+        }
         Ok(value)
     }
 

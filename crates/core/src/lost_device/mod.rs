@@ -16,7 +16,7 @@ mod wipe;
 pub use lease::{LeaseVerdict, DAY_SECS};
 pub use order::{find_wipe_order, WipeOrder};
 pub use standing::{Standing, RECORD as STANDING_RECORD};
-pub use unsent::{note_own_changes, own_changes_written};
+pub use unsent::{add_own_changes, note_own_changes, own_changes_written};
 pub use wipe::{wipe, Wiped};
 
 use crate::clinic::DataDir;

@@ -12,15 +12,22 @@ pub struct WipeOrder {
     pub link: u64,
 }
 
-/// Verifies `links` (the whole chain) from `root`; returns the membership they give and, if one
-/// of them orders the device named `device` with signing key `mine` wiped, that order.
+/// Verifies `links` (the whole chain) from `root` and that it extends `pinned` (the head this
+/// device verified last, if any); returns the membership they give and, if one of them orders the
+/// device named `device` with signing key `mine` wiped, that order.
 pub fn find_wipe_order(
     root: &Hex32,
+    pinned: Option<(u64, Hex32)>,
     links: &[Link],
     device: &str,
     mine: &Hex32,
 ) -> Result<(Membership, Option<WipeOrder>)> {
     let membership = Membership::verify(root, links)?;
+    if let Some((seq, hash)) = pinned {
+        if !membership.contains(seq, &hash) {
+            return Err(crate::Error::ChainRolledBack);
+        }
+    }
     let order = membership
         .devices()
         .with_signing_key(mine)

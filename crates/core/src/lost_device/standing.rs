@@ -19,6 +19,11 @@ pub struct Standing {
     /// The clinic root this device verified at its last unlock (or its enrollment).
     #[serde(default)]
     pub root: Option<Hex32>,
+    /// The membership chain head (sequence, hash) this device last verified: a check-in answer
+    /// must extend it, so a server cannot serve an older chain or a fork (a wipe order signed
+    /// with a key the clinic has since disabled, a self-wipe policy since withdrawn).
+    #[serde(default)]
+    pub chain_head: Option<(u64, Hex32)>,
     /// The lease policy of the chain this device last verified.
     #[serde(default)]
     pub policy: LeasePolicy,
@@ -55,6 +60,14 @@ impl Standing {
     pub fn observe_clock(&mut self, now: i64) -> i64 {
         self.clock_high = self.clock_high.max(now);
         self.clock_high
+    }
+
+    /// Pins `head` if it is at or beyond the one pinned (a chain verified from the root that
+    /// the caller has checked extends it).
+    pub fn pin_head(&mut self, head: (u64, Hex32)) {
+        if self.chain_head.is_none_or(|(seq, _)| head.0 >= seq) {
+            self.chain_head = Some(head);
+        }
     }
 
     /// A lease arrived now.

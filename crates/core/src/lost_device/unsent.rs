@@ -1,7 +1,9 @@
-//! How many changes this device has written itself, counted at every login, lock and logout and
-//! kept in a small file in the data folder (a number, nothing of what the changes say), so that
-//! a locked device ordered wiped can tell the administrator how many of them the server never
-//! received: this count less the acknowledged one in its standing record.
+//! How many changes this device has written itself, kept in a small file in the data folder (a
+//! number, nothing of what the changes say): raised at every commit and counted again exactly at
+//! every login, lock and logout, so that a locked device ordered wiped can tell the
+//! administrator how many of them the server never received (this count less the acknowledged
+//! one in its standing record), even when the app was killed. The count is the device's own
+//! word: whoever holds a lost device can edit it, as they can keep it from reporting at all.
 
 use crate::clinic::DataDir;
 use crate::{fsutil, Result};
@@ -14,6 +16,14 @@ pub fn note_own_changes(dir: &DataDir, count: u64) -> Result<()> {
         return Ok(());
     }
     fsutil::write_atomically(&path, count.to_string().as_bytes())
+}
+
+/// Raises the count by `more` (changes just committed).
+pub fn add_own_changes(dir: &DataDir, more: u64) -> Result<()> {
+    if more == 0 {
+        return Ok(());
+    }
+    fsutil::write_atomically(&dir.root().join(FILE), (own_changes_written(dir) + more).to_string().as_bytes())
 }
 
 /// The last count noted; 0 when none was (or the file was edited into nonsense).

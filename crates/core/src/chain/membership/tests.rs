@@ -418,15 +418,20 @@ fn a_wipe_order_counts_only_from_the_pinned_root_for_this_devices_own_key() {
     let root = clinic.root.public();
     let seq = clinic.state().head().0;
 
-    let (_, order) = find_wipe_order(&root, &clinic.links, "laptop", &laptop).expect("verifies");
+    let (_, order) = find_wipe_order(&root, None, &clinic.links, "laptop", &laptop).expect("verifies");
     assert_eq!(order.map(|o| o.link), Some(seq), "the laptop finds its order");
     // Replayed to another device: the order names the laptop, not the desk.
-    assert_eq!(find_wipe_order(&root, &clinic.links, "desk-1", &desk).expect("verifies").1, None);
+    assert_eq!(find_wipe_order(&root, None, &clinic.links, "desk-1", &desk).expect("verifies").1, None);
     // A device claiming the laptop's name without its key is not the laptop.
-    assert_eq!(find_wipe_order(&root, &clinic.links, "laptop", &desk).expect("verifies").1, None);
+    assert_eq!(find_wipe_order(&root, None, &clinic.links, "laptop", &desk).expect("verifies").1, None);
+    // An older chain (or a fork) than the head the device pinned proves nothing either.
+    let pinned = clinic.state().head();
+    let older = &clinic.links[..clinic.links.len() - 1];
+    assert!(find_wipe_order(&root, Some(pinned), older, "laptop", &laptop).is_err(), "an older chain was taken");
+    assert!(find_wipe_order(&root, Some(pinned), &clinic.links, "laptop", &laptop).expect("extends").1.is_some());
     // Another clinic's root (a server serving a chain of its own making) proves nothing.
     let other_root = RootKey::generate().expect("root").public();
-    assert!(find_wipe_order(&other_root, &clinic.links, "laptop", &laptop).is_err());
+    assert!(find_wipe_order(&other_root, None, &clinic.links, "laptop", &laptop).is_err());
 
     // A server forging the order: a wipe link signed by a key that is not an administrator's,
     // appended to the real chain, breaks verification, so no order is found.
@@ -445,7 +450,7 @@ fn a_wipe_order_counts_only_from_the_pinned_root_for_this_devices_own_key() {
     .expect("signed");
     let mut links = forged.links.clone();
     links.push(link);
-    assert!(find_wipe_order(&forged.root.public(), &links, "desk-1", &desk).is_err(), "a forged order verified");
+    assert!(find_wipe_order(&forged.root.public(), None, &links, "desk-1", &desk).is_err(), "a forged order verified");
     for by in ["doctor", "nurse", "reception"] {
         assert!(forged.push(by, Statement::WipeDevice { device: "desk-1".into() }).is_err(), "{by} ordered a wipe");
     }
