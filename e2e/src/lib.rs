@@ -25,6 +25,8 @@ use serde_json::json;
 
 pub use fantoccini;
 
+pub mod synced;
+
 /// How long a story waits for something to appear before it fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -44,6 +46,38 @@ pub struct App {
 
 /// What a user does in the clinic through the core before the window opens.
 type Preparation<'a> = Box<dyn FnOnce(&mut mamori_core::clinic::Clinic) + 'a>;
+
+/// A demo clinic made for a story, before its window opens.
+pub struct Demo {
+    pub tmp: tempfile::TempDir,
+    pub dir: DataDir,
+    pub keyring: KeyringStore,
+    pub keyring_service: String,
+    pub report: DemoReport,
+    last_step: HashMap<String, i64>,
+    serial: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Demo {
+    /// `user` logs in through the core (password and the authenticator's code), as at this
+    /// computer before the window opens.
+    pub fn login(&mut self, user: &str) -> mamori_core::clinic::Clinic {
+        let login = self.report.users.iter().find(|u| u.name == user).expect("a demo user");
+        let now = Utc::now();
+        let code = mamori_story_tests::totp_code(&login.totp_secret, now);
+        let clinic = mamori_core::clinic::Clinic::unlock(
+            &self.dir,
+            &self.keyring,
+            Box::new(SystemClock),
+            user,
+            &mamori_core::secret::Password::new(login.password.clone()),
+            &mamori_core::auth::SecondFactor::Totp(code),
+        )
+        .expect("the user logs in");
+        self.last_step.insert(user.to_string(), now.timestamp() / 30);
+        clinic
+    }
+}
 
 fn serial() -> Arc<tokio::sync::Mutex<()>> {
     static SERIAL: OnceLock<Arc<tokio::sync::Mutex<()>>> = OnceLock::new();
@@ -107,6 +141,18 @@ impl App {
     }
 
     async fn launch_prepared(story: &str, patients: u32, prepare: Option<(&str, Preparation<'_>)>) -> App {
+        let mut demo = Self::demo(story, patients).await;
+        if let Some((user, prepare)) = prepare {
+            let mut clinic = demo.login(user);
+            prepare(&mut clinic);
+            clinic.logout().expect("logout");
+        }
+        Self::open(demo, story).await
+    }
+
+    /// A demo clinic of `patients` patients in a fresh folder, for a story to prepare (a server, a
+    /// second computer) before [`App::open`] opens the window on it.
+    pub async fn demo(story: &str, patients: u32) -> Demo {
         let serial = serial().lock_owned().await;
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = DataDir::new(tmp.path().join("clinic"));
@@ -114,25 +160,12 @@ impl App {
         let keyring = KeyringStore::new(keyring_service.clone());
         let demo = demo::create(&dir, &keyring, Box::new(SystemClock), &DemoOptions { patients, seed: 7 })
             .expect("demo clinic");
-        let mut last_step = HashMap::new();
-        if let Some((user, prepare)) = prepare {
-            let login = demo.users.iter().find(|u| u.name == user).expect("a demo user");
-            let now = Utc::now();
-            let code = mamori_story_tests::totp_code(&login.totp_secret, now);
-            let mut clinic = mamori_core::clinic::Clinic::unlock(
-                &dir,
-                &keyring,
-                Box::new(SystemClock),
-                user,
-                &mamori_core::secret::Password::new(login.password.clone()),
-                &mamori_core::auth::SecondFactor::Totp(code),
-            )
-            .expect("the preparing user logs in");
-            prepare(&mut clinic);
-            clinic.logout().expect("logout");
-            last_step.insert(user.to_string(), now.timestamp() / 30);
-        }
+        Demo { tmp, dir, keyring, keyring_service, report: demo, last_step: HashMap::new(), serial }
+    }
 
+    /// Opens the app on `demo`'s clinic, at its unlock screen.
+    pub async fn open(demo: Demo, story: &str) -> App {
+        let Demo { tmp, dir, keyring_service, report: demo, last_step, serial, .. } = demo;
         let app = std::env::var_os("MAMORI_E2E_APP")
             .map(PathBuf::from)
             .unwrap_or_else(|| target_dir().join("debug/mamori-desktop"));
@@ -143,6 +176,8 @@ impl App {
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("MAMORI_DATA_DIR", dir.root())
             .env("MAMORI_KEYRING_SERVICE", &keyring_service)
+            // Stories with a clinic server see a background sync round every second.
+            .env("MAMORI_SYNC_SECONDS", "1")
             // Each story's window starts as on a fresh computer: its own webview storage, so a
             // language chosen in an earlier story (kept in localStorage) does not carry over.
             .env("XDG_DATA_HOME", tmp.path().join("webview-data"))

@@ -8,3 +8,4 @@ mod invitation;
 mod locking;
 mod measure;
 mod nurse_day;
+mod sync;

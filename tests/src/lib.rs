@@ -228,3 +228,31 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 pub mod sync_fixture;
+
+/// The form input that registers `patient` again as she is (to change one field of it).
+pub fn patient_input_of(patient: &mamori_core::domain::Patient) -> PatientInput {
+    PatientInput {
+        chart_no: patient.chart_no.clone(),
+        family_name: patient.family_name.clone(),
+        given_name: patient.given_name.clone(),
+        family_kana: patient.family_kana.clone(),
+        given_kana: patient.given_kana.clone(),
+        sex: match patient.sex {
+            mamori_core::domain::Sex::Male => "male",
+            mamori_core::domain::Sex::Female => "female",
+            mamori_core::domain::Sex::Other => "other",
+        }
+        .into(),
+        birth_date: patient.birth_date.to_string(),
+        postal_code: patient.postal_code.clone().unwrap_or_default(),
+        address: patient.address.clone(),
+        phone: patient.phone.clone().unwrap_or_default(),
+        insurance: patient.insurance.as_ref().map(|i| InsuranceInput {
+            insurer_number: i.insurer_number.clone(),
+            symbol: i.symbol.clone(),
+            number: i.number.clone(),
+            copay_percent: i.copay_percent,
+        }),
+        sensitive: patient.sensitive,
+    }
+}
