@@ -52,7 +52,16 @@ pub fn run() {
     };
     let service = std::env::var("MAMORI_KEYRING_SERVICE").unwrap_or_else(|_| KeyringStore::DEFAULT_SERVICE.into());
     let state = AppState::new(dir, Box::new(KeyringStore::new(service)));
-    if let Err(error) = configure(tauri::Builder::default(), state).run(tauri::generate_context!()) {
+    let builder = configure(tauri::Builder::default(), state).setup(|app| {
+        // Two windows on one screen (the demo's front desk and home-visit laptop) say which is which.
+        if let Some(title) = std::env::var("MAMORI_WINDOW_TITLE").ok().filter(|t| !t.trim().is_empty()) {
+            if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
+                let _ = window.set_title(&title);
+            }
+        }
+        Ok(())
+    });
+    if let Err(error) = builder.run(tauri::generate_context!()) {
         mamori_core::log_safe!(error, "the window could not start");
         eprintln!("Mamori could not start its window: {error}");
         std::process::exit(1);
