@@ -43,18 +43,8 @@ impl Server {
         let storage = SqliteStorage::open(&dir.path().join("server.db")).expect("server database");
         let clinic = ClinicServer::following_chain(storage, root).await.expect("server");
         let app = Arc::new(ServerApp::new(clinic));
-        let (tls, _) = http::tls::server_config(dir.path()).expect("tls");
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let serving = Arc::clone(&app);
-        tokio::spawn(async move {
-            let served = http::serve(serving, "127.0.0.1:0".parse().expect("addr"), tls, move |addr| {
-                let _ = tx.send(addr);
-            });
-            if let Err(error) = served.await {
-                eprintln!("the story's clinic server stopped: {error}");
-            }
-        });
-        let url = format!("https://{}", rx.await.expect("the server bound a port"));
+        let addr = mamori_story_tests::serving::serve(Arc::clone(&app), dir.path(), &pin).await;
+        let url = format!("https://{addr}");
         ServerSettings::new(&url, &hex::encode(pin)).expect("settings").remember(&demo.dir).expect("remembered");
         Server { url, pin, app, _dir: dir }
     }

@@ -85,7 +85,11 @@ async fn the_desk_and_the_home_visit_laptop_settle_an_edit_made_on_both_and_shar
     app.screenshot("settled").await;
 
     server.sync(&mut doctor, &laptop.keyring).await;
-    assert_eq!(doctor.patient(patient.id).expect("p").phone.as_deref(), Some(LAPTOP_NUMBER), "the choice reached the laptop");
+    assert_eq!(
+        doctor.patient(patient.id).expect("p").phone.as_deref(),
+        Some(LAPTOP_NUMBER),
+        "the choice reached the laptop"
+    );
     assert!(doctor.conflicts().expect("conflicts").is_empty(), "nothing left to review on the laptop");
 
     // A home visit, written offline, reaches the desk once the laptop is back.

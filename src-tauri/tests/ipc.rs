@@ -335,3 +335,36 @@ fn every_command_is_registered_and_the_capability_lists_exactly_one_permission_p
 fn uuid_nil() -> String {
     uuid::Uuid::nil().to_string()
 }
+
+#[test]
+fn devices_and_conflicts_are_for_whom_the_core_allows_and_a_computer_without_a_server_says_so() {
+    let w = Window::on_demo();
+    // No server was given to this computer: the status bar says so, and nothing needs the network.
+    let status = w.ok("sync_status", json!({}));
+    assert_eq!(status["configured"], false, "{status}");
+    assert_eq!(status["wiped"], false);
+    assert_eq!(w.ok("app_status", json!({}))["wiped"], false);
+
+    w.unlock("reception");
+    assert_eq!(w.ok("patient_conflicts", json!({})), json!([]), "nothing edited on two devices");
+    for (command, args) in [
+        ("devices", json!({})),
+        ("revoke_device", json!({ "name": "laptop" })),
+        ("wipe_device", json!({ "name": "laptop" })),
+    ] {
+        assert_eq!(w.error_code(command, args), "denied", "{command} reached a reception window");
+    }
+    let not_in_conflict = json!({ "patientId": w.some_patient(), "picks": { "phone": "c1" } });
+    assert_eq!(w.error_code("resolve_conflict", not_in_conflict), "not_found");
+    assert_eq!(w.error_code("invite_device", json!({ "name": "laptop", "roles": ["doctor"] })), "no_server");
+
+    // An admin sees the devices the chain names (offline: without what a server heard).
+    w.unlock("admin");
+    let devices = w.ok("devices", json!({}));
+    let list = devices.as_array().expect("a list");
+    assert_eq!(list.len(), 1, "the demo computer: {devices}");
+    assert_eq!(list[0]["this_computer"], true);
+    assert_eq!(list[0]["status"], "enrolled");
+    assert!(list[0]["last_seen"].is_null(), "no server, nothing heard");
+    assert_eq!(w.error_code("wipe_device", json!({ "name": list[0]["name"] })), "invalid_state", "not itself");
+}

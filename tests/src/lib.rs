@@ -227,6 +227,7 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+pub mod serving;
 pub mod sync_fixture;
 
 /// The form input that registers `patient` again as she is (to change one field of it).

@@ -54,19 +54,7 @@ pub async fn serve_app<S: mamori_server::http::Backend>(
     app: Arc<App<S>>,
     (dir, pin): &(Arc<tempfile::TempDir>, Hash32),
 ) -> RunningServer<S> {
-    let (tls, loaded) = http::tls::server_config(dir.path()).expect("tls");
-    assert_eq!(*pin, loaded, "the fingerprint printed at init is the one served");
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let serving = Arc::clone(&app);
-    tokio::spawn(async move {
-        let served = http::serve(serving, "127.0.0.1:0".parse().expect("addr"), tls, move |addr| {
-            let _ = tx.send(addr);
-        });
-        if let Err(error) = served.await {
-            eprintln!("test server stopped: {error}");
-        }
-    });
-    let addr = rx.await.expect("the server bound a port");
+    let addr = mamori_story_tests::serving::serve(Arc::clone(&app), dir.path(), pin).await;
     RunningServer { addr, pin: *pin, app, _dir: Arc::clone(dir) }
 }
 

@@ -39,8 +39,14 @@ fn sync(state: &AppState, clinic: &mut Clinic) -> UiResult<()> {
     Ok(())
 }
 
-/// How much of `device`'s log the server holds: the cut-off a revocation names.
+/// How much of `device`'s log the server holds: the cut-off a revocation names. This computer
+/// is refused before the server is asked (the core refuses it again).
 fn server_holds(state: &AppState, clinic: &mut Clinic, device: &str) -> UiResult<u64> {
+    if device == clinic.device_id() {
+        return Err(
+            mamori_core::Error::InvalidState("a computer cannot revoke itself; revoke it from another one").into()
+        );
+    }
     // Moved in as `&mut`: a session is sent to the thread, never shared with it.
     let held = state.sync.with_server(move |runtime, server| {
         let transport = transport(state, clinic, server)?;
@@ -99,7 +105,8 @@ pub async fn revoke_device(state: State<'_, AppState>, name: String) -> UiResult
 pub async fn wipe_device(state: State<'_, AppState>, name: String) -> UiResult<()> {
     state.with_session_reaching(|clinic| {
         clinic.authorize_admin()?;
-        let through = match clinic.membership()?.devices().get(&name).and_then(|d| d.accepted_through) {
+        let known = clinic.membership()?.devices().get(&name).and_then(|d| d.accepted_through);
+        let through = match known {
             Some(through) => through,
             None => server_holds(&state, clinic, &name)?,
         };

@@ -198,4 +198,29 @@ fn the_admin_invites_the_laptop_and_the_doctor_joins_it_with_code_password_and_s
     assert!(line_with(&stdout(&devices), "home-visit-laptop").contains("revoked"), "{}", stdout(&devices));
     let shut_out = mamori(&laptop, &[&["sync"][..], &doctor_login].concat(), &format!("{DOCTOR}\n"));
     assert!(!shut_out.status.success(), "a revoked laptop synced: {}", stdout(&shut_out));
+
+    // It was not retired but lost: the admin marks it so, and its login screen's check-in wipes it.
+    let marked =
+        mamori(&desk, &[&["device", "wipe", "home-visit-laptop"][..], &admin].concat(), "demo-admin-password\n");
+    assert!(
+        marked.status.success() && stdout(&marked).contains("marked lost"),
+        "{}{}",
+        stdout(&marked),
+        stderr(&marked)
+    );
+    let devices = mamori(&desk, &[&["device", "list"][..], &admin].concat(), "demo-admin-password\n");
+    assert!(line_with(&stdout(&devices), "home-visit-laptop").contains("wipe ordered"), "{}", stdout(&devices));
+    let wiped = mamori(&laptop, &["check-in"], "");
+    assert!(wiped.status.success() && stdout(&wiped).contains("destroyed"), "{}{}", stdout(&wiped), stderr(&wiped));
+    assert!(!laptop.exists(), "the laptop's data folder survived its wipe");
+    let devices = mamori(&desk, &[&["device", "list"][..], &admin].concat(), "demo-admin-password\n");
+    assert!(line_with(&stdout(&devices), "home-visit-laptop").contains("wiped"), "{}", stdout(&devices));
+
+    // The clinic shortens the lease; the desk's next check-in hears it.
+    let lease = mamori(&desk, &[&["device", "lease", "--days", "7"][..], &admin].concat(), "demo-admin-password\n");
+    assert!(lease.status.success() && stdout(&lease).contains("7 days"), "{}{}", stdout(&lease), stderr(&lease));
+    let checked = mamori(&desk, &["check-in"], "");
+    assert!(stdout(&checked).contains("offline for 7 days"), "{}{}", stdout(&checked), stderr(&checked));
+    let refused = mamori(&desk, &[&["device", "lease", "--days", "400"][..], &admin].concat(), "");
+    assert!(!refused.status.success() && stderr(&refused).contains("400"), "{}", stderr(&refused));
 }
