@@ -42,13 +42,14 @@ pub async fn check_in(dir: &DataDir, secrets: &dyn DeviceSecretStore, now: i64) 
     let device = lost_device::device_id_of(dir)?;
     let keys = DeviceKeys::derive(&load_required(secrets, &device, dir.root())?)?;
     let mut standing = Standing::load(secrets, &device)?;
+    let loaded = standing.clone();
     let root = standing.root.ok_or(Error::CannotCheckIn("nobody has logged in on it since it was enrolled"))?;
     let transport = HttpTransport::new(&server.server, server.pin()?, &device, keys.signing_key())?;
     let waiting = lost_device::own_changes_written(dir).saturating_sub(standing.own_acknowledged);
     let answer = transport.check_in(&report(waiting)).await?;
     match judge(&answer, &root, &device, &keys.signing_public(), &mut standing, now)? {
         Judged::Leased(policy) => {
-            standing.store(secrets, &device)?;
+            store_if_moved(secrets, &device, &loaded, &standing)?;
             Ok(CheckedIn::Leased { lease_days: policy.lease_days })
         }
         Judged::Wipe(order) => {
@@ -85,6 +86,7 @@ pub async fn check_in_open(
     let device = clinic.device_id().to_owned();
     let keys = clinic.sync_keys(secrets)?;
     let mut standing = Standing::load(secrets, &device)?;
+    let loaded = standing.clone();
     // The session's own chain (verified from its user's pins, and just extended by the sync) is
     // what the answer must extend.
     standing.pin_head(clinic.membership()?.head());
@@ -95,10 +97,26 @@ pub async fn check_in_open(
         Judged::Wipe(_) => Err(Error::WipeOrdered),
         Judged::Leased(policy) => {
             standing.root = Some(keys.clinic);
-            standing.store(secrets, &device)?;
+            store_if_moved(secrets, &device, &loaded, &standing)?;
             Ok(policy)
         }
     }
+}
+
+/// A lease renewed within the hour is not written again: a window checking in every few seconds
+/// reads the keyring, and writes it only when something moved.
+const LEASE_KEPT_EVERY_SECS: i64 = 60 * 60;
+
+fn store_if_moved(secrets: &dyn DeviceSecretStore, device: &str, loaded: &Standing, now: &Standing) -> Result<()> {
+    let recent = |s: &Standing| Standing { lease_received_at: None, clock_high: 0, ..s.clone() };
+    let moved = match (loaded.lease_received_at, now.lease_received_at) {
+        (Some(before), Some(after)) => after - before >= LEASE_KEPT_EVERY_SECS,
+        (before, after) => before != after,
+    };
+    if moved || recent(loaded) != recent(now) {
+        now.store(secrets, device)?;
+    }
+    Ok(())
 }
 
 /// What this device tells the server of itself.

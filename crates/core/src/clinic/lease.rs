@@ -9,6 +9,10 @@ use crate::lost_device::{self, LeaseVerdict, Standing};
 use crate::vault::DeviceSecretStore;
 use crate::{log_safe, Error, Result};
 
+/// How far the clock must have risen before an unlock writes its new reading to the keyring
+/// (winding the clock back gains less than this).
+const CLOCK_KEPT_EVERY_SECS: i64 = 60 * 60;
+
 impl Clinic {
     /// [`Clinic::check_lease`]; a device due to wipe itself closes its store and wipes.
     pub(super) fn admit_by_lease(&mut self, secrets: &dyn DeviceSecretStore) -> Result<()> {
@@ -27,7 +31,8 @@ impl Clinic {
     pub(super) fn check_lease(&self, secrets: &dyn DeviceSecretStore) -> Result<()> {
         let keys = self.keys()?;
         let now = self.now().timestamp();
-        let mut standing = Standing::load(secrets, &self.device_id)?;
+        let loaded = Standing::load(secrets, &self.device_id)?;
+        let mut standing = loaded.clone();
         standing.observe_clock(now);
         standing.root = Some(*keys.membership.root());
         // The chain this login verified (from the user's own pins) counts as the device's from
@@ -47,7 +52,12 @@ impl Clinic {
         } else {
             LeaseVerdict::Open { days_left: i64::MAX }
         };
-        standing.store(secrets, &self.device_id)?;
+        // The keyring is written only when something changed beyond the clock's own advance of
+        // less than an hour (every unlock reads the keyring; few need to write it).
+        let clock_only = Standing { clock_high: loaded.clock_high, ..standing.clone() } == loaded;
+        if !clock_only || standing.clock_high - loaded.clock_high >= CLOCK_KEPT_EVERY_SECS {
+            standing.store(secrets, &self.device_id)?;
+        }
         match verdict {
             LeaseVerdict::Open { .. } => Ok(()),
             LeaseVerdict::Expired { days_away, lease_days } => {
