@@ -83,6 +83,8 @@ async fn a_nurse_records_todays_vitals_on_todays_visit_and_sees_the_doctor_by_na
 
     // Her chart: today's visit, opened by the check-in, is the one selected.
     app.fill("search-input", &her.chart_no).await;
+    // The earlier kana search may list her too: wait for this search's own results.
+    app.wait_css(&format!("[data-testid=\"search\"][data-searched=\"{}\"]", her.chart_no), PATIENCE).await;
     app.wait_text("search-result", &her.name).await;
     app.all("search-result").await[0].click().await.expect("pick her");
     app.click("open-chart").await;
