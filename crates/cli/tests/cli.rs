@@ -2,6 +2,7 @@
 //! real Secret Service (the test command runs everything inside one, see scripts/test).
 
 mod accounts_and_keys;
+mod alerts_scan;
 mod shell_and_output;
 mod support;
 mod sync_commands;

@@ -46,6 +46,9 @@ pub enum Command {
     /// Check and read the tamper-evident audit log (admin only).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Insider-access alerts: run the detector over exported audit events and their context.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Manage the clinic's users (admin only).
     User {
         #[command(subcommand)]
@@ -341,6 +344,23 @@ pub enum StoreCommand {
     Check {
         #[command(flatten)]
         unlock: Unlock,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AlertsCommand {
+    /// Run the detector over exported events (`audit export --format jsonl`) and a context file
+    /// (docs/detection-context.md); prints one alert per line.
+    Scan {
+        /// The events, as `mamori audit export --format jsonl` writes them (one per line).
+        #[arg(long, value_name = "FILE.jsonl")]
+        events: PathBuf,
+        /// What explains an access: patients, staff, appointments, lists, results, roster.
+        #[arg(long, value_name = "FILE.json")]
+        context: PathBuf,
+        /// One JSON object per alert (rule, user, patients, events, from, to, severity, explanation).
+        #[arg(long)]
+        json: bool,
     },
 }
 

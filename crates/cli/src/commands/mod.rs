@@ -1,6 +1,7 @@
 //! One module per command.
 
 mod account;
+mod alerts;
 mod audit;
 mod chart_text;
 mod demo;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Completions { shell } => return shell::completions(shell),
         Command::Man => return shell::man(),
         Command::Server(command) => return server::run(command),
+        Command::Alerts(command) => return alerts::run(command),
         _ => {}
     }
     let context = Context::from_cli(&cli)?;
@@ -50,6 +52,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckIn => sync::check_in(&context),
         Command::Device(command) => device::run(&context, command),
         Command::Conflicts { unlock } => device::conflicts(&context, &unlock),
-        Command::Completions { .. } | Command::Man | Command::Server(_) => Ok(()),
+        Command::Completions { .. } | Command::Man | Command::Server(_) | Command::Alerts(_) => Ok(()),
     }
 }
