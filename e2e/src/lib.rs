@@ -61,7 +61,12 @@ pub struct Demo {
 impl Demo {
     /// `user` logs in through the core (password and the authenticator's code), as at this
     /// computer before the window opens.
-    pub fn login(&mut self, user: &str) -> mamori_core::clinic::Clinic {
+    pub async fn login(&mut self, user: &str) -> mamori_core::clinic::Clinic {
+        // A code is accepted once: wait for a fresh one if this user used this step's.
+        if self.last_step.get(user) == Some(&(Utc::now().timestamp() / 30)) {
+            let wait = 30 - Utc::now().timestamp() % 30;
+            tokio::time::sleep(Duration::from_secs(u64::try_from(wait).unwrap_or(30) + 1)).await;
+        }
         let login = self.report.users.iter().find(|u| u.name == user).expect("a demo user");
         let now = Utc::now();
         let code = mamori_story_tests::totp_code(&login.totp_secret, now);
@@ -143,7 +148,7 @@ impl App {
     async fn launch_prepared(story: &str, patients: u32, prepare: Option<(&str, Preparation<'_>)>) -> App {
         let mut demo = Self::demo(story, patients).await;
         if let Some((user, prepare)) = prepare {
-            let mut clinic = demo.login(user);
+            let mut clinic = demo.login(user).await;
             prepare(&mut clinic);
             clinic.logout().expect("logout");
         }
@@ -165,7 +170,21 @@ impl App {
 
     /// Opens the app on `demo`'s clinic, at its unlock screen.
     pub async fn open(demo: Demo, story: &str) -> App {
-        let Demo { tmp, dir, keyring_service, report: demo, last_step, serial, .. } = demo;
+        let (dir, service) = (demo.dir.clone(), demo.keyring_service.clone());
+        Self::open_computer(demo, story, &dir, &service, "unlock-screen").await
+    }
+
+    /// Opens the app on another computer's data folder and keyring (the home-visit laptop beside
+    /// `demo`'s desk), once its window shows `first_screen`.
+    pub async fn open_computer(
+        demo: Demo,
+        story: &str,
+        dir: &DataDir,
+        keyring_service: &str,
+        first_screen: &str,
+    ) -> App {
+        let Demo { tmp, report: demo, last_step, serial, .. } = demo;
+        let (dir, keyring_service) = (dir.clone(), keyring_service.to_owned());
         let app = std::env::var_os("MAMORI_E2E_APP")
             .map(PathBuf::from)
             .unwrap_or_else(|| target_dir().join("debug/mamori-desktop"));
@@ -203,7 +222,7 @@ impl App {
         std::fs::create_dir_all(&shots).expect("screenshot folder");
         let app =
             App { client, demo, dir, keyring_service, driver, shots, shot: 0, last_step, _tmp: tmp, _serial: serial };
-        app.wait("unlock-screen").await;
+        app.wait(first_screen).await;
         app
     }
 

@@ -61,7 +61,7 @@ impl Server {
 /// The home-visit laptop: its own folder and keyring.
 pub struct Laptop {
     pub dir: DataDir,
-    pub keyring: MemoryStore,
+    pub keyring: Box<dyn DeviceSecretStore>,
     password: String,
     secret_key: String,
     totp_secret: String,
@@ -75,7 +75,12 @@ impl Laptop {
     /// and Secret Key, and the desk passes the clinic data key on: afterwards the laptop holds
     /// every chart. Leaves nobody logged in anywhere.
     pub async fn join(server: &Server, demo: &mut Demo) -> Laptop {
-        let mut admin = demo.login("admin");
+        Self::join_with(server, demo, Box::new(MemoryStore::default())).await
+    }
+
+    /// [`Laptop::join`] with the laptop's keyring given (the OS keyring, when the app runs on it).
+    pub async fn join_with(server: &Server, demo: &mut Demo, keyring: Box<dyn DeviceSecretStore>) -> Laptop {
+        let mut admin = demo.login("admin").await;
         server.sync(&mut admin, &demo.keyring).await;
         let code = admin
             .invite_device(LAPTOP, vec![Role::Doctor, Role::Nurse], &server.url, server.pin)
@@ -85,7 +90,7 @@ impl Laptop {
         let tmp = tempfile::tempdir().expect("laptop folder");
         let laptop = Laptop {
             dir: DataDir::new(tmp.path().join("clinic")),
-            keyring: MemoryStore::default(),
+            keyring,
             password: doctor.password.clone(),
             secret_key: doctor.secret_key.clone(),
             totp_secret: doctor.totp_secret.clone(),
@@ -98,11 +103,12 @@ impl Laptop {
             secret_key: &SecretKey::parse(&laptop.secret_key).expect("secret key"),
         };
         let code = JoinCode::parse(&code.to_text()).expect("code");
-        let mut on_laptop =
-            join_clinic(&laptop.dir, &laptop.keyring, Box::new(SystemClock), &code, login).await.expect("joined");
+        let mut on_laptop = join_clinic(&laptop.dir, laptop.keyring.as_ref(), Box::new(SystemClock), &code, login)
+            .await
+            .expect("joined");
         server.sync(&mut admin, &demo.keyring).await;
         admin.logout().expect("logout");
-        server.sync(&mut on_laptop, &laptop.keyring).await;
+        server.sync(&mut on_laptop, laptop.keyring.as_ref()).await;
         on_laptop.logout().expect("logout");
         laptop
     }
@@ -119,7 +125,7 @@ impl Laptop {
         let code = mamori_story_tests::totp_code(&self.totp_secret, chrono::Utc::now());
         Clinic::unlock(
             &self.dir,
-            &self.keyring,
+            self.keyring.as_ref(),
             Box::new(SystemClock),
             "doctor",
             &Password::new(self.password.clone()),
@@ -130,6 +136,6 @@ impl Laptop {
 
     /// The laptop's login screen checks in with the server (nobody logged in).
     pub async fn check_in(&self) -> CheckedIn {
-        check_in(&self.dir, &self.keyring, chrono::Utc::now().timestamp()).await.expect("check-in")
+        check_in(&self.dir, self.keyring.as_ref(), chrono::Utc::now().timestamp()).await.expect("check-in")
     }
 }

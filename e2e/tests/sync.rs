@@ -12,6 +12,7 @@
 //!    which the administrator sees.
 
 use mamori_core::domain::{EncounterKind, SoapText};
+use mamori_core::vault::{DeviceSecretStore as _, KeyringStore};
 use mamori_e2e::synced::{Laptop, Server, LAPTOP};
 use mamori_e2e::App;
 use mamori_sync::check_in::CheckedIn;
@@ -59,7 +60,7 @@ async fn the_desk_and_the_home_visit_laptop_settle_an_edit_made_on_both_and_shar
     app.wait_text("sync-waiting", "未送信 0件").await;
 
     // The laptop reconnects: it sends its number and receives the desk's.
-    server.sync(&mut doctor, &laptop.keyring).await;
+    server.sync(&mut doctor, laptop.keyring.as_ref()).await;
     let flagged = app.wait_text("sync-conflicts", "同時編集 1件").await;
     app.screenshot("status-bar-edit-to-review").await;
     assert!(flagged.contains('1'), "{flagged}");
@@ -84,7 +85,7 @@ async fn the_desk_and_the_home_visit_laptop_settle_an_edit_made_on_both_and_shar
     app.wait_text("sync-waiting", "未送信 0件").await;
     app.screenshot("settled").await;
 
-    server.sync(&mut doctor, &laptop.keyring).await;
+    server.sync(&mut doctor, laptop.keyring.as_ref()).await;
     assert_eq!(
         doctor.patient(patient.id).expect("p").phone.as_deref(),
         Some(LAPTOP_NUMBER),
@@ -95,7 +96,7 @@ async fn the_desk_and_the_home_visit_laptop_settle_an_edit_made_on_both_and_shar
     // A home visit, written offline, reaches the desk once the laptop is back.
     let visit = doctor.open_encounter(patient.id, EncounterKind::HomeVisit).expect("visit");
     doctor.write_note(visit.id, note(VISIT_NOTE)).expect("note");
-    server.sync(&mut doctor, &laptop.keyring).await;
+    server.sync(&mut doctor, laptop.keyring.as_ref()).await;
     doctor.logout().expect("logout");
     app.click("lock-button").await;
     app.click("switch-user").await;
@@ -141,7 +142,7 @@ async fn an_administrator_marks_the_home_visit_laptop_lost_and_it_wipes_itself()
     let outcome = laptop.check_in().await;
     assert!(matches!(outcome, CheckedIn::Wiped { unsent: 2, acknowledged: true }), "{outcome:?}");
     assert!(!laptop.dir.root().exists(), "the laptop's data folder is gone");
-    assert!(laptop.keyring.is_empty(), "the laptop's device secret is gone");
+    assert!(laptop.keyring.load(LAPTOP).expect("keyring").is_none(), "the laptop's device secret is gone");
 
     // The administrator sees the laptop's own signed report.
     app.click("admin-tab-users").await;
@@ -149,5 +150,35 @@ async fn an_administrator_marks_the_home_visit_laptop_lost_and_it_wipes_itself()
     let row = app.wait_text(&format!("device-{LAPTOP}"), "消去済").await;
     assert!(row.contains("未送信 2件"), "{row}");
     app.screenshot("wiped-with-its-report").await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_laptop_marked_lost_wipes_itself_at_its_login_screen_before_anyone_logs_in() {
+    let story = "lost-laptop-wipes-itself-at-its-login-screen";
+    let mut demo = App::demo(story, 10).await;
+    let server = Server::start(&demo).await;
+    // The laptop keeps its device secret in the OS keyring, as the app does.
+    let service = format!("{}-laptop", demo.keyring_service);
+    let laptop = Laptop::join_with(&server, &mut demo, Box::new(KeyringStore::new(service.clone()))).await;
+    assert!(laptop.dir.key_file().exists() && laptop.keyring.load(LAPTOP).expect("keyring").is_some());
+
+    // At the desk, the administrator marks it lost while it sits switched off in a car.
+    let mut admin = demo.login("admin").await;
+    let held = server.app.server.state().await.expect("state").frontier.seq(LAPTOP);
+    admin.mark_device_lost(LAPTOP, held).expect("marked lost");
+    server.sync(&mut admin, &demo.keyring).await;
+    admin.logout().expect("logout");
+
+    // The thief opens the lid: the window's first round checks in from the login screen.
+    let dir = laptop.dir.clone();
+    let mut app = App::open_computer(demo, story, &dir, &service, "wiped-screen").await;
+    app.screenshot("wiped-at-the-login-screen").await;
+    // Checked from outside: the data folder and the keyring entry are gone.
+    assert!(!dir.root().exists(), "the data folder survived");
+    let outside = KeyringStore::new(service);
+    assert!(outside.load(LAPTOP).expect("keyring").is_none(), "the device secret survived");
+    let report = server.app.server.wipe_acks().await.expect("acks");
+    assert_eq!(report.acks.len(), 1, "the laptop reported its wipe");
     app.finish().await;
 }
