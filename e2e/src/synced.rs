@@ -51,9 +51,8 @@ impl Server {
 
     /// One sync round for `session` on a computer with `keyring`.
     pub async fn sync(&self, session: &mut Clinic, keyring: &dyn DeviceSecretStore) -> SessionReport {
-        let keys = session.sync_keys(keyring).expect("sync keys");
-        let transport = HttpTransport::new(&self.url, self.pin, session.device_id(), keys.device_keys.signing_key())
-            .expect("transport");
+        let settings = ServerSettings::new(&self.url, &hex::encode(self.pin)).expect("settings");
+        let transport = HttpTransport::for_session(&settings, session, keyring).expect("transport");
         sync_session(session, keyring, &transport, Settings::default(), &mut |_, _| {}).await.expect("sync")
     }
 }

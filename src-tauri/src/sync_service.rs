@@ -168,9 +168,7 @@ impl SyncService {
         clinic: &mut Clinic,
         server: &ServerSettings,
     ) -> mamori_sync::Result<()> {
-        let keys = clinic.sync_keys(self.keyring.as_ref())?;
-        let transport =
-            HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
+        let transport = HttpTransport::for_session(server, clinic, self.keyring.as_ref())?;
         let outcome = runtime.block_on(sync_session(
             clinic,
             self.keyring.as_ref(),

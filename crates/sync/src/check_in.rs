@@ -134,7 +134,7 @@ pub fn note_acknowledged(secrets: &dyn DeviceSecretStore, device: &str, acknowle
     Ok(())
 }
 
-/// How many whole days the lease of the device in `dir` has left, on its standing record.
+/// How many whole days the lease of `device` has left, on its standing record.
 pub fn lease_days_left(secrets: &dyn DeviceSecretStore, device: &str, now: i64) -> Result<Option<i64>> {
     let standing = Standing::load(secrets, device)?;
     if standing.lease_received_at.is_none() {

@@ -13,6 +13,7 @@ pub mod join;
 pub mod local;
 pub mod server_settings;
 pub mod session;
+pub mod shut_out;
 pub mod transport;
 pub mod wire;
 

@@ -8,7 +8,7 @@ use mamori_core::domain::Role;
 use mamori_sync::device_overview::{overview, DeviceOverview};
 use mamori_sync::http::HttpTransport;
 use mamori_sync::session::sync_session;
-use mamori_sync::{ServerSettings, Settings};
+use mamori_sync::Settings;
 use serde::Serialize;
 use tauri::State;
 use ts_rs::TS;
@@ -24,35 +24,25 @@ pub struct DeviceInvitationView {
     pub qr_svg: String,
 }
 
-fn transport(state: &AppState, clinic: &Clinic, server: &ServerSettings) -> mamori_sync::Result<HttpTransport> {
-    let keys = clinic.sync_keys(state.keyring.as_ref())?;
-    HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())
-}
-
 /// One sync round, so the server has the link just made.
 fn sync(state: &AppState, clinic: &mut Clinic) -> UiResult<()> {
     state.sync.with_server(|runtime, server| {
-        let transport = transport(state, clinic, server)?;
         let keyring = state.keyring.as_ref();
+        let transport = HttpTransport::for_session(server, clinic, keyring)?;
         runtime.block_on(sync_session(clinic, keyring, &transport, Settings::default(), &mut |_, _| {}))
     })?;
     Ok(())
 }
 
-/// How much of `device`'s log the server holds: the cut-off a revocation names. This computer
-/// is refused before the server is asked (the core refuses it again).
-fn server_holds(state: &AppState, clinic: &mut Clinic, device: &str) -> UiResult<u64> {
-    if device == clinic.device_id() {
-        return Err(
-            mamori_core::Error::InvalidState("a computer cannot revoke itself; revoke it from another one").into()
-        );
-    }
+/// Where shutting `device` out cuts its history off (`mamori_sync::shut_out`). Whom the core
+/// refuses to revoke is refused before the server is asked.
+fn cut_off(state: &AppState, clinic: &mut Clinic, device: &str) -> UiResult<u64> {
+    clinic.check_shut_out(device)?;
     // Moved in as `&mut`: a session is sent to the thread, never shared with it.
-    let held = state.sync.with_server(move |runtime, server| {
-        let transport = transport(state, clinic, server)?;
-        Ok(runtime.block_on(mamori_sync::Transport::state(&transport))?.frontier.seq(device))
-    })?;
-    Ok(held)
+    Ok(state.sync.with_server(move |runtime, server| {
+        let transport = HttpTransport::for_session(server, clinic, state.keyring.as_ref())?;
+        runtime.block_on(mamori_sync::shut_out::cut_off(clinic, &transport, device))
+    })?)
 }
 
 #[tauri::command]
@@ -65,7 +55,7 @@ pub async fn devices(state: State<'_, AppState>) -> UiResult<Vec<DeviceOverview>
         let heard = state
             .sync
             .with_server(move |runtime, server| {
-                let transport = transport(state, session, server)?;
+                let transport = HttpTransport::for_session(server, session, state.keyring.as_ref())?;
                 Ok((runtime.block_on(transport.device_reports())?, runtime.block_on(transport.wipe_acks())?))
             })
             .unwrap_or_default();
@@ -93,8 +83,7 @@ pub async fn invite_device(
 #[tauri::command]
 pub async fn revoke_device(state: State<'_, AppState>, name: String) -> UiResult<()> {
     state.with_session_reaching(|clinic| {
-        clinic.authorize_admin()?;
-        let through = server_holds(&state, clinic, &name)?;
+        let through = cut_off(&state, clinic, &name)?;
         clinic.revoke_device(&name, through)?;
         sync(&state, clinic)
     })
@@ -104,12 +93,7 @@ pub async fn revoke_device(state: State<'_, AppState>, name: String) -> UiResult
 #[tauri::command]
 pub async fn wipe_device(state: State<'_, AppState>, name: String) -> UiResult<()> {
     state.with_session_reaching(|clinic| {
-        clinic.authorize_admin()?;
-        let known = clinic.membership()?.devices().get(&name).and_then(|d| d.accepted_through);
-        let through = match known {
-            Some(through) => through,
-            None => server_holds(&state, clinic, &name)?,
-        };
+        let through = cut_off(&state, clinic, &name)?;
         clinic.mark_device_lost(&name, through)?;
         sync(&state, clinic)
     })

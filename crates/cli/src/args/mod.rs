@@ -1,8 +1,10 @@
 //! The command line, as clap parses it. Every argument and subcommand carries help text (a test
 //! walks the whole tree), and closed sets of values are value enums so `--help` lists them.
 
+mod alerts;
 mod sync;
 
+pub use alerts::AlertsCommand;
 pub use sync::{DeviceCommand, ServerCommand, SyncArgs};
 
 use std::path::PathBuf;
@@ -344,23 +346,6 @@ pub enum StoreCommand {
     Check {
         #[command(flatten)]
         unlock: Unlock,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum AlertsCommand {
-    /// Run the detector over exported events (`audit export --format jsonl`) and a context file
-    /// (docs/detection-context.md); prints one alert per line.
-    Scan {
-        /// The events, as `mamori audit export --format jsonl` writes them (one per line).
-        #[arg(long, value_name = "FILE.jsonl")]
-        events: PathBuf,
-        /// What explains an access: patients, staff, appointments, lists, results, roster.
-        #[arg(long, value_name = "FILE.json")]
-        context: PathBuf,
-        /// One JSON object per alert (rule, user, patients, events, from, to, severity, explanation).
-        #[arg(long)]
-        json: bool,
     },
 }
 

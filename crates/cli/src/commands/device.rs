@@ -44,10 +44,7 @@ fn wipe(context: &Context, name: &str, unlock: &Unlock) -> anyhow::Result<()> {
     let server = super::sync::remembered_server(context)?;
     let mut clinic = context.unlock(unlock)?;
     let done = (|| {
-        let through = match clinic.membership()?.devices().get(name).and_then(|d| d.accepted_through) {
-            Some(through) => through,
-            None => super::sync::server_holds_from(context, &server, &clinic, name)?,
-        };
+        let through = super::sync::cut_off(context, &server, &mut clinic, name)?;
         clinic.mark_device_lost(name, through)?;
         super::sync::sync_once(context, &server, &mut clinic, &mut |_, _| {})
             .context("the wipe order is made here, but the server does not have it yet: run `mamori sync`")?;
@@ -85,7 +82,7 @@ fn revoke(context: &Context, name: &str, unlock: &Unlock) -> anyhow::Result<()> 
     let server = super::sync::remembered_server(context)?;
     let mut clinic = context.unlock(unlock)?;
     let done = (|| {
-        let through = super::sync::server_holds_from(context, &server, &clinic, name)?;
+        let through = super::sync::cut_off(context, &server, &mut clinic, name)?;
         let epoch = clinic.revoke_device(name, through)?;
         super::sync::sync_once(context, &server, &mut clinic, &mut |_, _| {})
             .context("the revocation is made here, but the server does not have it yet: run `mamori sync`")?;

@@ -43,24 +43,14 @@ pub fn sync_once(
     clinic: &mut Clinic,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<SessionReport> {
-    let keys = clinic.sync_keys(&context.keyring)?;
-    let transport =
-        HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
+    let transport = HttpTransport::for_session(server, clinic, &context.keyring)?;
     Ok(runtime()?.block_on(sync_session(clinic, &context.keyring, &transport, Settings::default(), progress))?)
 }
 
-/// How many of `device`'s envelopes the server holds (its frontier for it).
-pub fn server_holds_from(
-    context: &Context,
-    server: &ServerSettings,
-    clinic: &Clinic,
-    device: &str,
-) -> anyhow::Result<u64> {
-    let keys = clinic.sync_keys(&context.keyring)?;
-    let transport =
-        HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
-    let state = runtime()?.block_on(mamori_sync::Transport::state(&transport))?;
-    Ok(state.frontier.seq(device))
+/// Where shutting `device` out cuts its history off (`mamori_sync::shut_out`).
+pub fn cut_off(context: &Context, server: &ServerSettings, clinic: &mut Clinic, device: &str) -> anyhow::Result<u64> {
+    let transport = HttpTransport::for_session(server, clinic, &context.keyring)?;
+    Ok(runtime()?.block_on(mamori_sync::shut_out::cut_off(clinic, &transport, device))?)
 }
 
 /// What the server last heard from each device, and the wipe reports it keeps (unchecked: the
@@ -70,9 +60,7 @@ pub fn device_reports(
     server: &ServerSettings,
     clinic: &Clinic,
 ) -> anyhow::Result<(mamori_sync::wire::DeviceReports, mamori_sync::wire::WipeAcks)> {
-    let keys = clinic.sync_keys(&context.keyring)?;
-    let transport =
-        HttpTransport::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())?;
+    let transport = HttpTransport::for_session(server, clinic, &context.keyring)?;
     let runtime = runtime()?;
     Ok((runtime.block_on(transport.device_reports())?, runtime.block_on(transport.wipe_acks())?))
 }

@@ -28,12 +28,19 @@ impl Clinic {
         self.shut_out(device, accepted_through, true)
     }
 
-    fn shut_out(&mut self, device: &str, accepted_through: u64, wipe: bool) -> Result<u32> {
+    /// Whether this session may revoke `device` (an administrator, on another computer): checked
+    /// again when it does, and by front ends before they ask the server for the cut-off.
+    pub fn check_shut_out(&mut self, device: &str) -> Result<()> {
         self.authorize(Section::Administration, Access::Write, None)?;
-        self.refresh_membership()?;
         if device == self.device_id {
             return Err(Error::InvalidState("a computer cannot revoke itself; revoke it from another one"));
         }
+        Ok(())
+    }
+
+    fn shut_out(&mut self, device: &str, accepted_through: u64, wipe: bool) -> Result<u32> {
+        self.check_shut_out(device)?;
+        self.refresh_membership()?;
         let signer = self.keys()?.user_key.signing_key();
         let revoked_before = self.keys()?.membership.devices().get(device).is_some_and(|d| d.revoked_at.is_some());
         let mut links: Vec<NextLink> = Vec::new();

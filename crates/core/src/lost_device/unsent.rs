@@ -18,12 +18,23 @@ pub fn note_own_changes(dir: &DataDir, count: u64) -> Result<()> {
     fsutil::write_atomically(&path, count.to_string().as_bytes())
 }
 
-/// Raises the count by `more` (changes just committed).
+/// Raises the count by `more` (changes just committed). On the commit path, so a plain write
+/// with no flush of its own: it survives the app being killed; after a power cut the next login
+/// counts again.
 pub fn add_own_changes(dir: &DataDir, more: u64) -> Result<()> {
     if more == 0 {
         return Ok(());
     }
-    fsutil::write_atomically(&dir.root().join(FILE), (own_changes_written(dir) + more).to_string().as_bytes())
+    let path = dir.root().join(FILE);
+    let count = (own_changes_written(dir) + more).to_string();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, count.as_bytes()))
+        .map_err(|source| crate::Error::Io { action: "write", path, source })
 }
 
 /// The last count noted; 0 when none was (or the file was edited into nonsense).

@@ -3,6 +3,7 @@
 //! time out, and each device is rate-limited. A refused request changes nothing.
 
 mod limits;
+mod standing;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -21,9 +22,7 @@ use mamori_sync::wire::auth::{
     USER_SIGNATURE_HEADER,
 };
 use mamori_sync::wire::codec::{Codec, CONTENT_TYPE};
-use mamori_sync::wire::{
-    AuditEvents, ChainLinks, CheckInRequest, KeyWraps, PullRequest, PushRequest, Signed, VaultRecords,
-};
+use mamori_sync::wire::{AuditEvents, ChainLinks, KeyWraps, PullRequest, PushRequest, VaultRecords};
 use tower_http::timeout::TimeoutLayer;
 
 pub use limits::RateLimiter;
@@ -68,10 +67,10 @@ pub fn router<S: Backend>(app: Arc<App<S>>) -> Router {
         .route("/v1/wraps/mine", post(wraps_mine::<S>))
         .route("/v1/vault", post(vault_put::<S>))
         .route("/v1/vault/all", post(vault_all::<S>))
-        .route("/v1/check-in", post(check_in::<S>))
-        .route("/v1/wipe-ack", post(wipe_ack::<S>))
-        .route("/v1/wipe-acks", post(wipe_acks::<S>))
-        .route("/v1/device-reports", post(device_reports::<S>))
+        .route("/v1/check-in", post(standing::check_in::<S>))
+        .route("/v1/wipe-ack", post(standing::wipe_ack::<S>))
+        .route("/v1/wipe-acks", post(standing::wipe_acks::<S>))
+        .route("/v1/device-reports", post(standing::device_reports::<S>))
         .route("/v1/audit", post(audit_push::<S>))
         .route("/v1/audit/patient", post(audit_patient::<S>))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -344,80 +343,6 @@ async fn vault_all<S: Backend>(
     }
     match app.server.vault_records().await {
         Ok(records) => binary(records.encode()),
-        Err(error) => failed(&error),
-    }
-}
-
-/// The whole chain and a lease (none for a device marked lost, which learns of its order).
-async fn check_in<S: Backend>(
-    State(app): State<Arc<App<S>>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = "/v1/check-in";
-    let device = match authenticate_as(&app, &method, path, &headers, &body, Needs::EnrolledOrLost, None).await {
-        Ok(device) => device,
-        Err(refused) => return refused,
-    };
-    let report = match CheckInRequest::decode(&body) {
-        Ok(report) => report,
-        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
-    };
-    match app.server.check_in(&device, report).await {
-        Ok(answer) => binary(answer.encode()),
-        Err(error) => failed(&error),
-    }
-}
-
-async fn wipe_ack<S: Backend>(
-    State(app): State<Arc<App<S>>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = "/v1/wipe-ack";
-    let device = match authenticate_as(&app, &method, path, &headers, &body, Needs::EnrolledOrLost, None).await {
-        Ok(device) => device,
-        Err(refused) => return refused,
-    };
-    let ack = match Signed::decode(&body) {
-        Ok(ack) => ack,
-        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
-    };
-    match app.server.put_wipe_ack(&device, ack).await {
-        Ok(Ok(())) => (StatusCode::OK, "kept").into_response(),
-        Ok(Err(why)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, why),
-        Err(error) => failed(&error),
-    }
-}
-
-async fn wipe_acks<S: Backend>(
-    State(app): State<Arc<App<S>>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(refused) = authenticate(&app, &method, "/v1/wipe-acks", &headers, &body).await {
-        return refused;
-    }
-    match app.server.wipe_acks().await {
-        Ok(acks) => binary(acks.encode()),
-        Err(error) => failed(&error),
-    }
-}
-
-async fn device_reports<S: Backend>(
-    State(app): State<Arc<App<S>>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(refused) = authenticate(&app, &method, "/v1/device-reports", &headers, &body).await {
-        return refused;
-    }
-    match app.server.device_reports().await {
-        Ok(reports) => binary(reports.encode()),
         Err(error) => failed(&error),
     }
 }

@@ -155,6 +155,17 @@ impl HttpTransport {
 
 /// A user signing a request through this device: their login name and their session's signer.
 impl HttpTransport {
+    /// The transport of an open session on this computer, to the server it remembers, signing
+    /// with the device key its keyring secret derives.
+    pub fn for_session(
+        server: &crate::ServerSettings,
+        clinic: &mamori_core::clinic::Clinic,
+        secrets: &dyn mamori_core::vault::DeviceSecretStore,
+    ) -> Result<Self> {
+        let keys = clinic.sync_keys(secrets)?;
+        Self::new(&server.server, server.pin()?, clinic.device_id(), keys.device_keys.signing_key())
+    }
+
     /// The whole chain and, for an enrolled device, a lease (`wire::standing`).
     pub async fn check_in(&self, report: &CheckInRequest) -> Result<CheckIn> {
         CheckIn::decode(&self.call(reqwest::Method::POST, "/v1/check-in", report.encode()).await?)

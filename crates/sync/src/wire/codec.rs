@@ -223,6 +223,27 @@ impl Codec for PullResponse {
 }
 
 /// Signed items (exact bytes, signature) as one flat list of blobs.
+/// Items of three blobs each, flattened into one list.
+pub(super) fn put_triples(out: &mut Vec<u8>, items: impl Iterator<Item = [Vec<u8>; 3]>) {
+    let flat: Vec<Vec<u8>> = items.flatten().collect();
+    put_blobs(out, &flat);
+}
+
+/// What [`put_triples`] wrote; `incomplete` says what is wrong when the count is not a multiple
+/// of three.
+pub(super) fn read_triples(r: &mut Reader<'_>, incomplete: &'static str) -> Result<Vec<[Vec<u8>; 3]>> {
+    let flat = read_blobs(r)?;
+    if flat.len() % 3 != 0 {
+        return Err(Error::Malformed(incomplete));
+    }
+    let mut items = Vec::with_capacity(flat.len() / 3);
+    let mut parts = flat.into_iter();
+    while let (Some(a), Some(b), Some(c)) = (parts.next(), parts.next(), parts.next()) {
+        items.push([a, b, c]);
+    }
+    Ok(items)
+}
+
 pub(super) fn put_signed(out: &mut Vec<u8>, items: &[(Vec<u8>, Vec<u8>)]) {
     let flat: Vec<Vec<u8>> = items.iter().flat_map(|(bytes, signature)| [bytes.clone(), signature.clone()]).collect();
     put_blobs(out, &flat);
@@ -283,28 +304,21 @@ impl Codec for KeyWraps {
 impl Codec for AuditEvents {
     fn encode(&self) -> Vec<u8> {
         let mut out = start();
-        let flat: Vec<Vec<u8>> = self
+        let items = self
             .events
             .iter()
-            .flat_map(|(device, seq, body)| [device.as_bytes().to_vec(), seq.to_be_bytes().to_vec(), body.clone()])
-            .collect();
-        put_blobs(&mut out, &flat);
+            .map(|(device, seq, body)| [device.as_bytes().to_vec(), seq.to_be_bytes().to_vec(), body.clone()]);
+        put_triples(&mut out, items);
         out
     }
 
     fn decode(bytes: &[u8]) -> Result<Self> {
         let mut r = open(bytes)?;
-        let flat = read_blobs(&mut r)?;
-        if flat.len() % 3 != 0 {
-            return Err(Error::Malformed("an audit event without its device or sequence"));
-        }
-        let mut events = Vec::with_capacity(flat.len() / 3);
-        for triple in flat.chunks(3) {
-            let device =
-                String::from_utf8(triple[0].clone()).map_err(|_| Error::Malformed("a device id is not UTF-8"))?;
-            let seq: [u8; 8] =
-                triple[1].as_slice().try_into().map_err(|_| Error::Malformed("a sequence is 8 bytes"))?;
-            events.push((device, u64::from_be_bytes(seq), triple[2].clone()));
+        let mut events = Vec::new();
+        for [device, seq, body] in read_triples(&mut r, "an audit event without its device or sequence")? {
+            let device = String::from_utf8(device).map_err(|_| Error::Malformed("a device id is not UTF-8"))?;
+            let seq: [u8; 8] = seq.as_slice().try_into().map_err(|_| Error::Malformed("a sequence is 8 bytes"))?;
+            events.push((device, u64::from_be_bytes(seq), body));
         }
         finish(&r, AuditEvents { events })
     }

@@ -9,7 +9,9 @@
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
-use super::codec::{finish, open, put_blobs, put_signed, read_blobs, read_signed, start, Codec};
+use super::codec::{
+    finish, open, put_blobs, put_signed, put_triples, read_blobs, read_signed, read_triples, start, Codec,
+};
 use super::envelope::{Hash32, Reader};
 use super::messages::ChainLinks;
 use crate::error::{Error, Result};
@@ -241,32 +243,24 @@ pub struct DeviceReports {
 impl Codec for DeviceReports {
     fn encode(&self) -> Vec<u8> {
         let mut out = start();
-        let flat: Vec<Vec<u8>> = self
-            .reports
-            .iter()
-            .flat_map(|r| {
-                let mut numbers = Vec::with_capacity(25);
-                numbers.extend_from_slice(&r.last_seen.to_be_bytes());
-                numbers.extend_from_slice(&r.waiting.to_be_bytes());
-                numbers.push(u8::from(r.leased_at.is_some()));
-                numbers.extend_from_slice(&r.leased_at.unwrap_or(0).to_be_bytes());
-                [r.device.as_bytes().to_vec(), r.app_version.as_bytes().to_vec(), numbers]
-            })
-            .collect();
-        put_blobs(&mut out, &flat);
+        let items = self.reports.iter().map(|r| {
+            let mut numbers = Vec::with_capacity(25);
+            numbers.extend_from_slice(&r.last_seen.to_be_bytes());
+            numbers.extend_from_slice(&r.waiting.to_be_bytes());
+            numbers.push(u8::from(r.leased_at.is_some()));
+            numbers.extend_from_slice(&r.leased_at.unwrap_or(0).to_be_bytes());
+            [r.device.as_bytes().to_vec(), r.app_version.as_bytes().to_vec(), numbers]
+        });
+        put_triples(&mut out, items);
         out
     }
 
     fn decode(bytes: &[u8]) -> Result<Self> {
         let mut r = open(bytes)?;
-        let flat = read_blobs(&mut r)?;
-        if flat.len() % 3 != 0 {
-            return Err(Error::Malformed("a device report without all its parts"));
-        }
-        let mut reports = Vec::with_capacity(flat.len() / 3);
-        for triple in flat.chunks(3) {
-            let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).map_err(|_| Error::Malformed("not UTF-8"));
-            let mut numbers = Reader { rest: &triple[2] };
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|_| Error::Malformed("not UTF-8"));
+        let mut reports = Vec::new();
+        for [device, app_version, numbers] in read_triples(&mut r, "a device report without all its parts")? {
+            let mut numbers = Reader { rest: &numbers };
             let last_seen = i64::from_be_bytes(numbers.array()?);
             let waiting = u64::from_be_bytes(numbers.array()?);
             let leased = numbers.array::<1>()?[0];
@@ -274,12 +268,13 @@ impl Codec for DeviceReports {
             if !numbers.rest.is_empty() || leased > 1 {
                 return Err(Error::Malformed("a device report's numbers"));
             }
+            let leased_at = (leased == 1).then_some(leased_at);
             reports.push(DeviceReport {
-                device: text(&triple[0])?,
-                app_version: text(&triple[1])?,
+                device: text(device)?,
+                app_version: text(app_version)?,
                 last_seen,
                 waiting,
-                leased_at: (leased == 1).then_some(leased_at),
+                leased_at,
             });
         }
         finish(&r, DeviceReports { reports })
