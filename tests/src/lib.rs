@@ -20,6 +20,21 @@ pub fn test_keyring(test: &str) -> KeyringStore {
     KeyringStore::new(format!("mamori-test-{test}-{}", random_suffix()))
 }
 
+/// The lock every Mamori process takes around a keyring call (`vault::device_secret`): while a
+/// test holds it, no Mamori keyring call is in flight in any process.
+pub fn keyring_turn() -> Option<std::fs::File> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::PathBuf::from(home).join(".cache")))?;
+    let dir = cache.join("mamori");
+    std::fs::create_dir_all(&dir).ok()?;
+    let file =
+        std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("keyring.lock")).ok()?;
+    file.lock().ok()?;
+    Some(file)
+}
+
 fn random_suffix() -> String {
     let mut bytes = [0u8; 6];
     mamori_core::secret::fill_random(&mut bytes).expect("random");

@@ -33,7 +33,7 @@ fn a_process_killed_mid_write_loses_no_committed_change() {
         // The kill makes gnome-keyring clean up whatever the writer left open; a keyring call
         // from another story at that moment can crash the daemon (gnome-keyring 42). So the kill
         // happens inside the keyring's cross-process turn, with a moment for the cleanup.
-        let turn = keyring_turn();
+        let turn = mamori_story_tests::keyring_turn();
         child.kill().expect("SIGKILL");
         child.wait().expect("reaped");
         std::thread::sleep(std::time::Duration::from_millis(300));
@@ -62,19 +62,4 @@ fn a_process_killed_mid_write_loses_no_committed_change() {
             "state and log agree (one change per patient plus the three users)"
         );
     }
-}
-
-/// The lock every Mamori process takes around a keyring call (`vault::device_secret`), held
-/// here by the test itself.
-fn keyring_turn() -> Option<std::fs::File> {
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|d| !d.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| std::path::PathBuf::from(home).join(".cache")))?;
-    let dir = cache.join("mamori");
-    std::fs::create_dir_all(&dir).ok()?;
-    let file =
-        std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("keyring.lock")).ok()?;
-    file.lock().ok()?;
-    Some(file)
 }

@@ -9,7 +9,7 @@ use std::thread;
 use std::time::Duration;
 
 use mamori_core::vault::{DeviceSecretStore, KeyringStore};
-use mamori_story_tests::test_keyring;
+use mamori_story_tests::{keyring_turn, test_keyring};
 
 const THREADS: usize = 12;
 const ROUNDS: usize = 15;
@@ -44,6 +44,57 @@ fn many_threads_using_the_keyring_at_once_all_succeed_and_leave_it_unlocked() {
     assert_eq!(reread.expose(), after.expose());
     keyring.delete("device").expect("delete");
     assert!(keyring.load("device").expect("load").is_none(), "a deleted secret is gone");
+}
+
+/// Story: the keyring daemon dies (gnome-keyring 42 aborts now and then under load). The next
+/// keyring call must find an unlocked keyring again, with every secret it held: the test
+/// session's bus starts it unlocked, and the keyring store repeats a call whose daemon vanished.
+#[test]
+fn a_keyring_daemon_that_dies_is_started_again_unlocked_with_its_secrets() {
+    let Some(runtime_dir) = std::env::var_os("MAMORI_IN_SECRET_SERVICE").and(std::env::var_os("XDG_RUNTIME_DIR")) else {
+        println!("skipped: a_keyring_daemon_that_dies_is_started_again_unlocked (not inside scripts/lib/with-secret-service)");
+        return;
+    };
+    let keyring = test_keyring("daemon-dies");
+    let secret = keyring.create("device").expect("create");
+    {
+        // Inside the keyring turn no Mamori call is in flight, so only this test sees the death.
+        let _turn = keyring_turn();
+        let daemons = session_keyring_daemons(&runtime_dir.to_string_lossy());
+        assert!(!daemons.is_empty(), "this session's keyring daemon is running");
+        for pid in &daemons {
+            let killed = std::process::Command::new("kill").args(["-KILL", pid]).status().expect("kill");
+            assert!(killed.success(), "SIGKILL to the keyring daemon");
+        }
+        for _ in 0..100 {
+            if daemons.iter().all(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+                break;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let reread = keyring.load("device").expect("the next call reaches a keyring again").expect("the secret was kept");
+    assert_eq!(reread.expose(), secret.expose());
+    let fresh = keyring.create("after-the-death").expect("the keyring that came back is unlocked");
+    assert_eq!(keyring.load("after-the-death").expect("load").expect("kept").expose(), fresh.expose());
+    keyring.delete("after-the-death").expect("delete");
+    keyring.delete("device").expect("delete");
+}
+
+/// The gnome-keyring daemons of this D-Bus session (their XDG_RUNTIME_DIR is ours).
+fn session_keyring_daemons(runtime_dir: &str) -> Vec<String> {
+    let wanted = format!("XDG_RUNTIME_DIR={runtime_dir}");
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().to_string();
+            let comm = std::fs::read_to_string(entry.path().join("comm")).ok()?;
+            let environ = std::fs::read(entry.path().join("environ")).ok()?;
+            let ours = environ.split(|b| *b == 0).any(|var| var == wanted.as_bytes());
+            (comm.starts_with("gnome-keyring") && ours).then_some(pid)
+        })
+        .collect()
 }
 
 /// One thread's share: a device secret, then per round a new guard record read back, the secret

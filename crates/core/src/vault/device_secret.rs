@@ -76,10 +76,32 @@ static KEYRING_CALL: Mutex<()> = Mutex::new(());
 /// helper process beside the stories): the same crash came back when the crash-safety story's
 /// writer process and the other stories used the keyring at once. An advisory lock on a file in
 /// the user's cache folder; where there is none, the in-process queue alone.
-fn one_at_a_time<T>(call: impl FnOnce() -> keyring::Result<T>) -> keyring::Result<T> {
+///
+/// A call whose keyring daemon went away before answering is made once more: the session bus
+/// starts the keyring service again on the next call (a desktop's keyring restarts; our test
+/// sessions start it unlocked, `scripts/lib/with-secret-service`). Every call here is safe to
+/// repeat: reads, a write that replaces, a delete of what may be gone already.
+fn one_at_a_time<T>(call: impl Fn() -> keyring::Result<T>) -> keyring::Result<T> {
     let _turn = KEYRING_CALL.lock().unwrap_or_else(PoisonError::into_inner);
     let _across_processes = cross_process_turn();
-    call()
+    match call() {
+        Err(error) if daemon_went_away(&error) => {
+            crate::log_safe!(warn, "the keyring service went away mid-call; asking once more");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            call()
+        }
+        other => other,
+    }
+}
+
+/// D-Bus's own words for a service that vanished before replying (`NoReply`) or that is
+/// being started again (`ServiceUnknown`, `Disconnected`). Anything else is not repeated.
+fn daemon_went_away(error: &keyring::Error) -> bool {
+    let keyring::Error::PlatformFailure(cause) = error else { return false };
+    let text = cause.to_string();
+    ["disconnected from message bus without replying", "NoReply", "ServiceUnknown", "Disconnected"]
+        .iter()
+        .any(|sign| text.contains(sign))
 }
 
 /// The locked file (unlocked when dropped), or `None` when it cannot be had.
@@ -231,5 +253,25 @@ impl DeviceSecretStore for MemoryStore {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         records.remove(&format!("{kind}-{device}"));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform(text: &str) -> keyring::Error {
+        keyring::Error::PlatformFailure(text.to_string().into())
+    }
+
+    #[test]
+    fn only_a_vanished_keyring_daemon_earns_a_second_call() {
+        assert!(daemon_went_away(&platform(
+            "DBus error: Message recipient disconnected from message bus without replying"
+        )));
+        assert!(daemon_went_away(&platform("org.freedesktop.DBus.Error.ServiceUnknown: no such name")));
+        assert!(!daemon_went_away(&platform("DBus error: Cannot create an item in a locked collection")));
+        assert!(!daemon_went_away(&keyring::Error::NoEntry));
+        assert!(!daemon_went_away(&keyring::Error::NoStorageAccess("disconnected".to_string().into())));
     }
 }
