@@ -215,7 +215,7 @@ pub fn patient(chart_no: &str, name: (&str, &str), kana: (&str, &str), birth: &s
             number: "34".into(),
             copay_percent: 30,
         }),
-        sensitive: false,
+        ..PatientInput::default()
     }
 }
 
@@ -270,5 +270,11 @@ pub fn patient_input_of(patient: &mamori_core::domain::Patient) -> PatientInput 
             copay_percent: i.copay_percent,
         }),
         sensitive: patient.sensitive,
+        sensitive_kind: patient
+            .sensitive_kind
+            .and_then(|kind| serde_json::to_value(kind).ok())
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        staff_member: patient.staff_member.clone().unwrap_or_default(),
     }
 }

@@ -34,6 +34,7 @@ pub use changelog::record;
 pub use changelog::{
     ChangeBody, ClinicalBody, ClinicalIndex, ClinicalKind, ClinicalOp, LoggedBody, OpenBody, SealedBody,
 };
+pub use clinic::alerts;
 pub use error::{Error, ErrorCode, ErrorReport, Result};
 
 #[cfg(test)]

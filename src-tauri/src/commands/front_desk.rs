@@ -53,8 +53,16 @@ pub async fn book_appointment(
     patient_id: Uuid,
     scheduled_at: DateTime<Utc>,
     purpose: String,
+    kind: Option<String>,
+    clinician: Option<String>,
 ) -> UiResult<Appointment> {
-    state.with_session(|c| c.book_appointment(patient_id, &AppointmentInput { scheduled_at, purpose }))
+    let input = AppointmentInput {
+        scheduled_at,
+        purpose,
+        kind: kind.unwrap_or_default(),
+        clinician: clinician.unwrap_or_default(),
+    };
+    state.with_session(|c| c.book_appointment(patient_id, &input))
 }
 
 #[tauri::command]

@@ -235,7 +235,7 @@ fn a_patient(id: u128, chart_no: &str, family: &str, phone: &str) -> Patient {
 
 fn an_appointment(id: u128, purpose: &str) -> OpenBody {
     let at = chrono::DateTime::from_timestamp_millis(T0 + 86_400_000).expect("time");
-    let input = AppointmentInput { scheduled_at: at, purpose: purpose.into() };
+    let input = AppointmentInput { scheduled_at: at, purpose: purpose.into(), ..AppointmentInput::default() };
     OpenBody::AppointmentSaved(Appointment::build(Uuid::from_u128(id), Uuid::from_u128(0xB0), &input).expect("valid"))
 }
 

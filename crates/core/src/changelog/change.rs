@@ -53,6 +53,13 @@ pub enum OpenBody {
         key: String,
         value: String,
     },
+    /// An administrator reviewed an insider-detection alert (`clinic::alerts`) and says why it
+    /// needs nothing more. A change of its own, signed by its author, so a row typed into the
+    /// database acknowledges nothing: only what an administrator's key signed counts.
+    AlertAcknowledged {
+        alert: String,
+        comment: String,
+    },
 }
 
 /// What a clinical change does. It has no serialized form and no `Debug`: it reaches the log (and
@@ -97,13 +104,17 @@ impl OpenBody {
             OpenBody::EncounterOpened(e) => ("encounter", e.id.to_string()),
             OpenBody::AppointmentSaved(a) => ("appointment", a.id.to_string()),
             OpenBody::SettingChanged { key, .. } => ("setting", key.clone()),
+            OpenBody::AlertAcknowledged { alert, .. } => ("alert_ack", alert.clone()),
         }
     }
 
     /// The patient whose chart this change belongs to, if any.
     pub fn patient(&self) -> Option<Uuid> {
         match self {
-            OpenBody::UserAdded(_) | OpenBody::UserUpdated(_) | OpenBody::SettingChanged { .. } => None,
+            OpenBody::UserAdded(_)
+            | OpenBody::UserUpdated(_)
+            | OpenBody::SettingChanged { .. }
+            | OpenBody::AlertAcknowledged { .. } => None,
             OpenBody::PatientRegistered(p) | OpenBody::PatientUpdated(p) => Some(p.id),
             OpenBody::EncounterOpened(e) => Some(e.patient_id),
             OpenBody::AppointmentSaved(a) => Some(a.patient_id),

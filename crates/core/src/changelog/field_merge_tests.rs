@@ -28,7 +28,7 @@ fn registration() -> PatientInput {
         address: "東京都千代田区千代田1-1".into(),
         phone: "03-1234-5678".into(),
         insurance: None,
-        sensitive: false,
+        ..PatientInput::default()
     }
 }
 

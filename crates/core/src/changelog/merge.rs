@@ -76,9 +76,12 @@ fn section_written(body: &LoggedBody) -> Option<Section> {
     match body {
         LoggedBody::Open(OpenBody::PatientRegistered(_) | OpenBody::PatientUpdated(_)) => Some(Section::Demographics),
         LoggedBody::Open(OpenBody::EncounterOpened(_) | OpenBody::AppointmentSaved(_)) => Some(Section::Appointments),
-        LoggedBody::Open(OpenBody::UserAdded(_) | OpenBody::UserUpdated(_) | OpenBody::SettingChanged { .. }) => {
-            Some(Section::Administration)
-        }
+        LoggedBody::Open(
+            OpenBody::UserAdded(_)
+            | OpenBody::UserUpdated(_)
+            | OpenBody::SettingChanged { .. }
+            | OpenBody::AlertAcknowledged { .. },
+        ) => Some(Section::Administration),
         LoggedBody::Sealed(_) => None,
     }
 }

@@ -127,7 +127,15 @@ pub(crate) fn audit_of(body: &ChangeBody) -> NewEvent {
         )),
         ChangeBody::Open(OpenBody::PatientRegistered(_) | OpenBody::PatientUpdated(_)) => write(Section::Demographics),
         ChangeBody::Open(OpenBody::EncounterOpened(_) | OpenBody::AppointmentSaved(_)) => write(Section::Appointments),
+        // A detection setting holds staff members' profiles and rosters: its value stays out of the log.
+        ChangeBody::Open(OpenBody::SettingChanged { key, .. }) if key.starts_with(super::alerts::SETTING_PREFIX) => {
+            NewEvent::admin(format!("changed {key}"))
+        }
         ChangeBody::Open(OpenBody::SettingChanged { key, value }) => NewEvent::admin(format!("set {key} to {value}")),
+        // The comment is the administrator's free text: the log names the alert only.
+        ChangeBody::Open(OpenBody::AlertAcknowledged { alert, .. }) => {
+            NewEvent::admin(format!("acknowledged alert {alert}"))
+        }
         ChangeBody::Clinical(clinical) => {
             NewEvent { record: Some(clinical.index().id), ..clinical_event(body, clinical) }
         }

@@ -4,6 +4,7 @@
 
 mod access;
 mod accounts;
+pub mod alerts;
 mod audit_lookup;
 mod break_glass;
 mod conflicts;

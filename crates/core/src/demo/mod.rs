@@ -239,7 +239,7 @@ pub fn populate_with_progress(
             let mut appointment = Appointment::build(
                 rng.id_at(now),
                 patient.id,
-                &AppointmentInput { scheduled_at: at, purpose: "再診".into() },
+                &AppointmentInput { scheduled_at: at, purpose: "再診".into(), ..AppointmentInput::default() },
             )?;
             let arrived = (at <= now).then(|| at - Duration::minutes(rng.range(0, 15)));
             if let Some(arrived) = arrived {

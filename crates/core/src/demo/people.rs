@@ -50,7 +50,9 @@ pub fn patient(
         address,
         phone,
         insurance: Some(insurance(rng, age)),
-        sensitive: rng.chance(0.01),
+        sensitive: false,
+        sensitive_kind: if rng.chance(0.01) { "public_figure".into() } else { String::new() },
+        staff_member: String::new(),
     };
     let id = rng.id_at(registered_at);
     Ok(Patient::build(id, &input, today)?)

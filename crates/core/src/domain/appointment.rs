@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use super::clinical::EncounterKind;
+use super::kana::nfkc_compact;
 use super::validation::{bounded_text, invalid, Check, Field, Problem, Valid};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -18,12 +20,37 @@ pub struct Appointment {
     pub walk_in: bool,
     pub checked_in_at: Option<DateTime<Utc>>,
     pub cancelled: bool,
+    /// 外来 or 訪問診療 (absent in appointments made before visits had kinds: 外来).
+    #[serde(default = "outpatient")]
+    pub kind: EncounterKind,
+    /// The clinician in charge (login), when one is named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub clinician: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+fn outpatient() -> EncounterKind {
+    EncounterKind::Outpatient
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct AppointmentInput {
     pub scheduled_at: DateTime<Utc>,
     pub purpose: String,
+    /// "outpatient" (the default) or "home_visit".
+    #[serde(default)]
+    pub kind: String,
+    /// The clinician in charge (login); empty for none.
+    #[serde(default)]
+    pub clinician: String,
+}
+
+fn visit_kind(text: &str) -> Check<EncounterKind> {
+    match nfkc_compact(text).as_str() {
+        "" | "outpatient" => Ok(EncounterKind::Outpatient),
+        "home_visit" => Ok(EncounterKind::HomeVisit),
+        _ => invalid(Field::Purpose, Problem::UnknownChoice),
+    }
 }
 
 impl Appointment {
@@ -36,6 +63,11 @@ impl Appointment {
             walk_in: false,
             checked_in_at: None,
             cancelled: false,
+            kind: visit_kind(&input.kind)?,
+            clinician: Some(nfkc_compact(&input.clinician))
+                .filter(|c| !c.is_empty())
+                .map(|c| bounded_text(Field::Clinician, &c, 64))
+                .transpose()?,
         })
     }
 
@@ -48,6 +80,8 @@ impl Appointment {
             walk_in: true,
             checked_in_at: Some(at),
             cancelled: false,
+            kind: EncounterKind::Outpatient,
+            clinician: None,
         })
     }
 

@@ -43,11 +43,17 @@ fields! {
     InsuranceSymbol = "insurance_symbol",
     InsuranceNumber = "insurance_number",
     CopayPercent = "copay_percent",
+    SensitiveKind = "sensitive_kind",
+    StaffMember = "staff_member",
     // Vitals (VitalsInput), and the set as a whole.
     SystolicMmhg = "systolic_mmhg",
     DiastolicMmhg = "diastolic_mmhg",
     PulseBpm = "pulse_bpm",
     TemperatureC = "temperature_c",
+    // Appointments (AppointmentInput).
+    Clinician = "clinician",
+    // An alert's acknowledgement.
+    Comment = "comment",
     Spo2Percent = "spo2_percent",
     RespiratoryRate = "respiratory_rate",
     WeightKg = "weight_kg",

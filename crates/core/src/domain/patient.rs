@@ -29,6 +29,32 @@ impl Sex {
     }
 }
 
+/// Why a sensitive chart is watched more closely (the insider detector looks at every
+/// unexplained opening of it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SensitiveKind {
+    /// A staff member's own chart.
+    Staff,
+    /// A staff member's family.
+    StaffFamily,
+    /// A public figure (a local politician, an athlete, a celebrity).
+    PublicFigure,
+}
+
+impl SensitiveKind {
+    /// Accepts the form's codes; an empty choice is none.
+    pub fn parse(text: &str) -> Check<Option<Self>> {
+        match nfkc_compact(text).as_str() {
+            "" => Ok(None),
+            "staff" => Ok(Some(SensitiveKind::Staff)),
+            "staff_family" => Ok(Some(SensitiveKind::StaffFamily)),
+            "public_figure" => Ok(Some(SensitiveKind::PublicFigure)),
+            _ => invalid(Field::SensitiveKind, Problem::UnknownChoice),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Patient {
     pub id: Uuid,
@@ -49,6 +75,14 @@ pub struct Patient {
     pub insurance: Option<Insurance>,
     /// Staff members and VIPs: access is watched more closely.
     pub sensitive: bool,
+    /// Why (absent in charts marked before the reasons existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sensitive_kind: Option<SensitiveKind>,
+    /// The staff member (login) whose own or family chart this is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub staff_member: Option<String>,
 }
 
 /// What the registration form sends; every field is checked by [`Patient::build`].
@@ -67,6 +101,25 @@ pub struct PatientInput {
     pub phone: String,
     pub insurance: Option<InsuranceInput>,
     pub sensitive: bool,
+    /// "", "staff", "staff_family" or "public_figure"; any but "" marks the chart sensitive.
+    pub sensitive_kind: String,
+    /// The staff member's login, for a staff member's own or family chart.
+    pub staff_member: String,
+}
+
+/// A watched chart's reason and, for a staff member's own or family chart, the staff member.
+fn watch(kind: &str, staff_member: &str) -> Check<(Option<SensitiveKind>, Option<String>)> {
+    let kind = SensitiveKind::parse(kind)?;
+    match kind {
+        Some(SensitiveKind::Staff | SensitiveKind::StaffFamily) => {
+            let member = nfkc_compact(staff_member);
+            if member.is_empty() {
+                return invalid(Field::StaffMember, Problem::StaffMemberRequired);
+            }
+            Ok((kind, Some(bounded_text(Field::StaffMember, &member, 64)?)))
+        }
+        _ => Ok((kind, None)),
+    }
 }
 
 impl Patient {
@@ -84,6 +137,7 @@ impl Patient {
         let address = checks.take(bounded_text(Field::Address, &input.address, 200));
         let phone = checks.take(phone(&input.phone));
         let insurance = checks.take(input.insurance.as_ref().map(Insurance::build).transpose());
+        let watch = checks.take(watch(&input.sensitive_kind, &input.staff_member));
         let (
             Some(chart_no),
             Some(family_name),
@@ -96,6 +150,7 @@ impl Patient {
             Some(address),
             Some(phone),
             Some(insurance),
+            Some((sensitive_kind, staff_member)),
         ) = (
             chart_no,
             family_name,
@@ -108,6 +163,7 @@ impl Patient {
             address,
             phone,
             insurance,
+            watch,
         )
         else {
             return checks.failed();
@@ -125,7 +181,9 @@ impl Patient {
             address,
             phone,
             insurance,
-            sensitive: input.sensitive,
+            sensitive: input.sensitive || sensitive_kind.is_some(),
+            sensitive_kind,
+            staff_member,
         })
     }
 
@@ -227,8 +285,29 @@ mod tests {
             address: "東京都千代田区千代田1-1".into(),
             phone: "03-1234-5678".into(),
             insurance: None,
-            sensitive: false,
+            ..PatientInput::default()
         }
+    }
+
+    #[test]
+    fn a_watched_chart_says_why_and_a_staff_chart_names_the_staff_member() {
+        let staff = PatientInput { sensitive_kind: "staff_family".into(), staff_member: "nurse1".into(), ..valid_input() };
+        let p = Patient::build(Uuid::nil(), &staff, today()).expect("valid");
+        assert!(p.sensitive, "a reason marks the chart sensitive");
+        assert_eq!((p.sensitive_kind, p.staff_member.as_deref()), (Some(SensitiveKind::StaffFamily), Some("nurse1")));
+
+        let nameless = PatientInput { sensitive_kind: "staff".into(), ..valid_input() };
+        let errors = Patient::build(Uuid::nil(), &nameless, today()).expect_err("names no one");
+        assert!(errors.to_string().contains("staff_member"), "{errors}");
+        let unknown = PatientInput { sensitive_kind: "mayor".into(), ..valid_input() };
+        assert!(Patient::build(Uuid::nil(), &unknown, today()).is_err(), "an unknown reason is refused");
+
+        let public = PatientInput { sensitive_kind: "public_figure".into(), staff_member: "x".into(), ..valid_input() };
+        let p = Patient::build(Uuid::nil(), &public, today()).expect("valid");
+        assert_eq!((p.sensitive_kind, p.staff_member), (Some(SensitiveKind::PublicFigure), None));
+        let plain = Patient::build(Uuid::nil(), &valid_input(), today()).expect("valid");
+        let json = serde_json::to_value(&plain).expect("json");
+        assert!(json.get("sensitive_kind").is_none() && json.get("staff_member").is_none(), "old charts keep their bytes");
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub enum Problem {
         max: usize,
     },
     UnknownSex,
+    /// Not one of the listed choices (a watched chart's reason, a visit's kind).
+    UnknownChoice,
+    /// A watched staff chart names no staff member.
+    StaffMemberRequired,
     /// Not in any accepted date form.
     NotADate,
     /// A day that does not exist (1950-02-30, month 13).
@@ -123,6 +127,8 @@ impl Problem {
             | ContainsDigits
             | BadChartNo { .. }
             | UnknownSex
+            | UnknownChoice
+            | StaffMemberRequired
             | NotADate
             | ImpossibleDate
             | OutsideEra { .. }
@@ -175,6 +181,8 @@ impl Problem {
             ContainsDigits,
             BadChartNo { max: 12 },
             UnknownSex,
+            UnknownChoice,
+            StaffMemberRequired,
             NotADate,
             ImpossibleDate,
             OutsideEra { era: "昭和".into(), first: "1926-12-25".into(), last: "1989-01-07".into() },

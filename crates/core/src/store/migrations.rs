@@ -23,6 +23,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0011_data_keys.sql"),
     include_str!("../../migrations/0012_given_chart_numbers.sql"),
     include_str!("../../migrations/0013_vault_records.sql"),
+    include_str!("../../migrations/0014_alerts.sql"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -1,0 +1,188 @@
+//! The detector's context (`docs/detection-context.md`), built from the chart's own data inside
+//! the core: patients' surname, reading, town and block and whether their chart is watched;
+//! staff from the users table and the profiles an administrator filled; appointments and visits
+//! with the clinician in charge; home-visit rounds; when lab results arrived (from the change
+//! log's metadata, never the sealed result); the clinic's hours and the on-call and cover roster.
+//! It never leaves the core as it is: alerts name patients by id, and the export replaces every
+//! word with a keyed token (`pseudonym.rs`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use mamori_detect::context as dc;
+use rusqlite::Connection;
+
+use super::settings::DetectionSettings;
+use crate::domain::kana::nfkc_compact;
+use crate::domain::{Appointment, Encounter, EncounterKind, Patient, Role};
+use crate::Result;
+
+pub(crate) fn build(conn: &Connection) -> Result<dc::Context> {
+    let settings = DetectionSettings::read(conn)?;
+    let staff = staff(conn, &settings)?;
+    let patients = patients(conn, &staff)?;
+    let (appointments, home_visit_lists) = visits(conn)?;
+    Ok(dc::Context {
+        clinic: settings.clinic_hours.clone().unwrap_or_default(),
+        patients,
+        staff,
+        appointments,
+        home_visit_lists,
+        lab_results: lab_results(conn)?,
+        roster: settings.roster,
+    })
+}
+
+fn staff(conn: &Connection, settings: &DetectionSettings) -> Result<Vec<dc::StaffContext>> {
+    let mut stmt = conn.prepare("SELECT name, role FROM users ORDER BY name")?;
+    let users = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+    let mut staff = Vec::new();
+    for user in users {
+        let (name, role) = user?;
+        let Some(role) = Role::parse(&role).ok().map(detect_role) else { continue };
+        let profile = settings.staff_profiles.iter().find(|p| p.user == name);
+        let word = |w: Option<&String>| w.map(|w| nfkc_compact(w)).filter(|w| !w.is_empty());
+        staff.push(dc::StaffContext {
+            user: name.clone(),
+            role,
+            surname: word(profile.and_then(|p| p.surname.as_ref())),
+            surname_kana: word(profile.and_then(|p| p.surname_kana.as_ref())),
+            home_town: word(profile.and_then(|p| p.home_town.as_ref())),
+            home_block: word(profile.and_then(|p| p.home_block.as_ref())),
+        });
+    }
+    Ok(staff)
+}
+
+pub(crate) fn detect_role(role: Role) -> mamori_detect::event::Role {
+    match role {
+        Role::Reception => mamori_detect::event::Role::Reception,
+        Role::Nurse => mamori_detect::event::Role::Nurse,
+        Role::Doctor => mamori_detect::event::Role::Doctor,
+        Role::Admin => mamori_detect::event::Role::Admin,
+    }
+}
+
+fn patients(conn: &Connection, staff: &[dc::StaffContext]) -> Result<Vec<dc::PatientContext>> {
+    let mut stmt = conn.prepare("SELECT body FROM patients")?;
+    let bodies = stmt.query_map([], |row| row.get::<_, String>(0))?;
+    let mut patients = Vec::new();
+    for body in bodies {
+        let Ok(patient) = serde_json::from_str::<Patient>(&body?) else { continue };
+        let (town, block) = town_and_block(&patient.address, staff);
+        let staff_links = patient
+            .staff_member
+            .iter()
+            .filter_map(|member| {
+                let relation = match patient.sensitive_kind? {
+                    crate::domain::SensitiveKind::Staff => dc::Relation::Own,
+                    crate::domain::SensitiveKind::StaffFamily => dc::Relation::Family,
+                    crate::domain::SensitiveKind::PublicFigure => return None,
+                };
+                Some(dc::StaffLink { staff: member.clone(), relation })
+            })
+            .collect();
+        patients.push(dc::PatientContext {
+            id: patient.id.to_string(),
+            surname: nfkc_compact(&patient.family_name),
+            surname_kana: nfkc_compact(&patient.family_kana),
+            town,
+            block,
+            sensitive: sensitive_kind(&patient),
+            staff_links,
+        });
+    }
+    Ok(patients)
+}
+
+/// Why a chart is watched; a chart marked sensitive before the kinds existed counts as a public
+/// figure's (the most general).
+fn sensitive_kind(patient: &Patient) -> Option<dc::SensitiveKind> {
+    use crate::domain::SensitiveKind as K;
+    match (patient.sensitive, patient.sensitive_kind) {
+        (_, Some(K::Staff)) => Some(dc::SensitiveKind::Staff),
+        (_, Some(K::StaffFamily)) => Some(dc::SensitiveKind::StaffFamily),
+        (_, Some(K::PublicFigure)) | (true, None) => Some(dc::SensitiveKind::PublicFigure),
+        (false, None) => None,
+    }
+}
+
+/// The address's town (what comes before the first digit, e.g. 東京都世田谷区下馬) and block
+/// (the first number, 3 of 下馬3-12-5). Where a staff member's home town, as the administrator
+/// typed it (下馬), ends the patient's town, that spelling is used, so the two compare equal.
+pub(crate) fn town_and_block(address: &str, staff: &[dc::StaffContext]) -> (String, String) {
+    let address = nfkc_compact(address);
+    let digit = address.find(|c: char| c.is_ascii_digit()).unwrap_or(address.len());
+    let (town, rest) = address.split_at(digit);
+    let block: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let town = staff
+        .iter()
+        .filter_map(|s| s.home_town.as_deref())
+        .find(|home| !home.is_empty() && town.ends_with(home))
+        .map_or_else(|| town.to_string(), str::to_string);
+    (town, block)
+}
+
+/// Appointments and visits (each with its clinician when the record names one), and each day's
+/// home-visit rounds: the home visits scheduled or opened that day, by clinician.
+fn visits(conn: &Connection) -> Result<(Vec<dc::Appointment>, Vec<dc::HomeVisitList>)> {
+    let mut appointments = Vec::new();
+    let mut stmt = conn.prepare("SELECT body FROM appointments")?;
+    for body in stmt.query_map([], |row| row.get::<_, String>(0))? {
+        let Ok(a) = serde_json::from_str::<Appointment>(&body?) else { continue };
+        if a.cancelled {
+            continue;
+        }
+        appointments.push(dc::Appointment {
+            patient: a.patient_id.to_string(),
+            at: a.checked_in_at.unwrap_or(a.scheduled_at),
+            kind: visit_kind(a.kind),
+            clinician: a.clinician.clone(),
+        });
+    }
+    let mut stmt = conn.prepare("SELECT body FROM encounters")?;
+    for body in stmt.query_map([], |row| row.get::<_, String>(0))? {
+        let Ok(e) = serde_json::from_str::<Encounter>(&body?) else { continue };
+        appointments.push(dc::Appointment {
+            patient: e.patient_id.to_string(),
+            at: e.started_at,
+            kind: visit_kind(e.kind),
+            clinician: Some(e.clinician.clone()),
+        });
+    }
+    let hours = dc::ClinicHours::default();
+    let mut rounds: BTreeMap<(chrono::NaiveDate, String), Vec<String>> = BTreeMap::new();
+    for a in &appointments {
+        if let (dc::VisitKind::HomeVisit, Some(clinician)) = (a.kind, &a.clinician) {
+            let patients = rounds.entry((hours.local_date(a.at), clinician.clone())).or_default();
+            if !patients.contains(&a.patient) {
+                patients.push(a.patient.clone());
+            }
+        }
+    }
+    let lists = rounds.into_iter().map(|((date, user), patients)| dc::HomeVisitList { date, user, patients }).collect();
+    Ok((appointments, lists))
+}
+
+fn visit_kind(kind: EncounterKind) -> dc::VisitKind {
+    match kind {
+        EncounterKind::Outpatient => dc::VisitKind::Outpatient,
+        EncounterKind::HomeVisit => dc::VisitKind::HomeVisit,
+    }
+}
+
+/// When each lab result arrived and who entered it: the change log's own columns (the result
+/// itself stays sealed).
+fn lab_results(conn: &Connection) -> Result<Vec<dc::LabResult>> {
+    let mut stmt = conn.prepare(
+        "SELECT patient_id, hlc_wall, author FROM changes WHERE entity_kind = 'lab_report' AND patient_id IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?)))?;
+    let mut results = Vec::new();
+    for row in rows {
+        let (patient, wall_ms, author) = row?;
+        let Some(arrived_at) = DateTime::<Utc>::from_timestamp_millis(wall_ms) else { continue };
+        results.push(dc::LabResult { patient, arrived_at, ordered_by: Some(author) });
+    }
+    Ok(results)
+}

@@ -1,0 +1,256 @@
+//! Insider-detection alerts on this device (issue "Detecting insiders"). The detector
+//! (`mamori-detect`) runs inside the core over this device's own hash-chained audit events and a
+//! context built from the chart (`context.rs`), so an offline laptop flags its own misuse. An
+//! administrator — who may not read charts or demographics — gets what the detector says: the
+//! rule, the user, the patients by id and chart number, the events, when, how severe, and why.
+//! Acknowledging an alert is a signed change of its own, with the administrator's comment.
+
+mod acks;
+mod context;
+mod found;
+mod pseudonym;
+mod settings;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub use acks::Acknowledgement;
+pub use settings::{StaffProfile, SETTING_PREFIX};
+
+use super::Clinic;
+use crate::audit::{self, NewEvent};
+use crate::changelog::OpenBody;
+use crate::domain::validation::{Field, Problem};
+use crate::policy::{Access, Section};
+use crate::{Error, Result};
+
+/// How far back a scan reads the audit log: four weeks of baseline for the volume rule, and two
+/// more for alerts still under review.
+const SCAN_DAYS: i64 = 42;
+/// The longest comment an acknowledgement takes.
+pub const MAX_COMMENT: usize = 500;
+
+/// An alert as an administrator sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+pub struct AlertView {
+    pub id: String,
+    /// The rule that fired (`no_relationship`, `same_surname`, … `docs/detection-context.md`).
+    pub rule: String,
+    /// `low`, `medium` or `high`.
+    pub severity: String,
+    pub user: String,
+    pub patients: Vec<AlertPatient>,
+    /// The audit events that made it (their ids).
+    pub events: Vec<String>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub found_at: DateTime<Utc>,
+    pub explanation_ja: String,
+    pub explanation_en: String,
+    pub acknowledged: Option<Acknowledgement>,
+}
+
+/// A patient an alert names: the chart's id and number, never the name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+pub struct AlertPatient {
+    pub id: String,
+    pub chart_no: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    #[default]
+    Open,
+    Acknowledged,
+    All,
+}
+
+/// Which alerts to list.
+#[derive(Clone, Debug, Default, Deserialize, TS)]
+#[serde(default)]
+pub struct AlertFilter {
+    pub status: AlertStatus,
+    pub rule: Option<String>,
+    pub user: Option<String>,
+    /// Only alerts that ended on or after this time.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// The administrator's daily summary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+pub struct AlertSummary {
+    /// The clinic's date it covers (today, Japan time).
+    pub day: NaiveDate,
+    /// Alerts first found in the last 24 hours, and how many of them are high.
+    pub found_today: u32,
+    pub high_today: u32,
+    /// Alerts not yet acknowledged, and how many of them are high.
+    pub open: u32,
+    pub open_high: u32,
+    /// Open alerts by rule, most first.
+    pub open_by_rule: Vec<RuleCount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+pub struct RuleCount {
+    pub rule: String,
+    pub count: u32,
+}
+
+impl Clinic {
+    /// Runs the detector over this device's audit events of the last six weeks and keeps what
+    /// it finds; returns how many alerts are new or grown. Any session may run it (an offline
+    /// laptop flags its own misuse at logout); only an administrator lists what it found.
+    pub fn scan_alerts(&mut self) -> Result<usize> {
+        let now = self.now();
+        self.audited(|conn| {
+            let since = now - Duration::days(SCAN_DAYS);
+            let events: Vec<mamori_detect::Event> = audit::events(conn, &audit::Filter::All)?
+                .into_iter()
+                .filter(|e| e.at >= since)
+                .filter_map(|e| serde_json::to_value(&e).ok().and_then(|v| serde_json::from_value(v).ok()))
+                .collect();
+            let context = context::build(conn)?;
+            let alerts = mamori_detect::detect(&events, &context);
+            let kept = found::keep(conn, &alerts, now)?;
+            crate::log_safe!(info, "insider detector ran", events = events.len(), alerts = alerts.len(), new = kept);
+            Ok((kept, Vec::new()))
+        })
+    }
+
+    /// The alerts the filter asks for, newest first, after a fresh scan (admin only).
+    pub fn alerts(&mut self, filter: &AlertFilter) -> Result<Vec<AlertView>> {
+        self.authorize(Section::Administration, Access::Read, None)?;
+        self.scan_alerts()?;
+        let acks = acks::verified(self.conn()?, &self.keys()?.membership)?;
+        let views = self.audited(|conn| {
+            let mut views = Vec::new();
+            for stored in found::all(conn)? {
+                let acknowledged = acks.get(&stored.id).cloned();
+                let view = view_of(conn, stored, acknowledged)?;
+                if matches_filter(&view, filter) {
+                    views.push(view);
+                }
+            }
+            let event = NewEvent::allowed(audit::Action::Read, Some(Section::Administration), None)
+                .with_reason(format!("listed {} insider alerts", views.len()));
+            Ok((views, vec![event]))
+        })?;
+        Ok(views)
+    }
+
+    /// Acknowledges an alert with the administrator's comment (admin only): a signed change,
+    /// audited by the alert's id (the comment stays out of the audit log).
+    pub fn acknowledge_alert(&mut self, alert: &str, comment: &str) -> Result<()> {
+        self.authorize(Section::Administration, Access::Write, None)?;
+        let comment = comment.trim();
+        if comment.is_empty() {
+            return Err(Error::invalid(Field::Comment, Problem::Required));
+        }
+        if comment.chars().count() > MAX_COMMENT {
+            return Err(Error::invalid(Field::Comment, Problem::TooLong { max: MAX_COMMENT }));
+        }
+        if comment.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(Error::invalid(Field::Comment, Problem::ControlCharacter));
+        }
+        let known: Option<String> =
+            self.conn()?.query_row("SELECT id FROM alerts WHERE id = ?1", [alert], |r| r.get(0)).optional()?;
+        if known.is_none() {
+            return Err(Error::NotFound { what: "alert", id: alert.chars().take(32).collect() });
+        }
+        self.commit(OpenBody::AlertAcknowledged { alert: alert.to_string(), comment: comment.to_string() })
+    }
+
+    /// The daily summary for the administrator's screen (admin only).
+    pub fn alert_summary(&mut self) -> Result<AlertSummary> {
+        let all = self.alerts(&AlertFilter { status: AlertStatus::All, ..AlertFilter::default() })?;
+        let day_ago = self.now() - Duration::hours(24);
+        let open: Vec<&AlertView> = all.iter().filter(|a| a.acknowledged.is_none()).collect();
+        let today: Vec<&AlertView> = all.iter().filter(|a| a.found_at >= day_ago).collect();
+        let high = |alerts: &[&AlertView]| count(alerts.iter().filter(|a| a.severity == "high").count());
+        let mut by_rule: Vec<RuleCount> = Vec::new();
+        for alert in &open {
+            match by_rule.iter_mut().find(|r| r.rule == alert.rule) {
+                Some(entry) => entry.count += 1,
+                None => by_rule.push(RuleCount { rule: alert.rule.clone(), count: 1 }),
+            }
+        }
+        by_rule.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
+        Ok(AlertSummary {
+            day: self.today(),
+            found_today: count(today.len()),
+            high_today: high(&today),
+            open: count(open.len()),
+            open_high: high(&open),
+            open_by_rule: by_rule,
+        })
+    }
+
+    /// The detector's context as one JSON document (`docs/detection-context.md`), every name and
+    /// address word replaced by a keyed token (admin only, audited).
+    pub fn detection_context_export(&mut self) -> Result<mamori_detect::Context> {
+        self.authorize(Section::Administration, Access::Read, None)?;
+        let context = self.audited(|conn| {
+            let event = NewEvent::admin("exported the insider detector's context (names and addresses as tokens)");
+            Ok((context::build(conn)?, vec![event]))
+        })?;
+        pseudonym::pseudonymize(context)
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn matches_filter(view: &AlertView, filter: &AlertFilter) -> bool {
+    let status = match filter.status {
+        AlertStatus::Open => view.acknowledged.is_none(),
+        AlertStatus::Acknowledged => view.acknowledged.is_some(),
+        AlertStatus::All => true,
+    };
+    status
+        && filter.rule.as_ref().is_none_or(|rule| &view.rule == rule)
+        && filter.user.as_ref().is_none_or(|user| &view.user == user)
+        && filter.since.is_none_or(|since| view.to >= since)
+}
+
+fn view_of(conn: &Connection, stored: found::Stored, acknowledged: Option<Acknowledgement>) -> Result<AlertView> {
+    let text = |key: &str| stored.alert.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let list = |key: &str| -> Vec<String> {
+        stored.alert.get(key).and_then(|v| v.as_array()).map_or_else(Vec::new, |items| {
+            items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect()
+        })
+    };
+    let time = |key: &str| {
+        DateTime::parse_from_rfc3339(&text(key)).map(|t| t.with_timezone(&Utc)).unwrap_or(stored.found_at)
+    };
+    let explanation = stored.alert.get("explanation");
+    let words = |lang: &str| {
+        explanation.and_then(|e| e.get(lang)).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+    };
+    let mut patients = Vec::new();
+    for id in list("patients") {
+        let chart_no: Option<String> = conn
+            .prepare_cached("SELECT chart_no FROM patients WHERE id = ?1")?
+            .query_row([&id], |r| r.get(0))
+            .optional()?;
+        patients.push(AlertPatient { id, chart_no });
+    }
+    Ok(AlertView {
+        id: stored.id.clone(),
+        rule: text("rule"),
+        severity: text("severity"),
+        user: text("user"),
+        patients,
+        events: list("events"),
+        from: time("from"),
+        to: time("to"),
+        found_at: stored.found_at,
+        explanation_ja: words("ja"),
+        explanation_en: words("en"),
+        acknowledged,
+    })
+}

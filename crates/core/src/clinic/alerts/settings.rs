@@ -1,0 +1,130 @@
+//! What an administrator tells the detector about the clinic, kept as clinic-wide settings in the
+//! change log (so every device's detector knows it): opening hours and holidays, the on-call and
+//! cover roster, and staff members' optional profiles (surname, home town and block). The values
+//! hold staff members' own details: the audit log names the setting, never its value.
+
+use mamori_detect::context::{ClinicHours, Shift, ShiftKind};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::changelog::OpenBody;
+use crate::clinic::Clinic;
+use crate::domain::kana::nfkc_compact;
+use crate::domain::validation::{bounded_text, Field, Problem};
+use crate::policy::{Access, Section};
+use crate::{Error, Result};
+
+/// Every detection setting's key starts so.
+pub const SETTING_PREFIX: &str = "detection.";
+const HOURS: &str = "detection.clinic_hours";
+const ROSTER: &str = "detection.roster";
+const PROFILES: &str = "detection.staff_profiles";
+
+/// A staff member's optional profile: what the same-surname and same-neighbourhood rules compare
+/// with patients' charts. Empty fields keep those rules quiet for this member.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StaffProfile {
+    pub user: String,
+    pub surname: Option<String>,
+    pub surname_kana: Option<String>,
+    /// 町名 as an address writes it (下馬), and the 丁目 (3).
+    pub home_town: Option<String>,
+    pub home_block: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DetectionSettings {
+    pub clinic_hours: Option<ClinicHours>,
+    pub roster: Vec<Shift>,
+    pub staff_profiles: Vec<StaffProfile>,
+}
+
+impl DetectionSettings {
+    /// The stored settings; one that does not parse (edited in the database) is left out.
+    pub(crate) fn read(conn: &Connection) -> Result<Self> {
+        Ok(Self {
+            clinic_hours: setting(conn, HOURS)?,
+            roster: setting(conn, ROSTER)?.unwrap_or_default(),
+            staff_profiles: setting(conn, PROFILES)?.unwrap_or_default(),
+        })
+    }
+}
+
+fn setting<T: DeserializeOwned>(conn: &Connection, key: &str) -> Result<Option<T>> {
+    let value: Option<String> =
+        conn.query_row("SELECT value FROM clinic_settings WHERE key = ?1", [key], |r| r.get(0)).optional()?;
+    Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+}
+
+impl Clinic {
+    /// The detector's settings as stored (admin only).
+    pub fn detection_settings(&mut self) -> Result<(ClinicHours, Vec<Shift>, Vec<StaffProfile>)> {
+        self.authorize(Section::Administration, Access::Read, None)?;
+        let settings = DetectionSettings::read(self.conn()?)?;
+        Ok((settings.clinic_hours.unwrap_or_default(), settings.roster, settings.staff_profiles))
+    }
+
+    /// Sets the clinic's opening hours and holidays (admin only).
+    pub fn set_clinic_hours(&mut self, hours: &ClinicHours) -> Result<()> {
+        self.authorize(Section::Administration, Access::Write, None)?;
+        let valid = hours.hours.iter().all(|h| h.weekday < 7 && h.open < h.close)
+            && (-720..=840).contains(&hours.utc_offset_minutes);
+        if !valid {
+            return Err(Error::invalid(Field::Purpose, Problem::RangeReversed));
+        }
+        self.put_setting(HOURS, hours)
+    }
+
+    /// Replaces the on-call and cover roster (admin only). Each shift names a user of the
+    /// clinic, ends after it starts, and a cover names whose patients.
+    pub fn set_roster(&mut self, roster: &[Shift]) -> Result<()> {
+        self.authorize(Section::Administration, Access::Write, None)?;
+        for shift in roster {
+            self.known_user(&shift.user)?;
+            if shift.to <= shift.from {
+                return Err(Error::invalid(Field::Purpose, Problem::RangeReversed));
+            }
+            match (&shift.kind, &shift.covers) {
+                (ShiftKind::Cover, Some(covered)) => self.known_user(covered)?,
+                (ShiftKind::Cover, None) => return Err(Error::invalid(Field::StaffMember, Problem::Required)),
+                (ShiftKind::OnCall, _) => {}
+            }
+        }
+        self.put_setting(ROSTER, &roster)
+    }
+
+    /// Sets one staff member's profile (admin only); the others stay as they were.
+    pub fn set_staff_profile(&mut self, profile: &StaffProfile) -> Result<()> {
+        self.authorize(Section::Administration, Access::Write, None)?;
+        self.known_user(&profile.user)?;
+        let word = |field, text: &Option<String>| -> Result<Option<String>> {
+            let text = text.as_deref().map(nfkc_compact).unwrap_or_default();
+            Ok(if text.is_empty() { None } else { Some(bounded_text(field, &text, 40)?) })
+        };
+        let cleaned = StaffProfile {
+            user: profile.user.clone(),
+            surname: word(Field::FamilyName, &profile.surname)?,
+            surname_kana: word(Field::FamilyKana, &profile.surname_kana)?,
+            home_town: word(Field::Address, &profile.home_town)?,
+            home_block: word(Field::Address, &profile.home_block)?,
+        };
+        let mut profiles = DetectionSettings::read(self.conn()?)?.staff_profiles;
+        profiles.retain(|p| p.user != cleaned.user);
+        profiles.push(cleaned);
+        profiles.sort_by(|a, b| a.user.cmp(&b.user));
+        self.put_setting(PROFILES, &profiles)
+    }
+
+    fn known_user(&self, name: &str) -> Result<()> {
+        let known: Option<String> =
+            self.conn()?.query_row("SELECT name FROM users WHERE name = ?1", [name], |r| r.get(0)).optional()?;
+        known.map(|_| ()).ok_or_else(|| Error::NotFound { what: "user", id: name.to_string() })
+    }
+
+    fn put_setting(&mut self, key: &str, value: &impl Serialize) -> Result<()> {
+        let value =
+            serde_json::to_string(value).map_err(|_| Error::InvalidState("a detection setting could not be encoded"))?;
+        self.commit(OpenBody::SettingChanged { key: key.into(), value })
+    }
+}

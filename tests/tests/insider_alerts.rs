@@ -1,0 +1,135 @@
+//! Story: the nurse, 高橋, lives in 下馬 3丁目. One evening she opens the chart of a 高橋 from
+//! her own block, and late at night a chart she has no reason to see. The detector runs inside
+//! the core over this computer's own audit log: the administrator — who may not read charts or
+//! names — sees two alerts naming the nurse, the charts by number, the events, when and why, in
+//! Japanese and English, and acknowledges one with a comment. Then the nurse, with raw SQL on the
+//! database her password opens, tries to make her alerts go away: deleting the rows brings them
+//! back at the next scan, and an acknowledgement she types in is not signed by an administrator
+//! and acknowledges nothing.
+
+use chrono::Duration;
+use mamori_core::alerts::{AlertFilter, AlertStatus, StaffProfile};
+use mamori_core::audit::Filter;
+use mamori_core::vault::MemoryStore;
+use mamori_core::Error;
+use mamori_story_tests::*;
+
+fn open(filter_status: AlertStatus) -> AlertFilter {
+    AlertFilter { status: filter_status, ..AlertFilter::default() }
+}
+
+#[test]
+fn the_admin_sees_explained_alerts_acknowledges_one_and_the_nurse_cannot_hide_hers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::new(tmp.path(), MemoryStore::default());
+    let (relative, stranger) = {
+        let mut doctor = site.login("doctor");
+        let mut input = patient("000101", ("高橋", "花子"), ("タカハシ", "ハナコ"), "1950-03-12", "");
+        input.address = "東京都世田谷区下馬3-12-5".into();
+        let relative = doctor.register_patient(&input).expect("register").id;
+        let mut input = patient("000102", ("山田", "一郎"), ("ヤマダ", "イチロウ"), "1948-01-02", "");
+        input.address = "東京都目黒区中町1-2-3".into();
+        let stranger = doctor.register_patient(&input).expect("register").id;
+        doctor.logout().expect("logout");
+        (relative, stranger)
+    };
+    {
+        let mut admin = site.login("admin");
+        let profile = StaffProfile {
+            user: "nurse".into(),
+            surname: Some("高橋".into()),
+            surname_kana: Some("タカハシ".into()),
+            home_town: Some("下馬".into()),
+            home_block: Some("3".into()),
+        };
+        admin.set_staff_profile(&profile).expect("the admin fills the nurse's profile");
+        let unknown = StaffProfile { user: "nobody".into(), ..profile };
+        assert!(matches!(admin.set_staff_profile(&unknown), Err(Error::NotFound { .. })), "only a user of the clinic");
+        admin.logout().expect("logout");
+    }
+
+    // Two days later (the registrations explain nothing any more): at 17:00 the relative, at
+    // 23:30 the stranger.
+    site.clock.advance(Duration::days(2) + Duration::hours(7));
+    let mut nurse = site.login("nurse");
+    nurse.chart(relative).expect("the nurse may read charts");
+    nurse.logout().expect("logout");
+    site.clock.advance(Duration::hours(6) + Duration::minutes(30));
+    let mut nurse = site.login("nurse");
+    nurse.chart(stranger).expect("the nurse may read charts");
+    assert!(matches!(nurse.alerts(&AlertFilter::default()), Err(Error::Denied { .. })), "alerts are the admin's");
+    nurse.logout().expect("logout");
+
+    let mut admin = site.login("admin");
+    let alerts = admin.alerts(&open(AlertStatus::Open)).expect("alerts");
+    let surname = alerts.iter().find(|a| a.rule == "same_surname").expect("the same-surname rule fired");
+    assert_eq!(surname.user, "nurse");
+    assert_eq!(surname.patients.len(), 1);
+    assert_eq!(surname.patients[0].id, relative.to_string());
+    assert_eq!(surname.patients[0].chart_no.as_deref(), Some("000101"), "the admin finds the chart by its number");
+    assert!(!surname.events.is_empty() && surname.from <= surname.to);
+    assert!(surname.explanation_ja.contains("同じ姓") && surname.explanation_en.contains("surname"));
+    let late = alerts
+        .iter()
+        .find(|a| a.patients.iter().any(|p| p.id == stranger.to_string()))
+        .expect("the late-night chart raised an alert");
+    assert!(matches!(late.rule.as_str(), "off_hours" | "no_relationship"), "{}", late.rule);
+    for alert in &alerts {
+        for word in ["高橋", "花子", "山田", "下馬", "タカハシ"] {
+            assert!(
+                !alert.explanation_ja.contains(word) && !alert.explanation_en.contains(word),
+                "an alert names no patient"
+            );
+        }
+    }
+
+    // Acknowledging needs a comment and a real alert.
+    assert!(matches!(admin.acknowledge_alert(&surname.id, "   "), Err(Error::Invalid(_))));
+    assert!(matches!(admin.acknowledge_alert("0123456789abcdef", "確認済み"), Err(Error::NotFound { .. })));
+    let comment = "本人に確認。母の通院付き添いのため。今後は担当者に依頼するよう指導。";
+    admin.acknowledge_alert(&surname.id, comment).expect("acknowledge");
+    let open_now = admin.alerts(&open(AlertStatus::Open)).expect("alerts");
+    assert!(open_now.iter().all(|a| a.id != surname.id), "an acknowledged alert is no longer open");
+    assert!(open_now.iter().any(|a| a.id == late.id), "the other stays open");
+    let done = admin.alerts(&open(AlertStatus::Acknowledged)).expect("alerts");
+    let ack = done.iter().find(|a| a.id == surname.id).and_then(|a| a.acknowledged.clone()).expect("acknowledged");
+    assert_eq!((ack.by.as_str(), ack.comment.as_str()), ("admin", comment));
+    let summary = admin.alert_summary().expect("summary");
+    assert_eq!(summary.open, u32::try_from(open_now.len()).expect("count"));
+    assert!(summary.found_today >= 1, "the day's alerts are summarised");
+
+    // The acknowledgement is audited by the alert's id; the comment stays out of the audit log.
+    let events = admin.audit_events(&Filter::All).expect("events");
+    assert!(events.iter().any(|e| e.reason.as_deref().is_some_and(|r| r.contains(&surname.id))));
+    let log = serde_json::to_string(&events).expect("json");
+    assert!(!log.contains("母の通院"), "the comment is not in the audit log");
+    // The nurse's profile is not in it either.
+    assert!(!log.contains("下馬"), "a staff member's home town stays out of the audit log");
+    admin.logout().expect("logout");
+
+    // The nurse, with raw SQL, deletes her alerts and types in an acknowledgement of the other.
+    let nurse = site.login("nurse");
+    let sql = nurse.raw_sql_for_inspection().expect("raw SQL");
+    sql.execute("DELETE FROM alerts", []).expect("the rows are hers to delete");
+    let (signed, signature): (Vec<u8>, Vec<u8>) = sql
+        .query_row("SELECT signed, signature FROM changes WHERE entity_kind = 'alert_ack'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("the admin's acknowledgement");
+    let forged = String::from_utf8_lossy(&signed).replace(&surname.id, &late.id).into_bytes();
+    assert_ne!(forged, signed, "the copy names the other alert");
+    sql.execute(
+        "INSERT INTO changes (id, hlc_wall, hlc_counter, author, device, entity_kind, entity_id, body, signed, signature)
+         SELECT '01900000-0000-7000-8000-00000000f0f0', hlc_wall + 1, 0, author, device, entity_kind, ?1, body, ?2, ?3
+         FROM changes WHERE entity_kind = 'alert_ack'",
+        rusqlite::params![late.id, forged, signature],
+    )
+    .expect("a row typed into the log");
+    drop(nurse);
+
+    let mut admin = site.login("admin");
+    let open_again = admin.alerts(&open(AlertStatus::Open)).expect("alerts");
+    assert!(open_again.iter().any(|a| a.id == late.id), "deleted rows come back and a forged acknowledgement counts for nothing");
+    let done = admin.alerts(&open(AlertStatus::Acknowledged)).expect("alerts");
+    assert!(done.iter().any(|a| a.id == surname.id), "the admin's own acknowledgement still counts");
+}
