@@ -9,6 +9,7 @@ mod audit_log;
 mod break_glass;
 mod clinical_key;
 mod crash_safety;
+mod demo_alerts;
 mod demo_clinic;
 mod encryption_at_rest;
 mod front_desk_day;

@@ -14,6 +14,14 @@ pub fn lang() -> Lang {
     lang_from(|name| std::env::var(name).ok())
 }
 
+/// The Japanese or the English text, as this process's language asks.
+pub fn pick<'a>(ja: &'a str, en: &'a str) -> &'a str {
+    match lang() {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
+}
+
 /// The language `var` (a lookup of environment variables) asks for.
 pub fn lang_from(var: impl Fn(&str) -> Option<String>) -> Lang {
     LOCALE_VARS

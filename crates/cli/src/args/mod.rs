@@ -4,7 +4,7 @@
 mod alerts;
 mod sync;
 
-pub use alerts::AlertsCommand;
+pub use alerts::{AlertsCommand, StatusArg};
 pub use sync::{DeviceCommand, ServerCommand, SyncArgs};
 
 use std::path::PathBuf;

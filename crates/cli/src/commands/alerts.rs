@@ -1,20 +1,153 @@
-//! `mamori alerts scan`: the insider detector over exported audit events and their context
-//! (`docs/detection-context.md`), one alert per line. Needs no data folder and no login: it reads
-//! two files and writes nothing.
+//! `mamori alerts`: the insider detector. `scan` runs it over exported audit events and their
+//! context (`docs/detection-context.md`), one alert per line; it needs no data folder and no
+//! login, reads two files and writes nothing. `list`, `ack`, `summary`, `context-export` and
+//! `profile` are the administrator's, on this computer's data folder.
 
 use std::path::Path;
 
 use anyhow::Context as _;
 use mamori_detect::event::read_jsonl;
+use mamori_core::alerts::{AlertFilter, AlertStatus, AlertSummary, AlertView, StaffProfile};
 use mamori_detect::{detect, Context};
 
-use crate::args::AlertsCommand;
+use crate::args::{AlertsCommand, StatusArg};
 use crate::output::table;
 
-pub fn run(command: AlertsCommand) -> anyhow::Result<()> {
+/// `alerts scan`, which needs no data folder.
+pub fn run_offline(command: AlertsCommand) -> anyhow::Result<()> {
     match command {
         AlertsCommand::Scan { events, context, json } => scan(&events, &context, json),
+        _ => anyhow::bail!("this alerts command needs the clinic's data folder"),
     }
+}
+
+pub fn run(context: &crate::context::Context, command: AlertsCommand) -> anyhow::Result<()> {
+    match command {
+        AlertsCommand::Scan { .. } => run_offline(command),
+        AlertsCommand::List { status, rule, about, json, unlock } => {
+            let status = match status {
+                StatusArg::Open => AlertStatus::Open,
+                StatusArg::Acknowledged => AlertStatus::Acknowledged,
+                StatusArg::All => AlertStatus::All,
+            };
+            let mut clinic = context.unlock(&unlock)?;
+            let alerts = clinic.alerts(&AlertFilter { status, rule, user: about, since: None });
+            clinic.logout()?;
+            print_alerts(&alerts?, json)
+        }
+        AlertsCommand::Ack { id, comment, unlock } => {
+            let mut clinic = context.unlock(&unlock)?;
+            let done = clinic.acknowledge_alert(&id, &comment);
+            clinic.logout()?;
+            done?;
+            println!("{}", crate::locale::pick("アラートを確認済みにしました。", "Alert acknowledged."));
+            Ok(())
+        }
+        AlertsCommand::Summary { unlock } => {
+            let mut clinic = context.unlock(&unlock)?;
+            let summary = clinic.alert_summary();
+            clinic.logout()?;
+            print_summary(&summary?);
+            Ok(())
+        }
+        AlertsCommand::ContextExport { output, unlock } => {
+            let mut clinic = context.unlock(&unlock)?;
+            let exported = clinic.detection_context_export();
+            clinic.logout()?;
+            let json = serde_json::to_string_pretty(&exported?).context("the context could not be written")?;
+            write_new(&output, json.as_bytes())?;
+            println!("{}", output.display());
+            Ok(())
+        }
+        AlertsCommand::Profile { user, surname, surname_kana, home_town, home_block, unlock } => {
+            let mut clinic = context.unlock(&unlock)?;
+            let (_, _, profiles) = clinic.detection_settings()?;
+            let old = profiles.into_iter().find(|p| p.user == user).unwrap_or_default();
+            let profile = StaffProfile {
+                user,
+                surname: surname.or(old.surname),
+                surname_kana: surname_kana.or(old.surname_kana),
+                home_town: home_town.or(old.home_town),
+                home_block: home_block.or(old.home_block),
+            };
+            let done = clinic.set_staff_profile(&profile);
+            clinic.logout()?;
+            done?;
+            println!("{}", crate::locale::pick("職員のプロフィールを保存しました。", "Staff profile saved."));
+            Ok(())
+        }
+    }
+}
+
+/// Writes a new file; an existing one is left alone and named in the error.
+fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("could not create {} (an existing file is not overwritten)", path.display()))?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).with_context(|| format!("could not write {}", path.display()))
+}
+
+fn print_alerts(alerts: &[AlertView], json: bool) -> anyhow::Result<()> {
+    if json {
+        for alert in alerts {
+            println!("{}", serde_json::to_string(alert).context("an alert could not be written")?);
+        }
+        return Ok(());
+    }
+    if alerts.is_empty() {
+        println!("{}", crate::locale::pick("該当するアラートはありません。", "No alerts."));
+        return Ok(());
+    }
+    let japanese = matches!(crate::locale::lang(), mamori_core::messages::Lang::Ja);
+    let offset = mamori_core::clinic::japan_time();
+    let header: Vec<String> =
+        ["id", "from", "rule", "severity", "user", "charts", "why", "acknowledged"].map(String::from).to_vec();
+    let rows: Vec<Vec<String>> = std::iter::once(header)
+        .chain(alerts.iter().map(|a| {
+            vec![
+                a.id.clone(),
+                a.from.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string(),
+                a.rule.clone(),
+                a.severity.clone(),
+                a.user.clone(),
+                a.patients.iter().map(|p| p.chart_no.clone().unwrap_or_else(|| p.id.clone())).collect::<Vec<_>>().join(" "),
+                if japanese { a.explanation_ja.clone() } else { a.explanation_en.clone() },
+                a.acknowledged.as_ref().map_or_else(String::new, |ack| format!("{}: {}", ack.by, ack.comment)),
+            ]
+        }))
+        .collect();
+    print!("{}", table::render(&rows));
+    Ok(())
+}
+
+fn print_summary(summary: &AlertSummary) {
+    let by_rule: Vec<String> = summary.open_by_rule.iter().map(|r| format!("{} {}", r.rule, r.count)).collect();
+    println!(
+        "{}",
+        crate::locale::pick(
+            &format!(
+                "{}: 直近24時間の新しいアラート {}件（高 {}件）、未確認 {}件（高 {}件）{}",
+                summary.day,
+                summary.found_today,
+                summary.high_today,
+                summary.open,
+                summary.open_high,
+                if by_rule.is_empty() { String::new() } else { format!("：{}", by_rule.join("、")) }
+            ),
+            &format!(
+                "{}: {} new alerts in the last 24 hours ({} high), {} open ({} high){}",
+                summary.day,
+                summary.found_today,
+                summary.high_today,
+                summary.open,
+                summary.open_high,
+                if by_rule.is_empty() { String::new() } else { format!(": {}", by_rule.join(", ")) }
+            ),
+        )
+    );
 }
 
 fn read(path: &Path, what: &str) -> anyhow::Result<String> {

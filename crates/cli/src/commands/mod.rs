@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Completions { shell } => return shell::completions(shell),
         Command::Man => return shell::man(),
         Command::Server(command) => return server::run(command),
-        Command::Alerts(command) => return alerts::run(command),
+        Command::Alerts(command @ crate::args::AlertsCommand::Scan { .. }) => return alerts::run_offline(command),
         _ => {}
     }
     let context = Context::from_cli(&cli)?;
@@ -52,6 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckIn => sync::check_in(&context),
         Command::Device(command) => device::run(&context, command),
         Command::Conflicts { unlock } => device::conflicts(&context, &unlock),
-        Command::Completions { .. } | Command::Man | Command::Server(_) | Command::Alerts(_) => Ok(()),
+        Command::Alerts(command) => alerts::run(&context, command),
+        Command::Completions { .. } | Command::Man | Command::Server(_) => Ok(()),
     }
 }

@@ -2,6 +2,7 @@
 //! Japanese names, readings, addresses, insurance and clinical histories. The same seed and the
 //! same "now" give the same clinic. Everything here is invented; nothing comes from real people.
 
+mod accesses;
 mod catalog;
 mod history;
 mod people;
@@ -23,6 +24,10 @@ use crate::vault::DeviceSecretStore;
 use crate::{Error, Result};
 
 /// Patients are written in transactions of this many, so a 100k clinic takes minutes, not hours.
+/// The generated audit batches (`accesses.rs`), for the generator's session to append.
+pub(crate) type GeneratedAccesses = Vec<accesses::Batch>;
+pub use accesses::{NURSE_BLOCK, NURSE_SURNAME, NURSE_TOWN};
+
 const PATIENTS_PER_TRANSACTION: usize = 250;
 
 #[derive(Clone, Debug)]
@@ -197,6 +202,19 @@ fn build(
         }
         clinic.adopt_generator_signers(signers);
         populate_with_progress(&mut clinic, options, progress)?;
+        let clock = clinic.logout_keeping_clock()?;
+        // The administrator fills the nurse's optional profile, which the detector compares with
+        // charts.
+        let admin = users.iter().find(|u| u.role == Role::Admin).ok_or(Error::InvalidState("no demo admin"))?;
+        let mut clinic =
+            Clinic::open_for_generator(dir, secrets, clock, &admin.name, &Password::new(admin.password.clone()))?;
+        clinic.set_staff_profile(&crate::alerts::StaffProfile {
+            user: "nurse".into(),
+            surname: Some(NURSE_SURNAME.0.into()),
+            surname_kana: Some(NURSE_SURNAME.1.into()),
+            home_town: Some(NURSE_TOWN.into()),
+            home_block: Some(NURSE_BLOCK.into()),
+        })?;
         Ok(DemoReport { users, patients: options.patients, changes: clinic.change_count()?, clinic_root })
     })
 }
@@ -230,10 +248,13 @@ pub fn populate_with_progress(
     let booked_today = (30.0 / f64::from(options.patients.max(1))).min(1.0);
 
     let mut batch: Vec<Authored> = Vec::new();
+    let mut known = accesses::Patients::new();
     for n in 0..options.patients {
         let registered_at = now - Duration::days(rng.range(30, 3000));
         let patient = people::patient(&mut rng, catalog, first_chart_no + n, today, registered_at)?;
-        batch.extend(history::history(&mut rng, catalog, &patient, now, &staff)?);
+        let written = history::history(&mut rng, catalog, &patient, now, &staff)?;
+        known.note(&patient, &written, now);
+        batch.extend(written);
         if rng.chance(booked_today) {
             let at = clinic_hours(&mut rng, today);
             let mut appointment = Appointment::build(
@@ -269,6 +290,11 @@ pub fn populate_with_progress(
     let summary = NewEvent::allowed(Action::Admin, None, None)
         .with_reason(format!("generated {} synthetic demo patients (seed {})", options.patients, options.seed));
     clinic.commit_as(batch, vec![summary])?;
+    // The staff's last two weeks in the audit log, with the planted misuse (demo clinic only:
+    // the generator holds every demo user's key).
+    if ["reception", "nurse", "doctor"].iter().all(|name| clinic.signs_as(name)) {
+        clinic.append_generated_audit(accesses::generate(&known, now))?;
+    }
     progress(total, total);
     Ok(())
 }

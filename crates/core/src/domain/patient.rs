@@ -298,7 +298,7 @@ mod tests {
 
         let nameless = PatientInput { sensitive_kind: "staff".into(), ..valid_input() };
         let errors = Patient::build(Uuid::nil(), &nameless, today()).expect_err("names no one");
-        assert!(errors.to_string().contains("staff_member"), "{errors}");
+        assert!(errors.to_string().contains("must name the staff member"), "{errors}");
         let unknown = PatientInput { sensitive_kind: "mayor".into(), ..valid_input() };
         assert!(Patient::build(Uuid::nil(), &unknown, today()).is_err(), "an unknown reason is refused");
 

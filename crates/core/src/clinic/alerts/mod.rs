@@ -108,11 +108,14 @@ impl Clinic {
         let now = self.now();
         self.audited(|conn| {
             let since = now - Duration::days(SCAN_DAYS);
-            let events: Vec<mamori_detect::Event> = audit::events(conn, &audit::Filter::All)?
+            let mut events: Vec<mamori_detect::Event> = audit::events(conn, &audit::Filter::All)?
                 .into_iter()
                 .filter(|e| e.at >= since)
                 .filter_map(|e| serde_json::to_value(&e).ok().and_then(|v| serde_json::from_value(v).ok()))
                 .collect();
+            // In time order (the chain is in the order events were written, which a device whose
+            // clock was set back, or the demo's generated past, does not keep).
+            events.sort_by(|a, b| a.at.cmp(&b.at));
             let context = context::build(conn)?;
             let alerts = mamori_detect::detect(&events, &context);
             let kept = found::keep(conn, &alerts, now)?;
