@@ -4,6 +4,7 @@
 mod admin_audit;
 mod clinical;
 mod front_desk;
+mod insider_alerts;
 mod invitation;
 mod locking;
 mod measure;

@@ -33,6 +33,8 @@ describe('command wrappers', () => {
       phone: '',
       insurance: null,
       sensitive: false,
+      sensitive_kind: '',
+      staff_member: '',
     };
     const vitals: VitalsInput = {
       systolic_mmhg: 128,
@@ -108,6 +110,13 @@ describe('command wrappers', () => {
       [() => api.auditReportByChartNo('000123'), 'audit_report_by_chart_no', { chartNo: '000123' }],
       [() => api.auditAlerts(), 'audit_alerts', undefined],
       [() => api.setIdleTimeout(15), 'set_idle_timeout', { minutes: 15 }],
+      [
+        () => api.insiderAlerts({ status: 'open', rule: null, user: null, since: null }),
+        'insider_alerts',
+        { filter: { status: 'open', rule: null, user: null, since: null } },
+      ],
+      [() => api.acknowledgeAlert('ab12', '確認済み'), 'acknowledge_alert', { id: 'ab12', comment: '確認済み' }],
+      [() => api.alertSummary(), 'alert_summary', undefined],
       [() => api.joinClinic('MJ1-X', 'doctor', 'pw', 'MSK1-Y'), 'join_clinic', { code: 'MJ1-X', user: 'doctor', password: 'pw', secretKey: 'MSK1-Y' }],
       [() => api.syncStatus(), 'sync_status', undefined],
       [() => api.syncNow(), 'sync_now', undefined],

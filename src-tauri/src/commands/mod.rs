@@ -3,6 +3,7 @@
 //! never waits on Argon2id or the disk.
 
 pub mod admin;
+pub mod alerts;
 pub mod chart;
 pub mod clinical_key;
 pub mod devices;

@@ -58,6 +58,9 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<mamori_core::clinic::PatientConflict>();
     v.visit::<mamori_sync::device_overview::DeviceOverview>();
     v.visit::<crate::commands::devices::DeviceInvitationView>();
+    v.visit::<mamori_core::alerts::AlertFilter>();
+    v.visit::<mamori_core::alerts::AlertView>();
+    v.visit::<mamori_core::alerts::AlertSummary>();
     // What every failed command rejects with.
     v.visit::<ErrorReport>();
     // Flattened into FieldError; its own file names the problem codes for the UI.

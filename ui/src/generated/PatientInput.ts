@@ -4,4 +4,12 @@ import type { InsuranceInput } from "./InsuranceInput";
 /**
  * What the registration form sends; every field is checked by [`Patient::build`].
  */
-export type PatientInput = { chart_no: string, family_name: string, given_name: string, family_kana: string, given_kana: string, sex: string, birth_date: string, postal_code: string, address: string, phone: string, insurance: InsuranceInput | null, sensitive: boolean, };
+export type PatientInput = { chart_no: string, family_name: string, given_name: string, family_kana: string, given_kana: string, sex: string, birth_date: string, postal_code: string, address: string, phone: string, insurance: InsuranceInput | null, sensitive: boolean, 
+/**
+ * "", "staff", "staff_family" or "public_figure"; any but "" marks the chart sensitive.
+ */
+sensitive_kind: string, 
+/**
+ * The staff member's login, for a staff member's own or family chart.
+ */
+staff_member: string, };

@@ -9,6 +9,9 @@ import { invoke } from '@tauri-apps/api/core';
 import type { Command } from '../generated/commands';
 import { toCommandError } from './errors';
 import type {
+  AlertFilter,
+  AlertSummary,
+  AlertView,
   AllergyInput,
   Allergy,
   AppStatus,
@@ -196,6 +199,14 @@ export const auditReportByChartNo = (chartNo: string) =>
 export const auditAlerts = () => call<ReportedEvent[]>('audit_alerts');
 
 export const setIdleTimeout = (minutes: number) => call<null>('set_idle_timeout', { minutes });
+
+// ---- insider alerts ----
+
+export const insiderAlerts = (filter: AlertFilter) => call<AlertView[]>('insider_alerts', { filter });
+
+export const acknowledgeAlert = (id: string, comment: string) => call<null>('acknowledge_alert', { id, comment });
+
+export const alertSummary = () => call<AlertSummary>('alert_summary');
 
 // ---- sync ----
 

@@ -23,6 +23,10 @@ export interface PatientFormValues {
   insurance_number: string;
   copay_percent: string;
   sensitive: boolean;
+  /** Why the chart is watched: '', 'staff', 'staff_family' or 'public_figure'. */
+  sensitive_kind: string;
+  /** The staff member's login, for a staff member's own or family chart. */
+  staff_member: string;
 }
 
 export type FormField = keyof PatientFormValues;
@@ -45,6 +49,8 @@ export function emptyForm(chartNo = ''): PatientFormValues {
     insurance_number: '',
     copay_percent: '30',
     sensitive: false,
+    sensitive_kind: '',
+    staff_member: '',
   };
 }
 
@@ -66,6 +72,8 @@ export function formFromPatient(p: Patient): PatientFormValues {
     insurance_number: p.insurance?.number ?? '',
     copay_percent: String(p.insurance?.copay_percent ?? 30),
     sensitive: p.sensitive,
+    sensitive_kind: p.sensitive_kind ?? '',
+    staff_member: p.staff_member ?? '',
   };
 }
 
@@ -90,6 +98,8 @@ export function toInput(f: PatientFormValues): PatientInput {
         }
       : null,
     sensitive: f.sensitive,
+    sensitive_kind: f.sensitive_kind,
+    staff_member: f.sensitive_kind === 'staff' || f.sensitive_kind === 'staff_family' ? f.staff_member : '',
   };
 }
 
@@ -109,6 +119,8 @@ export const FORM_FIELDS: readonly FormField[] = [
   'insurance_symbol',
   'insurance_number',
   'copay_percent',
+  'sensitive_kind',
+  'staff_member',
 ];
 
 function isFormField(field: string): field is FormField {

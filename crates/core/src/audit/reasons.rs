@@ -66,6 +66,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("account_unlocked", "unlocked the account of {user}"),
     ("second_factor_reset", "reset the second factor of {user}"),
     ("setting_changed", "set {setting} to {value}"),
+    ("detection_setting_changed", "changed {setting}"),
+    ("alert_acknowledged", "acknowledged alert {alert}"),
+    ("alerts_listed", "listed {count} insider alerts"),
+    ("detection_context_exported", "exported the insider detector's context (names and addresses as tokens)"),
     ("audit_verified", "verified the audit log"),
     ("audit_key_replaced", "the audit signing key is not the one pinned at the last login, lock or logout"),
     (
