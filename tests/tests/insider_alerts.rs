@@ -133,3 +133,57 @@ fn the_admin_sees_explained_alerts_acknowledges_one_and_the_nurse_cannot_hide_he
     let done = admin.alerts(&open(AlertStatus::Acknowledged)).expect("alerts");
     assert!(done.iter().any(|a| a.id == surname.id), "the admin's own acknowledgement still counts");
 }
+
+/// Story: the doctor opens an established patient's chart at 23:00. With no roster it is an
+/// off-hours alert; once the administrator enters that night's on-call shift, the next scan
+/// finds it explained and the alert goes. A roster naming someone who is not a user, a shift
+/// that ends before it starts, or a cover that covers nobody is refused.
+#[test]
+fn an_on_call_night_entered_in_the_roster_explains_the_doctors_night_access() {
+    use mamori_core::domain::EncounterKind;
+    use mamori_detect::context::{Shift, ShiftKind};
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::new(tmp.path(), MemoryStore::default());
+    let patient = {
+        let mut doctor = site.login("doctor");
+        let input = patient("000201", ("森", "和子"), ("モリ", "カズコ"), "1940-05-06", "");
+        let id = doctor.register_patient(&input).expect("register").id;
+        doctor.open_encounter(id, EncounterKind::Outpatient).expect("a visit");
+        doctor.logout().expect("logout");
+        id
+    };
+    // Three weeks later (a Sunday here), at 23:00 Japan time, the doctor opens her chart.
+    site.clock.advance(Duration::days(21) + Duration::hours(13));
+    let night = mamori_core::clock::Clock::now(&site.clock);
+    let mut doctor = site.login("doctor");
+    doctor.chart(patient).expect("read");
+    doctor.logout().expect("logout");
+
+    let mut admin = site.login("admin");
+    let open = AlertFilter::default();
+    let night_alert = |alerts: &[mamori_core::alerts::AlertView]| {
+        alerts.iter().any(|a| a.user == "doctor" && a.patients.iter().any(|p| p.id == patient.to_string()))
+    };
+    let before = admin.alerts(&open).expect("alerts");
+    assert!(night_alert(&before), "without a roster the night access is unexplained: {before:#?}");
+
+    let shift = |user: &str, kind, from, to, covers: Option<&str>| Shift {
+        user: user.into(),
+        kind,
+        from,
+        to,
+        covers: covers.map(str::to_string),
+    };
+    let (from, to) = (night - Duration::hours(5), night + Duration::hours(9));
+    for bad in [
+        shift("nobody", ShiftKind::OnCall, from, to, None),
+        shift("doctor", ShiftKind::OnCall, to, from, None),
+        shift("doctor", ShiftKind::Cover, from, to, None),
+    ] {
+        assert!(admin.set_roster(&[bad]).is_err(), "a bad shift is refused");
+    }
+    admin.set_roster(&[shift("doctor", ShiftKind::OnCall, from, to, None)]).expect("the on-call night");
+    let after = admin.alerts(&open).expect("alerts");
+    assert!(!night_alert(&after), "the on-call shift explains it: {after:#?}");
+}

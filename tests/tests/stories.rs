@@ -21,6 +21,7 @@ mod insider_key_file;
 mod insider_records;
 mod insider_sync;
 mod keyring_load;
+mod posture;
 mod replay;
 mod searching;
 mod server_storage;

@@ -117,6 +117,23 @@ describe('command wrappers', () => {
       ],
       [() => api.acknowledgeAlert('ab12', '確認済み'), 'acknowledge_alert', { id: 'ab12', comment: '確認済み' }],
       [() => api.alertSummary(), 'alert_summary', undefined],
+      [() => api.staffProfiles(), 'staff_profiles', undefined],
+      [
+        () => api.setStaffProfile({ user: 'nurse', surname: '高橋', surname_kana: null, home_town: '下馬', home_block: '3' }),
+        'set_staff_profile',
+        { profile: { user: 'nurse', surname: '高橋', surname_kana: null, home_town: '下馬', home_block: '3' } },
+      ],
+      [() => api.posture(), 'posture', undefined],
+      [
+        () => api.recordTraining('nurse', '2026-11-30', 'phishing_drill', '標的型メール訓練', true),
+        'record_training',
+        { user: 'nurse', date: '2026-11-30', kind: 'phishing_drill', topic: '標的型メール訓練', reportedTestMail: true },
+      ],
+      [
+        () => api.recordReview('access_log', '2026-11-30', '', '異常なし'),
+        'record_review',
+        { kind: 'access_log', date: '2026-11-30', by: '', findings: '異常なし' },
+      ],
       [() => api.joinClinic('MJ1-X', 'doctor', 'pw', 'MSK1-Y'), 'join_clinic', { code: 'MJ1-X', user: 'doctor', password: 'pw', secretKey: 'MSK1-Y' }],
       [() => api.syncStatus(), 'sync_status', undefined],
       [() => api.syncNow(), 'sync_now', undefined],

@@ -91,3 +91,16 @@ pub fn overview(
         })
         .collect()
 }
+
+/// The devices as the posture page weighs them: enrolled ones, their version and lease.
+pub fn for_posture(devices: &[DeviceOverview]) -> Vec<mamori_core::clinic::PostureDevice> {
+    devices
+        .iter()
+        .map(|d| mamori_core::clinic::PostureDevice {
+            name: d.name.clone(),
+            active: d.status == DeviceStatus::Enrolled,
+            app_version: d.app_version.clone(),
+            lease_days_left: d.lease_days_left,
+        })
+        .collect()
+}

@@ -1,8 +1,9 @@
 //! The administrator's insider-detection alerts: the list (after a fresh scan of this
-//! computer's audit log), acknowledging one with a comment, and the day's summary. The core
+//! computer's audit log), acknowledging one with a comment, the day's summary, and the staff
+//! profiles the detector compares with charts. The core
 //! decides who may; the detector runs there.
 
-use mamori_core::alerts::{AlertFilter, AlertSummary, AlertView};
+use mamori_core::alerts::{AlertFilter, AlertSummary, AlertView, StaffProfile};
 use tauri::State;
 
 use crate::error::UiResult;
@@ -21,4 +22,15 @@ pub async fn acknowledge_alert(state: State<'_, AppState>, id: String, comment: 
 #[tauri::command]
 pub async fn alert_summary(state: State<'_, AppState>) -> UiResult<AlertSummary> {
     state.with_session(|c| c.alert_summary())
+}
+
+/// The staff members' optional profiles the detector compares with charts.
+#[tauri::command]
+pub async fn staff_profiles(state: State<'_, AppState>) -> UiResult<Vec<StaffProfile>> {
+    state.with_session(|c| Ok(c.detection_settings()?.2))
+}
+
+#[tauri::command]
+pub async fn set_staff_profile(state: State<'_, AppState>, profile: StaffProfile) -> UiResult<()> {
+    state.with_session(|c| c.set_staff_profile(&profile))
 }

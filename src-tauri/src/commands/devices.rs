@@ -6,6 +6,7 @@
 use mamori_core::clinic::Clinic;
 use mamori_core::domain::Role;
 use mamori_sync::device_overview::{overview, DeviceOverview};
+use mamori_sync::wire::standing::{DeviceReports, WipeAcks};
 use mamori_sync::http::HttpTransport;
 use mamori_sync::session::sync_session;
 use mamori_sync::Settings;
@@ -51,17 +52,22 @@ pub async fn devices(state: State<'_, AppState>) -> UiResult<Vec<DeviceOverview>
     state.with_session_reaching(|clinic| {
         clinic.authorize_admin()?;
         // Offline, the chain alone: no last-seen, version or lease.
-        let session: &mut Clinic = clinic;
-        let heard = state
-            .sync
-            .with_server(move |runtime, server| {
-                let transport = HttpTransport::for_session(server, session, state.keyring.as_ref())?;
-                Ok((runtime.block_on(transport.device_reports())?, runtime.block_on(transport.wipe_acks())?))
-            })
-            .unwrap_or_default();
+        let heard = heard_from(state, clinic).unwrap_or_default();
         let now = chrono::Utc::now().timestamp();
         Ok(overview(clinic.membership()?, clinic.device_id(), &heard.0, &heard.1, now))
     })
+}
+
+/// What the clinic server last heard from each device, and the wipes reported; `None` offline.
+pub fn heard_from(state: &AppState, clinic: &mut Clinic) -> Option<(DeviceReports, WipeAcks)> {
+    let session: &mut Clinic = clinic;
+    state
+        .sync
+        .with_server(move |runtime, server| {
+            let transport = HttpTransport::for_session(server, session, state.keyring.as_ref())?;
+            Ok((runtime.block_on(transport.device_reports())?, runtime.block_on(transport.wipe_acks())?))
+        })
+        .ok()
 }
 
 #[tauri::command]

@@ -9,5 +9,6 @@ pub mod clinical_key;
 pub mod devices;
 pub mod front_desk;
 pub mod join;
+pub mod posture;
 pub mod session;
 pub mod sync;

@@ -61,6 +61,10 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<mamori_core::alerts::AlertFilter>();
     v.visit::<mamori_core::alerts::AlertView>();
     v.visit::<mamori_core::alerts::AlertSummary>();
+    v.visit::<mamori_core::alerts::StaffProfile>();
+    v.visit::<mamori_core::clinic::PostureItem>();
+    v.visit::<mamori_core::clinic::TrainingRecord>();
+    v.visit::<mamori_core::clinic::ReviewRecord>();
     // What every failed command rejects with.
     v.visit::<ErrorReport>();
     // Flattened into FieldError; its own file names the problem codes for the UI.

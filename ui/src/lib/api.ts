@@ -20,6 +20,7 @@ import type {
   Chart,
   Encounter,
   EncounterKind,
+  IsoDate,
   Enrollment,
   Patient,
   PatientInput,
@@ -27,6 +28,11 @@ import type {
   OneTimeCodeView,
   PatientSummary,
   PendingRecipient,
+  PostureItem,
+  ReviewKind,
+  ReviewRecord,
+  TrainingKind,
+  TrainingRecord,
   Prescription,
   PrescriptionItemInput,
   Problem,
@@ -38,6 +44,7 @@ import type {
   SessionState,
   SoapNote,
   SoapText,
+  StaffProfile,
   User,
   Uuid,
   Visit,
@@ -207,6 +214,25 @@ export const insiderAlerts = (filter: AlertFilter) => call<AlertView[]>('insider
 export const acknowledgeAlert = (id: string, comment: string) => call<null>('acknowledge_alert', { id, comment });
 
 export const alertSummary = () => call<AlertSummary>('alert_summary');
+
+export const staffProfiles = () => call<StaffProfile[]>('staff_profiles');
+
+export const setStaffProfile = (profile: StaffProfile) => call<null>('set_staff_profile', { profile });
+
+// ---- posture and staff records ----
+
+export const posture = () => call<PostureItem[]>('posture');
+
+export const recordTraining = (
+  user: string,
+  date: IsoDate,
+  kind: TrainingKind,
+  topic: string,
+  reportedTestMail: boolean | null,
+) => call<TrainingRecord>('record_training', { user, date, kind, topic, reportedTestMail });
+
+export const recordReview = (kind: ReviewKind, date: IsoDate, by: string, findings: string) =>
+  call<ReviewRecord>('record_review', { kind, date, by, findings });
 
 // ---- sync ----
 

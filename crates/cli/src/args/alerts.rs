@@ -67,7 +67,8 @@ pub enum AlertsCommand {
     /// rules compare with charts (admin only). An empty value clears a field.
     Profile {
         /// The staff member's login name.
-        user: String,
+        #[arg(value_name = "USER")]
+        staff: String,
         /// Surname (姓), e.g. 高橋.
         #[arg(long)]
         surname: Option<String>,
@@ -80,6 +81,24 @@ pub enum AlertsCommand {
         /// The 丁目 (block) of their home address, e.g. 3.
         #[arg(long)]
         home_block: Option<String>,
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+    /// Set the clinic's opening hours and holidays from a JSON file shaped like the context
+    /// file's `clinic` (docs/detection-context.md) (admin only).
+    Hours {
+        /// The hours, e.g. {"utc_offset_minutes": 540, "hours": [{"weekday": 0, "open": "09:00:00", "close": "18:00:00"}], "holidays": ["2026-12-29"]}.
+        #[arg(long, value_name = "FILE.json")]
+        file: PathBuf,
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+    /// Replace the on-call and cover roster from a JSON file shaped like the context file's
+    /// `roster` (admin only).
+    Roster {
+        /// The shifts, e.g. [{"user": "doctor", "kind": "on_call", "from": "…", "to": "…"}].
+        #[arg(long, value_name = "FILE.json")]
+        file: PathBuf,
         #[command(flatten)]
         unlock: Unlock,
     },

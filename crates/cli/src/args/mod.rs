@@ -2,9 +2,11 @@
 //! walks the whole tree), and closed sets of values are value enums so `--help` lists them.
 
 mod alerts;
+mod staff;
 mod sync;
 
 pub use alerts::{AlertsCommand, StatusArg};
+pub use staff::{ReviewKindArg, TrainingCommand, TrainingKindArg, YesNo};
 pub use sync::{DeviceCommand, ServerCommand, SyncArgs};
 
 use std::path::PathBuf;
@@ -48,9 +50,19 @@ pub enum Command {
     /// Check and read the tamper-evident audit log (admin only).
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Insider-access alerts: run the detector over exported audit events and their context.
+    /// Insider-access alerts: the detector's findings on this computer (list, acknowledge,
+    /// summary), its context, and a scan over exported events.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// The clinic's standing against the MHLW guideline 6.0 technical items, with what to do
+    /// about each (admin only).
+    Posture {
+        #[command(flatten)]
+        unlock: Unlock,
+    },
+    /// Staff security training, phishing drills and reviews of the access log (admin only).
+    #[command(subcommand)]
+    Training(TrainingCommand),
     /// Manage the clinic's users (admin only).
     User {
         #[command(subcommand)]

@@ -59,7 +59,7 @@ pub fn run(context: &crate::context::Context, command: AlertsCommand) -> anyhow:
             println!("{}", output.display());
             Ok(())
         }
-        AlertsCommand::Profile { user, surname, surname_kana, home_town, home_block, unlock } => {
+        AlertsCommand::Profile { staff: user, surname, surname_kana, home_town, home_block, unlock } => {
             let mut clinic = context.unlock(&unlock)?;
             let (_, _, profiles) = clinic.detection_settings()?;
             let old = profiles.into_iter().find(|p| p.user == user).unwrap_or_default();
@@ -76,11 +76,31 @@ pub fn run(context: &crate::context::Context, command: AlertsCommand) -> anyhow:
             println!("{}", crate::locale::pick("職員のプロフィールを保存しました。", "Staff profile saved."));
             Ok(())
         }
+        AlertsCommand::Hours { file, unlock } => {
+            let hours: mamori_detect::context::ClinicHours = serde_json::from_str(&read(&file, "hours")?)
+                .map_err(|e| anyhow::anyhow!("the hours file does not follow docs/detection-context.md ({e})"))?;
+            let mut clinic = context.unlock(&unlock)?;
+            let done = clinic.set_clinic_hours(&hours);
+            clinic.logout()?;
+            done?;
+            println!("{}", crate::locale::pick("診療時間を保存しました。", "Clinic hours saved."));
+            Ok(())
+        }
+        AlertsCommand::Roster { file, unlock } => {
+            let roster: Vec<mamori_detect::context::Shift> = serde_json::from_str(&read(&file, "roster")?)
+                .map_err(|e| anyhow::anyhow!("the roster file does not follow docs/detection-context.md ({e})"))?;
+            let mut clinic = context.unlock(&unlock)?;
+            let done = clinic.set_roster(&roster);
+            clinic.logout()?;
+            done?;
+            println!("{}", crate::locale::pick("当直・代診表を保存しました。", "Roster saved."));
+            Ok(())
+        }
     }
 }
 
 /// Writes a new file; an existing one is left alone and named in the error.
-fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut file = std::fs::OpenOptions::new()
         .write(true)

@@ -13,6 +13,7 @@ mod key;
 mod patient;
 mod server;
 mod shell;
+mod staff;
 mod store;
 mod sync;
 mod user;
@@ -53,6 +54,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Device(command) => device::run(&context, command),
         Command::Conflicts { unlock } => device::conflicts(&context, &unlock),
         Command::Alerts(command) => alerts::run(&context, command),
+        Command::Posture { unlock } => staff::posture(&context, &unlock),
+        Command::Training(command) => staff::training(&context, command),
         Command::Completions { .. } | Command::Man | Command::Server(_) => Ok(()),
     }
 }

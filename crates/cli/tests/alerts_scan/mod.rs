@@ -2,6 +2,8 @@
 //! the detector gives, one JSON object per line with the fields the issue names; bad files are a
 //! one-line error.
 
+mod posture;
+
 use super::support::*;
 
 #[test]

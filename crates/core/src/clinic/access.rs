@@ -127,8 +127,9 @@ pub(crate) fn audit_of(body: &ChangeBody) -> NewEvent {
         )),
         ChangeBody::Open(OpenBody::PatientRegistered(_) | OpenBody::PatientUpdated(_)) => write(Section::Demographics),
         ChangeBody::Open(OpenBody::EncounterOpened(_) | OpenBody::AppointmentSaved(_)) => write(Section::Appointments),
-        // A detection setting holds staff members' profiles and rosters: its value stays out of the log.
-        ChangeBody::Open(OpenBody::SettingChanged { key, .. }) if key.starts_with(super::alerts::SETTING_PREFIX) => {
+        // Detection settings and staff records hold staff members' profiles, rosters and training:
+        // their values stay out of the log.
+        ChangeBody::Open(OpenBody::SettingChanged { key, .. }) if super::alerts::value_kept_private(key) => {
             NewEvent::admin(format!("changed {key}"))
         }
         ChangeBody::Open(OpenBody::SettingChanged { key, value }) => NewEvent::admin(format!("set {key} to {value}")),

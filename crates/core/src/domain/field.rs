@@ -54,6 +54,9 @@ fields! {
     Clinician = "clinician",
     // An alert's acknowledgement.
     Comment = "comment",
+    // Staff records (training, reviews).
+    Topic = "topic",
+    Date = "date",
     Spo2Percent = "spo2_percent",
     RespiratoryRate = "respiratory_rate",
     WeightKg = "weight_kg",

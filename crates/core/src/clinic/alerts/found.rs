@@ -16,9 +16,21 @@ pub(crate) fn alert_id(alert: &Alert) -> String {
     hex::encode(&digest[..8])
 }
 
-/// Keeps `alerts`, found at `now`: new ones are added, grown ones updated; a kept row keeps the
-/// time it was first found.
-pub(crate) fn keep(conn: &Connection, alerts: &[Alert], now: DateTime<Utc>) -> Result<usize> {
+/// Keeps `alerts`, found at `now` over the events since `since`: new ones are added, grown ones
+/// updated (a kept row keeps the time it was first found), and those of that window the scan no
+/// longer finds — explained since by a roster or a visit entered later — are dropped.
+pub(crate) fn keep(conn: &Connection, alerts: &[Alert], since: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize> {
+    let found: Vec<String> = alerts.iter().map(alert_id).collect();
+    let mut stale = conn.prepare("SELECT id FROM alerts WHERE from_at >= ?1")?;
+    let stale: Vec<String> = stale
+        .query_map([since.to_rfc3339()], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|id| !found.contains(id))
+        .collect();
+    for id in &stale {
+        conn.execute("DELETE FROM alerts WHERE id = ?1", [id])?;
+    }
     let mut added = 0;
     for alert in alerts {
         let body = serde_json::to_string(alert)

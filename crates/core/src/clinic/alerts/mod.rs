@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use acks::Acknowledgement;
-pub use settings::{StaffProfile, SETTING_PREFIX};
+pub use settings::{value_kept_private, StaffProfile, RECORDS_PREFIX, SETTING_PREFIX};
+pub(crate) use settings::prefixed;
 
 use super::Clinic;
 use crate::audit::{self, NewEvent};
@@ -118,7 +119,7 @@ impl Clinic {
             events.sort_by(|a, b| a.at.cmp(&b.at));
             let context = context::build(conn)?;
             let alerts = mamori_detect::detect(&events, &context);
-            let kept = found::keep(conn, &alerts, now)?;
+            let kept = found::keep(conn, &alerts, since, now)?;
             crate::log_safe!(info, "insider detector ran", events = events.len(), alerts = alerts.len(), new = kept);
             Ok((kept, Vec::new()))
         })

@@ -17,9 +17,17 @@ use crate::{Error, Result};
 
 /// Every detection setting's key starts so.
 pub const SETTING_PREFIX: &str = "detection.";
+/// Staff records (training, reviews of the access log) start so (`clinic/staff_records.rs`).
+pub const RECORDS_PREFIX: &str = "records.";
+
+/// Whether a setting's value stays out of the audit log (it describes staff members).
+pub fn value_kept_private(key: &str) -> bool {
+    key.starts_with(SETTING_PREFIX) || key.starts_with(RECORDS_PREFIX)
+}
 const HOURS: &str = "detection.clinic_hours";
 const ROSTER: &str = "detection.roster";
-const PROFILES: &str = "detection.staff_profiles";
+/// One key per staff member, so two administrators editing two profiles offline lose neither.
+const PROFILE: &str = "detection.staff_profile.";
 
 /// A staff member's optional profile: what the same-surname and same-neighbourhood rules compare
 /// with patients' charts. Empty fields keep those rules quiet for this member.
@@ -46,9 +54,22 @@ impl DetectionSettings {
         Ok(Self {
             clinic_hours: setting(conn, HOURS)?,
             roster: setting(conn, ROSTER)?.unwrap_or_default(),
-            staff_profiles: setting(conn, PROFILES)?.unwrap_or_default(),
+            staff_profiles: prefixed(conn, PROFILE)?,
         })
     }
+}
+
+/// Every setting under `prefix` that parses, in key order.
+pub(crate) fn prefixed<T: DeserializeOwned>(conn: &Connection, prefix: &str) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare("SELECT value FROM clinic_settings WHERE substr(key, 1, ?2) = ?1 ORDER BY key")?;
+    let values = stmt.query_map(rusqlite::params![prefix, i64::try_from(prefix.len()).unwrap_or(i64::MAX)], |r| r.get::<_, String>(0))?;
+    let mut parsed = Vec::new();
+    for value in values {
+        if let Ok(item) = serde_json::from_str(&value?) {
+            parsed.push(item);
+        }
+    }
+    Ok(parsed)
 }
 
 fn setting<T: DeserializeOwned>(conn: &Connection, key: &str) -> Result<Option<T>> {
@@ -109,20 +130,16 @@ impl Clinic {
             home_town: word(Field::Address, &profile.home_town)?,
             home_block: word(Field::Address, &profile.home_block)?,
         };
-        let mut profiles = DetectionSettings::read(self.conn()?)?.staff_profiles;
-        profiles.retain(|p| p.user != cleaned.user);
-        profiles.push(cleaned);
-        profiles.sort_by(|a, b| a.user.cmp(&b.user));
-        self.put_setting(PROFILES, &profiles)
+        self.put_setting(&format!("{PROFILE}{}", cleaned.user), &cleaned)
     }
 
-    fn known_user(&self, name: &str) -> Result<()> {
+    pub(crate) fn known_user(&self, name: &str) -> Result<()> {
         let known: Option<String> =
             self.conn()?.query_row("SELECT name FROM users WHERE name = ?1", [name], |r| r.get(0)).optional()?;
         known.map(|_| ()).ok_or_else(|| Error::NotFound { what: "user", id: name.to_string() })
     }
 
-    fn put_setting(&mut self, key: &str, value: &impl Serialize) -> Result<()> {
+    pub(crate) fn put_setting(&mut self, key: &str, value: &impl Serialize) -> Result<()> {
         let value =
             serde_json::to_string(value).map_err(|_| Error::InvalidState("a detection setting could not be encoded"))?;
         self.commit(OpenBody::SettingChanged { key: key.into(), value })
