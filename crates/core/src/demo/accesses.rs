@@ -1,4 +1,4 @@
-//! The demo clinic's last two weeks at the desk and in the consulting room, as its audit log
+//! The demo clinic's last month at the desk and in the consulting room, as its audit log
 //! shows them: the receptionist opening each visiting patient's registration at the desk, the
 //! doctor the chart during the visit — every one explained by the visit — and a few planted
 //! cases of misuse for a newcomer to find on the administrator's alert screen:
@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::history::Authored;
 use crate::audit::{Action, NewEvent};
-use crate::changelog::{ChangeBody, OpenBody};
+use crate::changelog::{ChangeBody, ClinicalBody, OpenBody};
 use crate::clinic::japan_time;
 use crate::domain::{Patient, Role, SensitiveKind};
 use crate::policy::Section;
@@ -42,11 +42,13 @@ pub(crate) struct Batch {
 pub(super) struct Patients {
     pub all: Vec<Known>,
     pub visits: Vec<(Uuid, DateTime<Utc>)>,
+    /// Patients with an appointment or a lab result near now (which explains a look at their chart).
+    pub booked: HashSet<Uuid>,
 }
 
 impl Patients {
     pub fn new() -> Self {
-        Self { all: Vec::new(), visits: Vec::new() }
+        Self { all: Vec::new(), visits: Vec::new(), booked: HashSet::new() }
     }
 
     /// Notes the patient and the visits among their history written for them.
@@ -59,12 +61,29 @@ impl Patients {
             sensitive_kind: patient.sensitive_kind,
         });
         for (_, body) in written {
-            if let ChangeBody::Open(OpenBody::EncounterOpened(visit)) = body {
-                if visit.started_at > now - Duration::days(15) && visit.started_at <= now {
+            match body {
+                ChangeBody::Open(OpenBody::EncounterOpened(visit))
+                    if visit.started_at > now - Duration::days(30) && visit.started_at <= now =>
+                {
                     self.visits.push((visit.patient_id, visit.started_at));
                 }
+                // A recent lab result explains a clinician's look too.
+                ChangeBody::Clinical(ClinicalBody::LabReported(lab)) if lab.collected_at > now - Duration::days(30) => {
+                    self.booked.insert(lab.patient_id);
+                }
+                ChangeBody::Open(OpenBody::AppointmentSaved(booking))
+                    if booking.scheduled_at > now - Duration::days(30) && booking.scheduled_at < now + Duration::days(9) =>
+                {
+                    self.booked.insert(booking.patient_id);
+                }
+                _ => {}
             }
         }
+    }
+
+    /// Notes today's booking of `patient` (made after their history).
+    pub fn booked_today(&mut self, patient: Uuid) {
+        self.booked.insert(patient);
     }
 }
 
@@ -75,6 +94,20 @@ pub(super) struct Known {
     address: String,
     sensitive: bool,
     sensitive_kind: Option<SensitiveKind>,
+}
+
+/// Makes a few patients what the planted cases look for — a 佐藤, a neighbour of the nurse, a
+/// public figure — spread through the clinic, so every seed has candidates without a visit.
+pub(super) fn make_candidate(patient: &mut Patient, n: u32) {
+    match n % 40 {
+        3 => (patient.family_name, patient.family_kana) = (NURSE_SURNAME.0.into(), NURSE_SURNAME.1.into()),
+        13 => patient.address = format!("{NURSE_TOWN}{NURSE_BLOCK}-{}-{}", n % 20 + 1, n % 9 + 1),
+        23 => {
+            patient.sensitive = true;
+            patient.sensitive_kind = Some(SensitiveKind::PublicFigure);
+        }
+        _ => {}
+    }
 }
 
 /// The everyday accesses and the planted cases, oldest first.
@@ -119,7 +152,8 @@ fn weekday_at(now: DateTime<Utc>, days: i64, hour: u32, minute: u32) -> DateTime
 }
 
 fn planted(patients: &Patients, now: DateTime<Utc>) -> Vec<Batch> {
-    let seen: HashSet<Uuid> = patients.visits.iter().map(|(p, _)| *p).collect();
+    let mut seen: HashSet<Uuid> = patients.visits.iter().map(|(p, _)| *p).collect();
+    seen.extend(patients.booked.iter().copied());
     let mut picked: HashSet<Uuid> = HashSet::new();
     let mut pick = |wanted: &dyn Fn(&Known) -> bool| -> Option<Uuid> {
         let found = patients.all.iter().find(|p| !seen.contains(&p.id) && !picked.contains(&p.id) && wanted(p))?;

@@ -251,7 +251,8 @@ pub fn populate_with_progress(
     let mut known = accesses::Patients::new();
     for n in 0..options.patients {
         let registered_at = now - Duration::days(rng.range(30, 3000));
-        let patient = people::patient(&mut rng, catalog, first_chart_no + n, today, registered_at)?;
+        let mut patient = people::patient(&mut rng, catalog, first_chart_no + n, today, registered_at)?;
+        accesses::make_candidate(&mut patient, n);
         let written = history::history(&mut rng, catalog, &patient, now, &staff)?;
         known.note(&patient, &written, now);
         batch.extend(written);
@@ -266,6 +267,7 @@ pub fn populate_with_progress(
             if let Some(arrived) = arrived {
                 appointment = appointment.checked_in(arrived)?;
             }
+            known.booked_today(patient.id);
             batch.push((staff.reception.into(), OpenBody::AppointmentSaved(appointment).into()));
             // Check-in opens today's visit, as at the real desk.
             if let Some(arrived) = arrived {
@@ -290,7 +292,7 @@ pub fn populate_with_progress(
     let summary = NewEvent::allowed(Action::Admin, None, None)
         .with_reason(format!("generated {} synthetic demo patients (seed {})", options.patients, options.seed));
     clinic.commit_as(batch, vec![summary])?;
-    // The staff's last two weeks in the audit log, with the planted misuse (demo clinic only:
+    // The staff's last month in the audit log, with the planted misuse (demo clinic only:
     // the generator holds every demo user's key).
     if ["reception", "nurse", "doctor"].iter().all(|name| clinic.signs_as(name)) {
         clinic.append_generated_audit(accesses::generate(&known, now))?;

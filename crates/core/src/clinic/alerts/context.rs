@@ -171,18 +171,37 @@ fn visit_kind(kind: EncounterKind) -> dc::VisitKind {
     }
 }
 
-/// When each lab result arrived and who entered it: the change log's own columns (the result
-/// itself stays sealed).
+/// When each lab result arrived and who entered it: the change log's own columns and the
+/// report's collection time (the result itself stays sealed). A result entered long after it
+/// was collected (history imported or generated at once) arrived a day after collection, not
+/// when it was typed in.
 fn lab_results(conn: &Connection) -> Result<Vec<dc::LabResult>> {
     let mut stmt = conn.prepare(
-        "SELECT patient_id, hlc_wall, author FROM changes WHERE entity_kind = 'lab_report' AND patient_id IS NOT NULL",
+        "SELECT c.patient_id, c.hlc_wall, c.author, l.collected_at FROM changes c
+         LEFT JOIN lab_reports l ON l.id = c.entity_id
+         WHERE c.entity_kind = 'lab_report' AND c.patient_id IS NOT NULL",
     )?;
-    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?)))?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?, row.get::<_, Option<String>>(3)?))
+    })?;
     let mut results = Vec::new();
     for row in rows {
-        let (patient, wall_ms, author) = row?;
-        let Some(arrived_at) = DateTime::<Utc>::from_timestamp_millis(wall_ms) else { continue };
+        let (patient, wall_ms, author, collected) = row?;
+        let Some(entered) = DateTime::<Utc>::from_timestamp_millis(wall_ms) else { continue };
+        let collected = collected
+            .and_then(|c| DateTime::parse_from_rfc3339(&c).ok().map(|c| c.with_timezone(&Utc)).or_else(|| date_start(&c)));
+        let arrived_at = match collected {
+            Some(collected) if entered - collected > chrono::Duration::days(14) => collected + chrono::Duration::days(1),
+            _ => entered,
+        };
         results.push(dc::LabResult { patient, arrived_at, ordered_by: Some(author) });
     }
     Ok(results)
+}
+
+/// A `YYYY-MM-DD` day's start, Japan time.
+fn date_start(day: &str) -> Option<DateTime<Utc>> {
+    let day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+    let start = day.and_hms_opt(0, 0, 0)?;
+    start.and_local_timezone(crate::clinic::japan_time()).single().map(|t| t.with_timezone(&Utc))
 }
