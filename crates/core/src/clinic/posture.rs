@@ -121,7 +121,9 @@ impl Clinic {
             .iter()
             .filter(|u| {
                 !training.iter().any(|t| {
-                    t.user == u.name && t.kind == TrainingKind::Training && today - t.date <= Duration::days(TRAINING_DAYS)
+                    t.user == u.name
+                        && t.kind == TrainingKind::Training
+                        && today - t.date <= Duration::days(TRAINING_DAYS)
                 })
             })
             .map(|u| u.name.clone())
@@ -151,11 +153,18 @@ fn named(item: &str, names: Vec<String>, last: Option<String>) -> PostureItem {
 fn device_items(devices: Option<&[PostureDevice]>) -> Vec<PostureItem> {
     let Some(devices) = devices else {
         return ["devices_unseen", "devices_outdated"]
-            .map(|item| PostureItem { item: item.into(), standing: Standing::Unknown, count: 0, names: Vec::new(), last: None })
+            .map(|item| PostureItem {
+                item: item.into(),
+                standing: Standing::Unknown,
+                count: 0,
+                names: Vec::new(),
+                last: None,
+            })
             .to_vec();
     };
     let active: Vec<&PostureDevice> = devices.iter().filter(|d| d.active).collect();
-    let unseen = active.iter().filter(|d| d.lease_days_left.is_none_or(|left| left <= 0)).map(|d| d.name.clone()).collect();
+    let unseen =
+        active.iter().filter(|d| d.lease_days_left.is_none_or(|left| left <= 0)).map(|d| d.name.clone()).collect();
     let current = env!("CARGO_PKG_VERSION");
     let outdated = active
         .iter()

@@ -84,7 +84,13 @@ impl Clinic {
     }
 
     /// Records a review of the access log or of the dependencies (admin only).
-    pub fn record_review(&mut self, kind: ReviewKind, date: NaiveDate, by: &str, findings: &str) -> Result<ReviewRecord> {
+    pub fn record_review(
+        &mut self,
+        kind: ReviewKind,
+        date: NaiveDate,
+        by: &str,
+        findings: &str,
+    ) -> Result<ReviewRecord> {
         self.authorize(Section::Administration, Access::Write, None)?;
         self.not_in_future(date)?;
         let by = by.trim();

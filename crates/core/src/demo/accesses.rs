@@ -12,7 +12,7 @@
 //!
 //! Invented people, invented days: nothing here comes from a real clinic.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
 use uuid::Uuid;
@@ -37,21 +37,20 @@ pub(crate) struct Batch {
     pub events: Vec<NewEvent>,
 }
 
-/// What the planted cases choose from: every patient, with whether the last two weeks (or
-/// today's bookings) give them a visit.
+/// What the planted cases choose from: every patient with the times something explains a look
+/// at their chart (a visit, an appointment, a lab result), and the visits of the last month.
 pub(super) struct Patients {
     pub all: Vec<Known>,
     pub visits: Vec<(Uuid, DateTime<Utc>)>,
-    /// Patients with an appointment or a lab result near now (which explains a look at their chart).
-    pub booked: HashSet<Uuid>,
+    activity: HashMap<Uuid, Vec<DateTime<Utc>>>,
 }
 
 impl Patients {
     pub fn new() -> Self {
-        Self { all: Vec::new(), visits: Vec::new(), booked: HashSet::new() }
+        Self { all: Vec::new(), visits: Vec::new(), activity: HashMap::new() }
     }
 
-    /// Notes the patient and the visits among their history written for them.
+    /// Notes the patient and what their history, written for them, explains.
     pub fn note(&mut self, patient: &Patient, written: &[Authored], now: DateTime<Utc>) {
         self.all.push(Known {
             id: patient.id,
@@ -61,29 +60,33 @@ impl Patients {
             sensitive_kind: patient.sensitive_kind,
         });
         for (_, body) in written {
-            match body {
-                ChangeBody::Open(OpenBody::EncounterOpened(visit))
-                    if visit.started_at > now - Duration::days(30) && visit.started_at <= now =>
-                {
-                    self.visits.push((visit.patient_id, visit.started_at));
+            let at = match body {
+                ChangeBody::Open(OpenBody::EncounterOpened(visit)) => {
+                    if visit.started_at > now - Duration::days(30) && visit.started_at <= now {
+                        self.visits.push((visit.patient_id, visit.started_at));
+                    }
+                    visit.started_at
                 }
-                // A recent lab result explains a clinician's look too.
-                ChangeBody::Clinical(ClinicalBody::LabReported(lab)) if lab.collected_at > now - Duration::days(30) => {
-                    self.booked.insert(lab.patient_id);
-                }
-                ChangeBody::Open(OpenBody::AppointmentSaved(booking))
-                    if booking.scheduled_at > now - Duration::days(30) && booking.scheduled_at < now + Duration::days(9) =>
-                {
-                    self.booked.insert(booking.patient_id);
-                }
-                _ => {}
-            }
+                ChangeBody::Clinical(ClinicalBody::LabReported(lab)) => lab.collected_at,
+                ChangeBody::Open(OpenBody::AppointmentSaved(booking)) => booking.scheduled_at,
+                _ => continue,
+            };
+            self.activity.entry(patient.id).or_default().push(at);
         }
     }
 
-    /// Notes today's booking of `patient` (made after their history).
-    pub fn booked_today(&mut self, patient: Uuid) {
-        self.booked.insert(patient);
+    /// Notes a booking of `patient` made after their history (today's).
+    pub fn booked(&mut self, patient: Uuid, at: DateTime<Utc>) {
+        self.activity.entry(patient).or_default().push(at);
+    }
+
+    /// Whether nothing explains a look at `patient`'s chart at `at`: no visit, appointment or
+    /// lab result from two weeks before to a week after (the detector's windows, with a day
+    /// to spare).
+    fn unexplained_at(&self, patient: Uuid, at: DateTime<Utc>) -> bool {
+        self.activity
+            .get(&patient)
+            .is_none_or(|times| times.iter().all(|t| *t < at - Duration::days(16) || *t > at + Duration::days(9)))
     }
 }
 
@@ -152,29 +155,48 @@ fn weekday_at(now: DateTime<Utc>, days: i64, hour: u32, minute: u32) -> DateTime
 }
 
 fn planted(patients: &Patients, now: DateTime<Utc>) -> Vec<Batch> {
-    let mut seen: HashSet<Uuid> = patients.visits.iter().map(|(p, _)| *p).collect();
-    seen.extend(patients.booked.iter().copied());
     let mut picked: HashSet<Uuid> = HashSet::new();
-    let mut pick = |wanted: &dyn Fn(&Known) -> bool| -> Option<Uuid> {
-        let found = patients.all.iter().find(|p| !seen.contains(&p.id) && !picked.contains(&p.id) && wanted(p))?;
+    // A patient `wanted` whose chart nothing explains at `at`, not picked before.
+    let mut pick = |at: DateTime<Utc>, wanted: &dyn Fn(&Known) -> bool| -> Option<Uuid> {
+        let found =
+            patients.all.iter().find(|p| !picked.contains(&p.id) && wanted(p) && patients.unexplained_at(p.id, at))?;
         picked.insert(found.id);
         Some(found.id)
     };
     let mut batches = Vec::new();
-    let nurse = |at, patient| Batch { user: "nurse", role: Role::Nurse, at, events: vec![read(Section::Vitals, patient)] };
-    if let Some(relative) = pick(&|p| p.family_name == NURSE_SURNAME.0) {
-        batches.push(nurse(weekday_at(now, 3, 12, 10), relative));
-    }
-    let neighbour = pick(&|p| {
-        p.family_name != NURSE_SURNAME.0
-            && p.address.strip_prefix(NURSE_TOWN).is_some_and(|rest| rest.starts_with(&format!("{NURSE_BLOCK}-")))
-    });
-    if let Some(neighbour) = neighbour {
-        batches.push(nurse(weekday_at(now, 2, 12, 40), neighbour));
+    let nurse =
+        |at, patient| Batch { user: "nurse", role: Role::Nurse, at, events: vec![read(Section::Vitals, patient)] };
+    {
+        // The first weekday, from `days` back, at `hour:minute`, when a patient `wanted` is
+        // unexplained (regular patients come monthly: the day moves until one's chart is quiet).
+        let mut pick_day = |days: i64, hour, minute, wanted: &dyn Fn(&Known) -> bool| {
+            (days..days + 21).find_map(|back| {
+                let at = weekday_at(now, back, hour, minute);
+                pick(at, wanted).map(|patient| (at, patient))
+            })
+        };
+        if let Some((at, relative)) = pick_day(3, 12, 10, &|p| p.family_name == NURSE_SURNAME.0) {
+            batches.push(nurse(at, relative));
+        }
+        let neighbour = pick_day(2, 12, 40, &|p| {
+            p.family_name != NURSE_SURNAME.0
+                && p.address.strip_prefix(NURSE_TOWN).is_some_and(|rest| rest.starts_with(&format!("{NURSE_BLOCK}-")))
+        });
+        if let Some((at, neighbour)) = neighbour {
+            batches.push(nurse(at, neighbour));
+        }
+        if let Some((at, figure)) = pick_day(1, 11, 5, &|p| p.sensitive_kind == Some(SensitiveKind::PublicFigure)) {
+            batches.push(Batch {
+                user: "reception",
+                role: Role::Reception,
+                at,
+                events: vec![read(Section::Demographics, figure)],
+            });
+        }
     }
     let evening = weekday_at(now, 4, 22, 15);
     for minute in 0..3 {
-        if let Some(patient) = pick(&|p| !p.sensitive) {
+        if let Some(patient) = pick(evening, &|p| !p.sensitive) {
             batches.push(Batch {
                 user: "reception",
                 role: Role::Reception,
@@ -183,17 +205,9 @@ fn planted(patients: &Patients, now: DateTime<Utc>) -> Vec<Batch> {
             });
         }
     }
-    if let Some(figure) = pick(&|p| p.sensitive_kind == Some(SensitiveKind::PublicFigure)) {
-        batches.push(Batch {
-            user: "reception",
-            role: Role::Reception,
-            at: weekday_at(now, 1, 11, 5),
-            events: vec![read(Section::Demographics, figure)],
-        });
-    }
     let export = weekday_at(now, 5, 15, 20);
     for n in 0..6 {
-        if let Some(patient) = pick(&|p| !p.sensitive) {
+        if let Some(patient) = pick(export, &|p| !p.sensitive) {
             batches.push(Batch {
                 user: "doctor",
                 role: Role::Doctor,
@@ -207,7 +221,12 @@ fn planted(patients: &Patients, now: DateTime<Utc>) -> Vec<Batch> {
         let mut failed = NewEvent::allowed(Action::LoginFailed, None, None);
         failed.outcome = crate::audit::Outcome::Denied;
         failed.subject = Some("reception".into());
-        batches.push(Batch { user: "reception", role: Role::Reception, at: guessed + Duration::seconds(n * 20), events: vec![failed] });
+        batches.push(Batch {
+            user: "reception",
+            role: Role::Reception,
+            at: guessed + Duration::seconds(n * 20),
+            events: vec![failed],
+        });
     }
     batches.push(Batch {
         user: "reception",

@@ -100,7 +100,8 @@ pub fn history(
     if !chronic.is_empty() && rng.chance(0.5) {
         let day = today + Duration::days(rng.range(1, 28));
         let next = clinic_hours(rng, day);
-        let input = AppointmentInput { scheduled_at: next, purpose: "定期受診".into(), ..AppointmentInput::default() };
+        let input =
+            AppointmentInput { scheduled_at: next, purpose: "定期受診".into(), ..AppointmentInput::default() };
         out.push((
             staff.reception.into(),
             OpenBody::AppointmentSaved(Appointment::build(rng.id_at(now), patient.id, &input)?).into(),

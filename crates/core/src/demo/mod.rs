@@ -267,7 +267,7 @@ pub fn populate_with_progress(
             if let Some(arrived) = arrived {
                 appointment = appointment.checked_in(arrived)?;
             }
-            known.booked_today(patient.id);
+            known.booked(patient.id, at);
             batch.push((staff.reception.into(), OpenBody::AppointmentSaved(appointment).into()));
             // Check-in opens today's visit, as at the real desk.
             if let Some(arrived) = arrived {

@@ -291,7 +291,8 @@ mod tests {
 
     #[test]
     fn a_watched_chart_says_why_and_a_staff_chart_names_the_staff_member() {
-        let staff = PatientInput { sensitive_kind: "staff_family".into(), staff_member: "nurse1".into(), ..valid_input() };
+        let staff =
+            PatientInput { sensitive_kind: "staff_family".into(), staff_member: "nurse1".into(), ..valid_input() };
         let p = Patient::build(Uuid::nil(), &staff, today()).expect("valid");
         assert!(p.sensitive, "a reason marks the chart sensitive");
         assert_eq!((p.sensitive_kind, p.staff_member.as_deref()), (Some(SensitiveKind::StaffFamily), Some("nurse1")));
@@ -307,7 +308,10 @@ mod tests {
         assert_eq!((p.sensitive_kind, p.staff_member), (Some(SensitiveKind::PublicFigure), None));
         let plain = Patient::build(Uuid::nil(), &valid_input(), today()).expect("valid");
         let json = serde_json::to_value(&plain).expect("json");
-        assert!(json.get("sensitive_kind").is_none() && json.get("staff_member").is_none(), "old charts keep their bytes");
+        assert!(
+            json.get("sensitive_kind").is_none() && json.get("staff_member").is_none(),
+            "old charts keep their bytes"
+        );
     }
 
     #[test]

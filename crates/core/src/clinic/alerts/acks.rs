@@ -38,7 +38,10 @@ pub(crate) fn verified(conn: &Connection, authors: &dyn AuthorKeys) -> Result<Ha
         let change = verified.signed();
         if let LoggedBody::Open(OpenBody::AlertAcknowledged { alert, comment }) = change.body() {
             let at = DateTime::<Utc>::from_timestamp_millis(change.hlc().wall_ms).unwrap_or_default();
-            acks.insert(alert.clone(), Acknowledgement { by: change.author().to_string(), at, comment: comment.clone() });
+            acks.insert(
+                alert.clone(),
+                Acknowledgement { by: change.author().to_string(), at, comment: comment.clone() },
+            );
         }
     }
     Ok(acks)

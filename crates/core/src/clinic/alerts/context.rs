@@ -182,16 +182,24 @@ fn lab_results(conn: &Connection) -> Result<Vec<dc::LabResult>> {
          WHERE c.entity_kind = 'lab_report' AND c.patient_id IS NOT NULL",
     )?;
     let rows = stmt.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?, row.get::<_, Option<String>>(3)?))
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, Option<String>>(3)?,
+        ))
     })?;
     let mut results = Vec::new();
     for row in rows {
         let (patient, wall_ms, author, collected) = row?;
         let Some(entered) = DateTime::<Utc>::from_timestamp_millis(wall_ms) else { continue };
-        let collected = collected
-            .and_then(|c| DateTime::parse_from_rfc3339(&c).ok().map(|c| c.with_timezone(&Utc)).or_else(|| date_start(&c)));
+        let collected = collected.and_then(|c| {
+            DateTime::parse_from_rfc3339(&c).ok().map(|c| c.with_timezone(&Utc)).or_else(|| date_start(&c))
+        });
         let arrived_at = match collected {
-            Some(collected) if entered - collected > chrono::Duration::days(14) => collected + chrono::Duration::days(1),
+            Some(collected) if entered - collected > chrono::Duration::days(14) => {
+                collected + chrono::Duration::days(1)
+            }
             _ => entered,
         };
         results.push(dc::LabResult { patient, arrived_at, ordered_by: Some(author) });

@@ -33,8 +33,8 @@ pub(crate) fn keep(conn: &Connection, alerts: &[Alert], since: DateTime<Utc>, no
     }
     let mut added = 0;
     for alert in alerts {
-        let body = serde_json::to_string(alert)
-            .map_err(|_| crate::Error::InvalidState("an alert could not be encoded"))?;
+        let body =
+            serde_json::to_string(alert).map_err(|_| crate::Error::InvalidState("an alert could not be encoded"))?;
         let changed = conn
             .prepare_cached(
                 "INSERT INTO alerts (id, rule, severity, user_name, from_at, to_at, found_at, body)
@@ -76,7 +76,8 @@ pub(crate) struct Stored {
 /// out — the next scan writes it again from the audit log.
 pub(crate) fn all(conn: &Connection) -> Result<Vec<Stored>> {
     let mut stmt = conn.prepare("SELECT id, found_at, body FROM alerts ORDER BY from_at DESC, id")?;
-    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))?;
+    let rows =
+        stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))?;
     let mut stored = Vec::new();
     for row in rows {
         let (id, found_at, body) = row?;

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use acks::Acknowledgement;
-pub use settings::{value_kept_private, StaffProfile, RECORDS_PREFIX, SETTING_PREFIX};
 pub(crate) use settings::prefixed;
+pub use settings::{value_kept_private, StaffProfile, RECORDS_PREFIX, SETTING_PREFIX};
 
 use super::Clinic;
 use crate::audit::{self, NewEvent};
@@ -224,17 +224,17 @@ fn matches_filter(view: &AlertView, filter: &AlertFilter) -> bool {
 fn view_of(conn: &Connection, stored: found::Stored, acknowledged: Option<Acknowledgement>) -> Result<AlertView> {
     let text = |key: &str| stored.alert.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     let list = |key: &str| -> Vec<String> {
-        stored.alert.get(key).and_then(|v| v.as_array()).map_or_else(Vec::new, |items| {
-            items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect()
-        })
+        stored
+            .alert
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map_or_else(Vec::new, |items| items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
     };
-    let time = |key: &str| {
-        DateTime::parse_from_rfc3339(&text(key)).map(|t| t.with_timezone(&Utc)).unwrap_or(stored.found_at)
-    };
+    let time =
+        |key: &str| DateTime::parse_from_rfc3339(&text(key)).map(|t| t.with_timezone(&Utc)).unwrap_or(stored.found_at);
     let explanation = stored.alert.get("explanation");
-    let words = |lang: &str| {
-        explanation.and_then(|e| e.get(lang)).and_then(|v| v.as_str()).unwrap_or_default().to_string()
-    };
+    let words =
+        |lang: &str| explanation.and_then(|e| e.get(lang)).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     let mut patients = Vec::new();
     for id in list("patients") {
         let chart_no: Option<String> = conn

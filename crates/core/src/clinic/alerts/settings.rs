@@ -62,7 +62,9 @@ impl DetectionSettings {
 /// Every setting under `prefix` that parses, in key order.
 pub(crate) fn prefixed<T: DeserializeOwned>(conn: &Connection, prefix: &str) -> Result<Vec<T>> {
     let mut stmt = conn.prepare("SELECT value FROM clinic_settings WHERE substr(key, 1, ?2) = ?1 ORDER BY key")?;
-    let values = stmt.query_map(rusqlite::params![prefix, i64::try_from(prefix.len()).unwrap_or(i64::MAX)], |r| r.get::<_, String>(0))?;
+    let values = stmt.query_map(rusqlite::params![prefix, i64::try_from(prefix.len()).unwrap_or(i64::MAX)], |r| {
+        r.get::<_, String>(0)
+    })?;
     let mut parsed = Vec::new();
     for value in values {
         if let Ok(item) = serde_json::from_str(&value?) {
@@ -140,8 +142,8 @@ impl Clinic {
     }
 
     pub(crate) fn put_setting(&mut self, key: &str, value: &impl Serialize) -> Result<()> {
-        let value =
-            serde_json::to_string(value).map_err(|_| Error::InvalidState("a detection setting could not be encoded"))?;
+        let value = serde_json::to_string(value)
+            .map_err(|_| Error::InvalidState("a detection setting could not be encoded"))?;
         self.commit(OpenBody::SettingChanged { key: key.into(), value })
     }
 }
