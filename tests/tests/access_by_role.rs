@@ -97,7 +97,11 @@ fn commands() -> Vec<(&'static str, Section, Access, Command)> {
             c.update_patient(f.patient, &input).map(drop)
         }),
         ("book an appointment", Section::Appointments, Access::Write, |c, f| {
-            let input = AppointmentInput { scheduled_at: c.now() + Duration::days(7), purpose: "再診".into(), ..AppointmentInput::default() };
+            let input = AppointmentInput {
+                scheduled_at: c.now() + Duration::days(7),
+                purpose: "再診".into(),
+                ..AppointmentInput::default()
+            };
             c.book_appointment(f.patient, &input).map(drop)
         }),
         ("check in a walk-in", Section::Appointments, Access::Write, |c, f| {

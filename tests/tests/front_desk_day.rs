@@ -20,7 +20,8 @@ fn the_days_list_holds_todays_appointments_in_time_order_and_is_audited() {
     let at = |day: chrono::NaiveDate, hour: u32| {
         japan_time().from_local_datetime(&day.and_hms_opt(hour, 30, 0).expect("time")).single().expect("jst").to_utc()
     };
-    let purpose = |s: &str| AppointmentInput { scheduled_at: at(today, 23), purpose: s.into(), ..AppointmentInput::default() };
+    let purpose =
+        |s: &str| AppointmentInput { scheduled_at: at(today, 23), purpose: s.into(), ..AppointmentInput::default() };
     let late = desk.book_appointment(p.id, &purpose("再診")).expect("tonight");
     desk.book_appointment(
         p.id,

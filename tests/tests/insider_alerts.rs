@@ -129,7 +129,10 @@ fn the_admin_sees_explained_alerts_acknowledges_one_and_the_nurse_cannot_hide_he
 
     let mut admin = site.login("admin");
     let open_again = admin.alerts(&open(AlertStatus::Open)).expect("alerts");
-    assert!(open_again.iter().any(|a| a.id == late.id), "deleted rows come back and a forged acknowledgement counts for nothing");
+    assert!(
+        open_again.iter().any(|a| a.id == late.id),
+        "deleted rows come back and a forged acknowledgement counts for nothing"
+    );
     let done = admin.alerts(&open(AlertStatus::Acknowledged)).expect("alerts");
     assert!(done.iter().any(|a| a.id == surname.id), "the admin's own acknowledgement still counts");
 }
@@ -186,4 +189,74 @@ fn an_on_call_night_entered_in_the_roster_explains_the_doctors_night_access() {
     admin.set_roster(&[shift("doctor", ShiftKind::OnCall, from, to, None)]).expect("the on-call night");
     let after = admin.alerts(&open).expect("alerts");
     assert!(!night_alert(&after), "the on-call shift explains it: {after:#?}");
+}
+
+/// Story: the nurse opens a chart at 23:00 with no reason. With raw SQL on the database she then
+/// types an on-call shift for herself into the settings table and an appointment for the
+/// patient that day into the appointments table, and deletes the alert. Neither row was put
+/// there by a signed change: the next scan finds the access as unexplained as before.
+#[test]
+fn a_shift_or_appointment_typed_into_the_tables_explains_nothing() {
+    use mamori_core::domain::EncounterKind;
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::new(tmp.path(), MemoryStore::default());
+    let patient = {
+        let mut doctor = site.login("doctor");
+        let input = patient("000301", ("原", "直子"), ("ハラ", "ナオコ"), "1955-02-03", "");
+        let id = doctor.register_patient(&input).expect("register").id;
+        doctor.open_encounter(id, EncounterKind::Outpatient).expect("a visit");
+        doctor.logout().expect("logout");
+        id
+    };
+    site.clock.advance(Duration::days(21) + Duration::hours(13));
+    let night = mamori_core::clock::Clock::now(&site.clock);
+    let nurse = {
+        let mut nurse = site.login("nurse");
+        nurse.chart(patient).expect("read");
+        nurse
+    };
+    let flagged = |admin: &mut mamori_core::clinic::Clinic| {
+        admin
+            .alerts(&AlertFilter::default())
+            .expect("alerts")
+            .iter()
+            .any(|a| a.user == "nurse" && a.patients.iter().any(|p| p.id == patient.to_string()))
+    };
+    {
+        let mut admin = site.login("admin");
+        assert!(flagged(&mut admin), "the night access is unexplained");
+        admin.logout().expect("logout");
+    }
+
+    let sql = nurse.raw_sql_for_inspection().expect("raw SQL");
+    let shift = serde_json::json!([{
+        "user": "nurse", "kind": "on_call",
+        "from": (night - Duration::hours(6)).to_rfc3339(), "to": (night + Duration::hours(6)).to_rfc3339()
+    }]);
+    sql.execute(
+        "INSERT OR REPLACE INTO clinic_settings (key, value) VALUES ('detection.roster', ?1)",
+        [shift.to_string()],
+    )
+    .expect("a shift typed in");
+    let appointment = serde_json::json!({
+        "id": "01900000-0000-7000-8000-0000000000a1", "patient_id": patient.to_string(),
+        "scheduled_at": night.to_rfc3339(), "purpose": "再診", "walk_in": false,
+        "checked_in_at": null, "cancelled": false, "kind": "outpatient", "clinician": "nurse"
+    });
+    sql.execute(
+        "INSERT INTO appointments (id, patient_id, scheduled_at, body) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![
+            "01900000-0000-7000-8000-0000000000a1",
+            patient.to_string(),
+            night.to_rfc3339(),
+            appointment.to_string()
+        ],
+    )
+    .expect("an appointment typed in");
+    sql.execute("DELETE FROM alerts", []).expect("the alert rows deleted");
+    nurse.logout().expect("logout");
+
+    let mut admin = site.login("admin");
+    assert!(flagged(&mut admin), "rows no signed change put there explain nothing");
 }

@@ -51,7 +51,8 @@ fn many_threads_using_the_keyring_at_once_all_succeed_and_leave_it_unlocked() {
 /// session's bus starts it unlocked, and the keyring store repeats a call whose daemon vanished.
 #[test]
 fn a_keyring_daemon_that_dies_is_started_again_unlocked_with_its_secrets() {
-    let Some(runtime_dir) = std::env::var_os("MAMORI_IN_SECRET_SERVICE").and(std::env::var_os("XDG_RUNTIME_DIR")) else {
+    let Some(runtime_dir) = std::env::var_os("MAMORI_IN_SECRET_SERVICE").and(std::env::var_os("XDG_RUNTIME_DIR"))
+    else {
         println!("skipped: a_keyring_daemon_that_dies_is_started_again_unlocked (not inside scripts/lib/with-secret-service)");
         return;
     };

@@ -45,9 +45,10 @@ fn the_posture_page_names_what_needs_doing_and_each_item_turns_well_once_done() 
     // A colleague invited but not yet in; a break-the-glass; a laptop away and out of date.
     let clerk = User::build("clerk", "事務 花子", Role::Reception).expect("user");
     admin.invite_user(&site.keyring, &clerk).expect("invite");
-    let patient = admin.raw_sql_for_inspection().expect("sql").query_row("SELECT id FROM patients LIMIT 1", [], |r| {
-        r.get::<_, String>(0)
-    });
+    let patient = admin
+        .raw_sql_for_inspection()
+        .expect("sql")
+        .query_row("SELECT id FROM patients LIMIT 1", [], |r| r.get::<_, String>(0));
     let patient = patient.expect("a patient").parse().expect("uuid");
     admin.break_glass(patient, Section::Demographics, "アラートの患者確認のため").expect("grant");
     let laptop = PostureDevice {
@@ -60,7 +61,11 @@ fn the_posture_page_names_what_needs_doing_and_each_item_turns_well_once_done() 
     let page = admin.posture(Some(&[laptop, revoked])).expect("posture");
     assert_eq!(item(&page, "second_factor").names, vec!["clerk".to_string()]);
     assert_eq!(item(&page, "break_glass").names, vec!["admin".to_string()]);
-    assert_eq!(item(&page, "devices_unseen").names, vec!["訪問用ノートPC".to_string()], "a revoked device is not asked for");
+    assert_eq!(
+        item(&page, "devices_unseen").names,
+        vec!["訪問用ノートPC".to_string()],
+        "a revoked device is not asked for"
+    );
     assert_eq!(item(&page, "devices_outdated").names, vec!["訪問用ノートPC".to_string()]);
 
     // Recording: only real users, never a future day, and only an administrator.
@@ -73,7 +78,10 @@ fn the_posture_page_names_what_needs_doing_and_each_item_turns_well_once_done() 
         admin.record_training("nobody", today, TrainingKind::Training, "研修", None),
         Err(Error::NotFound { .. })
     ));
-    assert!(matches!(admin.record_training("nurse", today, TrainingKind::Training, "  ", None), Err(Error::Invalid(_))));
+    assert!(matches!(
+        admin.record_training("nurse", today, TrainingKind::Training, "  ", None),
+        Err(Error::Invalid(_))
+    ));
     for user in ["admin", "doctor", "nurse", "reception", "clerk"] {
         admin.record_training(user, today, TrainingKind::Training, "情報セキュリティ研修2026", None).expect("record");
     }
@@ -101,7 +109,10 @@ fn the_posture_page_names_what_needs_doing_and_each_item_turns_well_once_done() 
     assert!(csv.contains("review,") && csv.contains("access_log"), "{csv}");
     assert_eq!(csv.lines().count(), 1 + 6 + 4, "a header, six training records, four reviews");
     let log = serde_json::to_string(&admin.audit_events(&Filter::All).expect("events")).expect("json");
-    assert!(!log.contains("標的型メール訓練") && !log.contains("聞き取り"), "record contents stay out of the audit log");
+    assert!(
+        !log.contains("標的型メール訓練") && !log.contains("聞き取り"),
+        "record contents stay out of the audit log"
+    );
     admin.logout().expect("logout");
 
     let mut nurse = site.login("nurse");

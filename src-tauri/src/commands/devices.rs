@@ -6,9 +6,9 @@
 use mamori_core::clinic::Clinic;
 use mamori_core::domain::Role;
 use mamori_sync::device_overview::{overview, DeviceOverview};
-use mamori_sync::wire::standing::{DeviceReports, WipeAcks};
 use mamori_sync::http::HttpTransport;
 use mamori_sync::session::sync_session;
+use mamori_sync::wire::standing::{DeviceReports, WipeAcks};
 use mamori_sync::Settings;
 use serde::Serialize;
 use tauri::State;

@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use mamori_detect::event::read_jsonl;
 use mamori_core::alerts::{AlertFilter, AlertStatus, AlertSummary, AlertView, StaffProfile};
+use mamori_detect::event::read_jsonl;
 use mamori_detect::{detect, Context};
 
 use crate::args::{AlertsCommand, StatusArg};
@@ -133,7 +133,11 @@ fn print_alerts(alerts: &[AlertView], json: bool) -> anyhow::Result<()> {
                 a.rule.clone(),
                 a.severity.clone(),
                 a.user.clone(),
-                a.patients.iter().map(|p| p.chart_no.clone().unwrap_or_else(|| p.id.clone())).collect::<Vec<_>>().join(" "),
+                a.patients
+                    .iter()
+                    .map(|p| p.chart_no.clone().unwrap_or_else(|| p.id.clone()))
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 if japanese { a.explanation_ja.clone() } else { a.explanation_en.clone() },
                 a.acknowledged.as_ref().map_or_else(String::new, |ack| format!("{}: {}", ack.by, ack.comment)),
             ]

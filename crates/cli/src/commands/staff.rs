@@ -18,9 +18,13 @@ pub fn posture(context: &Context, unlock: &Unlock) -> anyhow::Result<()> {
         .ok()
         .and_then(|server| super::sync::device_reports(context, &server, &clinic).ok());
     let devices = match &heard {
-        Some((reports, acks)) => {
-            Some(for_posture(&overview(clinic.membership()?, clinic.device_id(), reports, acks, chrono::Utc::now().timestamp())))
-        }
+        Some((reports, acks)) => Some(for_posture(&overview(
+            clinic.membership()?,
+            clinic.device_id(),
+            reports,
+            acks,
+            chrono::Utc::now().timestamp(),
+        ))),
         None => None,
     };
     let items = clinic.posture(devices.as_deref());
@@ -54,15 +58,33 @@ fn print_posture(items: &[PostureItem]) {
 /// What to do about an item, in the CLI's language.
 fn todo(item: &str) -> &'static str {
     match item {
-        "second_factor" => pick("二段階認証のない利用者に設定してもらう（管理者が再設定コードを発行）", "have them enroll a second factor (an administrator issues a reset code)"),
-        "devices_unseen" => pick("期限内に同期していない端末を確認し、紛失なら消去を指示する", "find the devices that have not synced within their lease; wipe any that is lost"),
+        "second_factor" => pick(
+            "二段階認証のない利用者に設定してもらう（管理者が再設定コードを発行）",
+            "have them enroll a second factor (an administrator issues a reset code)",
+        ),
+        "devices_unseen" => pick(
+            "期限内に同期していない端末を確認し、紛失なら消去を指示する",
+            "find the devices that have not synced within their lease; wipe any that is lost",
+        ),
         "devices_outdated" => pick("古い版の端末を最新版に更新する", "update the devices on an older version"),
         "backups" => pick("バックアップ機能は未実装（次の版で対応）", "backups are not built yet"),
-        "log_review" => pick("アクセスログを確認し `mamori training review --kind access-log` で記録する（月1回）", "review the access log and record it with `mamori training review --kind access-log` (monthly)"),
-        "dependency_audit" => pick("依存ソフトの脆弱性を確認し `--kind dependencies` で記録する（3か月ごと）", "audit the dependencies and record it with `--kind dependencies` (quarterly)"),
-        "open_alerts" => pick("`mamori alerts list` で確認し、`alerts ack` で結果を記録する", "review them with `mamori alerts list` and record the outcome with `alerts ack`"),
+        "log_review" => pick(
+            "アクセスログを確認し `mamori training review --kind access-log` で記録する（月1回）",
+            "review the access log and record it with `mamori training review --kind access-log` (monthly)",
+        ),
+        "dependency_audit" => pick(
+            "依存ソフトの脆弱性を確認し `--kind dependencies` で記録する（3か月ごと）",
+            "audit the dependencies and record it with `--kind dependencies` (quarterly)",
+        ),
+        "open_alerts" => pick(
+            "`mamori alerts list` で確認し、`alerts ack` で結果を記録する",
+            "review them with `mamori alerts list` and record the outcome with `alerts ack`",
+        ),
         "break_glass" => pick("緊急閲覧の理由を本人に確認する", "check each break-the-glass reason with the person"),
-        "training" => pick("年1回のセキュリティ研修を受けてもらい `mamori training add` で記録する", "hold the yearly security training and record it with `mamori training add`"),
+        "training" => pick(
+            "年1回のセキュリティ研修を受けてもらい `mamori training add` で記録する",
+            "hold the yearly security training and record it with `mamori training add`",
+        ),
         _ => "",
     }
 }

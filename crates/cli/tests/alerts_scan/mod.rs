@@ -106,7 +106,9 @@ fn the_admin_lists_acknowledges_and_exports_and_the_export_reproduces_the_alerts
         let same = |s: &serde_json::Value| s["rule"] == alert["rule"] && s["user"] == alert["user"];
         let patients = |a: &serde_json::Value| a["patients"].as_array().map(|p| p.len()).unwrap_or_default();
         assert!(
-            scanned.iter().any(|s| same(s) && patients(s) == alert["patients"].as_array().map(Vec::len).unwrap_or_default()),
+            scanned
+                .iter()
+                .any(|s| same(s) && patients(s) == alert["patients"].as_array().map(Vec::len).unwrap_or_default()),
             "the export reproduces {alert}"
         );
     }

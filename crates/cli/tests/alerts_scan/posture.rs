@@ -35,7 +35,17 @@ fn posture_and_training_records_on_the_command_line() {
         assert!(added.status.success(), "{}", stderr(&added));
     }
     let drill = run(&[
-        "training", "add", "nurse", "--date", &today, "--kind", "phishing-drill", "--topic", "標的型メール訓練", "--reported", "yes",
+        "training",
+        "add",
+        "nurse",
+        "--date",
+        &today,
+        "--kind",
+        "phishing-drill",
+        "--topic",
+        "標的型メール訓練",
+        "--reported",
+        "yes",
     ]);
     assert!(drill.status.success(), "{}", stderr(&drill));
     let review = run(&["training", "review", "--kind", "access-log", "--date", &today, "--findings", "異常なし"]);

@@ -108,7 +108,7 @@ impl Clinic {
     /// Every training record, oldest first (admin only).
     pub fn training_records(&mut self) -> Result<Vec<TrainingRecord>> {
         self.authorize(Section::Administration, Access::Read, None)?;
-        let mut records: Vec<TrainingRecord> = prefixed(self.conn()?, TRAINING)?;
+        let mut records: Vec<TrainingRecord> = prefixed(self.conn()?, &self.keys()?.membership, TRAINING)?;
         records.sort_by(|a, b| (a.date, &a.user, &a.id).cmp(&(b.date, &b.user, &b.id)));
         Ok(records)
     }
@@ -116,7 +116,7 @@ impl Clinic {
     /// Every review record, oldest first (admin only).
     pub fn review_records(&mut self) -> Result<Vec<ReviewRecord>> {
         self.authorize(Section::Administration, Access::Read, None)?;
-        let mut records: Vec<ReviewRecord> = prefixed(self.conn()?, REVIEW)?;
+        let mut records: Vec<ReviewRecord> = prefixed(self.conn()?, &self.keys()?.membership, REVIEW)?;
         records.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         Ok(records)
     }

@@ -13,15 +13,23 @@ use mamori_detect::context as dc;
 use rusqlite::Connection;
 
 use super::settings::DetectionSettings;
+use super::verified;
+use crate::changelog::{AuthorKeys, OpenBody};
 use crate::domain::kana::nfkc_compact;
-use crate::domain::{Appointment, Encounter, EncounterKind, Patient, Role};
+use crate::domain::{Encounter, EncounterKind, Patient, Role};
 use crate::Result;
 
-pub(crate) fn build(conn: &Connection) -> Result<dc::Context> {
-    let settings = DetectionSettings::read(conn)?;
+/// The context for a scan of the events from `since` to `now`.
+pub(crate) fn build(
+    conn: &Connection,
+    authors: &dyn AuthorKeys,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<dc::Context> {
+    let settings = DetectionSettings::read(conn, authors)?;
     let staff = staff(conn, &settings)?;
     let patients = patients(conn, &staff)?;
-    let (appointments, home_visit_lists) = visits(conn)?;
+    let (appointments, home_visit_lists) = visits(conn, authors, since, now)?;
     Ok(dc::Context {
         clinic: settings.clinic_hours.clone().unwrap_or_default(),
         patients,
@@ -124,12 +132,31 @@ pub(crate) fn town_and_block(address: &str, staff: &[dc::StaffContext]) -> (Stri
 }
 
 /// Appointments and visits (each with its clinician when the record names one), and each day's
-/// home-visit rounds: the home visits scheduled or opened that day, by clinician.
-fn visits(conn: &Connection) -> Result<(Vec<dc::Appointment>, Vec<dc::HomeVisitList>)> {
+/// home-visit rounds: the home visits scheduled or opened that day, by clinician. Those that can
+/// explain an access in the scan (from two weeks before it to a week after) are read from their
+/// verified changes (`verified.rs`); older visits, which explain only an on-call clinician's look
+/// at an established patient, from the chart as it stands.
+fn visits(
+    conn: &Connection,
+    authors: &dyn AuthorKeys,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<dc::Appointment>, Vec<dc::HomeVisitList>)> {
+    let (from, to) =
+        ((since - chrono::Duration::days(15)).to_rfc3339(), (now + chrono::Duration::days(8)).to_rfc3339());
+    let ids_in_window = |sql: &str| -> Result<Vec<String>> {
+        let mut stmt = conn.prepare(sql)?;
+        let ids = stmt.query_map(rusqlite::params![from, to], |r| r.get::<_, String>(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    };
+    let recent_appointments =
+        ids_in_window("SELECT id FROM appointments WHERE scheduled_at >= ?1 AND scheduled_at <= ?2")?;
+    let recent_visits = ids_in_window("SELECT id FROM encounters WHERE started_at >= ?1 AND started_at <= ?2")?;
     let mut appointments = Vec::new();
-    let mut stmt = conn.prepare("SELECT body FROM appointments")?;
-    for body in stmt.query_map([], |row| row.get::<_, String>(0))? {
-        let Ok(a) = serde_json::from_str::<Appointment>(&body?) else { continue };
+    let verified_appointments =
+        verified::newest_bodies(conn, authors, "appointment", recent_appointments.iter().map(String::as_str))?;
+    for body in verified_appointments.into_values() {
+        let OpenBody::AppointmentSaved(a) = body else { continue };
         if a.cancelled {
             continue;
         }
@@ -140,9 +167,22 @@ fn visits(conn: &Connection) -> Result<(Vec<dc::Appointment>, Vec<dc::HomeVisitL
             clinician: a.clinician.clone(),
         });
     }
-    let mut stmt = conn.prepare("SELECT body FROM encounters")?;
-    for body in stmt.query_map([], |row| row.get::<_, String>(0))? {
-        let Ok(e) = serde_json::from_str::<Encounter>(&body?) else { continue };
+    let verified_visits =
+        verified::newest_bodies(conn, authors, "encounter", recent_visits.iter().map(String::as_str))?;
+    let mut encounters: Vec<Encounter> = verified_visits
+        .into_values()
+        .filter_map(|body| match body {
+            OpenBody::EncounterOpened(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let mut stmt = conn.prepare("SELECT body FROM encounters WHERE started_at < ?1")?;
+    for body in stmt.query_map([&from], |row| row.get::<_, String>(0))? {
+        if let Ok(e) = serde_json::from_str::<Encounter>(&body?) {
+            encounters.push(e);
+        }
+    }
+    for e in encounters {
         appointments.push(dc::Appointment {
             patient: e.patient_id.to_string(),
             at: e.started_at,
@@ -150,6 +190,7 @@ fn visits(conn: &Connection) -> Result<(Vec<dc::Appointment>, Vec<dc::HomeVisitL
             clinician: Some(e.clinician.clone()),
         });
     }
+    appointments.sort_by(|a, b| (a.at, &a.patient).cmp(&(b.at, &b.patient)));
     let hours = dc::ClinicHours::default();
     let mut rounds: BTreeMap<(chrono::NaiveDate, String), Vec<String>> = BTreeMap::new();
     for a in &appointments {

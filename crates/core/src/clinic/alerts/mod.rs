@@ -10,6 +10,7 @@ mod context;
 mod found;
 mod pseudonym;
 mod settings;
+mod verified;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension};
@@ -107,22 +108,21 @@ impl Clinic {
     /// laptop flags its own misuse at logout); only an administrator lists what it found.
     pub fn scan_alerts(&mut self) -> Result<usize> {
         let now = self.now();
-        self.audited(|conn| {
-            let since = now - Duration::days(SCAN_DAYS);
-            let mut events: Vec<mamori_detect::Event> = audit::events(conn, &audit::Filter::All)?
-                .into_iter()
-                .filter(|e| e.at >= since)
-                .filter_map(|e| serde_json::to_value(&e).ok().and_then(|v| serde_json::from_value(v).ok()))
-                .collect();
-            // In time order (the chain is in the order events were written, which a device whose
-            // clock was set back, or the demo's generated past, does not keep).
-            events.sort_by(|a, b| a.at.cmp(&b.at));
-            let context = context::build(conn)?;
-            let alerts = mamori_detect::detect(&events, &context);
-            let kept = found::keep(conn, &alerts, since, now)?;
-            crate::log_safe!(info, "insider detector ran", events = events.len(), alerts = alerts.len(), new = kept);
-            Ok((kept, Vec::new()))
-        })
+        let since = now - Duration::days(SCAN_DAYS);
+        let mut events: Vec<mamori_detect::Event> = self
+            .audited(|conn| Ok((audit::events(conn, &audit::Filter::All)?, Vec::new())))?
+            .into_iter()
+            .filter(|e| e.at >= since)
+            .filter_map(|e| serde_json::to_value(&e).ok().and_then(|v| serde_json::from_value(v).ok()))
+            .collect();
+        // In time order (the chain is in the order events were written, which a device whose
+        // clock was set back, or the demo's generated past, does not keep).
+        events.sort_by(|a, b| a.at.cmp(&b.at));
+        let context = context::build(self.conn()?, &self.keys()?.membership, since, now)?;
+        let alerts = mamori_detect::detect(&events, &context);
+        let kept = self.audited(|conn| Ok((found::keep(conn, &alerts, since, now)?, Vec::new())))?;
+        crate::log_safe!(info, "insider detector ran", events = events.len(), alerts = alerts.len(), new = kept);
+        Ok(kept)
     }
 
     /// The alerts the filter asks for, newest first, after a fresh scan (admin only).
@@ -197,10 +197,9 @@ impl Clinic {
     /// address word replaced by a keyed token (admin only, audited).
     pub fn detection_context_export(&mut self) -> Result<mamori_detect::Context> {
         self.authorize(Section::Administration, Access::Read, None)?;
-        let context = self.audited(|conn| {
-            let event = NewEvent::admin("exported the insider detector's context (names and addresses as tokens)");
-            Ok((context::build(conn)?, vec![event]))
-        })?;
+        let now = self.now();
+        let context = context::build(self.conn()?, &self.keys()?.membership, now - Duration::days(SCAN_DAYS), now)?;
+        self.record(vec![NewEvent::admin("exported the insider detector's context (names and addresses as tokens)")])?;
         pseudonym::pseudonymize(context)
     }
 }

@@ -5,6 +5,9 @@
 
 use mamori_detect::context::{ClinicHours, Shift, ShiftKind};
 use rusqlite::{Connection, OptionalExtension};
+
+use super::verified;
+use crate::changelog::AuthorKeys;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -49,42 +52,40 @@ pub(crate) struct DetectionSettings {
 }
 
 impl DetectionSettings {
-    /// The stored settings; one that does not parse (edited in the database) is left out.
-    pub(crate) fn read(conn: &Connection) -> Result<Self> {
+    /// The settings as administrators' signed changes put them (`verified.rs`); a value that
+    /// does not parse is left out.
+    pub(crate) fn read(conn: &Connection, authors: &dyn AuthorKeys) -> Result<Self> {
+        let values = verified::settings(conn, authors, SETTING_PREFIX)?;
         Ok(Self {
-            clinic_hours: setting(conn, HOURS)?,
-            roster: setting(conn, ROSTER)?.unwrap_or_default(),
-            staff_profiles: prefixed(conn, PROFILE)?,
+            clinic_hours: one(&values, HOURS),
+            roster: one(&values, ROSTER).unwrap_or_default(),
+            staff_profiles: parsed(&values, PROFILE),
         })
     }
 }
 
-/// Every setting under `prefix` that parses, in key order.
-pub(crate) fn prefixed<T: DeserializeOwned>(conn: &Connection, prefix: &str) -> Result<Vec<T>> {
-    let mut stmt = conn.prepare("SELECT value FROM clinic_settings WHERE substr(key, 1, ?2) = ?1 ORDER BY key")?;
-    let values = stmt.query_map(rusqlite::params![prefix, i64::try_from(prefix.len()).unwrap_or(i64::MAX)], |r| {
-        r.get::<_, String>(0)
-    })?;
-    let mut parsed = Vec::new();
-    for value in values {
-        if let Ok(item) = serde_json::from_str(&value?) {
-            parsed.push(item);
-        }
-    }
-    Ok(parsed)
+fn one<T: DeserializeOwned>(values: &[(String, String)], key: &str) -> Option<T> {
+    values.iter().find(|(k, _)| k == key).and_then(|(_, v)| serde_json::from_str(v).ok())
 }
 
-fn setting<T: DeserializeOwned>(conn: &Connection, key: &str) -> Result<Option<T>> {
-    let value: Option<String> =
-        conn.query_row("SELECT value FROM clinic_settings WHERE key = ?1", [key], |r| r.get(0)).optional()?;
-    Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+/// Every verified setting under `prefix` that parses, in key order.
+pub(crate) fn prefixed<T: DeserializeOwned>(
+    conn: &Connection,
+    authors: &dyn AuthorKeys,
+    prefix: &str,
+) -> Result<Vec<T>> {
+    Ok(parsed(&verified::settings(conn, authors, prefix)?, prefix))
+}
+
+fn parsed<T: DeserializeOwned>(values: &[(String, String)], prefix: &str) -> Vec<T> {
+    values.iter().filter(|(key, _)| key.starts_with(prefix)).filter_map(|(_, v)| serde_json::from_str(v).ok()).collect()
 }
 
 impl Clinic {
     /// The detector's settings as stored (admin only).
     pub fn detection_settings(&mut self) -> Result<(ClinicHours, Vec<Shift>, Vec<StaffProfile>)> {
         self.authorize(Section::Administration, Access::Read, None)?;
-        let settings = DetectionSettings::read(self.conn()?)?;
+        let settings = DetectionSettings::read(self.conn()?, &self.keys()?.membership)?;
         Ok((settings.clinic_hours.unwrap_or_default(), settings.roster, settings.staff_profiles))
     }
 
