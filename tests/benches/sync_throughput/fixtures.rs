@@ -172,6 +172,8 @@ pub fn write_template(path: &Path, n: usize, chart: Chart) -> Vec<String> {
             walk_in: i % 7 == 0,
             checked_in_at: None,
             cancelled: false,
+            kind: mamori_core::domain::EncounterKind::Outpatient,
+            clinician: None,
         };
         records.push(serde_json::to_string(&appointment).expect("record JSON"));
         let hlc = Hlc { wall_ms, counter: 0 };

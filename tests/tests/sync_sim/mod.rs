@@ -97,7 +97,7 @@ fn write(world: &mut World, r: usize) {
             let at = Utc.timestamp_millis_opt(world.now_ms).single().expect("time")
                 + Duration::minutes(world.rng.random_range(0..10_000));
             let purpose = format!("再診 {}", world.rng.random_range(0..1000));
-            let input = AppointmentInput { scheduled_at: at, purpose };
+            let input = AppointmentInput { scheduled_at: at, purpose, ..AppointmentInput::default() };
             OpenBody::AppointmentSaved(Appointment::build(id, Uuid::from_u128(0xB000), &input).expect("valid"))
         }
     };

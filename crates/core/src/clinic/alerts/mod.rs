@@ -117,7 +117,7 @@ impl Clinic {
             .collect();
         // In time order (the chain is in the order events were written, which a device whose
         // clock was set back, or the demo's generated past, does not keep).
-        events.sort_by(|a, b| a.at.cmp(&b.at));
+        events.sort_by_key(|e| e.at);
         let context = context::build(self.conn()?, &self.keys()?.membership, since, now)?;
         let alerts = mamori_detect::detect(&events, &context);
         let kept = self.audited(|conn| Ok((found::keep(conn, &alerts, since, now)?, Vec::new())))?;
