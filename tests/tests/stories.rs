@@ -15,6 +15,7 @@ mod encryption_at_rest;
 mod front_desk_day;
 mod idle_lock;
 mod insider_alerts;
+mod insider_alerts_review;
 mod insider_audit;
 mod insider_chain;
 mod insider_key_file;

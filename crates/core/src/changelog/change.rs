@@ -59,6 +59,8 @@ pub enum OpenBody {
     AlertAcknowledged {
         alert: String,
         comment: String,
+        /// The events it covers: an alert that grows afterwards is open again.
+        events: Vec<String>,
     },
 }
 

@@ -10,8 +10,8 @@ use rusqlite::Connection;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::changelog::merge::VerifiedChange;
-use crate::changelog::{AuthorKeys, LoggedBody, OpenBody, SignedChange};
+use super::verified::{blob, check};
+use crate::changelog::{AuthorKeys, LoggedBody, OpenBody};
 use crate::Result;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
@@ -21,27 +21,24 @@ pub struct Acknowledgement {
     pub comment: String,
 }
 
-/// The newest verified acknowledgement of each alert.
-pub(crate) fn verified(conn: &Connection, authors: &dyn AuthorKeys) -> Result<HashMap<String, Acknowledgement>> {
+/// The newest verified acknowledgement of each alert, with the events it covered.
+pub(crate) fn verified(
+    conn: &Connection,
+    authors: &dyn AuthorKeys,
+) -> Result<HashMap<String, (Acknowledgement, Vec<String>)>> {
     let mut stmt = conn.prepare(
         "SELECT signed, signature FROM changes WHERE entity_kind = 'alert_ack' ORDER BY hlc_wall, hlc_counter",
     )?;
-    let rows = stmt.query_map([], |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Vec<u8>>(1)?)))?;
+    let rows = stmt.query_map([], |row| Ok((blob(row, 0), blob(row, 1))))?;
     let mut acks = HashMap::new();
     for row in rows {
         let (bytes, signature) = row?;
-        let Ok(signed) = SignedChange::from_parts(bytes, &signature) else { continue };
-        let Ok(verified) = VerifiedChange::check(signed, authors) else {
-            crate::log_safe!(warn, "an alert acknowledgement is not signed by an administrator; ignored");
-            continue;
-        };
+        let Some(verified) = check(bytes, signature, authors) else { continue };
         let change = verified.signed();
-        if let LoggedBody::Open(OpenBody::AlertAcknowledged { alert, comment }) = change.body() {
+        if let LoggedBody::Open(OpenBody::AlertAcknowledged { alert, comment, events }) = change.body() {
             let at = DateTime::<Utc>::from_timestamp_millis(change.hlc().wall_ms).unwrap_or_default();
-            acks.insert(
-                alert.clone(),
-                Acknowledgement { by: change.author().to_string(), at, comment: comment.clone() },
-            );
+            let ack = Acknowledgement { by: change.author().to_string(), at, comment: comment.clone() };
+            acks.insert(alert.clone(), (ack, events.clone()));
         }
     }
     Ok(acks)

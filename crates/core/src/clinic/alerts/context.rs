@@ -6,7 +6,7 @@
 //! It never leaves the core as it is: alerts name patients by id, and the export replaces every
 //! word with a keyed token (`pseudonym.rs`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use mamori_detect::context as dc;
@@ -14,21 +14,26 @@ use rusqlite::Connection;
 
 use super::settings::DetectionSettings;
 use super::verified;
+use crate::chain::Membership;
 use crate::changelog::{AuthorKeys, OpenBody};
 use crate::domain::kana::nfkc_compact;
 use crate::domain::{Encounter, EncounterKind, Patient, Role};
 use crate::Result;
 
 /// The context for a scan of the events from `since` to `now`.
+/// Patients are those of `opened` (the charts the scanned events touch), as their verified
+/// changes have them.
 pub(crate) fn build(
     conn: &Connection,
-    authors: &dyn AuthorKeys,
+    membership: &Membership,
     since: DateTime<Utc>,
     now: DateTime<Utc>,
+    opened: &HashSet<String>,
 ) -> Result<dc::Context> {
+    let authors: &dyn AuthorKeys = membership;
     let settings = DetectionSettings::read(conn, authors)?;
-    let staff = staff(conn, &settings)?;
-    let patients = patients(conn, &staff)?;
+    let staff = staff(membership, &settings);
+    let patients = patients(conn, authors, &staff, opened)?;
     let (appointments, home_visit_lists) = visits(conn, authors, since, now)?;
     Ok(dc::Context {
         clinic: settings.clinic_hours.clone().unwrap_or_default(),
@@ -36,30 +41,30 @@ pub(crate) fn build(
         staff,
         appointments,
         home_visit_lists,
-        lab_results: lab_results(conn)?,
+        lab_results: lab_results(conn, authors, since)?,
         roster: settings.roster,
     })
 }
 
-fn staff(conn: &Connection, settings: &DetectionSettings) -> Result<Vec<dc::StaffContext>> {
-    let mut stmt = conn.prepare("SELECT name, role FROM users ORDER BY name")?;
-    let users = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
-    let mut staff = Vec::new();
-    for user in users {
-        let (name, role) = user?;
-        let Some(role) = Role::parse(&role).ok().map(detect_role) else { continue };
-        let profile = settings.staff_profiles.iter().find(|p| p.user == name);
-        let word = |w: Option<&String>| w.map(|w| nfkc_compact(w)).filter(|w| !w.is_empty());
-        staff.push(dc::StaffContext {
-            user: name.clone(),
-            role,
-            surname: word(profile.and_then(|p| p.surname.as_ref())),
-            surname_kana: word(profile.and_then(|p| p.surname_kana.as_ref())),
-            home_town: word(profile.and_then(|p| p.home_town.as_ref())),
-            home_block: word(profile.and_then(|p| p.home_block.as_ref())),
-        });
-    }
-    Ok(staff)
+/// The staff as the verified membership chain names them (not the users table), with the
+/// profiles administrators filled.
+fn staff(membership: &Membership, settings: &DetectionSettings) -> Vec<dc::StaffContext> {
+    let word = |w: Option<&String>| w.map(|w| nfkc_compact(w)).filter(|w| !w.is_empty());
+    membership
+        .members()
+        .map(|member| member.user())
+        .map(|user| {
+            let profile = settings.staff_profiles.iter().find(|p| p.user == user.name);
+            dc::StaffContext {
+                user: user.name.clone(),
+                role: detect_role(user.role),
+                surname: word(profile.and_then(|p| p.surname.as_ref())),
+                surname_kana: word(profile.and_then(|p| p.surname_kana.as_ref())),
+                home_town: word(profile.and_then(|p| p.home_town.as_ref())),
+                home_block: word(profile.and_then(|p| p.home_block.as_ref())),
+            }
+        })
+        .collect()
 }
 
 pub(crate) fn detect_role(role: Role) -> mamori_detect::event::Role {
@@ -71,12 +76,16 @@ pub(crate) fn detect_role(role: Role) -> mamori_detect::event::Role {
     }
 }
 
-fn patients(conn: &Connection, staff: &[dc::StaffContext]) -> Result<Vec<dc::PatientContext>> {
-    let mut stmt = conn.prepare("SELECT body FROM patients")?;
-    let bodies = stmt.query_map([], |row| row.get::<_, String>(0))?;
+fn patients(
+    conn: &Connection,
+    authors: &dyn AuthorKeys,
+    staff: &[dc::StaffContext],
+    opened: &HashSet<String>,
+) -> Result<Vec<dc::PatientContext>> {
+    let bodies = verified::newest_bodies(conn, authors, "patient", opened.iter().map(String::as_str))?;
     let mut patients = Vec::new();
-    for body in bodies {
-        let Ok(patient) = serde_json::from_str::<Patient>(&body?) else { continue };
+    for body in bodies.into_values() {
+        let (OpenBody::PatientRegistered(patient) | OpenBody::PatientUpdated(patient)) = body else { continue };
         let (town, block) = town_and_block(&patient.address, staff);
         let staff_links = patient
             .staff_member
@@ -100,6 +109,7 @@ fn patients(conn: &Connection, staff: &[dc::StaffContext]) -> Result<Vec<dc::Pat
             staff_links,
         });
     }
+    patients.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(patients)
 }
 
@@ -212,38 +222,32 @@ fn visit_kind(kind: EncounterKind) -> dc::VisitKind {
     }
 }
 
-/// When each lab result arrived and who entered it: the change log's own columns and the
-/// report's collection time (the result itself stays sealed). A result entered long after it
-/// was collected (history imported or generated at once) arrived a day after collection, not
-/// when it was typed in.
-fn lab_results(conn: &Connection) -> Result<Vec<dc::LabResult>> {
+/// When each lab result that can explain an access in the scan arrived, and who entered it:
+/// from lab changes whose signature and author the chain accept (the result itself stays sealed),
+/// and the report's collection time. A result entered long after it was collected (history
+/// imported or generated at once) arrived a day after collection, not when it was typed in.
+fn lab_results(conn: &Connection, authors: &dyn AuthorKeys, since: DateTime<Utc>) -> Result<Vec<dc::LabResult>> {
+    let entered_since = (since - chrono::Duration::days(8)).timestamp_millis();
     let mut stmt = conn.prepare(
-        "SELECT c.patient_id, c.hlc_wall, c.author, l.collected_at FROM changes c
+        "SELECT c.signed, c.signature, l.collected_at FROM changes c
          LEFT JOIN lab_reports l ON l.id = c.entity_id
-         WHERE c.entity_kind = 'lab_report' AND c.patient_id IS NOT NULL",
+         WHERE c.entity_kind = 'lab_report' AND c.hlc_wall >= ?1",
     )?;
-    let rows = stmt.query_map([], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, i64>(1)?,
-            row.get::<_, String>(2)?,
-            row.get::<_, Option<String>>(3)?,
-        ))
-    })?;
+    let rows = stmt.query_map([entered_since], |row| Ok((verified::blob(row, 0), verified::blob(row, 1), verified::text(row, 2))))?;
     let mut results = Vec::new();
     for row in rows {
-        let (patient, wall_ms, author, collected) = row?;
-        let Some(entered) = DateTime::<Utc>::from_timestamp_millis(wall_ms) else { continue };
-        let collected = collected.and_then(|c| {
-            DateTime::parse_from_rfc3339(&c).ok().map(|c| c.with_timezone(&Utc)).or_else(|| date_start(&c))
-        });
+        let (signed, signature, collected) = row?;
+        let Some(change) = verified::check(signed, signature, authors) else { continue };
+        let change = change.signed();
+        let Some(patient) = change.body().patient() else { continue };
+        let Some(entered) = DateTime::<Utc>::from_timestamp_millis(change.hlc().wall_ms) else { continue };
+        let collected = collected
+            .and_then(|c| DateTime::parse_from_rfc3339(&c).ok().map(|c| c.with_timezone(&Utc)).or_else(|| date_start(&c)));
         let arrived_at = match collected {
-            Some(collected) if entered - collected > chrono::Duration::days(14) => {
-                collected + chrono::Duration::days(1)
-            }
+            Some(collected) if entered - collected > chrono::Duration::days(14) => collected + chrono::Duration::days(1),
             _ => entered,
         };
-        results.push(dc::LabResult { patient, arrived_at, ordered_by: Some(author) });
+        results.push(dc::LabResult { patient: patient.to_string(), arrived_at, ordered_by: Some(change.author().to_string()) });
     }
     Ok(results)
 }

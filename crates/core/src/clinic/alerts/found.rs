@@ -7,6 +7,7 @@ use mamori_detect::Alert;
 use rusqlite::{params, Connection};
 use sha2::{Digest, Sha256};
 
+use super::verified::text;
 use crate::Result;
 
 /// The alert's stable id.
@@ -23,9 +24,8 @@ pub(crate) fn keep(conn: &Connection, alerts: &[Alert], since: DateTime<Utc>, no
     let found: Vec<String> = alerts.iter().map(alert_id).collect();
     let mut stale = conn.prepare("SELECT id FROM alerts WHERE from_at >= ?1")?;
     let stale: Vec<String> = stale
-        .query_map([since.to_rfc3339()], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?
-        .into_iter()
+        .query_map([since.to_rfc3339()], |r| Ok(text(r, 0)))?
+        .filter_map(|id| id.ok().flatten())
         .filter(|id| !found.contains(id))
         .collect();
     for id in &stale {
@@ -76,11 +76,10 @@ pub(crate) struct Stored {
 /// out — the next scan writes it again from the audit log.
 pub(crate) fn all(conn: &Connection) -> Result<Vec<Stored>> {
     let mut stmt = conn.prepare("SELECT id, found_at, body FROM alerts ORDER BY from_at DESC, id")?;
-    let rows =
-        stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))?;
+    let rows = stmt.query_map([], |row| Ok((text(row, 0), text(row, 1), text(row, 2))))?;
     let mut stored = Vec::new();
     for row in rows {
-        let (id, found_at, body) = row?;
+        let (Some(id), Some(found_at), Some(body)) = row? else { continue };
         let (Ok(found_at), Ok(alert)) = (DateTime::parse_from_rfc3339(&found_at), serde_json::from_str(&body)) else {
             continue;
         };

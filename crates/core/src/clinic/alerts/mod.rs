@@ -12,6 +12,8 @@ mod pseudonym;
 mod settings;
 mod verified;
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -107,6 +109,11 @@ impl Clinic {
     /// it finds; returns how many alerts are new or grown. Any session may run it (an offline
     /// laptop flags its own misuse at logout); only an administrator lists what it found.
     pub fn scan_alerts(&mut self) -> Result<usize> {
+        Ok(self.scan()?.len())
+    }
+
+    /// The scan: the alerts found now (those new or grown are kept), by id.
+    fn scan(&mut self) -> Result<Vec<String>> {
         let now = self.now();
         let since = now - Duration::days(SCAN_DAYS);
         let mut events: Vec<mamori_detect::Event> = self
@@ -118,23 +125,33 @@ impl Clinic {
         // In time order (the chain is in the order events were written, which a device whose
         // clock was set back, or the demo's generated past, does not keep).
         events.sort_by_key(|e| e.at);
-        let context = context::build(self.conn()?, &self.keys()?.membership, since, now)?;
+        let opened: HashSet<String> = events.iter().filter_map(|e| e.patient.clone()).collect();
+        let context = context::build(self.conn()?, &self.keys()?.membership, since, now, &opened)?;
         let alerts = mamori_detect::detect(&events, &context);
         let kept = self.audited(|conn| Ok((found::keep(conn, &alerts, since, now)?, Vec::new())))?;
         crate::log_safe!(info, "insider detector ran", events = events.len(), alerts = alerts.len(), new = kept);
-        Ok(kept)
+        Ok(alerts.iter().map(found::alert_id).collect())
     }
 
-    /// The alerts the filter asks for, newest first, after a fresh scan (admin only).
+    /// The alerts the filter asks for, newest first, after a fresh scan (admin only). Only what
+    /// this scan found, or what an administrator's signed acknowledgement names, is listed: a
+    /// row typed into the alerts table is not an alert. An acknowledged alert that has grown
+    /// since (more events) is open again.
     pub fn alerts(&mut self, filter: &AlertFilter) -> Result<Vec<AlertView>> {
         self.authorize(Section::Administration, Access::Read, None)?;
-        self.scan_alerts()?;
+        let found: HashSet<String> = self.scan()?.into_iter().collect();
         let acks = acks::verified(self.conn()?, &self.keys()?.membership)?;
         let views = self.audited(|conn| {
             let mut views = Vec::new();
             for stored in found::all(conn)? {
-                let acknowledged = acks.get(&stored.id).cloned();
-                let view = view_of(conn, stored, acknowledged)?;
+                if !found.contains(&stored.id) && !acks.contains_key(&stored.id) {
+                    continue;
+                }
+                let mut view = view_of(conn, stored, None)?;
+                view.acknowledged = acks
+                    .get(&view.id)
+                    .filter(|(_, covered)| view.events.iter().all(|e| covered.contains(e)))
+                    .map(|(ack, _)| ack.clone());
                 if matches_filter(&view, filter) {
                     views.push(view);
                 }
@@ -146,8 +163,9 @@ impl Clinic {
         Ok(views)
     }
 
-    /// Acknowledges an alert with the administrator's comment (admin only): a signed change,
-    /// audited by the alert's id (the comment stays out of the audit log).
+    /// Acknowledges an alert with the administrator's comment (admin only): a signed change
+    /// naming the events it covers, audited by the alert's id (the comment stays out of the
+    /// audit log). An alert about the administrator herself needs another administrator.
     pub fn acknowledge_alert(&mut self, alert: &str, comment: &str) -> Result<()> {
         self.authorize(Section::Administration, Access::Write, None)?;
         let comment = comment.trim();
@@ -160,12 +178,18 @@ impl Clinic {
         if comment.chars().any(|c| c.is_control() && c != '\n') {
             return Err(Error::invalid(Field::Comment, Problem::ControlCharacter));
         }
-        let known: Option<String> =
-            self.conn()?.query_row("SELECT id FROM alerts WHERE id = ?1", [alert], |r| r.get(0)).optional()?;
-        if known.is_none() {
+        let listed = self.alerts(&AlertFilter { status: AlertStatus::All, ..AlertFilter::default() })?;
+        let Some(view) = listed.into_iter().find(|a| a.id == alert) else {
             return Err(Error::NotFound { what: "alert", id: alert.chars().take(32).collect() });
+        };
+        if view.user == self.user().name {
+            return Err(Error::Denied { section: "administration", access: "write" });
         }
-        self.commit(OpenBody::AlertAcknowledged { alert: alert.to_string(), comment: comment.to_string() })
+        self.commit(OpenBody::AlertAcknowledged {
+            alert: alert.to_string(),
+            comment: comment.to_string(),
+            events: view.events,
+        })
     }
 
     /// The daily summary for the administrator's screen (admin only).
@@ -198,7 +222,14 @@ impl Clinic {
     pub fn detection_context_export(&mut self) -> Result<mamori_detect::Context> {
         self.authorize(Section::Administration, Access::Read, None)?;
         let now = self.now();
-        let context = context::build(self.conn()?, &self.keys()?.membership, now - Duration::days(SCAN_DAYS), now)?;
+        let everyone: HashSet<String> = self
+            .conn()?
+            .prepare("SELECT id FROM patients")?
+            .query_map([], |r| Ok(verified::text(r, 0)))?
+            .filter_map(|id| id.ok().flatten())
+            .collect();
+        let context =
+            context::build(self.conn()?, &self.keys()?.membership, now - Duration::days(SCAN_DAYS), now, &everyone)?;
         self.record(vec![NewEvent::admin("exported the insider detector's context (names and addresses as tokens)")])?;
         pseudonym::pseudonymize(context)
     }

@@ -12,6 +12,35 @@ use crate::changelog::merge::VerifiedChange;
 use crate::changelog::{AuthorKeys, LoggedBody, OpenBody, SignedChange};
 use crate::Result;
 
+/// A column's bytes if it holds a blob, whatever else a raw edit put there (text, NULL): such a
+/// row is skipped, never an error that would stop the administrator's list.
+pub(crate) fn blob(row: &rusqlite::Row<'_>, column: usize) -> Option<Vec<u8>> {
+    match row.get_ref(column) {
+        Ok(rusqlite::types::ValueRef::Blob(bytes)) => Some(bytes.to_vec()),
+        _ => None,
+    }
+}
+
+/// A column's text if it holds text.
+pub(crate) fn text(row: &rusqlite::Row<'_>, column: usize) -> Option<String> {
+    match row.get_ref(column) {
+        Ok(rusqlite::types::ValueRef::Text(bytes)) => String::from_utf8(bytes.to_vec()).ok(),
+        _ => None,
+    }
+}
+
+/// A stored change, if its signature and its author's role check against the chain.
+pub(crate) fn check(signed: Option<Vec<u8>>, signature: Option<Vec<u8>>, authors: &dyn AuthorKeys) -> Option<VerifiedChange> {
+    let change = SignedChange::from_parts(signed?, &signature?).and_then(|s| VerifiedChange::check(s, authors));
+    match change {
+        Ok(change) => Some(change),
+        Err(_) => {
+            crate::log_safe!(warn, "a change the detector would read does not verify; ignored");
+            None
+        }
+    }
+}
+
 /// The newest verified open body of each `kind` record among `entities`.
 pub(crate) fn newest_bodies<'a>(
     conn: &Connection,
@@ -25,18 +54,14 @@ pub(crate) fn newest_bodies<'a>(
     )?;
     let mut bodies = HashMap::new();
     for entity in entities {
-        let rows = stmt.query_map(params![kind, entity], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let rows = stmt.query_map(params![kind, entity], |r| Ok((blob(r, 0), blob(r, 1))))?;
         for row in rows {
             let (bytes, signature) = row?;
-            let verified = SignedChange::from_parts(bytes, &signature).and_then(|s| VerifiedChange::check(s, authors));
-            match verified {
-                Ok(change) => {
-                    if let LoggedBody::Open(body) = change.signed().body() {
-                        bodies.insert(entity.to_string(), body.clone());
-                    }
-                    break;
+            if let Some(change) = check(bytes, signature, authors) {
+                if let LoggedBody::Open(body) = change.signed().body() {
+                    bodies.insert(entity.to_string(), body.clone());
                 }
-                Err(_) => crate::log_safe!(warn, "a change the detector would read does not verify; ignored"),
+                break;
             }
         }
     }
@@ -50,7 +75,8 @@ pub(crate) fn settings(conn: &Connection, authors: &dyn AuthorKeys, prefix: &str
         "SELECT DISTINCT entity_id FROM changes WHERE entity_kind = 'setting' AND substr(entity_id, 1, ?2) = ?1
          ORDER BY entity_id",
     )?;
-    let keys: Vec<String> = stmt.query_map(params![prefix, len], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let keys: Vec<String> =
+        stmt.query_map(params![prefix, len], |r| Ok(text(r, 0)))?.filter_map(|k| k.ok().flatten()).collect();
     let bodies = newest_bodies(conn, authors, "setting", keys.iter().map(String::as_str))?;
     let mut values: Vec<(String, String)> = bodies
         .into_values()
