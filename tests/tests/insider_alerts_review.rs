@@ -60,7 +60,9 @@ impl Scene {
             let stranger = doctor.register_patient(&input).expect("register").id;
             doctor.open_encounter(stranger, EncounterKind::Outpatient).expect("a visit with the doctor");
             let mut others = Vec::new();
-            for (i, (family, kana)) in [("佐藤", "サトウ"), ("鈴木", "スズキ"), ("伊藤", "イトウ")].into_iter().enumerate() {
+            for (i, (family, kana)) in
+                [("佐藤", "サトウ"), ("鈴木", "スズキ"), ("伊藤", "イトウ")].into_iter().enumerate()
+            {
                 let input = patient(&format!("00020{i}"), (family, "太郎"), (kana, "タロウ"), "1960-01-01", "");
                 let id = doctor.register_patient(&input).expect("register").id;
                 doctor.open_encounter(id, EncounterKind::Outpatient).expect("a visit");
@@ -133,10 +135,7 @@ fn a_roster_row_she_types_in_does_not_explain_her_night_access() {
         covers: None,
     };
     let value = serde_json::to_string(&vec![shift]).expect("json");
-    scene.nurse_sql(
-        "INSERT OR REPLACE INTO clinic_settings (key, value) VALUES ('detection.roster', ?1)",
-        [value],
-    );
+    scene.nurse_sql("INSERT OR REPLACE INTO clinic_settings (key, value) VALUES ('detection.roster', ?1)", [value]);
     let alerts = scene.admin_alerts();
     assert!(
         names(&alerts, None, "nurse", scene.stranger),
@@ -528,7 +527,8 @@ fn the_admins_alerts_summary_and_posture_name_no_patient() {
         page,
         serde_json::to_string(&export).expect("json")
     );
-    for word in ["高橋", "花子", "山田", "一郎", "ヤマダ", "タカハシ", "下馬", "中町", "佐藤", "鈴木", "伊藤"] {
+    for word in ["高橋", "花子", "山田", "一郎", "ヤマダ", "タカハシ", "下馬", "中町", "佐藤", "鈴木", "伊藤"]
+    {
         assert!(!shown.contains(word), "{word} reached the administrator");
     }
 }

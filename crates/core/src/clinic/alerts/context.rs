@@ -233,7 +233,9 @@ fn lab_results(conn: &Connection, authors: &dyn AuthorKeys, since: DateTime<Utc>
          LEFT JOIN lab_reports l ON l.id = c.entity_id
          WHERE c.entity_kind = 'lab_report' AND c.hlc_wall >= ?1",
     )?;
-    let rows = stmt.query_map([entered_since], |row| Ok((verified::blob(row, 0), verified::blob(row, 1), verified::text(row, 2))))?;
+    let rows = stmt.query_map([entered_since], |row| {
+        Ok((verified::blob(row, 0), verified::blob(row, 1), verified::text(row, 2)))
+    })?;
     let mut results = Vec::new();
     for row in rows {
         let (signed, signature, collected) = row?;
@@ -241,13 +243,20 @@ fn lab_results(conn: &Connection, authors: &dyn AuthorKeys, since: DateTime<Utc>
         let change = change.signed();
         let Some(patient) = change.body().patient() else { continue };
         let Some(entered) = DateTime::<Utc>::from_timestamp_millis(change.hlc().wall_ms) else { continue };
-        let collected = collected
-            .and_then(|c| DateTime::parse_from_rfc3339(&c).ok().map(|c| c.with_timezone(&Utc)).or_else(|| date_start(&c)));
+        let collected = collected.and_then(|c| {
+            DateTime::parse_from_rfc3339(&c).ok().map(|c| c.with_timezone(&Utc)).or_else(|| date_start(&c))
+        });
         let arrived_at = match collected {
-            Some(collected) if entered - collected > chrono::Duration::days(14) => collected + chrono::Duration::days(1),
+            Some(collected) if entered - collected > chrono::Duration::days(14) => {
+                collected + chrono::Duration::days(1)
+            }
             _ => entered,
         };
-        results.push(dc::LabResult { patient: patient.to_string(), arrived_at, ordered_by: Some(change.author().to_string()) });
+        results.push(dc::LabResult {
+            patient: patient.to_string(),
+            arrived_at,
+            ordered_by: Some(change.author().to_string()),
+        });
     }
     Ok(results)
 }

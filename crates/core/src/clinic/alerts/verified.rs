@@ -30,7 +30,11 @@ pub(crate) fn text(row: &rusqlite::Row<'_>, column: usize) -> Option<String> {
 }
 
 /// A stored change, if its signature and its author's role check against the chain.
-pub(crate) fn check(signed: Option<Vec<u8>>, signature: Option<Vec<u8>>, authors: &dyn AuthorKeys) -> Option<VerifiedChange> {
+pub(crate) fn check(
+    signed: Option<Vec<u8>>,
+    signature: Option<Vec<u8>>,
+    authors: &dyn AuthorKeys,
+) -> Option<VerifiedChange> {
     let change = SignedChange::from_parts(signed?, &signature?).and_then(|s| VerifiedChange::check(s, authors));
     match change {
         Ok(change) => Some(change),
