@@ -55,7 +55,7 @@ pub fn run(context: &crate::context::Context, command: AlertsCommand) -> anyhow:
             let exported = clinic.detection_context_export();
             clinic.logout()?;
             let json = serde_json::to_string_pretty(&exported?).context("the context could not be written")?;
-            write_new(&output, json.as_bytes())?;
+            crate::output::write_new(&output, json.as_bytes())?;
             println!("{}", output.display());
             Ok(())
         }
@@ -97,17 +97,6 @@ pub fn run(context: &crate::context::Context, command: AlertsCommand) -> anyhow:
             Ok(())
         }
     }
-}
-
-/// Writes a new file; an existing one is left alone and named in the error.
-pub fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| format!("could not create {} (an existing file is not overwritten)", path.display()))?;
-    file.write_all(bytes).and_then(|()| file.sync_all()).with_context(|| format!("could not write {}", path.display()))
 }
 
 fn print_alerts(alerts: &[AlertView], json: bool) -> anyhow::Result<()> {

@@ -120,7 +120,7 @@ pub fn training(context: &Context, command: TrainingCommand) -> anyhow::Result<(
         }
         TrainingCommand::Export { output, unlock } => {
             let csv = records(context, &unlock)?;
-            super::alerts::write_new(&output, csv.as_bytes())?;
+            crate::output::write_new(&output, csv.as_bytes())?;
             println!("{}", output.display());
         }
     }

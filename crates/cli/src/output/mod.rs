@@ -5,7 +5,22 @@ pub mod csv;
 pub mod progress;
 pub mod table;
 
+use std::path::Path;
+
+use anyhow::Context as _;
 use serde::Serialize;
+
+/// Writes a new file (an export, a context, records for an inspector) and flushes it; an existing
+/// file is left alone and named in the error.
+pub fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("could not create {} (an existing file is not overwritten)", path.display()))?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).with_context(|| format!("could not write {}", path.display()))
+}
 
 /// The name a value has in the JSON export and in docs/audit-events.md (`login_failed`,
 /// `break_glass`, …), taken from its serde form so the terminal and the JSON never disagree.

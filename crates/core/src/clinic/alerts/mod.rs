@@ -147,7 +147,7 @@ impl Clinic {
                 if !found.contains(&stored.id) && !acks.contains_key(&stored.id) {
                     continue;
                 }
-                let mut view = view_of(conn, stored, None)?;
+                let mut view = view_of(conn, stored)?;
                 view.acknowledged = acks
                     .get(&view.id)
                     .filter(|(_, covered)| view.events.iter().all(|e| covered.contains(e)))
@@ -251,7 +251,8 @@ fn matches_filter(view: &AlertView, filter: &AlertFilter) -> bool {
         && filter.since.is_none_or(|since| view.to >= since)
 }
 
-fn view_of(conn: &Connection, stored: found::Stored, acknowledged: Option<Acknowledgement>) -> Result<AlertView> {
+/// The stored alert as the administrator sees it (acknowledgement left for the caller to judge).
+fn view_of(conn: &Connection, stored: found::Stored) -> Result<AlertView> {
     let text = |key: &str| stored.alert.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     let list = |key: &str| -> Vec<String> {
         stored
@@ -285,6 +286,6 @@ fn view_of(conn: &Connection, stored: found::Stored, acknowledged: Option<Acknow
         found_at: stored.found_at,
         explanation_ja: words("ja"),
         explanation_en: words("en"),
-        acknowledged,
+        acknowledged: None,
     })
 }
