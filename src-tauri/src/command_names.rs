@@ -56,6 +56,8 @@ macro_rules! ipc_commands {
             admin::audit_alerts,
             admin::set_idle_timeout,
             alerts::insider_alerts,
+            alerts::clinic_wide_alerts,
+            alerts::alert_coverage,
             alerts::acknowledge_alert,
             alerts::alert_summary,
             alerts::staff_profiles,

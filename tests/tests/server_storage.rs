@@ -41,6 +41,7 @@ macro_rules! on_two_instances {
     }};
 }
 
+mod audit_batches;
 pub mod backend;
 mod fake;
 mod instances;

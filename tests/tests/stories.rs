@@ -7,6 +7,7 @@ mod access_by_role;
 mod audit_by_chart_no;
 mod audit_log;
 mod break_glass;
+mod clinic_wide_alerts;
 mod clinical_key;
 mod crash_safety;
 mod demo_alerts;

@@ -32,6 +32,8 @@ pub(crate) struct Clinic3 {
     pub(crate) site: Site<MemoryStore>,
     pub(crate) server: RunningServer,
     pub(crate) runtime: tokio::runtime::Runtime,
+    /// The server's SQLite file, for stories where someone edits it behind the server's back.
+    pub(crate) server_db: std::path::PathBuf,
     _tmp: tempfile::TempDir,
 }
 
@@ -57,12 +59,13 @@ pub(crate) fn demo_with_server() -> Clinic3 {
     let root: [u8; 32] = root.try_into().expect("32 bytes");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let cert = certificate();
-    let storage = SqliteStorage::open(&cert.0.path().join("server.db")).expect("server db");
+    let server_db = cert.0.path().join("server.db");
+    let storage = SqliteStorage::open(&server_db).expect("server db");
     let server = runtime.block_on(async {
         let clinic = ClinicServer::following_chain(storage, root).await.expect("server");
         crate::sync_over_http::serve_app(Arc::new(App::new(clinic)), &cert).await
     });
-    Clinic3 { site, server, runtime, _tmp: tmp }
+    Clinic3 { site, server, runtime, server_db, _tmp: tmp }
 }
 
 impl Clinic3 {

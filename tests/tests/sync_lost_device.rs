@@ -24,7 +24,7 @@ fn now(clinic: &Clinic3) -> i64 {
 }
 
 /// The laptop joined by the doctor, holding the data key, synced once, logged out.
-fn joined_laptop(clinic: &Clinic3, name: &str) -> (Computer, String) {
+pub(crate) fn joined_laptop(clinic: &Clinic3, name: &str) -> (Computer, String) {
     let code = if name == LAPTOP {
         clinic.invite_laptop()
     } else {

@@ -116,6 +116,8 @@ describe('command wrappers', () => {
         { filter: { status: 'open', rule: null, user: null, since: null } },
       ],
       [() => api.acknowledgeAlert('ab12', '確認済み'), 'acknowledge_alert', { id: 'ab12', comment: '確認済み' }],
+      [() => api.clinicWideAlerts(), 'clinic_wide_alerts', undefined],
+      [() => api.alertCoverage(), 'alert_coverage', undefined],
       [() => api.alertSummary(), 'alert_summary', undefined],
       [() => api.staffProfiles(), 'staff_profiles', undefined],
       [

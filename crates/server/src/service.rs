@@ -13,10 +13,11 @@ use mamori_sync::wire::{
 };
 
 use crate::chain_registry::{ChainRegistry, Standing};
-use crate::storage::{AuditEntry, AuditStorage, ChainStorage, Incoming, Storage, Stored};
+use crate::storage::{AuditEntry, AuditStorage, ChainStorage, Incoming, ShippedBatch, Storage, Stored};
 use crate::{Error, Result};
 use mamori_sync::wire::audit::{anchor_message, AuditBatch};
-use mamori_sync::wire::AuditReceipt;
+use mamori_sync::wire::clinic_audit::MAX_BATCHES;
+use mamori_sync::wire::{AuditBatches, AuditReceipt};
 
 /// Most envelopes one push may carry.
 pub const MAX_PUSH_ENVELOPES: usize = 2000;
@@ -356,7 +357,8 @@ impl<S: Storage + ChainStorage + AuditStorage> ClinicServer<S> {
                 patient: patient_of(body),
             })
             .collect();
-        let (outcome, seq, hash) = self.storage.append_audit(sender, batch.prev, entries).await?;
+        let shipped = ShippedBatch { bytes: bytes.to_vec(), newest_at: newest_at(&batch.bodies) };
+        let (outcome, seq, hash) = self.storage.append_audit(sender, batch.prev, entries, shipped).await?;
         let countersignature =
             ed25519_dalek::Signer::sign(&self.countersigner, &anchor_message(&self.clinic, sender, seq, &hash));
         Ok(Ok(AuditReceipt {
@@ -366,6 +368,13 @@ impl<S: Storage + ChainStorage + AuditStorage> ClinicServer<S> {
             countersignature: countersignature.to_bytes().to_vec(),
             server_key: self.countersigner.verifying_key().to_bytes(),
         }))
+    }
+
+    /// A page of every device's signed audit batches holding events at or after `since` (Unix
+    /// seconds), numbered after `after`.
+    pub async fn audit_batches(&self, since: i64, after: u64) -> Result<AuditBatches> {
+        let (batches, more) = self.storage.audit_batches(since, after, MAX_BATCHES).await?;
+        Ok(AuditBatches { batches, more })
     }
 
     /// Every device's audit events naming `patient` (device, sequence, event JSON).
@@ -378,6 +387,22 @@ impl<S: Storage + ChainStorage + AuditStorage> ClinicServer<S> {
 fn patient_of(body: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     value.get("patient")?.as_str().map(str::to_owned)
+}
+
+/// The latest event time in a batch (Unix seconds); an event whose time does not read counts as
+/// now, so the batch is never left out of a recent window.
+fn newest_at(bodies: &[Vec<u8>]) -> i64 {
+    let now = chrono::Utc::now().timestamp();
+    bodies
+        .iter()
+        .map(|body| {
+            serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v.get("at")?.as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()))
+                .map_or(now, |t| t.timestamp())
+        })
+        .max()
+        .unwrap_or(now)
 }
 
 fn hex_signature(text: &str) -> Option<[u8; 64]> {

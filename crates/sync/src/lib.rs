@@ -4,6 +4,7 @@
 
 pub mod audit_ship;
 pub mod check_in;
+pub mod clinic_audit;
 pub mod device_overview;
 pub mod engine;
 pub mod error;

@@ -1,9 +1,11 @@
 //! The administrator's insider-detection alerts: the list (after a fresh scan of this
-//! computer's audit log), acknowledging one with a comment, the day's summary, and the staff
-//! profiles the detector compares with charts. The core
-//! decides who may; the detector runs there.
+//! computer's audit log and, once fetched, every other device's), acknowledging one with a
+//! comment, the day's summary, and the staff profiles the detector compares with charts. The
+//! core decides who may; the detector runs there.
 
-use mamori_core::alerts::{AlertFilter, AlertSummary, AlertView, StaffProfile};
+use mamori_core::alerts::{AlertCoverage, AlertFilter, AlertSummary, AlertView, StaffProfile};
+use mamori_core::clinic::Clinic;
+use mamori_sync::http::HttpTransport;
 use tauri::State;
 
 use crate::error::UiResult;
@@ -12,6 +14,29 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn insider_alerts(state: State<'_, AppState>, filter: AlertFilter) -> UiResult<Vec<AlertView>> {
     state.with_session(|c| c.alerts(&filter))
+}
+
+/// Fetches every other device's audit events from the clinic server (checked against their
+/// devices' signatures) for this session's scans. Offline, or with no server, it fails and the
+/// alerts cover this computer only.
+#[tauri::command]
+pub async fn clinic_wide_alerts(state: State<'_, AppState>) -> UiResult<AlertCoverage> {
+    let state: &AppState = &state;
+    state.with_session_reaching(|clinic| {
+        clinic.authorize_admin()?;
+        let now = clinic.now();
+        let session: &mut Clinic = clinic;
+        Ok(state.sync.with_server(move |runtime, server| {
+            let transport = HttpTransport::for_session(server, session, state.keyring.as_ref())?;
+            runtime.block_on(mamori_sync::clinic_audit::refresh(session, &transport, now))
+        })?)
+    })
+}
+
+/// Which devices' events the alerts cover.
+#[tauri::command]
+pub async fn alert_coverage(state: State<'_, AppState>) -> UiResult<AlertCoverage> {
+    state.with_session(|c| c.alert_coverage())
 }
 
 #[tauri::command]

@@ -61,6 +61,7 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<mamori_core::alerts::AlertFilter>();
     v.visit::<mamori_core::alerts::AlertView>();
     v.visit::<mamori_core::alerts::AlertSummary>();
+    v.visit::<mamori_core::alerts::AlertCoverage>();
     v.visit::<mamori_core::alerts::StaffProfile>();
     v.visit::<mamori_core::clinic::PostureItem>();
     v.visit::<mamori_core::clinic::TrainingRecord>();

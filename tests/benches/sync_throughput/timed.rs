@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use mamori_server::storage::{
-    AuditEntry, AuditStorage, ChainStorage, Incoming, RequestCounters, Storage, Stored, StoredLink,
+    AuditEntry, AuditStorage, ChainStorage, Incoming, RequestCounters, ShippedBatch, Storage, Stored, StoredLink,
 };
 use mamori_sync::wire::{
     AuditOutcome, Frontier, Hash32, PullRequest, PullResponse, PushRequest, PushResponse, ServerState,
@@ -114,8 +114,18 @@ impl<S: AuditStorage> AuditStorage for Timed<S> {
         device: &str,
         prev: Option<Hash32>,
         entries: Vec<AuditEntry>,
+        shipped: ShippedBatch,
     ) -> mamori_server::Result<(AuditOutcome, u64, Hash32)> {
-        self.inner.append_audit(device, prev, entries).await
+        self.inner.append_audit(device, prev, entries, shipped).await
+    }
+
+    async fn audit_batches(
+        &self,
+        since: i64,
+        after: u64,
+        limit: usize,
+    ) -> mamori_server::Result<(Vec<(u64, Vec<u8>)>, bool)> {
+        self.inner.audit_batches(since, after, limit).await
     }
 
     async fn audit_for_patient(&self, patient: &str) -> mamori_server::Result<Vec<(String, u64, Vec<u8>)>> {

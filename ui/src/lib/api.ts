@@ -9,6 +9,7 @@ import { invoke } from '@tauri-apps/api/core';
 import type { Command } from '../generated/commands';
 import { toCommandError } from './errors';
 import type {
+  AlertCoverage,
   AlertFilter,
   AlertSummary,
   AlertView,
@@ -210,6 +211,8 @@ export const setIdleTimeout = (minutes: number) => call<null>('set_idle_timeout'
 // ---- insider alerts ----
 
 export const insiderAlerts = (filter: AlertFilter) => call<AlertView[]>('insider_alerts', { filter });
+export const clinicWideAlerts = () => call<AlertCoverage>('clinic_wide_alerts');
+export const alertCoverage = () => call<AlertCoverage>('alert_coverage');
 
 export const acknowledgeAlert = (id: string, comment: string) => call<null>('acknowledge_alert', { id, comment });
 

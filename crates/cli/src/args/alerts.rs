@@ -22,7 +22,7 @@ pub enum AlertsCommand {
         json: bool,
     },
     /// The alerts the detector found on this computer (admin only), newest first; runs a fresh
-    /// scan of this computer's audit log first.
+    /// scan of this computer's audit log first (with --clinic-wide, every device's).
     List {
         /// Which alerts: open (not acknowledged), acknowledged, or all.
         #[arg(long, value_enum, default_value = "open")]
@@ -36,6 +36,10 @@ pub enum AlertsCommand {
         /// One JSON object per alert instead of a table.
         #[arg(long)]
         json: bool,
+        /// Also every other device's audit events, fetched from the clinic server this computer
+        /// syncs with and checked against each device's signature.
+        #[arg(long)]
+        clinic_wide: bool,
         #[command(flatten)]
         unlock: Unlock,
     },
@@ -46,6 +50,9 @@ pub enum AlertsCommand {
         /// What the review found and what was done (up to 500 characters).
         #[arg(long)]
         comment: String,
+        /// The alert came from `alerts list --clinic-wide` (another device's events).
+        #[arg(long)]
+        clinic_wide: bool,
         #[command(flatten)]
         unlock: Unlock,
     },

@@ -13,6 +13,39 @@ use mamori_detect::{detect, Context};
 use crate::args::{AlertsCommand, StatusArg};
 use crate::output::table;
 
+/// Fetches every other device's audit events from the clinic server for this session's scans,
+/// and says on stderr which devices the alerts cover and anything missing or refused.
+fn fetch_clinic_wide(
+    context: &crate::context::Context,
+    clinic: &mut mamori_core::clinic::Clinic,
+) -> anyhow::Result<()> {
+    let server = super::sync::remembered_server(context)?;
+    let coverage = super::sync::clinic_wide_audit(context, &server, clinic)?;
+    eprintln!(
+        "{}",
+        crate::locale::pick(
+            &format!("対象: {}台の端末の監査ログ ({})", coverage.devices.len(), coverage.devices.join(", ")),
+            &format!("Covering the audit logs of {} devices ({})", coverage.devices.len(), coverage.devices.join(", ")),
+        )
+    );
+    if !coverage.gaps.is_empty() || coverage.refused > 0 {
+        eprintln!(
+            "{}",
+            crate::locale::pick(
+                &format!(
+                    "注意: 記録の抜けがある端末: {:?}、署名を確認できず除外したまとまり: {}件",
+                    coverage.gaps, coverage.refused
+                ),
+                &format!(
+                    "Caution: devices with missing events: {:?}; batches left out (signature did not check): {}",
+                    coverage.gaps, coverage.refused
+                ),
+            )
+        );
+    }
+    Ok(())
+}
+
 /// `alerts scan`, which needs no data folder.
 pub fn run_offline(command: AlertsCommand) -> anyhow::Result<()> {
     match command {
@@ -24,20 +57,27 @@ pub fn run_offline(command: AlertsCommand) -> anyhow::Result<()> {
 pub fn run(context: &crate::context::Context, command: AlertsCommand) -> anyhow::Result<()> {
     match command {
         AlertsCommand::Scan { .. } => run_offline(command),
-        AlertsCommand::List { status, rule, about, json, unlock } => {
+        AlertsCommand::List { status, rule, about, json, clinic_wide, unlock } => {
             let status = match status {
                 StatusArg::Open => AlertStatus::Open,
                 StatusArg::Acknowledged => AlertStatus::Acknowledged,
                 StatusArg::All => AlertStatus::All,
             };
             let mut clinic = context.unlock(&unlock)?;
+            if clinic_wide {
+                if let Err(error) = fetch_clinic_wide(context, &mut clinic) {
+                    clinic.logout()?;
+                    return Err(error);
+                }
+            }
             let alerts = clinic.alerts(&AlertFilter { status, rule, user: about, since: None });
             clinic.logout()?;
             print_alerts(&alerts?, json)
         }
-        AlertsCommand::Ack { id, comment, unlock } => {
+        AlertsCommand::Ack { id, comment, clinic_wide, unlock } => {
             let mut clinic = context.unlock(&unlock)?;
-            let done = clinic.acknowledge_alert(&id, &comment);
+            let fetched = if clinic_wide { fetch_clinic_wide(context, &mut clinic) } else { Ok(()) };
+            let done = fetched.and_then(|()| Ok(clinic.acknowledge_alert(&id, &comment)?));
             clinic.logout()?;
             done?;
             println!("{}", crate::locale::pick("アラートを確認済みにしました。", "Alert acknowledged."));

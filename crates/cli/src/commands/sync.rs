@@ -65,6 +65,17 @@ pub fn device_reports(
     Ok((runtime.block_on(transport.device_reports())?, runtime.block_on(transport.wipe_acks())?))
 }
 
+/// Every other device's audit events, fetched and checked, for `clinic`'s clinic-wide scans.
+pub fn clinic_wide_audit(
+    context: &Context,
+    server: &ServerSettings,
+    clinic: &mut Clinic,
+) -> anyhow::Result<mamori_core::alerts::AlertCoverage> {
+    let transport = HttpTransport::for_session(server, clinic, &context.keyring)?;
+    let now = clinic.now();
+    Ok(runtime()?.block_on(mamori_sync::clinic_audit::refresh(clinic, &transport, now))?)
+}
+
 /// `mamori check-in`: the login screen's check-in, from the command line.
 pub fn check_in(context: &Context) -> anyhow::Result<()> {
     context.dir.check_initialized()?;

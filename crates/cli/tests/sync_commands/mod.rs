@@ -184,6 +184,15 @@ fn the_admin_invites_the_laptop_and_the_doctor_joins_it_with_code_password_and_s
     assert!(!stdout(&received).contains("received 0"), "{}", stdout(&received));
     let devices = mamori(&desk, &[&["device", "list"][..], &admin].concat(), "demo-admin-password\n");
     assert!(line_with(&stdout(&devices), "home-visit-laptop").contains("enrolled"), "{}", stdout(&devices));
+    // The laptop's audit went to the server with its sync: the admin's clinic-wide list covers
+    // it (each batch checked against the laptop's key); the doctor may not ask for it.
+    let wide =
+        mamori(&desk, &[&["alerts", "list", "--clinic-wide", "--json"][..], &admin].concat(), "demo-admin-password\n");
+    assert!(wide.status.success(), "{}", stderr(&wide));
+    assert!(line_with(&stderr(&wide), "home-visit-laptop").contains('2'), "{}", stderr(&wide));
+    let not_hers =
+        mamori(&laptop, &[&["alerts", "list", "--clinic-wide"][..], &doctor_login].concat(), &format!("{DOCTOR}\n"));
+    assert!(!not_hers.status.success(), "a doctor fetched the clinic-wide audit: {}", stdout(&not_hers));
 
     // The laptop is lost: the admin revokes it, and its next sync is refused.
     let revoked =

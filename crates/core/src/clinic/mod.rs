@@ -91,6 +91,9 @@ pub struct Clinic {
     /// The demo generator's only: the signing keys of the demo staff it writes history for,
     /// handed over from their own sessions. Empty in every other session.
     generator_signers: BTreeMap<String, SigningKey>,
+    /// Other devices' audit events an administrator's device fetched and checked, for this
+    /// session's clinic-wide scans.
+    clinic_wide: Option<alerts::ClinicWide>,
 }
 
 /// What an unlocked session holds. Dropping it wipes the database key, closes the SQLCipher

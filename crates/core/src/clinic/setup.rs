@@ -257,6 +257,7 @@ impl Clinic {
             new_second_factor: None,
             kept_failures: Vec::new(),
             generator_signers: std::collections::BTreeMap::new(),
+            clinic_wide: None,
         })
     }
 

@@ -22,7 +22,9 @@ use mamori_sync::wire::auth::{
     USER_SIGNATURE_HEADER,
 };
 use mamori_sync::wire::codec::{Codec, CONTENT_TYPE};
-use mamori_sync::wire::{AuditEvents, ChainLinks, KeyWraps, PullRequest, PushRequest, VaultRecords};
+use mamori_sync::wire::{
+    AuditBatchesRequest, AuditEvents, ChainLinks, KeyWraps, PullRequest, PushRequest, VaultRecords,
+};
 use tower_http::timeout::TimeoutLayer;
 
 pub use limits::RateLimiter;
@@ -73,6 +75,7 @@ pub fn router<S: Backend>(app: Arc<App<S>>) -> Router {
         .route("/v1/device-reports", post(standing::device_reports::<S>))
         .route("/v1/audit", post(audit_push::<S>))
         .route("/v1/audit/patient", post(audit_patient::<S>))
+        .route("/v1/audit/batches", post(audit_batches::<S>))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(app)
@@ -364,43 +367,73 @@ async fn audit_push<S: Backend>(
     }
 }
 
-/// Every device's audit events naming a patient: only for an enabled administrator, whose own
-/// signature over the request the chain's key for them must verify.
-async fn audit_patient<S: Backend>(
-    State(app): State<Arc<App<S>>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = "/v1/audit/patient";
-    let device = match authenticate(&app, &method, path, &headers, &body).await {
-        Ok(device) => device,
-        Err(refused) => return refused,
-    };
+/// The device a request comes from, if it is also signed by an enabled administrator whose key
+/// in the chain verifies that signature (the clinic-wide audit is theirs alone).
+async fn authenticate_admin<S: Backend>(
+    app: &App<S>,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<String, Response> {
+    let device = authenticate(app, method, path, headers, body).await?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(user), Some(signature), Some(counter)) = (
         header(USER_HEADER),
         header(USER_SIGNATURE_HEADER),
         header(COUNTER_HEADER).and_then(|c| c.parse::<u64>().ok()),
     ) else {
-        return refuse(StatusCode::UNAUTHORIZED, "the report is asked for by an administrator, who signs the request");
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "the clinic-wide audit is asked for by an administrator, who signs the request",
+        ));
     };
-    let message = request_message(method.as_str(), path, &device, counter, &body);
+    let message = request_message(method.as_str(), path, &device, counter, body);
     match app.server.admin_signed(user, &message, signature).await {
-        Ok(true) => {}
+        Ok(true) => Ok(device),
         Ok(false) => {
-            return refuse(
-                StatusCode::FORBIDDEN,
-                "only an enabled administrator's signature opens the clinic-wide audit",
-            )
+            Err(refuse(StatusCode::FORBIDDEN, "only an enabled administrator's signature opens the clinic-wide audit"))
         }
-        Err(error) => return failed(&error),
+        Err(error) => Err(failed(&error)),
+    }
+}
+
+/// Every device's audit events naming a patient, for an administrator's report.
+async fn audit_patient<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = authenticate_admin(&app, &method, "/v1/audit/patient", &headers, &body).await {
+        return refused;
     }
     let Ok(patient) = std::str::from_utf8(&body) else {
         return refuse(StatusCode::BAD_REQUEST, "the body is a patient id");
     };
     match app.server.audit_for_patient(patient).await {
         Ok(events) => binary(AuditEvents { events }.encode()),
+        Err(error) => failed(&error),
+    }
+}
+
+/// A page of every device's signed audit batches, for an administrator's device to run the
+/// insider detector clinic-wide (it checks each batch against its device's key itself).
+async fn audit_batches<S: Backend>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = authenticate_admin(&app, &method, "/v1/audit/batches", &headers, &body).await {
+        return refused;
+    }
+    let request = match AuditBatchesRequest::decode(&body) {
+        Ok(request) => request,
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    match app.server.audit_batches(request.since, request.after).await {
+        Ok(page) => binary(page.encode()),
         Err(error) => failed(&error),
     }
 }

@@ -109,6 +109,15 @@ pub struct AuditEntry {
     pub patient: Option<String>,
 }
 
+/// A device's audit batch exactly as it signed it, kept beside its events so an administrator's
+/// device can check every event against its device's key (it does not trust the server's rows);
+/// `newest_at` (Unix seconds, the latest event time in it) lets it ask for recent weeks only.
+#[derive(Clone, Debug)]
+pub struct ShippedBatch {
+    pub bytes: Vec<u8>,
+    pub newest_at: i64,
+}
+
 /// Whether a batch of audit events starting at `first`, after `prev`, cannot be stored against a
 /// chain held up to `held` (hash `held_hash`): a gap, or another predecessor than the one held.
 /// `None`: compare the events one by one.
@@ -132,13 +141,23 @@ pub(crate) fn audit_boundary(
 /// rewrite of what was shipped) are refused and kept.
 pub trait AuditStorage: Send + Sync + 'static {
     /// Stores `entries` (consecutive, from `first`, chaining from `prev`) where they follow what
-    /// is held; returns the outcome and the device's head after it (sequence, hash).
+    /// is held, and the signed batch they came in when it added any; returns the outcome and the
+    /// device's head after it (sequence, hash).
     fn append_audit(
         &self,
         device: &str,
         prev: Option<Hash32>,
         entries: Vec<AuditEntry>,
+        shipped: ShippedBatch,
     ) -> impl Future<Output = Result<(mamori_sync::wire::AuditOutcome, u64, Hash32)>> + Send;
+    /// Up to `limit` signed batches numbered after `after` holding events at or after `since`
+    /// (Unix seconds), by number; and whether more follow.
+    fn audit_batches(
+        &self,
+        since: i64,
+        after: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<(Vec<(u64, Vec<u8>)>, bool)>> + Send;
     /// Every device's events naming `patient`: (device, sequence, body), by device and sequence.
     fn audit_for_patient(&self, patient: &str) -> impl Future<Output = Result<Vec<(String, u64, Vec<u8>)>>> + Send;
 }

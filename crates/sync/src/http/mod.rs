@@ -15,8 +15,9 @@ use crate::wire::auth::{
 };
 use crate::wire::codec::{Codec, CONTENT_TYPE};
 use crate::wire::{
-    AuditEvents, AuditReceipt, ChainLinks, CheckIn, CheckInRequest, DeviceReports, Hash32, KeyWraps, PullRequest,
-    PullResponse, PushRequest, PushResponse, ServerState, Signed, VaultRecords, WipeAcks,
+    AuditBatches, AuditBatchesRequest, AuditEvents, AuditReceipt, ChainLinks, CheckIn, CheckInRequest, DeviceReports,
+    Hash32, KeyWraps, PullRequest, PullResponse, PushRequest, PushResponse, ServerState, Signed, VaultRecords,
+    WipeAcks,
 };
 
 /// The header in a 409 answer that gives the lowest counter the server will take next.
@@ -193,6 +194,14 @@ impl HttpTransport {
     /// Ships an audit batch (bytes signed by this device); the server's receipt.
     pub async fn push_audit(&self, batch: Vec<u8>) -> Result<AuditReceipt> {
         AuditReceipt::decode(&self.call(reqwest::Method::POST, "/v1/audit", batch).await?)
+    }
+
+    /// A page of every device's signed audit batches holding events since `request.since`: an
+    /// administrator's request, signed by them.
+    pub async fn audit_batches(&self, request: AuditBatchesRequest, user: UserSigner<'_>) -> Result<AuditBatches> {
+        AuditBatches::decode(
+            &self.call_as(reqwest::Method::POST, "/v1/audit/batches", request.encode(), Some(user)).await?,
+        )
     }
 
     /// Every device's audit events naming `patient`: an administrator's request, signed by them.

@@ -2,12 +2,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod clinic_audit;
 pub mod codec;
 pub mod envelope;
 pub mod frontier;
 pub mod messages;
 pub mod standing;
 
+pub use clinic_audit::{AuditBatches, AuditBatchesRequest};
 pub use codec::Codec;
 pub use envelope::{genesis_prev, DataKey, Envelope, Hash32, Header};
 pub use frontier::{Frontier, Position};

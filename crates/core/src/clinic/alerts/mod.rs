@@ -6,6 +6,7 @@
 //! Acknowledging an alert is a signed change of its own, with the administrator's comment.
 
 mod acks;
+mod clinic_wide;
 mod context;
 mod found;
 mod pseudonym;
@@ -20,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use acks::Acknowledgement;
+pub(crate) use clinic_wide::ClinicWide;
+pub use clinic_wide::{AlertCoverage, OtherDevicesAudit};
 pub(crate) use settings::prefixed;
 pub use settings::{value_kept_private, StaffProfile, RECORDS_PREFIX, SETTING_PREFIX};
 
@@ -32,7 +35,7 @@ use crate::{Error, Result};
 
 /// How far back a scan reads the audit log: four weeks of baseline for the volume rule, and two
 /// more for alerts still under review.
-const SCAN_DAYS: i64 = 42;
+pub const SCAN_DAYS: i64 = 42;
 /// The longest comment an acknowledgement takes.
 pub const MAX_COMMENT: usize = 500;
 
@@ -122,6 +125,9 @@ impl Clinic {
             .filter(|e| e.at >= since)
             .filter_map(|e| serde_json::to_value(&e).ok().and_then(|v| serde_json::from_value(v).ok()))
             .collect();
+        // And, after an administrator's device fetched them, every other device's.
+        let others = self.other_devices_events(since, &events);
+        events.extend(others);
         // In time order (the chain is in the order events were written, which a device whose
         // clock was set back, or the demo's generated past, does not keep).
         events.sort_by_key(|e| e.at);

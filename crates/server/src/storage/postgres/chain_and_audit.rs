@@ -6,7 +6,7 @@ use mamori_sync::wire::{AuditOutcome, DeviceReport, Hash32};
 use tokio_postgres::IsolationLevel;
 
 use super::{sql_seq, PostgresStorage, LOCK_SPACE};
-use crate::storage::{AuditEntry, AuditStorage, ChainStorage, StoredLink};
+use crate::storage::{AuditEntry, AuditStorage, ChainStorage, ShippedBatch, StoredLink};
 use crate::{Error, Result};
 
 /// The second key of the lock that serialises chain appends between processes.
@@ -143,6 +143,7 @@ impl AuditStorage for PostgresStorage {
         device: &str,
         prev: Option<Hash32>,
         entries: Vec<AuditEntry>,
+        shipped: ShippedBatch,
     ) -> Result<(AuditOutcome, u64, Hash32)> {
         let mut client = self.pool.get().await?;
         let tx = client.build_transaction().isolation_level(IsolationLevel::ReadCommitted).start().await?;
@@ -195,9 +196,36 @@ impl AuditStorage for PostgresStorage {
             }
             outcome
         };
+        if outcome == AuditOutcome::Stored {
+            tx.execute(
+                "INSERT INTO audit_batches (device, newest_at, bytes) VALUES ($1, $2, $3)",
+                &[&device, &shipped.newest_at, &shipped.bytes],
+            )
+            .await?;
+        }
         let (seq, hash) = head(&tx, device).await?;
         tx.commit().await?;
         Ok((outcome, seq, hash))
+    }
+
+    /// Numbers are handed out before commit, so a batch committing while a page is read may
+    /// appear behind it; readers ask again from the start of their window each time.
+    async fn audit_batches(&self, since: i64, after: u64, limit: usize) -> Result<(Vec<(u64, Vec<u8>)>, bool)> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT number, bytes FROM audit_batches WHERE number > $1 AND newest_at >= $2 ORDER BY number LIMIT $3",
+                &[&sql_seq(after), &since, &sql_seq(limit as u64 + 1)],
+            )
+            .await?;
+        let mut batches = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let number: i64 = row.try_get(0)?;
+            batches.push((u64::try_from(number).unwrap_or(0), row.try_get(1)?));
+        }
+        let more = batches.len() > limit;
+        batches.truncate(limit);
+        Ok((batches, more))
     }
 
     async fn audit_for_patient(&self, patient: &str) -> Result<Vec<(String, u64, Vec<u8>)>> {

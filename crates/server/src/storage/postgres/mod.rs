@@ -90,6 +90,20 @@ DO $$ BEGIN
         FOR EACH STATEMENT EXECUTE FUNCTION envelopes_are_append_only();
     END IF;
 END $$;
+CREATE TABLE IF NOT EXISTS audit_batches (
+    number     BIGSERIAL PRIMARY KEY,
+    device     TEXT COLLATE \"C\" NOT NULL,
+    newest_at  BIGINT NOT NULL,
+    bytes      BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_batches_by_time ON audit_batches (newest_at);
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger
+                   WHERE tgname = 'audit_batches_are_append_only' AND tgrelid = 'audit_batches'::regclass) THEN
+        CREATE TRIGGER audit_batches_are_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_batches
+        FOR EACH STATEMENT EXECUTE FUNCTION envelopes_are_append_only();
+    END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS audit_forks (
     device  TEXT COLLATE \"C\" NOT NULL,
     seq     BIGINT NOT NULL,

@@ -8,7 +8,7 @@ use mamori_sync::wire::{Frontier, Position};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use super::{AuditEntry, AuditStorage, Incoming, RequestCounters, Storage, Stored};
+use super::{AuditEntry, AuditStorage, Incoming, RequestCounters, ShippedBatch, Storage, Stored};
 use crate::{Error, Result};
 
 mod chain;
@@ -86,6 +86,18 @@ CREATE TRIGGER IF NOT EXISTS audit_events_are_never_updated BEFORE UPDATE ON aud
 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_events_are_never_deleted BEFORE DELETE ON audit_events
 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+-- The signed batches those events came in, for administrators' devices to check them.
+CREATE TABLE IF NOT EXISTS audit_batches (
+    number     INTEGER PRIMARY KEY AUTOINCREMENT,
+    device     TEXT NOT NULL,
+    newest_at  INTEGER NOT NULL,
+    bytes      BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_batches_by_time ON audit_batches (newest_at);
+CREATE TRIGGER IF NOT EXISTS audit_batches_are_never_updated BEFORE UPDATE ON audit_batches
+BEGIN SELECT RAISE(ABORT, 'audit batches are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_batches_are_never_deleted BEFORE DELETE ON audit_batches
+BEGIN SELECT RAISE(ABORT, 'audit batches are append-only'); END;
 CREATE TABLE IF NOT EXISTS audit_forks (
     device  TEXT NOT NULL,
     seq     INTEGER NOT NULL,
@@ -296,6 +308,7 @@ impl AuditStorage for SqliteStorage {
         device: &str,
         prev: Option<Hash32>,
         entries: Vec<AuditEntry>,
+        shipped: ShippedBatch,
     ) -> Result<(AuditOutcome, u64, Hash32)> {
         let device = device.to_owned();
         self.with(move |conn| {
@@ -347,9 +360,35 @@ impl AuditStorage for SqliteStorage {
             if outcome == AuditOutcome::Fork {
                 mamori_core::log_safe!(warn, "a device offered a rewritten audit chain", seq = first);
             }
+            if outcome == AuditOutcome::Stored {
+                tx.execute(
+                    "INSERT INTO audit_batches (device, newest_at, bytes) VALUES (?1, ?2, ?3)",
+                    params![device, shipped.newest_at, shipped.bytes],
+                )?;
+            }
             let (seq, hash) = head(&tx)?;
             tx.commit()?;
             Ok((outcome, seq, hash))
+        })
+        .await
+    }
+
+    async fn audit_batches(&self, since: i64, after: u64, limit: usize) -> Result<(Vec<(u64, Vec<u8>)>, bool)> {
+        self.with(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT number, bytes FROM audit_batches WHERE number > ?1 AND newest_at >= ?2 ORDER BY number LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![sql_seq(after), since, sql_seq(limit as u64 + 1)], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
+            })?;
+            let mut batches = Vec::new();
+            for row in rows {
+                let (number, bytes) = row?;
+                batches.push((u64::try_from(number).unwrap_or(0), bytes));
+            }
+            let more = batches.len() > limit;
+            batches.truncate(limit);
+            Ok((batches, more))
         })
         .await
     }
