@@ -49,6 +49,8 @@ export const COMMANDS = [
   'audit_alerts',
   'set_idle_timeout',
   'insider_alerts',
+  'clinic_wide_alerts',
+  'alert_coverage',
   'acknowledge_alert',
   'alert_summary',
   'staff_profiles',
