@@ -14,6 +14,11 @@ use tauri::webview::InvokeRequest;
 use tauri::Manager;
 use tauri::{WebviewWindow, WebviewWindowBuilder};
 
+/// What the insider detector is told from the window: appointments with their kind and
+/// clinician, the clinic's hours and holidays, the roster.
+#[path = "ipc/detection_context.rs"]
+mod detection_context;
+
 struct Window {
     _tmp: tempfile::TempDir,
     _app: tauri::App<MockRuntime>,

@@ -51,3 +51,44 @@ fn the_days_list_holds_todays_appointments_in_time_order_and_is_audited() {
     let events = site.login("admin").audit_events(&Filter::User("reception".into())).expect("events");
     assert!(events.iter().any(|e| e.action == Action::Read && e.patients_listed.contains(&p.id)));
 }
+
+/// Story: the receptionist books a home visit for the nurse. To pick the clinician in charge she
+/// gets the clinic's doctors and nurses by login and role, doctors first — nobody else, and
+/// nothing more of them; the administrator, who reads no appointments, gets no such list.
+#[test]
+fn the_front_desk_names_a_clinician_from_the_doctors_and_nurses_only() {
+    use mamori_core::domain::{Clinician, EncounterKind, Role};
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = Site::demo(tmp.path(), MemoryStore::default(), 5, 7);
+    let mut desk = site.login("reception");
+    let clinicians = desk.clinicians().expect("the clinicians");
+    assert_eq!(
+        clinicians,
+        [
+            Clinician { name: "doctor".into(), role: Role::Doctor },
+            Clinician { name: "nurse".into(), role: Role::Nurse }
+        ]
+    );
+    let listed = serde_json::to_value(&clinicians[0]).expect("json");
+    assert_eq!(listed, serde_json::json!({ "name": "doctor", "role": "doctor" }), "no display name, nothing else");
+
+    let p =
+        desk.register_patient(&patient("5101", ("訪問", "予定"), ("ホウモン", "ヨテイ"), "1938-05-05", "")).expect("p");
+    let input = AppointmentInput {
+        scheduled_at: mamori_core::clock::Clock::now(&site.clock),
+        purpose: "訪問診療".into(),
+        kind: "home_visit".into(),
+        clinician: clinicians[1].name.clone(),
+    };
+    let booked = desk.book_appointment(p.id, &input).expect("a home visit");
+    assert_eq!((booked.kind, booked.clinician.as_deref()), (EncounterKind::HomeVisit, Some("nurse")));
+    let Err(Error::Invalid(errors)) =
+        desk.book_appointment(p.id, &AppointmentInput { kind: "往診".into(), ..input.clone() })
+    else {
+        panic!("an unknown kind is refused")
+    };
+    assert!(errors.has(mamori_core::domain::Field::VisitKind), "the kind is named, not the purpose: {errors:?}");
+
+    assert!(matches!(site.login("admin").clinicians(), Err(Error::Denied { .. })));
+}

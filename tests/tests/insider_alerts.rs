@@ -140,11 +140,13 @@ fn the_admin_sees_explained_alerts_acknowledges_one_and_the_nurse_cannot_hide_he
 /// Story: the doctor opens an established patient's chart at 23:00. With no roster it is an
 /// off-hours alert; once the administrator enters that night's on-call shift, the next scan
 /// finds it explained and the alert goes. A roster naming someone who is not a user, a shift
-/// that ends before it starts, or a cover that covers nobody is refused.
+/// that ends before it starts, or a cover that covers nobody (or herself) is refused, naming the
+/// shift; so is a day whose hours close as they open.
 #[test]
 fn an_on_call_night_entered_in_the_roster_explains_the_doctors_night_access() {
-    use mamori_core::domain::EncounterKind;
-    use mamori_detect::context::{Shift, ShiftKind};
+    use mamori_core::alerts::{ClinicHours, Shift, ShiftKind};
+    use mamori_core::domain::validation::Problem;
+    use mamori_core::domain::{EncounterKind, Field, FieldError};
 
     let tmp = tempfile::tempdir().expect("tempdir");
     let site = Site::new(tmp.path(), MemoryStore::default());
@@ -179,13 +181,28 @@ fn an_on_call_night_entered_in_the_roster_explains_the_doctors_night_access() {
         covers: covers.map(str::to_string),
     };
     let (from, to) = (night - Duration::hours(5), night + Duration::hours(9));
-    for bad in [
-        shift("nobody", ShiftKind::OnCall, from, to, None),
-        shift("doctor", ShiftKind::OnCall, to, from, None),
-        shift("doctor", ShiftKind::Cover, from, to, None),
+    let on_call = shift("doctor", ShiftKind::OnCall, from, to, None);
+    assert!(matches!(
+        admin.set_roster(&[shift("nobody", ShiftKind::OnCall, from, to, None)]),
+        Err(Error::NotFound { .. })
+    ));
+    // A bad shift is refused, and the error names the shift (by its place in the list) and what
+    // is wrong with it, not some other field.
+    for (bad, field, problem) in [
+        (shift("doctor", ShiftKind::OnCall, to, from, None), Field::Shift, Problem::RangeReversed),
+        (shift("doctor", ShiftKind::Cover, from, to, None), Field::Covers, Problem::Required),
+        (shift("doctor", ShiftKind::Cover, from, to, Some("doctor")), Field::Covers, Problem::UnknownChoice),
     ] {
-        assert!(admin.set_roster(&[bad]).is_err(), "a bad shift is refused");
+        let Err(Error::Invalid(errors)) = admin.set_roster(&[on_call.clone(), bad]) else { panic!("refused") };
+        assert_eq!(errors.fields(), [FieldError { field, problem, item: Some(2) }]);
     }
+    let mut hours = ClinicHours::default();
+    hours.hours[0].close = hours.hours[0].open;
+    let Err(Error::Invalid(errors)) = admin.set_clinic_hours(&hours) else { panic!("a day that closes as it opens") };
+    assert_eq!(
+        errors.fields(),
+        [FieldError { field: Field::ClinicHours, problem: Problem::RangeReversed, item: Some(1) }]
+    );
     admin.set_roster(&[shift("doctor", ShiftKind::OnCall, from, to, None)]).expect("the on-call night");
     let after = admin.alerts(&open).expect("alerts");
     assert!(!night_alert(&after), "the on-call shift explains it: {after:#?}");

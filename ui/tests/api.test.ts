@@ -1,6 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Command } from '../src/generated/commands';
-import type { AllergyInput, PatientInput, PrescriptionItemInput, ProblemInput, VitalsInput } from '../src/lib/types';
+import type {
+  AllergyInput,
+  ClinicHours,
+  PatientInput,
+  PrescriptionItemInput,
+  ProblemInput,
+  Shift,
+  VitalsInput,
+} from '../src/lib/types';
 
 const invoke = vi.fn();
 vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
@@ -16,6 +24,12 @@ beforeEach(() => {
 
 const PATIENT = '0190d5a8-0000-7000-8000-000000000001';
 const ENCOUNTER = '0190d5a8-0000-7000-8000-000000000002';
+const HOURS: ClinicHours = {
+  utc_offset_minutes: 540,
+  hours: [{ weekday: 0, open: '09:00:00', close: '18:00:00' }],
+  holidays: ['2026-12-31'],
+};
+const SHIFT: Shift = { user: 'doctor', kind: 'on_call', from: '2026-11-30T09:00:00Z', to: '2026-11-30T23:00:00Z', covers: null };
 
 describe('command wrappers', () => {
   it('name each command and pass camelCase arguments as in docs/desktop-ipc.md', async () => {
@@ -67,6 +81,12 @@ describe('command wrappers', () => {
         'book_appointment',
         { patientId: PATIENT, scheduledAt: '2026-11-30T00:00:00Z', purpose: '定期受診' },
       ],
+      [
+        () => api.bookAppointment(PATIENT, '2026-11-30T05:00:00Z', '訪問診療', 'home_visit', 'nurse'),
+        'book_appointment',
+        { patientId: PATIENT, scheduledAt: '2026-11-30T05:00:00Z', purpose: '訪問診療', kind: 'home_visit', clinician: 'nurse' },
+      ],
+      [() => api.clinicians(), 'clinicians', undefined],
       [() => api.checkIn('a1'), 'check_in', { appointmentId: 'a1' }],
       [() => api.checkInWalkIn(PATIENT, '発熱'), 'check_in_walk_in', { patientId: PATIENT, purpose: '発熱' }],
       [() => api.chart(PATIENT), 'chart', { patientId: PATIENT }],
@@ -125,6 +145,14 @@ describe('command wrappers', () => {
         'set_staff_profile',
         { profile: { user: 'nurse', surname: '高橋', surname_kana: null, home_town: '下馬', home_block: '3' } },
       ],
+      [() => api.clinicHours(), 'clinic_hours', undefined],
+      [
+        () => api.setClinicHours(HOURS),
+        'set_clinic_hours',
+        { hours: HOURS },
+      ],
+      [() => api.roster(), 'roster', undefined],
+      [() => api.setRoster([SHIFT]), 'set_roster', { roster: [SHIFT] }],
       [() => api.posture(), 'posture', undefined],
       [
         () => api.recordTraining('nurse', '2026-11-30', 'phishing_drill', '標的型メール訓練', true),

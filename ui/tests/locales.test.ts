@@ -66,6 +66,8 @@ describe('translation files', () => {
         'admin',
       ],
       encounters: ['outpatient', 'home_visit'],
+      weekdays: ['0', '1', '2', '3', '4', '5', '6'],
+      'roster.kind': ['on_call', 'cover'],
       problems: ['active', 'resolved'],
       language: ['ja', 'en'],
       'admin.tab': ['users', 'settings', 'audit', 'alerts'],

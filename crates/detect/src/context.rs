@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::event::Role;
 
@@ -28,7 +29,7 @@ pub struct Context {
     pub roster: Vec<Shift>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct ClinicHours {
     /// Minutes east of UTC of the clinic's local time (Japan: 540).
     pub utc_offset_minutes: i32,
@@ -49,7 +50,7 @@ impl Default for ClinicHours {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct OpenHours {
     pub weekday: u8,
     pub open: NaiveTime,
@@ -173,7 +174,7 @@ pub struct LabResult {
     pub ordered_by: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ShiftKind {
     /// Night or weekend on call.
@@ -182,7 +183,7 @@ pub enum ShiftKind {
     Cover,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Shift {
     pub user: String,
     pub kind: ShiftKind,

@@ -1,9 +1,10 @@
 //! The administrator's insider-detection alerts: the list (after a fresh scan of this
 //! computer's audit log and, once fetched, every other device's), acknowledging one with a
-//! comment, the day's summary, and the staff profiles the detector compares with charts. The
-//! core decides who may; the detector runs there.
+//! comment, the day's summary, and what the detector is told about the clinic: the staff
+//! profiles it compares with charts, the clinic's hours and holidays, and the on-call and cover
+//! roster. The core decides who may; the detector runs there.
 
-use mamori_core::alerts::{AlertCoverage, AlertFilter, AlertSummary, AlertView, StaffProfile};
+use mamori_core::alerts::{AlertCoverage, AlertFilter, AlertSummary, AlertView, ClinicHours, Shift, StaffProfile};
 use mamori_core::clinic::Clinic;
 use mamori_sync::http::HttpTransport;
 use tauri::State;
@@ -58,4 +59,27 @@ pub async fn staff_profiles(state: State<'_, AppState>) -> UiResult<Vec<StaffPro
 #[tauri::command]
 pub async fn set_staff_profile(state: State<'_, AppState>, profile: StaffProfile) -> UiResult<()> {
     state.with_session(|c| c.set_staff_profile(&profile))
+}
+
+/// The clinic's opening hours and holidays (the default week until an administrator sets them).
+#[tauri::command]
+pub async fn clinic_hours(state: State<'_, AppState>) -> UiResult<ClinicHours> {
+    state.with_session(|c| Ok(c.detection_settings()?.0))
+}
+
+#[tauri::command]
+pub async fn set_clinic_hours(state: State<'_, AppState>, hours: ClinicHours) -> UiResult<()> {
+    state.with_session(|c| c.set_clinic_hours(&hours))
+}
+
+/// The on-call and cover shifts (times in UTC).
+#[tauri::command]
+pub async fn roster(state: State<'_, AppState>) -> UiResult<Vec<Shift>> {
+    state.with_session(|c| Ok(c.detection_settings()?.1))
+}
+
+/// Replaces the whole roster.
+#[tauri::command]
+pub async fn set_roster(state: State<'_, AppState>, roster: Vec<Shift>) -> UiResult<()> {
+    state.with_session(|c| c.set_roster(&roster))
 }

@@ -1,8 +1,8 @@
-//! The front desk (受付): search, the day's list, registration and check-in.
+//! The front desk (受付): search, the day's list, registration, booking and check-in.
 
 use chrono::{DateTime, Utc};
 use mamori_core::clinic::Visit;
-use mamori_core::domain::{Appointment, AppointmentInput, Patient, PatientInput};
+use mamori_core::domain::{Appointment, AppointmentInput, Clinician, Patient, PatientInput};
 use mamori_core::search::PatientSummary;
 use tauri::State;
 use uuid::Uuid;
@@ -45,6 +45,12 @@ pub async fn update_patient(state: State<'_, AppState>, id: Uuid, input: Patient
 #[tauri::command]
 pub async fn patient(state: State<'_, AppState>, id: Uuid) -> UiResult<Patient> {
     state.with_session(|c| c.patient(id))
+}
+
+/// The doctors and nurses an appointment may name as the clinician in charge (logins and roles).
+#[tauri::command]
+pub async fn clinicians(state: State<'_, AppState>) -> UiResult<Vec<Clinician>> {
+    state.with_session(|c| c.clinicians())
 }
 
 #[tauri::command]

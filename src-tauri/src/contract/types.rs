@@ -30,6 +30,8 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<PrescriptionItemInput>();
     v.visit::<Section>();
     v.visit::<Role>();
+    v.visit::<mamori_core::alerts::ClinicHours>();
+    v.visit::<mamori_core::alerts::Shift>();
     // Results.
     v.visit::<AppStatus>();
     v.visit::<SessionView>();
@@ -49,6 +51,7 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<Prescription>();
     v.visit::<BreakGlassGrant>();
     v.visit::<User>();
+    v.visit::<Clinician>();
     v.visit::<AuditEvent>();
     v.visit::<ExplainedEvent>();
     v.visit::<PatientAuditReport>();

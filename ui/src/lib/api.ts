@@ -19,6 +19,8 @@ import type {
   Appointment,
   BreakGlassGrant,
   Chart,
+  ClinicHours,
+  Clinician,
   Encounter,
   EncounterKind,
   IsoDate,
@@ -43,6 +45,7 @@ import type {
   Section,
   Session,
   SessionState,
+  Shift,
   SoapNote,
   SoapText,
   StaffProfile,
@@ -128,8 +131,17 @@ export const updatePatient = (id: Uuid, input: PatientInput) => call<Patient>('u
 
 export const patient = (id: Uuid) => call<Patient>('patient', { id });
 
-export const bookAppointment = (patientId: Uuid, scheduledAt: DateTimeUtc, purpose: string) =>
-  call<Appointment>('book_appointment', { patientId, scheduledAt, purpose });
+/** The doctors and nurses an appointment may name as the clinician in charge (login and role). */
+export const clinicians = () => call<Clinician[]>('clinicians');
+
+/** Books a visit; `clinician` is a login from `clinicians()`, absent for none. */
+export const bookAppointment = (
+  patientId: Uuid,
+  scheduledAt: DateTimeUtc,
+  purpose: string,
+  kind?: EncounterKind,
+  clinician?: string,
+) => call<Appointment>('book_appointment', { patientId, scheduledAt, purpose, kind, clinician });
 
 export const checkIn = (appointmentId: Uuid) => call<Appointment>('check_in', { appointmentId });
 
@@ -221,6 +233,17 @@ export const alertSummary = () => call<AlertSummary>('alert_summary');
 export const staffProfiles = () => call<StaffProfile[]>('staff_profiles');
 
 export const setStaffProfile = (profile: StaffProfile) => call<null>('set_staff_profile', { profile });
+
+/** Opening hours by weekday (0 = Monday, clinic time) and holidays. */
+export const clinicHours = () => call<ClinicHours>('clinic_hours');
+
+export const setClinicHours = (hours: ClinicHours) => call<null>('set_clinic_hours', { hours });
+
+/** On-call and cover shifts, times in UTC. */
+export const roster = () => call<Shift[]>('roster');
+
+/** Replaces the whole roster. */
+export const setRoster = (roster: Shift[]) => call<null>('set_roster', { roster });
 
 // ---- posture and staff records ----
 

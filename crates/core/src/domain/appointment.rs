@@ -49,7 +49,7 @@ fn visit_kind(text: &str) -> Check<EncounterKind> {
     match nfkc_compact(text).as_str() {
         "" | "outpatient" => Ok(EncounterKind::Outpatient),
         "home_visit" => Ok(EncounterKind::HomeVisit),
-        _ => invalid(Field::Purpose, Problem::UnknownChoice),
+        _ => invalid(Field::VisitKind, Problem::UnknownChoice),
     }
 }
 

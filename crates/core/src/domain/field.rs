@@ -52,6 +52,12 @@ fields! {
     TemperatureC = "temperature_c",
     // Appointments (AppointmentInput).
     Clinician = "clinician",
+    VisitKind = "visit_kind",
+    // What the insider detector is told: opening hours, holidays and the on-call/cover roster.
+    ClinicHours = "clinic_hours",
+    UtcOffset = "utc_offset",
+    Shift = "shift",
+    Covers = "covers",
     // An alert's acknowledgement.
     Comment = "comment",
     // Staff records (training, reviews).

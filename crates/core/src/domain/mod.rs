@@ -23,5 +23,5 @@ pub use insurance::{Insurance, InsuranceInput};
 pub use note::{NoteKind, NoteStatus, SoapNote, SoapText};
 pub use patient::{Patient, PatientInput, SensitiveKind, Sex};
 pub use prescription::{Prescription, PrescriptionItem, PrescriptionItemInput};
-pub use user::{Role, User};
+pub use user::{Clinician, Role, User};
 pub use validation::{Field, FieldError, ValidationErrors};

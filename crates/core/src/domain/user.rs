@@ -45,6 +45,14 @@ pub struct User {
     pub disabled: bool,
 }
 
+/// A doctor or nurse as the front desk may name them for an appointment: the login and the role,
+/// nothing else of the member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Clinician {
+    pub name: String,
+    pub role: Role,
+}
+
 impl User {
     /// Validates a new user's names, reporting both at once when both are wrong.
     pub fn build(name: &str, display_name: &str, role: Role) -> Valid<Self> {

@@ -337,6 +337,11 @@ impl Checker {
         self.errors.push(FieldError::new(field, problem));
     }
 
+    /// Notes a problem of the `item`-th (1-based) entry of a list (a day's hours, a shift).
+    pub fn add_in_item(&mut self, item: usize, field: Field, problem: Problem) {
+        self.errors.push(FieldError { field, problem, item: Some(item) });
+    }
+
     /// True when a problem was noted for `field`.
     pub fn has(&self, field: Field) -> bool {
         self.errors.iter().any(|e| e.field == field)

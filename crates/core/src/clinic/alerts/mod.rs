@@ -23,6 +23,9 @@ use ts_rs::TS;
 pub use acks::Acknowledgement;
 pub(crate) use clinic_wide::ClinicWide;
 pub use clinic_wide::{AlertCoverage, OtherDevicesAudit};
+/// What an administrator tells the detector about the clinic (`settings.rs`), as the detector
+/// defines it.
+pub use mamori_detect::context::{ClinicHours, OpenHours, Shift, ShiftKind};
 pub(crate) use settings::prefixed;
 pub use settings::{value_kept_private, StaffProfile, RECORDS_PREFIX, SETTING_PREFIX};
 

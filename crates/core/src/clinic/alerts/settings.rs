@@ -14,7 +14,7 @@ use ts_rs::TS;
 use crate::changelog::OpenBody;
 use crate::clinic::Clinic;
 use crate::domain::kana::nfkc_compact;
-use crate::domain::validation::{bounded_text, Field, Problem};
+use crate::domain::validation::{bounded_text, Checker, Field, Problem};
 use crate::policy::{Access, Section};
 use crate::{Error, Result};
 
@@ -89,32 +89,51 @@ impl Clinic {
         Ok((settings.clinic_hours.unwrap_or_default(), settings.roster, settings.staff_profiles))
     }
 
-    /// Sets the clinic's opening hours and holidays (admin only).
+    /// Sets the clinic's opening hours and holidays (admin only). Each day's hours name a weekday
+    /// (0 = Monday) and close after they open; the offset is a real one (UTC−12 to UTC+14).
     pub fn set_clinic_hours(&mut self, hours: &ClinicHours) -> Result<()> {
         self.authorize(Section::Administration, Access::Write, None)?;
-        let valid = hours.hours.iter().all(|h| h.weekday < 7 && h.open < h.close)
-            && (-720..=840).contains(&hours.utc_offset_minutes);
-        if !valid {
-            return Err(Error::invalid(Field::Purpose, Problem::RangeReversed));
+        let mut checks = Checker::new();
+        if !(-720..=840).contains(&hours.utc_offset_minutes) {
+            checks.add(Field::UtcOffset, Problem::OutOfRange { min: -720.0, max: 840.0 });
         }
-        self.put_setting(HOURS, hours)
+        for (i, day) in hours.hours.iter().enumerate() {
+            let problem = if day.weekday >= 7 {
+                Problem::UnknownChoice
+            } else if day.open >= day.close {
+                Problem::RangeReversed
+            } else {
+                continue;
+            };
+            checks.add_in_item(i + 1, Field::ClinicHours, problem);
+        }
+        checks.finish()?;
+        let mut cleaned = hours.clone();
+        cleaned.holidays.sort_unstable();
+        cleaned.holidays.dedup();
+        self.put_setting(HOURS, &cleaned)
     }
 
     /// Replaces the on-call and cover roster (admin only). Each shift names a user of the
-    /// clinic, ends after it starts, and a cover names whose patients.
+    /// clinic, ends after it starts, and a cover names whose patients (someone else's).
     pub fn set_roster(&mut self, roster: &[Shift]) -> Result<()> {
         self.authorize(Section::Administration, Access::Write, None)?;
-        for shift in roster {
+        let mut checks = Checker::new();
+        for (i, shift) in roster.iter().enumerate() {
             self.known_user(&shift.user)?;
             if shift.to <= shift.from {
-                return Err(Error::invalid(Field::Purpose, Problem::RangeReversed));
+                checks.add_in_item(i + 1, Field::Shift, Problem::RangeReversed);
             }
             match (&shift.kind, &shift.covers) {
+                (ShiftKind::Cover, Some(covered)) if *covered == shift.user => {
+                    checks.add_in_item(i + 1, Field::Covers, Problem::UnknownChoice);
+                }
                 (ShiftKind::Cover, Some(covered)) => self.known_user(covered)?,
-                (ShiftKind::Cover, None) => return Err(Error::invalid(Field::StaffMember, Problem::Required)),
+                (ShiftKind::Cover, None) => checks.add_in_item(i + 1, Field::Covers, Problem::Required),
                 (ShiftKind::OnCall, _) => {}
             }
         }
+        checks.finish()?;
         self.put_setting(ROSTER, &roster)
     }
 
