@@ -124,7 +124,7 @@ impl<S: AuditStorage> AuditStorage for Timed<S> {
         since: i64,
         after: u64,
         limit: usize,
-    ) -> mamori_server::Result<(Vec<(u64, Vec<u8>)>, bool)> {
+    ) -> mamori_server::Result<mamori_server::storage::BatchPage> {
         self.inner.audit_batches(since, after, limit).await
     }
 

@@ -118,6 +118,9 @@ pub struct ShippedBatch {
     pub newest_at: i64,
 }
 
+/// A page of signed audit batches (each with its number) and whether more follow.
+pub type BatchPage = (Vec<(u64, Vec<u8>)>, bool);
+
 /// Whether a batch of audit events starting at `first`, after `prev`, cannot be stored against a
 /// chain held up to `held` (hash `held_hash`): a gap, or another predecessor than the one held.
 /// `None`: compare the events one by one.
@@ -152,12 +155,7 @@ pub trait AuditStorage: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(mamori_sync::wire::AuditOutcome, u64, Hash32)>> + Send;
     /// Up to `limit` signed batches numbered after `after` holding events at or after `since`
     /// (Unix seconds), by number; and whether more follow.
-    fn audit_batches(
-        &self,
-        since: i64,
-        after: u64,
-        limit: usize,
-    ) -> impl Future<Output = Result<(Vec<(u64, Vec<u8>)>, bool)>> + Send;
+    fn audit_batches(&self, since: i64, after: u64, limit: usize) -> impl Future<Output = Result<BatchPage>> + Send;
     /// Every device's events naming `patient`: (device, sequence, body), by device and sequence.
     fn audit_for_patient(&self, patient: &str) -> impl Future<Output = Result<Vec<(String, u64, Vec<u8>)>>> + Send;
 }

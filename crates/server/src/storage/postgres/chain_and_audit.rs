@@ -210,7 +210,7 @@ impl AuditStorage for PostgresStorage {
 
     /// Numbers are handed out before commit, so a batch committing while a page is read may
     /// appear behind it; readers ask again from the start of their window each time.
-    async fn audit_batches(&self, since: i64, after: u64, limit: usize) -> Result<(Vec<(u64, Vec<u8>)>, bool)> {
+    async fn audit_batches(&self, since: i64, after: u64, limit: usize) -> Result<crate::storage::BatchPage> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
