@@ -109,6 +109,9 @@ pub struct AuditEntry {
     pub patient: Option<String>,
 }
 
+/// A page of signed audit batches, each with its number, and whether more follow.
+pub type BatchPage = (Vec<(u64, Vec<u8>)>, bool);
+
 /// A device's audit batch exactly as it signed it, kept beside its events so an administrator's
 /// device can check every event against its device's key (it does not trust the server's rows);
 /// `newest_at` (Unix seconds, the latest event time in it) lets it ask for recent weeks only.
@@ -152,12 +155,7 @@ pub trait AuditStorage: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(mamori_sync::wire::AuditOutcome, u64, Hash32)>> + Send;
     /// Up to `limit` signed batches numbered after `after` holding events at or after `since`
     /// (Unix seconds), by number; and whether more follow.
-    fn audit_batches(
-        &self,
-        since: i64,
-        after: u64,
-        limit: usize,
-    ) -> impl Future<Output = Result<(Vec<(u64, Vec<u8>)>, bool)>> + Send;
+    fn audit_batches(&self, since: i64, after: u64, limit: usize) -> impl Future<Output = Result<BatchPage>> + Send;
     /// Every device's events naming `patient`: (device, sequence, body), by device and sequence.
     fn audit_for_patient(&self, patient: &str) -> impl Future<Output = Result<Vec<(String, u64, Vec<u8>)>>> + Send;
 }

@@ -6,7 +6,7 @@ use mamori_sync::wire::{AuditOutcome, DeviceReport, Hash32};
 use tokio_postgres::IsolationLevel;
 
 use super::{sql_seq, PostgresStorage, LOCK_SPACE};
-use crate::storage::{AuditEntry, AuditStorage, ChainStorage, ShippedBatch, StoredLink};
+use crate::storage::{AuditEntry, AuditStorage, BatchPage, ChainStorage, ShippedBatch, StoredLink};
 use crate::{Error, Result};
 
 /// The second key of the lock that serialises chain appends between processes.
@@ -210,7 +210,7 @@ impl AuditStorage for PostgresStorage {
 
     /// Numbers are handed out before commit, so a batch committing while a page is read may
     /// appear behind it; readers ask again from the start of their window each time.
-    async fn audit_batches(&self, since: i64, after: u64, limit: usize) -> Result<(Vec<(u64, Vec<u8>)>, bool)> {
+    async fn audit_batches(&self, since: i64, after: u64, limit: usize) -> Result<BatchPage> {
         let client = self.pool.get().await?;
         let rows = client
             .query(

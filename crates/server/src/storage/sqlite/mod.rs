@@ -8,7 +8,7 @@ use mamori_sync::wire::{Frontier, Position};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use super::{AuditEntry, AuditStorage, Incoming, RequestCounters, ShippedBatch, Storage, Stored};
+use super::{AuditEntry, AuditStorage, BatchPage, Incoming, RequestCounters, ShippedBatch, Storage, Stored};
 use crate::{Error, Result};
 
 mod chain;
@@ -373,7 +373,7 @@ impl AuditStorage for SqliteStorage {
         .await
     }
 
-    async fn audit_batches(&self, since: i64, after: u64, limit: usize) -> Result<(Vec<(u64, Vec<u8>)>, bool)> {
+    async fn audit_batches(&self, since: i64, after: u64, limit: usize) -> Result<BatchPage> {
         self.with(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT number, bytes FROM audit_batches WHERE number > ?1 AND newest_at >= ?2 ORDER BY number LIMIT ?3",
