@@ -17,7 +17,7 @@ use mamori_sync::wire::AuditBatchesRequest;
 use crate::sync_join::{demo_with_server, unlock_on, Clinic3, Computer, LAPTOP};
 use crate::sync_lost_device::joined_laptop;
 
-fn refresh(clinic: &Clinic3, admin: &mut Clinic) -> mamori_sync::Result<AlertCoverage> {
+pub(crate) fn refresh(clinic: &Clinic3, admin: &mut Clinic) -> mamori_sync::Result<AlertCoverage> {
     let transport = crate::sync_over_http::transport_for(&clinic.server, admin, &clinic.site.keyring);
     let now = admin.now();
     clinic.runtime.block_on(clinic_audit::refresh(admin, &transport, now))
@@ -31,7 +31,7 @@ fn about(admin: &mut Clinic, patient: &str) -> Vec<AlertView> {
 }
 
 /// A public figure registered by the doctor at the desk, and the laptop she joined.
-fn figure_and_laptop(clinic: &Clinic3) -> (String, Computer, String) {
+pub(crate) fn figure_and_laptop(clinic: &Clinic3) -> (String, Computer, String) {
     let (laptop, password) = joined_laptop(clinic, LAPTOP);
     let mut doctor = clinic.site.login("doctor");
     let mut input = patient("8801", ("有名", "太郎"), ("ユウメイ", "タロウ"), "1960-01-01", "");
@@ -43,7 +43,13 @@ fn figure_and_laptop(clinic: &Clinic3) -> (String, Computer, String) {
 }
 
 /// Two days later the doctor opens the chart on the laptop `times` times, syncing after each.
-fn opened_on_laptop(clinic: &Clinic3, laptop: &Computer, password: &str, figure: &str, times: usize) -> usize {
+pub(crate) fn opened_on_laptop(
+    clinic: &Clinic3,
+    laptop: &Computer,
+    password: &str,
+    figure: &str,
+    times: usize,
+) -> usize {
     clinic.site.clock.advance(Duration::days(2));
     let mut doctor = unlock_on(clinic, laptop, "doctor", password).expect("unlocks");
     clinic.sync(&mut doctor, &laptop.keyring).expect("the chart reaches the laptop");

@@ -8,6 +8,7 @@ mod audit_by_chart_no;
 mod audit_log;
 mod break_glass;
 mod clinic_wide_alerts;
+mod clinic_wide_alerts_review;
 mod clinical_key;
 mod crash_safety;
 mod demo_alerts;

@@ -17,12 +17,15 @@ use mamori_core::clinic::Clinic;
 use mamori_core::replication::audit_event_hash;
 
 use crate::error::Result;
-use crate::http::HttpTransport;
+use crate::http::{HttpTransport, UserSigner};
 use crate::wire::audit::AuditBatch;
-use crate::wire::{AuditBatchesRequest, Hash32};
+use crate::wire::{AuditBatches, AuditBatchesRequest, Hash32};
 
 /// Most pages read in one fetch (64 batches each): far beyond six weeks of a small clinic.
-const MAX_PAGES: usize = 1000;
+pub const MAX_PAGES: usize = 1000;
+/// Most bytes of signed batches read in one fetch, all pages together (a batch is a few hundred
+/// bytes per event): a server cannot make an administrator's device hold gigabytes.
+pub const MAX_FETCH_BYTES: usize = 256 * 1024 * 1024;
 
 /// Fetches and checks every other device's audit events of the detector's window (six weeks
 /// before `now`) and gives them to the session; what the alerts now cover.
@@ -30,23 +33,50 @@ pub async fn refresh(clinic: &mut Clinic, transport: &HttpTransport, now: DateTi
     clinic.authorize_admin()?;
     let since = (now - Duration::days(SCAN_DAYS)).timestamp();
     let user = clinic.user().name.clone();
-    let mut batches = Vec::new();
-    {
+    let batches = {
         let session: &Clinic = clinic;
         let sign = |message: &[u8]| session.sign_server_request(message).map_err(crate::Error::from);
-        let mut after = 0;
-        for _ in 0..MAX_PAGES {
-            let page = transport.audit_batches(AuditBatchesRequest { since, after }, (&user, &sign)).await?;
-            after = page.batches.last().map_or(after, |(number, _)| *number);
-            let more = page.more && !page.batches.is_empty();
-            batches.extend(page.batches.into_iter().map(|(_, bytes)| bytes));
-            if !more {
-                break;
-            }
-        }
-    }
+        let signer: UserSigner<'_> = (&user, &sign);
+        fetch_pages(since, |request| transport.audit_batches(request, signer)).await?
+    };
     let audit = check(&batches, clinic.membership()?, clinic.device_id());
     Ok(clinic.take_clinic_wide_audit(audit)?)
+}
+
+/// Reads every page of signed batches since `since` from `page` (the server's route). Each page
+/// must move forward: its numbers above the last page's and rising, so a server repeating or
+/// renumbering pages cannot keep the device asking; a fetch that would pass [`MAX_PAGES`] or
+/// [`MAX_FETCH_BYTES`] is refused whole, never cut short in silence (batches past the cut
+/// would be missing with no hole to show).
+pub async fn fetch_pages<F, Fut>(since: i64, mut page: F) -> Result<Vec<Vec<u8>>>
+where
+    F: FnMut(AuditBatchesRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<AuditBatches>>,
+{
+    let mut batches = Vec::new();
+    let mut bytes = 0usize;
+    let mut after = 0;
+    for _ in 0..MAX_PAGES {
+        let answer = page(AuditBatchesRequest { since, after }).await?;
+        if answer.more && answer.batches.is_empty() {
+            return Err(crate::Error::Malformed("the server's pages of audit batches do not move forward"));
+        }
+        for (number, batch) in answer.batches {
+            if number <= after {
+                return Err(crate::Error::Malformed("the server's pages of audit batches do not move forward"));
+            }
+            after = number;
+            bytes = bytes.saturating_add(batch.len());
+            if bytes > MAX_FETCH_BYTES {
+                return Err(crate::Error::TooLarge);
+            }
+            batches.push(batch);
+        }
+        if !answer.more {
+            return Ok(batches);
+        }
+    }
+    Err(crate::Error::TooLarge)
 }
 
 /// One device's verified batch: where it starts, its predecessor, and its events with hashes.

@@ -4,13 +4,13 @@
 //! scanned together with this device's own log. Nothing of it is written to the database: a
 //! row there would be trusted by nobody (rule zero), and the next session fetches it again.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ts_rs::TS;
 
 use super::super::Clinic;
+use crate::chain::Membership;
+use crate::domain::Role;
 use crate::policy::{Access, Section};
 use crate::Result;
 
@@ -51,10 +51,13 @@ pub(crate) struct ClinicWide {
 impl Clinic {
     /// Takes other devices' checked audit events for this session's scans (admin only). An
     /// event whose own `device` is not the device that signed it, or that does not read, is
-    /// left out and counted with the refused.
+    /// left out and counted with the refused; so is an access naming someone the verified chain
+    /// never let log in there (a user it does not know, a role she never held, or a role the
+    /// device was not enrolled for): whoever holds a device's key cannot name just anyone.
     pub fn take_clinic_wide_audit(&mut self, audit: OtherDevicesAudit) -> Result<AlertCoverage> {
         self.authorize(Section::Administration, Access::Read, None)?;
         let me = self.device_id().to_string();
+        let membership = self.keys()?.membership.clone();
         let mut refused = audit.refused;
         let mut devices = vec![me.clone()];
         let mut events = Vec::with_capacity(audit.events.len());
@@ -63,7 +66,7 @@ impl Clinic {
                 continue;
             }
             match serde_json::from_slice::<mamori_detect::Event>(&body) {
-                Ok(event) if event.device == device => {
+                Ok(event) if event.device == device && could_have_been_there(&membership, &event) => {
                     if !devices.contains(&device) {
                         devices.push(device);
                     }
@@ -87,14 +90,30 @@ impl Clinic {
         })
     }
 
-    /// Other devices' events since `since` for a scan, leaving out any this device's log holds.
-    pub(super) fn other_devices_events(
-        &self,
-        since: DateTime<Utc>,
-        own: &[mamori_detect::Event],
-    ) -> Vec<mamori_detect::Event> {
+    /// Other devices' events since `since` for a scan. None is left out for sharing an id with
+    /// an event of this device's own log: that log is this device's (every event in it was
+    /// written here), and whoever can append to it could otherwise copy another device's event
+    /// id into it to hide that access.
+    pub(super) fn other_devices_events(&self, since: DateTime<Utc>) -> Vec<mamori_detect::Event> {
         let Some(wide) = &self.clinic_wide else { return Vec::new() };
-        let held: HashSet<&str> = own.iter().map(|e| e.id.as_str()).collect();
-        wide.events.iter().filter(|e| e.at >= since && !held.contains(e.id.as_str())).cloned().collect()
+        wide.events.iter().filter(|e| e.at >= since).cloned().collect()
     }
+}
+
+/// Whether the chain lets the access's user have made it on its device: a chart access (or
+/// break-the-glass) must name a member who has held the role it claims, on a device enrolled
+/// for that role. Other events (logins, failed logins naming an unknown account) are taken.
+fn could_have_been_there(membership: &Membership, event: &mamori_detect::Event) -> bool {
+    if event.chart_access().is_none() && !event.break_glass {
+        return true;
+    }
+    let role = match event.role {
+        mamori_detect::event::Role::Reception => Role::Reception,
+        mamori_detect::event::Role::Nurse => Role::Nurse,
+        mamori_detect::event::Role::Doctor => Role::Doctor,
+        mamori_detect::event::Role::Admin => Role::Admin,
+    };
+    let held = membership.member(&event.user).is_some_and(|m| m.roles_held.contains(&role));
+    let enrolled = membership.devices().get(&event.device).is_some_and(|d| d.roles.contains(&role));
+    held && enrolled
 }

@@ -129,7 +129,7 @@ impl Clinic {
             .filter_map(|e| serde_json::to_value(&e).ok().and_then(|v| serde_json::from_value(v).ok()))
             .collect();
         // And, after an administrator's device fetched them, every other device's.
-        let others = self.other_devices_events(since, &events);
+        let others = self.other_devices_events(since);
         events.extend(others);
         // In time order (the chain is in the order events were written, which a device whose
         // clock was set back, or the demo's generated past, does not keep).
