@@ -301,6 +301,20 @@ impl App {
         field.select_by_value(value).await.unwrap_or_else(|e| panic!("select {value} in {testid}: {e}"));
     }
 
+    /// Sets a date or time field as its picker would (WebKitGTK's date and time pickers take no
+    /// typed keys), with the input event the page listens to.
+    pub async fn set_value(&self, testid: &str, value: &str) {
+        let field = self.wait(testid).await;
+        let arg = serde_json::to_value(&field).expect("an element as a script argument");
+        let script = "const f = arguments[0]; f.value = arguments[1]; \
+                      f.dispatchEvent(new Event('input', { bubbles: true })); \
+                      f.dispatchEvent(new Event('change', { bubbles: true }));";
+        self.client
+            .execute(script, vec![arg, json!(value)])
+            .await
+            .unwrap_or_else(|e| panic!("set {testid} to {value}: {e}"));
+    }
+
     pub async fn text(&self, testid: &str) -> String {
         self.wait(testid).await.text().await.unwrap_or_else(|e| panic!("text of {testid}: {e}"))
     }

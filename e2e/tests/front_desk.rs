@@ -1,7 +1,9 @@
 //! Story: the receptionist logs in, registers a new patient and checks her in as a walk-in; she
 //! appears on today's list, checked in. Her first try has three mistakes (kanji in the kana
 //! field, a 昭和 year that never was, a short phone number): one submit shows all three, each next
-//! to its field, in Japanese. The front desk never sees a clinical menu.
+//! to its field, in Japanese. Then she books the patient a home visit this afternoon with the
+//! nurse in charge, and it joins today's list with its kind and clinician. The front desk never
+//! sees a clinical menu.
 
 use mamori_e2e::App;
 
@@ -48,6 +50,19 @@ async fn reception_registers_a_patient_and_checks_her_in() {
     let row = app.wait_text("visit-row", "守山").await;
     app.screenshot("checked-in").await;
     assert!(row.contains("ゆき"), "{row}");
+
+    // A home visit this afternoon, the nurse in charge, picked from the clinic's doctors and nurses.
+    app.wait_text("booking-clinician", "nurse（看護師）").await;
+    app.set_value("booking-time", "15:30").await;
+    app.fill("booking-purpose", "訪問診療（初回）").await;
+    app.select("booking-kind", "home_visit").await;
+    app.select("booking-clinician", "nurse").await;
+    app.screenshot("book-home-visit").await;
+    app.click("booking-submit").await;
+    app.wait_text("booking-done", "15:30").await;
+    let booked = app.wait_text("visit-row", "訪問診療（初回）").await;
+    assert!(booked.contains("訪問診療") && booked.contains("担当: nurse") && booked.contains("15:30"), "{booked}");
+    app.screenshot("home-visit-booked").await;
     assert!(!app.is_present("clinical-sections").await);
     app.finish().await;
 }
