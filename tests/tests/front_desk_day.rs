@@ -89,6 +89,15 @@ fn the_front_desk_names_a_clinician_from_the_doctors_and_nurses_only() {
         panic!("an unknown kind is refused")
     };
     assert!(errors.has(mamori_core::domain::Field::VisitKind), "the kind is named, not the purpose: {errors:?}");
+    // Only a doctor or nurse of the clinic is named in charge: not the administrator, not a stranger.
+    for named in ["admin", "reception", "someone"] {
+        let Err(Error::Invalid(errors)) =
+            desk.book_appointment(p.id, &AppointmentInput { clinician: named.into(), ..input.clone() })
+        else {
+            panic!("{named} was named the clinician in charge")
+        };
+        assert!(errors.has(mamori_core::domain::Field::Clinician), "{named}: {errors:?}");
+    }
 
     assert!(matches!(site.login("admin").clinicians(), Err(Error::Denied { .. })));
 }

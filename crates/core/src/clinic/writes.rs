@@ -184,6 +184,13 @@ impl Clinic {
         self.authorize(Section::Appointments, Access::Write, Some(patient_id))?;
         self.load_patient(patient_id)?;
         let appointment = Appointment::build(self.new_id()?, patient_id, input)?;
+        // The clinician in charge explains her looks at the chart to the insider detector: only
+        // a doctor or nurse of the clinic (as the form's list offers) may be named.
+        if let Some(clinician) = &appointment.clinician {
+            if !self.clinicians()?.iter().any(|c| &c.name == clinician) {
+                return Err(Error::invalid(Field::Clinician, Why::UnknownChoice));
+            }
+        }
         self.commit(OpenBody::AppointmentSaved(appointment.clone()))?;
         Ok(appointment)
     }
