@@ -19,6 +19,8 @@ async fn the_admin_reviews_an_unusual_access_and_acknowledges_it_with_a_comment(
     app.click("insider-banner-open").await;
     app.wait("insider-alerts").await;
     app.wait_text("insider-summary", "直近24時間").await;
+    // No clinic server answers here: the page says the alerts cover this computer only.
+    app.wait_text("insider-coverage", "この端末の監査ログのみ").await;
     let surname = app.wait_text("insider-alert", "同じ姓").await;
     assert!(surname.contains("nurse"), "the staff member is named: {surname}");
     app.wait_text("insider-alert", "診療時間外").await;
@@ -82,6 +84,7 @@ async fn the_admin_reviews_an_unusual_access_and_acknowledges_it_with_a_comment(
     app.select("insider-status", "open").await;
     app.wait_text("insider-alert", "Same surname").await;
     app.wait_text("insider-summary", "last 24 hours").await;
+    app.wait_text("insider-coverage", "this computer's audit log only").await;
     app.screenshot("unusual-access-english").await;
     app.finish().await;
 }
