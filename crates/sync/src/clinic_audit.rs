@@ -18,6 +18,7 @@ use mamori_core::replication::audit_event_hash;
 
 use crate::error::Result;
 use crate::http::{HttpTransport, UserSigner};
+use crate::local::Directory;
 use crate::wire::audit::AuditBatch;
 use crate::wire::{AuditBatches, AuditBatchesRequest, Hash32};
 
@@ -91,8 +92,7 @@ struct Checked {
 /// This device's own are skipped (its log here is the original).
 pub fn check(batches: &[Vec<u8>], membership: &Membership, me: &str) -> OtherDevicesAudit {
     let mut audit = OtherDevicesAudit::default();
-    let key_of =
-        |device: &str| membership.devices().get(device).filter(|d| d.invite_key.is_none()).map(|d| d.signing_key);
+    let key_of = |device: &str| Directory::device_key(membership, device);
     let mut by_device: BTreeMap<String, Vec<Checked>> = BTreeMap::new();
     for bytes in batches {
         let Ok(batch) = AuditBatch::open(bytes, key_of) else {

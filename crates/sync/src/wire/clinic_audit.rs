@@ -7,7 +7,7 @@
 //! answer:   [version] [more: u8] [count u32] { [batch number u64] [length u32] [signed batch] }
 //! ```
 
-use super::codec::{finish, open, start, Codec};
+use super::codec::{finish, open, put_u32, read_more, start, Codec};
 use crate::error::{Error, Result};
 
 /// Most batches in one answer (a batch holds up to a thousand events as devices ship them).
@@ -51,10 +51,10 @@ impl Codec for AuditBatches {
     fn encode(&self) -> Vec<u8> {
         let mut out = start();
         out.push(u8::from(self.more));
-        out.extend_from_slice(&u32::try_from(self.batches.len()).unwrap_or(u32::MAX).to_be_bytes());
+        put_u32(&mut out, self.batches.len());
         for (number, bytes) in &self.batches {
             out.extend_from_slice(&number.to_be_bytes());
-            out.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_be_bytes());
+            put_u32(&mut out, bytes.len());
             out.extend_from_slice(bytes);
         }
         out
@@ -62,11 +62,7 @@ impl Codec for AuditBatches {
 
     fn decode(bytes: &[u8]) -> Result<Self> {
         let mut r = open(bytes)?;
-        let more = match r.array::<1>()?[0] {
-            0 => false,
-            1 => true,
-            _ => return Err(Error::Malformed("the page's `more` flag is neither 0 nor 1")),
-        };
+        let more = read_more(&mut r)?;
         let count = r.len()?;
         if count > MAX_BATCHES {
             return Err(Error::TooLarge);

@@ -42,7 +42,7 @@ pub(super) fn finish<T>(r: &Reader<'_>, value: T) -> Result<T> {
     }
 }
 
-fn put_u32(out: &mut Vec<u8>, n: usize) {
+pub(super) fn put_u32(out: &mut Vec<u8>, n: usize) {
     out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
 }
 
@@ -60,6 +60,15 @@ fn count(r: &mut Reader<'_>) -> Result<usize> {
         return Err(Error::TooLarge);
     }
     Ok(n)
+}
+
+/// A page's `more` flag: one byte, 0 or 1.
+pub(super) fn read_more(r: &mut Reader<'_>) -> Result<bool> {
+    match r.array::<1>()?[0] {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(Error::Malformed("`more` is neither 0 nor 1")),
+    }
 }
 
 pub(super) fn read_blobs(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>> {
@@ -211,11 +220,7 @@ impl Codec for PullResponse {
 
     fn decode(bytes: &[u8]) -> Result<Self> {
         let mut r = open(bytes)?;
-        let more = match r.array::<1>()?[0] {
-            0 => false,
-            1 => true,
-            _ => return Err(Error::Malformed("`more` is neither 0 nor 1")),
-        };
+        let more = read_more(&mut r)?;
         let envelopes = read_blobs(&mut r)?;
         let state = read_state(&mut r)?;
         finish(&r, PullResponse { envelopes, more, state })

@@ -57,7 +57,7 @@ impl Clinic {
     pub fn take_clinic_wide_audit(&mut self, audit: OtherDevicesAudit) -> Result<AlertCoverage> {
         self.authorize(Section::Administration, Access::Read, None)?;
         let me = self.device_id().to_string();
-        let membership = self.keys()?.membership.clone();
+        let membership = &self.keys()?.membership;
         let mut refused = audit.refused;
         let mut devices = vec![me.clone()];
         let mut events = Vec::with_capacity(audit.events.len());
@@ -66,7 +66,7 @@ impl Clinic {
                 continue;
             }
             match serde_json::from_slice::<mamori_detect::Event>(&body) {
-                Ok(event) if event.device == device && could_have_been_there(&membership, &event) => {
+                Ok(event) if event.device == device && could_have_been_there(membership, &event) => {
                     if !devices.contains(&device) {
                         devices.push(device);
                     }
